@@ -1,0 +1,149 @@
+"""``python -m qa``: index documents, search them, evaluate retrieval. Only this module prints."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+DEFAULT_INDEX = os.environ.get("QA_INDEX_DIR", "index")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m qa",
+        description="Question answering over your own documents: every answer quoted from its source.",
+        epilog="Examples:\n  python -m qa index documents/\n  python -m qa search \"who was wounded?\"\n"
+               "  python -m qa eval beir ../shared/data/beir-scifact",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser, json_flag: bool = True) -> None:
+        sp.add_argument("--index-dir", default=DEFAULT_INDEX, help=f"index folder (default: {DEFAULT_INDEX}; env QA_INDEX_DIR)")
+        if json_flag:
+            sp.add_argument("--json", action="store_true", help="machine-readable JSON output")
+
+    sp = sub.add_parser("index", help="build or update the index from files and folders (incremental)")
+    sp.add_argument("sources", nargs="+", help="files and/or folders (.txt .md .html .pdf .docx)")
+    common(sp)
+    sp.add_argument("--chunk-size", type=int, help="max tokens per passage (default 200, kept from the index)")
+    sp.add_argument("--chunk-overlap", type=int, help="tokens of trailing sentences repeated in the next passage")
+    sp.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything")
+    sp.add_argument("--no-prune", action="store_true", help="keep documents that disappeared from the folders")
+
+    sp = sub.add_parser("search", help="print the passages that best match a question")
+    sp.add_argument("question")
+    common(sp)
+    sp.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    sp.add_argument("--doc", action="append", dest="doc_ids", metavar="DOC_ID", help="only search this document (repeatable)")
+    sp.add_argument("--fusion", choices=["rrf", "convex", "dense", "sparse"], help="override the fusion method")
+
+    sp = sub.add_parser("list", help="list the indexed documents")
+    common(sp)
+
+    sp = sub.add_parser("remove", help="remove documents from the index by id")
+    sp.add_argument("doc_ids", nargs="+")
+    common(sp)
+
+    sp = sub.add_parser("eval", help="evaluate retrieval on a public benchmark")
+    sp.add_argument("dataset", choices=["beir", "multihop", "squad"])
+    sp.add_argument("path", help="dataset folder (e.g. ../shared/data/beir-scifact)")
+    sp.add_argument("--split", default="test", help="BEIR qrels split (default test; tune on train)")
+    sp.add_argument("--index-dir", help="index folder for the corpus (default: a cache under ~/.cache/qa/eval)")
+    sp.add_argument("--chunk-size", type=int, default=256)
+    sp.add_argument("--chunk-overlap", type=int, default=0)
+    sp.add_argument("--fusion", choices=["rrf", "convex", "dense", "sparse"], default="rrf")
+    sp.add_argument("--dense-weight", type=float, default=0.5)
+    sp.add_argument("--rrf-k", type=int, default=60)
+    sp.add_argument("--limit", type=int, help="only the first N queries (multihop, squad)")
+    sp.add_argument("--json", action="store_true")
+    return p
+
+
+def _print_hits(hits: list[Any]) -> None:
+    if not hits:
+        print("No passages found.")
+    for i, h in enumerate(hits, 1):
+        where = f"{h.doc_id}  [{h.start}:{h.end}]" + (f"  page {h.page}" if h.page else "")
+        print(f"[{i}] {h.title}  (score {h.score:.4f})\n    {where}")
+        print(textwrap.indent(textwrap.fill(h.text, 100), "    "))
+        print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("qa").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    import qa
+
+    try:
+        if args.command == "index":
+            idx = qa.build_index(args.sources, args.index_dir, chunk_size=args.chunk_size,
+                                 chunk_overlap=args.chunk_overlap, rebuild=args.rebuild,
+                                 prune=not args.no_prune, progress=not args.json and sys.stderr.isatty())
+            r = idx.last_report
+            if args.json:
+                print(json.dumps({**r.__dict__, "index_dir": str(idx.path)}, indent=2))
+            else:
+                for src, reason in r.failed:
+                    print(f"skipped {src}: {reason}", file=sys.stderr)
+                print(f"{idx.path}: {r.summary()}")
+            return 0 if not r.failed or (r.added or r.updated or r.unchanged) else 1
+        if args.command == "search":
+            hits = qa.load_index(args.index_dir).search(args.question, args.k, doc_ids=args.doc_ids, fusion=args.fusion)
+            if args.json:
+                print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+            else:
+                _print_hits(hits)
+            return 0
+        if args.command == "list":
+            idx = qa.load_index(args.index_dir, verify=False)
+            docs = idx.documents()
+            if args.json:
+                print(json.dumps([{k: v for k, v in sd.to_json().items() if k != "text"} for sd in docs], indent=2, ensure_ascii=False))
+            else:
+                for sd in docs:
+                    print(f"{sd.document.id}\t{sd.n_passages} passages\t{sd.document.title}")
+                print(f"{len(docs)} documents, {len(idx)} passages in {idx.path}")
+            return 0
+        if args.command == "remove":
+            r = qa.load_index(args.index_dir).remove(args.doc_ids)
+            print(json.dumps(r.__dict__) if args.json else f"{args.index_dir}: {r.summary()}")
+            return 0
+        if args.command == "eval":
+            return _eval(args)
+    except (qa.IndexNotFoundError, qa.IndexFormatError, qa.ModelMismatchError, qa.IndexLockedError,
+            qa.LoadError, KeyError, ValueError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        print(f"error: {msg}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from . import evaluation as ev
+    from .index import ChunkingConfig
+    from .retrieval import RetrievalConfig
+
+    chunking = ChunkingConfig(max_tokens=args.chunk_size, overlap_tokens=args.chunk_overlap)
+    retrieval = RetrievalConfig(fusion=args.fusion, dense_weight=args.dense_weight, rrf_k=args.rrf_k)
+    index_dir = Path(args.index_dir) if args.index_dir else None
+    progress = sys.stderr.isatty()
+    if args.dataset == "beir":
+        result = ev.eval_beir(args.path, args.split, index_dir=index_dir, chunking=chunking, retrieval=retrieval, progress=progress)
+    elif args.dataset == "multihop":
+        result = ev.eval_multihop(args.path, index_dir=index_dir, chunking=chunking, retrieval=retrieval,
+                                  progress=progress, limit=args.limit)
+    else:
+        result = ev.eval_squad_retrieval(args.path, index_dir=index_dir, chunking=chunking, retrieval=retrieval,
+                                         progress=progress, limit=args.limit)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else ev.format_result(result))
+    return 0

@@ -1,0 +1,350 @@
+"""The index folder on disk: FAISS vectors + BM25 + passages + documents + ``manifest.json``.
+
+Every write produces a new *generation*: files named ``<part>.<generation>.<ext>`` are written to temp
+names, fsynced and renamed into place, and only then is ``manifest.json`` (which names them, with sizes
+and sha256) atomically replaced. A crash at any moment leaves the previous manifest pointing at complete
+previous files; unreferenced files are swept on the next write. JSON and .npy only, never pickle.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .ann import DenseIndex
+from .sparse import BM25Index
+from .types import Document
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "qa-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+
+
+class IndexError_(Exception):
+    """Base class for problems with an index folder."""
+
+
+class IndexNotFoundError(IndexError_, FileNotFoundError):
+    pass
+
+
+class IndexFormatError(IndexError_):
+    """The folder is not a readable qa index of this format (corrupt, truncated, tampered, other version)."""
+
+
+class ModelMismatchError(IndexError_):
+    """The index was built by another embedding model than the one asked to read it."""
+
+
+class IndexLockedError(IndexError_):
+    pass
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as held in the index, with what incremental updates need to know about it."""
+
+    document: Document
+    hash: str  # sha256 of the source bytes (files) or of title + text (Document objects)
+    origin: str | None = None  # the folder it was found in (documents missing from it are pruned)
+    added: str = ""
+    updated: str = ""
+    n_passages: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.document
+        return {
+            "id": d.id, "title": d.title, "source": d.source, "metadata": d.metadata, "hash": self.hash,
+            "origin": self.origin, "added": self.added, "updated": self.updated,
+            "n_passages": self.n_passages, "text": d.text,
+        }
+
+    @classmethod
+    def from_json(cls, r: dict[str, Any]) -> "StoredDocument":
+        doc = Document(r["id"], r["title"], r["text"], r.get("source"), r.get("metadata") or {})
+        return cls(doc, r["hash"], r.get("origin"), r.get("added", ""), r.get("updated", ""), r.get("n_passages", 0))
+
+
+@dataclass
+class PassageTable:
+    """Columnar passage records; row i matches vector i and BM25 document i."""
+
+    doc_ids: list[str] = field(default_factory=list)
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ends: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pages: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # 0 = no page
+    keys: list[str] = field(default_factory=list)  # content hash of the embedded text
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[str, int, int, int, str]]) -> "PassageTable":
+        if not rows:
+            return cls()
+        doc_ids, starts, ends, pages, keys = zip(*rows)
+        return cls(list(doc_ids), np.array(starts, np.int64), np.array(ends, np.int64), np.array(pages, np.int32), list(keys))
+
+    def rows(self) -> Iterator[tuple[str, int, int, int, str]]:
+        for i in range(len(self)):
+            yield self.doc_ids[i], int(self.starts[i]), int(self.ends[i]), int(self.pages[i]), self.keys[i]
+
+
+@dataclass
+class Snapshot:
+    """Everything one generation of the index holds, in memory."""
+
+    manifest: dict[str, Any]
+    documents: dict[str, StoredDocument]
+    passages: PassageTable
+    vectors: np.ndarray
+    dense: DenseIndex
+    sparse: BM25Index
+
+    def passage_text(self, row: int) -> str:
+        doc = self.documents[self.passages.doc_ids[row]].document
+        return doc.text[int(self.passages.starts[row]) : int(self.passages.ends[row])]
+
+
+# ---------------------------------------------------------------------------------------------- locking
+
+
+@contextmanager
+def write_lock(folder: Path, timeout: float = 600.0) -> Iterator[None]:
+    """Serialise writers of one index folder (an advisory ``flock`` on ``.lock``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        warned = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                if time.monotonic() > deadline:
+                    raise IndexLockedError(
+                        f"{folder}: another process (pid {holder}) is writing this index; gave up after {timeout:.0f}s"
+                    ) from None
+                if not warned:
+                    logger.warning("%s: another process (pid %s) is writing this index; waiting for it", folder, holder)
+                    warned = True
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _finish(tmp: Path, final: Path) -> dict[str, Any]:
+    """fsync a finished temp file and rename it into place; returns its manifest entry."""
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+    return {"path": final.name, "bytes": final.stat().st_size, "sha256": _sha256(final)}
+
+
+def _write_jsonl(path: Path, records: Iterator[Any]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")))
+            fh.write("\n")
+
+
+def write_snapshot(folder: Path, snap: Snapshot) -> dict[str, Any]:
+    """Write ``snap`` as the next generation of ``folder`` (caller holds the write lock). Returns the manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    old = read_manifest(folder, missing_ok=True)
+    gen = int(old.get("generation", 0)) + 1 if old else 1
+    files: dict[str, Any] = {}
+
+    def tmp(name: str) -> Path:
+        return folder / f".tmp-{os.getpid()}-{name}"
+
+    t = tmp("documents")
+    _write_jsonl(t, (sd.to_json() for sd in snap.documents.values()))
+    files["documents"] = _finish(t, folder / f"documents.{gen}.jsonl")
+
+    t = tmp("passages")
+    _write_jsonl(t, (list(r) for r in snap.passages.rows()))
+    files["passages"] = _finish(t, folder / f"passages.{gen}.jsonl")
+
+    t = tmp("vectors.npy")
+    with open(t, "wb") as fh:
+        np.save(fh, np.ascontiguousarray(snap.vectors, dtype=np.float32), allow_pickle=False)
+    files["vectors"] = _finish(t, folder / f"vectors.{gen}.npy")
+
+    t = tmp("dense")
+    snap.dense.save(t)
+    files["dense"] = _finish(t, folder / f"dense.{gen}.faiss")
+
+    bm25_tmp = tmp("bm25")
+    shutil.rmtree(bm25_tmp, ignore_errors=True)
+    snap.sparse.save(bm25_tmp)
+    bm25_dir = folder / f"bm25.{gen}"
+    shutil.rmtree(bm25_dir, ignore_errors=True)
+    for f in sorted(bm25_tmp.iterdir()):
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    os.replace(bm25_tmp, bm25_dir)
+    for f in sorted(bm25_dir.iterdir()):
+        files[f"bm25/{f.name}"] = {"path": f"{bm25_dir.name}/{f.name}", "bytes": f.stat().st_size, "sha256": _sha256(f)}
+    _fsync_dir(folder)
+
+    now = utcnow()
+    manifest = dict(snap.manifest)
+    manifest.update(
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        generation=gen,
+        created=(old or {}).get("created", now),
+        updated=now,
+        counts={"documents": len(snap.documents), "passages": len(snap.passages)},
+        dense={"kind": snap.dense.kind, "size": snap.dense.size},
+        files=files,
+    )
+    t = tmp("manifest")
+    t.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    with open(t, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(t, folder / MANIFEST)  # the commit point
+    _fsync_dir(folder)
+    snap.manifest = manifest
+    sweep(folder, manifest)
+    return manifest
+
+
+def sweep(folder: Path, manifest: dict[str, Any]) -> None:
+    """Delete files of older generations and temp files of dead writers."""
+    keep = {entry["path"].split("/")[0] for entry in manifest.get("files", {}).values()}
+    keep |= {MANIFEST, LOCK}
+    for p in folder.iterdir():
+        if p.name in keep:
+            continue
+        if p.name.startswith(".tmp-") or p.name.split(".")[0] in {"documents", "passages", "vectors", "dense", "bm25"}:
+            try:
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+            except OSError as e:  # pragma: no cover - best effort
+                logger.debug("could not remove %s: %s", p, e)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def read_manifest(folder: Path, missing_ok: bool = False) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.exists():
+        if missing_ok:
+            return {}
+        raise IndexNotFoundError(f"{folder}: no index here (no {MANIFEST}); build one with `python -m qa index <folder>`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise IndexFormatError(f"{path}: unreadable manifest ({e})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexFormatError(f"{path}: not a qa index manifest")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"{path}: index format version {version} is not supported by this qa (reads version {FORMAT_VERSION}); "
+            "rebuild it with `python -m qa index --rebuild <folder>`"
+        )
+    return manifest
+
+
+def verify_files(folder: Path, manifest: dict[str, Any], hashes: bool = True) -> list[str]:
+    """Problems with the files the manifest names (missing, wrong size, wrong sha256); empty when sound."""
+    problems = []
+    for part, entry in manifest.get("files", {}).items():
+        p = folder / entry["path"]
+        if not p.is_file():
+            problems.append(f"{p}: missing ({part})")
+        elif p.stat().st_size != entry["bytes"]:
+            problems.append(f"{p}: size {p.stat().st_size} bytes, manifest says {entry['bytes']} (truncated or altered)")
+        elif hashes and _sha256(p) != entry["sha256"]:
+            problems.append(f"{p}: content hash differs from the manifest (altered)")
+    return problems
+
+
+def read_snapshot(folder: Path, verify: bool = True) -> Snapshot:
+    """Load the current generation. Any damage is reported as IndexFormatError naming the file."""
+    manifest = read_manifest(folder)
+    problems = verify_files(folder, manifest, hashes=verify)
+    if problems:
+        raise IndexFormatError("index is damaged: " + "; ".join(problems) + " — rebuild with `python -m qa index --rebuild`")
+    files = manifest["files"]
+    current = ""
+    try:
+        current = files["documents"]["path"]
+        documents: dict[str, StoredDocument] = {}
+        with open(folder / current, encoding="utf-8") as fh:
+            for line in fh:
+                sd = StoredDocument.from_json(json.loads(line))
+                documents[sd.document.id] = sd
+        current = files["passages"]["path"]
+        with open(folder / current, encoding="utf-8") as fh:
+            passages = PassageTable.from_rows([tuple(json.loads(line)) for line in fh])
+        current = files["vectors"]["path"]
+        vectors = np.load(folder / current, allow_pickle=False)
+        current = files["dense"]["path"]
+        dense = DenseIndex.load(folder / current)
+        current = "bm25"
+        bm25_dir = folder / Path(next(e["path"] for k, e in files.items() if k.startswith("bm25/"))).parent \
+            if len(passages) else folder
+        sparse = BM25Index.load(bm25_dir, len(passages))
+    except IndexFormatError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any parse failure means a damaged file
+        raise IndexFormatError(f"{folder / current}: cannot be read ({type(e).__name__}: {e})") from None
+    n = len(passages)
+    counts = manifest.get("counts", {})
+    if not (vectors.ndim == 2 and len(vectors) == n == dense.size == sparse.size == counts.get("passages")):
+        raise IndexFormatError(
+            f"{folder}: passages ({n}), vectors ({len(vectors)}), FAISS ({dense.size}) and BM25 ({sparse.size}) "
+            "do not line up — rebuild with `python -m qa index --rebuild`"
+        )
+    if len(documents) != counts.get("documents") or any(d not in documents for d in set(passages.doc_ids)):
+        raise IndexFormatError(f"{folder}: document records do not match the passages")
+    return Snapshot(manifest, documents, passages, vectors, dense, sparse)
