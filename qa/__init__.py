@@ -4,17 +4,17 @@ from __future__ import annotations
 import logging
 
 from .embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
-from .index import ChunkingConfig, Index, IndexReport, build_index, load_index, retrieve
+from .index import ChunkingConfig, Index, IndexReport, answer, build_index, load_index, retrieve
 from .loaders import LoadError
 from .retrieval import RetrievalConfig
 from .store import IndexFormatError, IndexLockedError, IndexNotFoundError, ModelMismatchError
-from .types import Document, Hit, Passage
+from .types import Answer, Citation, Document, Hit, Passage
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 __all__ = [
-    "ChunkingConfig", "Document", "Embedder", "HashingEmbedder", "Hit", "Index", "IndexFormatError",
+    "Answer", "Citation", "answer", "ChunkingConfig", "Document", "Embedder", "HashingEmbedder", "Hit", "Index", "IndexFormatError",
     "IndexLockedError", "IndexNotFoundError", "IndexReport", "LoadError", "ModelMismatchError", "Passage",
     "RetrievalConfig", "SentenceTransformerEmbedder", "build_index", "load_index", "retrieve",
 ]

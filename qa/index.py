@@ -35,7 +35,7 @@ from .store import (
     write_lock,
     write_snapshot,
 )
-from .types import Document, Hit
+from .types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,13 @@ class Index:
         """The ``k`` best passages for ``question``, best first (optionally only from ``doc_ids``)."""
         config = self.retrieval if fusion is None else RetrievalConfig(**{**asdict(self.retrieval), "fusion": fusion})
         return _search(self.snapshot, self.embedder, question, k, config, doc_ids)
+
+    def ask(self, question: str, history: Sequence[Any] | None = None, mode: str = "quotes", *,
+            k: int = 5, doc_ids: Collection[str] | None = None, **kwargs: Any) -> Answer:
+        """Answer ``question`` from the documents with verbatim, cited quotes (see ``qa.answering``)."""
+        from .answering import answer
+
+        return answer(self, question, history=history, mode=mode, k=k, doc_ids=doc_ids, **kwargs)
 
     # ------------------------------------------------------------------------------------ writing
     def update(self, sources: Iterable[Source], *, prune: bool = True, progress: bool = False,
@@ -426,3 +433,9 @@ def cached_index(index_dir: str | Path = "index") -> Index:
 def retrieve(question: str, k: int = 5, index_dir: str | Path = "index", **kwargs: Any) -> list[Hit]:
     """Search a saved index in one call (the index is loaded once per process)."""
     return cached_index(index_dir).search(question, k, **kwargs)
+
+
+def answer(question: str, index_dir: str | Path = "index", history: Sequence[Any] | None = None,
+           mode: str = "quotes", **kwargs: Any) -> Answer:
+    """Answer a question from a saved index in one call (the index is loaded once per process)."""
+    return cached_index(index_dir).ask(question, history=history, mode=mode, **kwargs)

@@ -48,3 +48,50 @@ class Hit:
         from dataclasses import asdict
 
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote backing a claim: ``document_text[start:end] == quote``. ``context`` is the quote's
+    surrounding sentence(s) (``document_text[context_start:context_start + len(context)]``) for display."""
+
+    n: int
+    quote: str
+    doc_id: str
+    title: str
+    source: str | None
+    start: int
+    end: int
+    score: float = 0.0
+    page: int | None = None
+    context: str = ""
+    context_start: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer whose every claim carries [n] markers pointing into ``citations``.
+
+    ``found`` is False when the documents do not answer the question (then ``related`` holds the closest
+    passages, "related, but not an answer"). ``conflict`` is True when cited sources disagree on the point.
+    ``query`` is the stand-alone question actually searched (follow-ups are rewritten with the history)."""
+
+    question: str
+    text: str
+    found: bool
+    citations: tuple[Citation, ...] = ()
+    conflict: bool = False
+    related: tuple[Hit, ...] = ()
+    mode: str = "quotes"
+    query: str = ""
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
