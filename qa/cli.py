@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("list", help="list the indexed documents")
     common(sp)
 
+    sp = sub.add_parser("check", help="verify the index: manifest, file hashes, vector/passage alignment")
+    common(sp)
+
     sp = sub.add_parser("remove", help="remove documents from the index by id")
     sp.add_argument("doc_ids", nargs="+")
     common(sp)
@@ -114,6 +117,15 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{sd.document.id}\t{sd.n_passages} passages\t{sd.document.title}")
                 print(f"{len(docs)} documents, {len(idx)} passages in {idx.path}")
             return 0
+        if args.command == "check":
+            from .store import check_index
+
+            problems = check_index(Path(args.index_dir))
+            if args.json:
+                print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
+            else:
+                print("\n".join(f"problem: {p}" for p in problems) or f"{args.index_dir}: index is sound")
+            return 1 if problems else 0
         if args.command == "remove":
             r = qa.load_index(args.index_dir).remove(args.doc_ids)
             print(json.dumps(r.__dict__) if args.json else f"{args.index_dir}: {r.summary()}")

@@ -348,3 +348,37 @@ def read_snapshot(folder: Path, verify: bool = True) -> Snapshot:
     if len(documents) != counts.get("documents") or any(d not in documents for d in set(passages.doc_ids)):
         raise IndexFormatError(f"{folder}: document records do not match the passages")
     return Snapshot(manifest, documents, passages, vectors, dense, sparse)
+
+
+def check_index(folder: Path) -> list[str]:
+    """Everything wrong with an index folder, as readable sentences (empty when it is sound): manifest,
+    file sizes and sha256, and the alignment of passages, vectors, FAISS, BM25 and documents."""
+    try:
+        manifest = read_manifest(folder)
+    except IndexError_ as e:
+        return [str(e)]
+    problems = verify_files(folder, manifest, hashes=True)
+    if problems:
+        return problems
+    try:
+        snap = read_snapshot(folder, verify=False)
+    except IndexError_ as e:
+        return [str(e)]
+    for i in range(len(snap.passages)):
+        doc = snap.documents[snap.passages.doc_ids[i]].document
+        a, b = int(snap.passages.starts[i]), int(snap.passages.ends[i])
+        if not 0 <= a < b <= len(doc.text):
+            problems.append(f"passage {i} of {doc.id}: offsets {a}:{b} outside the document ({len(doc.text)} chars)")
+    norms = np.linalg.norm(snap.vectors, axis=1) if len(snap.vectors) else np.ones(0)
+    if len(norms) and not np.allclose(norms, 1.0, atol=1e-3):
+        problems.append(f"{int((~np.isclose(norms, 1.0, atol=1e-3)).sum())} vectors are not unit length")
+    dim = manifest.get("embedder", {}).get("dim")
+    if len(snap.vectors) and snap.vectors.shape[1] != dim:
+        problems.append(f"vectors have dimension {snap.vectors.shape[1]}, manifest says {dim}")
+    per_doc: dict[str, int] = {}
+    for d in snap.passages.doc_ids:
+        per_doc[d] = per_doc.get(d, 0) + 1
+    for d, sd in snap.documents.items():
+        if sd.n_passages != per_doc.get(d, 0):
+            problems.append(f"document {d}: manifest records {sd.n_passages} passages, index holds {per_doc.get(d, 0)}")
+    return problems

@@ -205,3 +205,18 @@ def test_retrieve_convenience_reloads_after_update(corpus_dir: Path, tmp_path: P
     qa.build_index(corpus_dir, index_dir, embedder=qa.HashingEmbedder())
     assert qa.retrieve("Camellia sinensis green tea", k=1, index_dir=index_dir)[0].doc_id == "corpus/tea.txt"
     assert read_snapshot(index_dir).manifest["counts"]["documents"] == 4
+
+
+def test_check_reports_a_sound_index_and_damage(corpus_dir: Path, tmp_path: Path, fake_embedder: CountingEmbedder) -> None:
+    from qa.store import check_index
+
+    index_dir = tmp_path / "index"
+    qa.build_index(corpus_dir, index_dir, embedder=fake_embedder)
+    assert check_index(index_dir) == []
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    passages = index_dir / manifest["files"]["passages"]["path"]
+    passages.write_text(passages.read_text().replace('"corpus/bees.md"', '"corpus/bees.mX"'))
+    problems = check_index(index_dir)
+    assert problems and "passages" in problems[0]
+    (index_dir / "manifest.json").write_text("{not json")
+    assert "unreadable manifest" in check_index(index_dir)[0]

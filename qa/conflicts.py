@@ -1,0 +1,283 @@
+"""Do two sources disagree on the point asked? A conflict is only ever claimed with two quotes that show it.
+
+Model-free, in the spirit of Marneffe, Rafferty & Manning (2008), "Finding contradictions in text": two
+on-point sentences from different documents contradict each other when
+
+- **polarity**: they take opposite stances on a concept of the question. A sentence asserts a concept when
+  it contains the question's word (same stem, a listed synonym, or a word whose embedding is close to it)
+  and denies it when that word is negated ("did not attend", "has not been arrested"), when it contains a
+  listed antonym ("stayed open" against "closed", "survived" against "killed"), or, for harm questions
+  (wounded, killed, sunk, ...), when it says the subject avoided the harm ("managed to leave", "escaped",
+  "unhurt", "was not among them"). A direct mention outranks an inferred avoidance in the same sentence.
+- **number**: the question asks for a quantity or a date and the two sentences give different values for
+  the same unit ("12 people" against "27 people", "founded in 1887" against "in 1902").
+
+Measured on ``tests/data/conflict_pairs.jsonl`` (see ``qa.answer_eval.eval_conflicts``).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+WordVectors = Callable[[Sequence[str]], np.ndarray]  # unit vectors for single words
+
+SYNONYM_THRESHOLD = 0.6  # cosine of two single words' MiniLM vectors (hurt~wounded 0.62, killed~wounded 0.52)
+
+_NEGATORS = frozenset("not no never n't neither nor none nobody nothing without cannot hardly".split())
+_CLAUSE_BREAK = frozenset(",;:.!?()—–-\"“”".replace("", " ").split()) | {"but", "although", "though", "while", "whereas", "and"}
+
+# Groups of words that name the same concept (compared by stem).
+_SYNONYMS = [
+    "close closed closing shut shutting shuttered",
+    "open opened opening reopen reopened",
+    "injure injured injury injuries wound wounded wounds hurt harmed",
+    "kill killed dead die died death",
+    "win won victory",
+    "arrest arrested detain detained",
+    "approve approved approval",
+    "rise rose risen increase increased go went up climb climbed",
+    "fall fell fallen drop dropped decrease decreased decline declined",
+    "authentic genuine real",
+    "fake forgery forged counterfeit",
+    "attend attended present",
+    "found founded establish established",
+]
+# Pairs of concepts that exclude each other (the first word of each side is looked up in _SYNONYMS too).
+_ANTONYMS = [
+    ("open", "close"), ("operate", "close"), ("reopen", "close"), ("win", "lose"), ("win", "lost"),
+    ("approve", "reject"), ("accept", "reject"), ("confirm", "deny"), ("rise", "fall"), ("increase", "fall"),
+    ("authentic", "fake"), ("guilty", "innocent"), ("guilty", "acquit"), ("present", "absent"), ("attend", "absent"),
+    ("attend", "skip"), ("kill", "survive"), ("die", "survive"), ("alive", "kill"), ("alive", "die"),
+    ("pass", "fail"), ("succeed", "fail"), ("allow", "ban"), ("allow", "forbid"), ("legal", "illegal"),
+    ("true", "false"), ("for", "against"), ("support", "oppose"), ("injure", "unhurt"), ("injure", "unharm"),
+    ("injure", "uninjur"), ("injure", "unscath"), ("sink", "afloat"), ("infect", "uninfect"), ("damag", "undamag"),
+    ("arrest", "releas"), ("remain", "leave"),
+]
+# Concepts where "he got away" means "no": asking whether harm happened.
+_HARM = frozenset("injur wound hurt harm kill die dead sink sunk hit damag destroy captur shot strike struck".split())
+_AVOIDED = re.compile(
+    r"\b(?:escap\w*|surviv\w*|unharmed|unhurt|uninjured|unscathed|undamaged|unscratched|intact|"
+    r"without (?:a scratch|injur\w*|harm|damage)|(?:managed|had time|was able|were able) to (?:leave|escape|flee|get away)|"
+    r"(?:left|fled|gone|departed) (?:\w+ ){0,3}(?:before|earlier)|not among (?:them|the (?:dead|victims|casualties|wounded|injured|killed)))\b",
+    re.IGNORECASE,
+)
+
+_NUMERIC_QUESTION = re.compile(
+    r"\b(how (?:many|much|tall|long|high|old|far|big|large|deep|often)|when|what (?:year|date|day|month|time|percentage|share|number|age|price)|"
+    r"which (?:year|date|day|month))\b", re.IGNORECASE)
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+                      "hundred": 100})
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6, "k": 1e3}
+_UNIT_ALIASES = {"m": "metr", "metres": "metr", "meters": "metr", "meter": "metr", "metre": "metr", "km": "kilometr",
+                 "kilometres": "kilometr", "kilometers": "kilometr", "ft": "feet", "foot": "feet", "%": "percent",
+                 "per": "percent", "€": "euro", "$": "dollar", "£": "pound", "eur": "euro", "usd": "dollar"}
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_NUMBER_RE = re.compile(
+    r"(?P<cur>[$€£])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b"
+    r"(?:[\s-]*(?P<scale>thousand|million|billion|trillion|bn)\b)?(?:[\s-]*(?P<unit>%|[A-Za-z]+))?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Stance:
+    concept: str  # the question word it is about
+    polarity: int  # +1 asserts, -1 denies
+    strength: int  # 2 = direct (the word, a synonym or an antonym), 1 = inferred (an avoidance phrase)
+    evidence: str  # the words that show it
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two quotes (indexes into the sentences given) that disagree, and why."""
+
+    a: int
+    b: int
+    kind: str  # "polarity" or "number"
+    reason: str
+
+
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    from .sparse import _stemmer
+
+    return _stemmer().stemWord(word.lower())
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, str], dict[str, set[str]]]:
+    """(stem -> concept id, concept id -> antonym concept ids)."""
+    concept: dict[str, str] = {}
+    for group in _SYNONYMS:
+        words = group.split()
+        for w in words:
+            concept.setdefault(stem(w), stem(words[0]))
+    opposite: dict[str, set[str]] = {}
+    for a, b in _ANTONYMS:
+        ca, cb = concept.get(stem(a), stem(a)), concept.get(stem(b), stem(b))
+        opposite.setdefault(ca, set()).add(cb)
+        opposite.setdefault(cb, set()).add(ca)
+    return concept, opposite
+
+
+def concept_of(word: str) -> str:
+    s = stem(word)
+    return _lexicon()[0].get(s, s)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"n't|[\w'’-]+|[^\w\s]", text.lower().replace("’", "'"))
+
+
+def _negated(words: list[str], i: int, window: int = 4) -> bool:
+    """A negator in the few words before position ``i``, within the same clause."""
+    for j in range(i - 1, max(-1, i - 1 - window), -1):
+        w = words[j]
+        if w in _CLAUSE_BREAK:
+            return False
+        if w in _NEGATORS or w.endswith("n't"):
+            return True
+    return False
+
+
+def question_concepts(question: str, stop: frozenset[str]) -> list[str]:
+    """The question's content words (raw, lower-case), as candidates for the point asked."""
+    out = []
+    for w in _words(question):
+        if w.isalpha() and w not in stop and len(w) > 2 and w not in out:
+            out.append(w)
+    return out
+
+
+def stances(sentence: str, concepts: Sequence[str], word_vectors: WordVectors | None = None,
+            entity_words: frozenset[str] = frozenset()) -> dict[str, Stance]:
+    """What the sentence says about each question concept (concepts it does not touch are absent)."""
+    _, opposite = _lexicon()
+    words = _words(sentence)
+    content = [(i, w) for i, w in enumerate(words) if w.isalpha() and len(w) > 2]
+    out: dict[str, Stance] = {}
+    qconcepts = {q: concept_of(q) for q in concepts if q not in entity_words}
+    similar: dict[tuple[str, str], float] = {}
+    if word_vectors is not None and qconcepts and content:
+        cand = sorted({w for _, w in content} - set(qconcepts))
+        if cand:
+            qv = word_vectors(list(qconcepts))
+            wv = word_vectors(cand)
+            sims = qv @ wv.T
+            for a, q in enumerate(qconcepts):
+                for b, w in enumerate(cand):
+                    similar[(q, w)] = float(sims[a, b])
+    for q, cq in qconcepts.items():
+        found: Stance | None = None
+        for i, w in content:
+            cw = concept_of(w)
+            if cw == cq or similar.get((q, w), 0.0) >= SYNONYM_THRESHOLD and cw not in opposite.get(cq, ()):
+                polarity = -1 if _negated(words, i) else 1
+            elif cw in opposite.get(cq, ()) or stem(w) in opposite.get(cq, ()):
+                polarity = 1 if _negated(words, i) else -1
+            else:
+                continue
+            st = Stance(q, polarity, 2, " ".join(words[max(0, i - 3) : i + 1]))
+            if found is None or (found.polarity == 1 and polarity == -1):
+                found = st  # a denial anywhere in the sentence outranks a bare mention
+        if found is None and cq in {concept_of(h) for h in _HARM} | {stem(h) for h in _HARM}:
+            m = _AVOIDED.search(sentence)
+            if m:
+                found = Stance(q, -1, 1, m.group())
+        if found is not None:
+            out[q] = found
+    return out
+
+
+# ----------------------------------------------------------------------------------------- numbers
+
+
+def _value(num: str, scale: str | None) -> float | None:
+    num = num.lower()
+    if num in _NUMBER_WORDS:
+        v = float(_NUMBER_WORDS[num])
+    else:
+        try:
+            v = float(num.replace(",", ""))
+        except ValueError:
+            return None
+    return v * (_SCALE.get(scale.lower(), 1.0) if scale else 1.0)
+
+
+def quantities(sentence: str, stop: frozenset[str]) -> dict[str, set[float]]:
+    """Numbers in a sentence by unit: "27 people" -> {"peopl": {27}}, "in 1887" -> {"year": {1887}},
+    "3 March" -> {"march": {3}}, "45 million euros" -> {"euro": {45e6}}."""
+    out: dict[str, set[float]] = {}
+    for m in _NUMBER_RE.finditer(sentence):
+        v = _value(m.group("num"), m.group("scale"))
+        if v is None:
+            continue
+        unit = (m.group("unit") or "").lower()
+        if m.group("cur"):
+            unit = _UNIT_ALIASES[m.group("cur")]
+        elif unit in _UNIT_ALIASES:
+            unit = _UNIT_ALIASES[unit]
+        elif unit in _SCALE and m.group("scale") is None and unit != "m":
+            continue
+        elif unit in _MONTHS:
+            pass
+        elif unit and unit not in stop:
+            unit = stem(unit)
+        else:
+            unit = ""
+        if not unit:
+            if m.group("num").isdigit() and 1000 <= v <= 2100 and len(m.group("num")) == 4:
+                unit = "year"
+            else:
+                continue
+        out.setdefault(unit, set()).add(v)
+    return out
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 0.02 * max(abs(a), abs(b))
+
+
+# ----------------------------------------------------------------------------------------- detection
+
+
+def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str], *, stop: frozenset[str],
+                  word_vectors: WordVectors | None = None, entity_words: frozenset[str] = frozenset(),
+                  numeric: bool | None = None) -> Conflict | None:
+    """The best pair of sentences from different documents that disagree on the question, or None.
+
+    ``sentences`` should be on-point quotes only (the caller keeps those that answer the question), best
+    first; the first disagreeing pair in that order is returned."""
+    concepts = question_concepts(question, stop)
+    numeric = bool(_NUMERIC_QUESTION.search(question)) if numeric is None else numeric
+    st = [stances(s, concepts, word_vectors, entity_words) for s in sentences]
+    qty = [quantities(s, stop) for s in sentences] if numeric else [{} for _ in sentences]
+    for i in range(len(sentences)):
+        for j in range(i + 1, len(sentences)):
+            if doc_ids[i] == doc_ids[j]:
+                continue
+            for q in concepts:
+                a, b = st[i].get(q), st[j].get(q)
+                if a and b and a.polarity != b.polarity:
+                    pos, neg = (a, b) if a.polarity > 0 else (b, a)
+                    return Conflict(i, j, "polarity", f"“{pos.evidence}” against “{neg.evidence}”")
+            for unit in qty[i].keys() & qty[j].keys():
+                va, vb = qty[i][unit], qty[j][unit]
+                if not any(_same(x, y) for x in va for y in vb):
+                    return Conflict(i, j, "number", f"{_fmt(va)} against {_fmt(vb)} ({unit})")
+    return None
+
+
+def _fmt(values: set[float]) -> str:
+    return "/".join(f"{v:g}" for v in sorted(values))

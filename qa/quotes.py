@@ -1,0 +1,237 @@
+"""Sentence-level evidence: the retrieved passages cut into sentences, each scored against the question.
+
+A sentence's score is a logistic model over a few features: its embedding similarity to the question, how
+much of the question's (IDF-weighted) vocabulary it contains, the same for its neighbourhood (the sentence
+plus its neighbours), and how well its passage ranked. The weights were fitted on a dev slice of SQuAD v1.1
+(see ``qa.answer_eval``); the score is the log-odds that the sentence holds the answer.
+
+To stay fast, sentences are first ranked lexically and only the best few are embedded; sentence vectors are
+cached (in memory, per embedder) so a conversation over the same documents re-embeds nothing.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .chunking import split_sentences
+from .embedding import Embedder
+from .sparse import tokenize
+from .store import Snapshot
+from .types import Hit
+
+logger = logging.getLogger(__name__)
+
+# Words that say what kind of answer is wanted, not what it is about.
+QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how many much does did do is are was were can could should "
+    "would will tell explain describe name list give say says said according document documents".split()
+)
+
+# Logistic weights over FEATURES (intercept first), fitted on the SQuAD dev slice (articles i % 5 == 0)
+# by ``qa.answer_eval.fit_sentence_model``; label: the sentence contains a gold answer.
+FEATURES = ("dense", "lexical", "context", "passage_dense", "reciprocal_rank")
+WEIGHTS = np.array([-9.0, 6.0, 4.0, 1.5, 2.0, 1.0], dtype=np.float64)
+
+MAX_SENTENCE_CHARS = 600  # a longer "sentence" (a run-on list, a table row soup) is cut into pieces
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One candidate sentence: ``document.text[start:end] == text``; scores filled in by ``score_sentences``."""
+
+    doc_id: str
+    title: str
+    source: str | None
+    page: int | None
+    start: int
+    end: int
+    text: str
+    rank: int  # rank of its passage among the hits (0 = best)
+    index: int  # position among its document's candidate sentences, for neighbour look-ups
+    passage_dense: float = 0.0
+    lexical: float = 0.0
+    context: float = 0.0
+    dense: float = 0.0
+    score: float = -math.inf
+
+    def features(self) -> np.ndarray:
+        return np.array([self.dense, self.lexical, self.context, self.passage_dense, 1.0 / (self.rank + 1)])
+
+
+# ----------------------------------------------------------------------------------------- lexical
+
+
+def question_terms(question: str) -> list[str]:
+    """Stemmed content words of a question (stopwords and question words removed), in order, unique."""
+    words = [w for w in re.findall(r"(?u)\b\w\w+\b", question.lower()) if w not in QUESTION_WORDS]
+    out: list[str] = []
+    for t in tokenize(" ".join(words)):
+        if t not in out:
+            out.append(t)
+    return out
+
+
+_IDF_CACHE: dict[int, tuple[Any, dict[str, float]]] = {}
+_IDF_LOCK = threading.Lock()
+
+
+def idf(snap: Snapshot, terms: Sequence[str]) -> dict[str, float]:
+    """BM25 IDF of each term over the index's passages (unknown terms get the maximum: they are rare)."""
+    model = getattr(snap.sparse, "_model", None)
+    n = max(len(snap.passages), 1)
+    top = math.log(1 + (n + 0.5) / 0.5)
+    if model is None:
+        return {t: top for t in terms}
+    with _IDF_LOCK:
+        cached = _IDF_CACHE.get(id(snap))
+        if cached is None or cached[0] is not model:
+            cached = (model, {})
+            _IDF_CACHE.clear()
+            _IDF_CACHE[id(snap)] = cached
+        table = cached[1]
+    out = {}
+    indptr = model.scores["indptr"]
+    for t in terms:
+        if t not in table:
+            tid = model.vocab_dict.get(t)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
+            table[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        out[t] = table[t]
+    return out
+
+
+def coverage(terms: Sequence[str], weights: dict[str, float], tokens: set[str]) -> float:
+    """IDF-weighted share of ``terms`` found in ``tokens`` (0..1)."""
+    total = sum(weights[t] for t in terms)
+    if total <= 0:
+        return 0.0
+    return sum(weights[t] for t in terms if t in tokens) / total
+
+
+# ----------------------------------------------------------------------------------------- vectors
+
+
+class VectorCache:
+    """Sentence vectors by (embedder fingerprint, text), least recently used evicted first. Thread-safe."""
+
+    def __init__(self, maxsize: int = 50_000) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def put_many(self, embedder: Embedder, texts: Sequence[str], vectors: np.ndarray) -> None:
+        fp = embedder.fingerprint
+        with self._lock:
+            for t, v in zip(texts, vectors):
+                self._data[(fp, t)] = v
+                self._data.move_to_end((fp, t))
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def get_many(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for ``texts``, embedding (in one batch) only those not cached yet."""
+        fp = embedder.fingerprint
+        out = np.zeros((len(texts), embedder.dim), np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, t in enumerate(texts):
+                v = self._data.get((fp, t))
+                if v is None:
+                    missing.setdefault(t, []).append(i)
+                else:
+                    self._data.move_to_end((fp, t))
+                    out[i] = v
+        if missing:
+            todo = list(missing)
+            vecs = embedder.encode_documents(todo)
+            self.put_many(embedder, todo, vecs)
+            for t, v in zip(todo, vecs):
+                out[missing[t]] = v
+        return out
+
+
+VECTORS = VectorCache()
+
+
+# ----------------------------------------------------------------------------------------- candidates
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    for s in split_sentences(text, start, end):
+        if s.end - s.start <= MAX_SENTENCE_CHARS:
+            spans.append((s.start, s.end))
+            continue
+        cursor = s.start  # cut an over-long sentence at clause or word boundaries
+        while s.end - cursor > MAX_SENTENCE_CHARS:
+            window = text[cursor : cursor + MAX_SENTENCE_CHARS]
+            cut = max(window.rfind("; "), window.rfind(", "))
+            if cut < MAX_SENTENCE_CHARS // 3:
+                cut = window.rfind(" ")
+            if cut <= 0:
+                cut = MAX_SENTENCE_CHARS - 1
+            spans.append((cursor, cursor + cut + 1))
+            cursor += cut + 1
+            while cursor < s.end and text[cursor].isspace():
+                cursor += 1
+        if cursor < s.end:
+            spans.append((cursor, s.end))
+    return [(a, b) for a, b in spans if text[a:b].strip() and re.search(r"\w", text[a:b])]
+
+
+def candidates(snap: Snapshot, hits: Sequence[Hit], terms: Sequence[str]) -> list[Sentence]:
+    """Every sentence of the hit passages, with its lexical features (a sentence shared by two overlapping
+    passages is kept once, with the better passage's rank)."""
+    weights = idf(snap, terms)
+    seen: set[tuple[str, int]] = set()
+    out: list[Sentence] = []
+    for rank, hit in enumerate(hits):
+        text = snap.documents[hit.doc_id].document.text
+        spans = [sp for sp in _sentence_spans(text, hit.start, hit.end) if (hit.doc_id, sp[0]) not in seen]
+        toks = [set(tokenize(text[a:b])) for a, b in spans]
+        for i, (a, b) in enumerate(spans):
+            seen.add((hit.doc_id, a))
+            ctx = toks[i] | (toks[i - 1] if i > 0 else set()) | (toks[i + 1] if i + 1 < len(toks) else set())
+            out.append(Sentence(
+                doc_id=hit.doc_id, title=hit.title, source=hit.source, page=hit.page, start=a, end=b,
+                text=text[a:b], rank=rank, index=i, passage_dense=float(hit.dense_score or 0.0),
+                lexical=coverage(terms, weights, toks[i]), context=coverage(terms, weights, ctx),
+            ))
+    return out
+
+
+def prelim(s: Sentence) -> float:
+    """A cheap lexical-only score, to choose which sentences are worth embedding."""
+    return s.lexical + 0.5 * s.context + 0.5 * s.passage_dense + 0.3 / (s.rank + 1)
+
+
+def score_sentences(embedder: Embedder, query_vector: np.ndarray, sentences: Sequence[Sentence],
+                    embed_top: int = 12, cache: VectorCache | None = None) -> list[Sentence]:
+    """Score sentences (best first). Only the ``embed_top`` best by the lexical pre-score are embedded; the
+    others get the dense similarity of their passage instead (they rarely matter)."""
+    if not sentences:
+        return []
+    cache = VECTORS if cache is None else cache
+    order = sorted(range(len(sentences)), key=lambda i: -prelim(sentences[i]))
+    chosen = order[:embed_top]
+    vecs = cache.get_many(embedder, [sentences[i].text for i in chosen])
+    sims = vecs @ np.asarray(query_vector, np.float32).reshape(-1)
+    dense = {i: float(s) for i, s in zip(chosen, sims)}
+    out = []
+    for i, s in enumerate(sentences):
+        d = dense.get(i, s.passage_dense * 0.8)
+        s = replace(s, dense=d)
+        out.append(replace(s, score=float(WEIGHTS[0] + WEIGHTS[1:] @ s.features())))
+    out.sort(key=lambda s: -s.score)
+    return out
