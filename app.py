@@ -33,6 +33,8 @@ from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import gradio as gr  # noqa: E402
+
 import qa  # noqa: E402
 from qa import feedback, webui  # noqa: E402
 from qa.store import read_manifest  # noqa: E402
@@ -270,19 +272,25 @@ class ChatApp:
         if self.progress.ready:
             return f"<span class='qa-status'>Ready · {webui.md_text(self.summary())}</span>"
         if self.progress.error:
-            return f"<span class='qa-status qa-error'>⚠️ {webui.md_text(self.progress.message)}</span>"
-        return f"<span class='qa-status qa-busy'>⏳ {webui.md_text(self.progress.message)}</span>"
+            return f"<span class='qa-status qa-error'>⚠ {webui.md_text(self.progress.message)}</span>"
+        return f"<span class='qa-status qa-busy'>… {webui.md_text(self.progress.message)}</span>"
 
     def written_available(self) -> bool:
+        """Whether written answers can be offered (their language model is installed or configured)."""
         try:
             from qa import answering
+
+            check = getattr(answering, "written_available", None)
+            if callable(check):
+                return bool(check())
+            import qa.written  # noqa: F401
+            from qa import llm
         except ImportError:
             return False
-        check = getattr(answering, "written_available", None)
         try:
-            return bool(check()) if callable(check) else False
+            return bool(os.environ.get("QA_LLM_BASE_URL")) or bool(llm.local_model_available())
         except Exception:  # a broken optional model must not break the app
-            logger.warning("written_available() failed", exc_info=True)
+            logger.warning("could not check for a language model", exc_info=True)
             return False
 
     def examples(self) -> list[str]:
@@ -312,8 +320,10 @@ class ChatApp:
             if isinstance(item, qa.Answer):
                 yield item
                 return
-            chunk = item if isinstance(item, str) else str(getattr(item, "text", "") or "")
-            text = chunk if chunk.startswith(text) else text + chunk
+            if isinstance(item, str):  # a bare piece of text
+                text += item
+            else:  # qa.answering.Partial: the whole text so far
+                text = str(getattr(item, "text", "") or "")
             yield text
 
     def ask(self, question: str, state: ChatState, mode: str = "quotes", k: int = 5,
@@ -340,12 +350,12 @@ class ChatApp:
             if answer is None:
                 raise RuntimeError("the answering engine returned no answer")
         except NotReady as e:
-            state.messages = state.messages[:start] + [pending[0], _notice(f"⏳ Not ready yet: {e}")]
+            state.messages = state.messages[:start] + [pending[0], _notice(f"… Not ready yet: {e}")]
             yield state
             return
         except (KeyError, ValueError) as e:
             msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-            state.messages = state.messages[:start] + [pending[0], _notice(f"⚠️ {msg}")]
+            state.messages = state.messages[:start] + [pending[0], _notice(f"⚠ {msg}")]
             yield state
             return
         msgs = webui.chat_messages(question, answer)
@@ -411,11 +421,11 @@ class ChatApp:
             try:
                 name = webui.check_upload(original, path.stat().st_size, self.config.max_upload_bytes)
             except (webui.UploadRejected, OSError) as e:
-                lines.append(f"❌ {webui.md_text(str(e))}")
+                lines.append(f"✗ {webui.md_text(str(e))}")
                 continue
             dest = self.config.upload_dir / name
             if not webui.inside(self.config.upload_dir, dest):
-                lines.append(f"❌ {webui.md_text(name)}: refused (unsafe name)")
+                lines.append(f"✗ {webui.md_text(name)}: refused (unsafe name)")
                 continue
             self.config.upload_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest)
@@ -440,14 +450,14 @@ class ChatApp:
             sd = next((s for s in index.documents() if s.document.id == doc_id), None)
             n = sd.n_passages if sd else 0
             verb = "Added" if doc_id in report.added else "Updated"
-            lines.append(f"✅ {verb} **{webui.md_text(doc_id)}** ({n} passages): you can ask about it now.")
+            lines.append(f"✓ {verb} **{webui.md_text(doc_id)}** ({n} passages): you can ask about it now.")
         for doc_id in report.unchanged:
-            lines.append(f"✅ **{webui.md_text(doc_id)}** is already indexed (unchanged).")
+            lines.append(f"✓ **{webui.md_text(doc_id)}** is already indexed (unchanged).")
         for src, reason in report.failed:
             bad = Path(src)
             if webui.inside(self.config.upload_dir, bad):
                 bad.unlink(missing_ok=True)
-            lines.append(f"❌ {webui.md_text(bad.name)}: {webui.md_text(reason)}")
+            lines.append(f"✗ {webui.md_text(bad.name)}: {webui.md_text(reason)}")
         return lines
 
     def remove(self, doc_id: str | None) -> str:
@@ -463,13 +473,13 @@ class ChatApp:
         if doc.source and webui.inside(self.config.upload_dir, Path(doc.source)):
             Path(doc.source).unlink(missing_ok=True)  # our copy of an upload; never a file of the person's folder
         self.progress.set(self.summary())
-        return f"🗑️ Removed **{webui.md_text(doc.title or doc_id)}** ({webui.md_text(webui.file_name(doc.source, doc_id))})."
+        return f"Removed **{webui.md_text(doc.title or doc_id)}** ({webui.md_text(webui.file_name(doc.source, doc_id))})."
 
     def rescan(self, on_progress: Callable[[int, int], None] | None = None) -> str:
         """Index new and changed files of the documents folder (and drop the ones deleted from it)."""
         index = self.require_index()
         if not self.config.documents_dir.is_dir():
-            return f"❌ The documents folder {webui.md_text(str(self.config.documents_dir))} does not exist."
+            return f"✗ The documents folder {webui.md_text(str(self.config.documents_dir))} does not exist."
         with self._write_lock:
             self.progress.listener = on_progress
             try:
@@ -477,7 +487,7 @@ class ChatApp:
             finally:
                 self.progress.listener = None
         self.progress.set(self.summary())
-        return f"🔄 {webui.md_text(str(self.config.documents_dir))}: {webui.md_text(r.summary())}"
+        return f"{webui.md_text(str(self.config.documents_dir))}: {webui.md_text(r.summary())}"
 
     # -------------------------------------------------------------------------------- feedback
     @property
@@ -506,17 +516,14 @@ class ChatApp:
 
     def _candidates(self, turn: Turn) -> list[feedback.Span]:
         spans: list[feedback.Span] = []
-        seen: set[tuple[str, int, int]] = set()
         items: list[Any] = list(turn.answer.citations) + list(turn.answer.related)
         try:
             items += self.require_index().search(turn.answer.query or turn.question, 10, doc_ids=turn.doc_ids)
         except (NotReady, KeyError, ValueError):
             pass
-        for item in items:
+        for item in items:  # the quotes first, then passages that do not contain one already listed
             span = feedback.Span.of(item)
-            key = (span.doc_id, span.start, span.end)
-            if key not in seen and not any(s.overlaps(*key) and s.text == span.text for s in spans):
-                seen.add(key)
+            if not any(s.overlaps(span.doc_id, span.start, span.end) for s in spans):
                 spans.append(span)
         return spans
 
@@ -568,6 +575,8 @@ CSS = """
 #qa-reader .qa-doc-text { white-space: pre-wrap; line-height: 1.55; font-size: 0.95rem; }
 #qa-reader mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
 #qa-reader .qa-doc-empty { opacity: 0.7; }
+#qa-chat .qa-conflict { display: inline-block; background: #fef3c7; color: #92400e; font-weight: 600;
+                       padding: 0.1rem 0.5rem; border-radius: 4px; border: 1px solid #f59e0b; }
 #qa-chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
 #qa-feedback { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.5rem; }
 """
@@ -577,8 +586,6 @@ SCROLL_TO_MARK = "() => { setTimeout(() => { const m = document.querySelector('#
 
 
 def build_ui(app: ChatApp) -> Any:
-    import gradio as gr
-
     written = app.written_available()
     modes = [("Quotes only", "quotes")] + ([("Written answer", "written")] if written else [])
 
@@ -591,8 +598,8 @@ def build_ui(app: ChatApp) -> Any:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chatbot = gr.Chatbot(
-                    elem_id="qa-chat", label="Chat", height=580, buttons=["copy"], latex_delimiters=[],
-                    layout="bubble", feedback_options=("Like", "Dislike"), group_consecutive_messages=False,
+                    elem_id="qa-chat", label="Chat", show_label=False, height=600, buttons=["copy"], latex_delimiters=[],
+                    layout="bubble", feedback_options=("Like", "Dislike"), group_consecutive_messages=True,
                     placeholder="Ask a question about your documents.",
                     examples=[{"text": q} for q in app.examples()] or None,
                 )
@@ -622,6 +629,7 @@ def build_ui(app: ChatApp) -> Any:
                         docs_table = gr.Dataframe(
                             value=app.documents_rows(), headers=["Title", "File", "Passages", "Added"],
                             datatype=["str", "str", "number", "str"], interactive=False, wrap=True,
+                            column_widths=["42%", "30%", "12%", "16%"], max_height=360,
                             elem_id="qa-docs", label="Indexed documents (click a row to read it)",
                         )
                         upload = gr.File(label="Add documents (txt, md, html, pdf, docx)", file_count="multiple",
@@ -670,7 +678,7 @@ def build_ui(app: ChatApp) -> Any:
         chatbot.clear(new_chat, None, [chatbot, state, cited, fb_group, fb_status], api_visibility="private")
 
         # ---- reader
-        cited.change(app.open_citation, [cited, state], reader, api_visibility="private").then(
+        cited.input(app.open_citation, [cited, state], reader, api_visibility="private").then(
             lambda: gr.Tabs(selected="reader"), None, tabs, js=SCROLL_TO_MARK, api_visibility="private")
 
         def open_row(evt: gr.SelectData) -> tuple[str, Any]:
@@ -705,7 +713,7 @@ def build_ui(app: ChatApp) -> Any:
             try:
                 message = app.upload(files, step)
             except NotReady as e:
-                message = f"⏳ Not ready yet: {webui.md_text(str(e))}"
+                message = f"… Not ready yet: {webui.md_text(str(e))}"
             return (message, None, *refreshed())
 
         upload.upload(do_upload, upload, [upload_status, upload, *doc_outputs], api_visibility="private")
@@ -714,7 +722,7 @@ def build_ui(app: ChatApp) -> Any:
             try:
                 message = app.remove(doc_id)
             except NotReady as e:
-                message = f"⏳ Not ready yet: {webui.md_text(str(e))}"
+                message = f"… Not ready yet: {webui.md_text(str(e))}"
             return (message, *refreshed())
 
         remove_btn.click(do_remove, doc_pick, [upload_status, *doc_outputs], api_visibility="private")
@@ -723,7 +731,7 @@ def build_ui(app: ChatApp) -> Any:
             try:
                 message = app.rescan(lambda d, t: progress((d, t), desc="Embedding passages", unit="passages"))
             except NotReady as e:
-                message = f"⏳ Not ready yet: {webui.md_text(str(e))}"
+                message = f"… Not ready yet: {webui.md_text(str(e))}"
             return (message, *refreshed())
 
         rescan_btn.click(do_rescan, None, [upload_status, *doc_outputs], api_visibility="private")
@@ -791,8 +799,6 @@ def build_ui(app: ChatApp) -> Any:
 
 
 def theme() -> Any:
-    import gradio as gr
-
     return gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
 
 
@@ -805,7 +811,7 @@ def launch(app: ChatApp, **kwargs: Any) -> Any:
                        "(set QA_AUTH=user:password)", cfg.host)
     return demo.launch(
         server_name=cfg.host, server_port=cfg.port, auth=cfg.auth, auth_message="qa: please log in",
-        max_file_size=f"{cfg.max_upload_mb}mb", theme=theme(), css=CSS, footer_links=["api"],
+        max_file_size=cfg.max_upload_bytes, theme=theme(), css=CSS, footer_links=["api"],
         run_history=False, show_error=True, allowed_paths=[], **kwargs,
     )
 
@@ -813,7 +819,7 @@ def launch(app: ChatApp, **kwargs: Any) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "bm25s", "sentence_transformers", "urllib3"):
+    for noisy in ("httpx", "bm25s", "sentence_transformers", "urllib3", "faiss", "faiss.loader"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app = ChatApp(config)
     threading.Thread(target=app.prepare, name="qa-prepare", daemon=True).start()

@@ -79,17 +79,16 @@ def _append_trimmed(text: str, start: int, end: int, out: list[Span]) -> None:
 
 def _split_long(text: str, span: Span, n_tokens: int, max_tokens: int) -> list[Span]:
     """Cut one over-long sentence at word boundaries into pieces of at most about ``max_tokens``."""
-    pieces = -(-n_tokens // max_tokens)
-    target = (span.end - span.start) / pieces
+    target = max(1, int((span.end - span.start) * max_tokens / n_tokens * 0.95))  # chars per piece
     out: list[Span] = []
     cursor = span.start
-    for _ in range(pieces - 1):
-        cut = int(cursor + target)
+    while span.end - cursor > target:
+        cut = cursor + target
         ws = text.rfind(" ", cursor + 1, cut + 1)
-        if ws <= cursor:
+        if ws <= cursor:  # no space in reach: cut at the next one, or hard-cut a space-less run
             ws = text.find(" ", cut, span.end)
-        if ws == -1 or ws >= span.end:
-            break
+            if ws == -1:
+                ws = cut
         _append_trimmed(text, cursor, ws, out)
         cursor = ws
     _append_trimmed(text, cursor, span.end, out)

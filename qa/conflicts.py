@@ -31,7 +31,7 @@ WordVectors = Callable[[Sequence[str]], np.ndarray]  # unit vectors for single w
 SYNONYM_THRESHOLD = 0.6  # cosine of two single words' MiniLM vectors (hurt~wounded 0.62, killed~wounded 0.52)
 
 _NEGATORS = frozenset("not no never n't neither nor none nobody nothing without cannot hardly".split())
-_CLAUSE_BREAK = frozenset(",;:.!?()—–-\"“”".replace("", " ").split()) | {"but", "although", "though", "while", "whereas", "and"}
+_CLAUSE_BREAK = frozenset(",;:.!?()—–\"“”") | {"but", "although", "though", "while", "whereas", "and", "-"}
 
 # Groups of words that name the same concept (compared by stem).
 _SYNONYMS = [
@@ -83,7 +83,7 @@ _UNIT_ALIASES = {"m": "metr", "metres": "metr", "meters": "metr", "meter": "metr
                  "per": "percent", "€": "euro", "$": "dollar", "£": "pound", "eur": "euro", "usd": "dollar"}
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 _NUMBER_RE = re.compile(
-    r"(?P<cur>[$€£])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    r"(?:(?P<cur>[$€£])\s?)?\b(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b"
     r"(?:[\s-]*(?P<scale>thousand|million|billion|trillion|bn)\b)?(?:[\s-]*(?P<unit>%|[A-Za-z]+))?",
     re.IGNORECASE,
@@ -141,21 +141,37 @@ def _words(text: str) -> list[str]:
 
 
 def _negated(words: list[str], i: int, window: int = 4) -> bool:
-    """A negator in the few words before position ``i``, within the same clause."""
+    """A negator in the few words before position ``i``, in the same clause, with no other content word
+    between them ("did not attend the summit" negates "attend", not "summit")."""
+    skip = _function_words()
     for j in range(i - 1, max(-1, i - 1 - window), -1):
         w = words[j]
         if w in _CLAUSE_BREAK:
             return False
         if w in _NEGATORS or w.endswith("n't"):
             return True
+        if w.isalpha() and w not in skip:
+            return False
     return False
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    from .sparse import _stopwords
+
+    return frozenset(_stopwords()) - _NEGATORS
+
+
+@lru_cache(maxsize=1)
+def _antonym_words() -> frozenset[str]:
+    return frozenset(w for pair in _ANTONYMS for w in pair)
 
 
 def question_concepts(question: str, stop: frozenset[str]) -> list[str]:
     """The question's content words (raw, lower-case), as candidates for the point asked."""
     out = []
     for w in _words(question):
-        if w.isalpha() and w not in stop and len(w) > 2 and w not in out:
+        if w.isalpha() and (w not in stop or w in _antonym_words()) and len(w) > 2 and w not in out:
             out.append(w)
     return out
 
@@ -246,7 +262,7 @@ def quantities(sentence: str, stop: frozenset[str]) -> dict[str, set[float]]:
 
 
 def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 0.02 * max(abs(a), abs(b))
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
 # ----------------------------------------------------------------------------------------- detection
@@ -263,13 +279,20 @@ def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str
     numeric = bool(_NUMERIC_QUESTION.search(question)) if numeric is None else numeric
     st = [stances(s, concepts, word_vectors, entity_words) for s in sentences]
     qty = [quantities(s, stop) for s in sentences] if numeric else [{} for _ in sentences]
+    # a document that says both yes and no on a concept (or gives two values) has no clear stance on it
+    mixed: set[tuple[str, str]] = set()
+    for d in set(doc_ids):
+        rows = [i for i, x in enumerate(doc_ids) if x == d]
+        for q in concepts:
+            if len({st[i][q].polarity for i in rows if q in st[i]}) > 1:
+                mixed.add((d, q))
     for i in range(len(sentences)):
         for j in range(i + 1, len(sentences)):
             if doc_ids[i] == doc_ids[j]:
                 continue
             for q in concepts:
                 a, b = st[i].get(q), st[j].get(q)
-                if a and b and a.polarity != b.polarity:
+                if a and b and a.polarity != b.polarity and (doc_ids[i], q) not in mixed and (doc_ids[j], q) not in mixed:
                     pos, neg = (a, b) if a.polarity > 0 else (b, a)
                     return Conflict(i, j, "polarity", f"“{pos.evidence}” against “{neg.evidence}”")
             for unit in qty[i].keys() & qty[j].keys():

@@ -24,7 +24,7 @@ ALLOWED_UPLOAD_SUFFIXES: frozenset[str] = SUPPORTED_SUFFIXES
 DEFAULT_MAX_UPLOAD_MB = 25
 SOURCES_TITLE = "Sources"
 NOT_FOUND_TITLE = "Not in your documents"
-CONFLICT_BANNER = "⚠️ **The sources disagree.**"
+CONFLICT_BANNER = '<span class="qa-conflict">⚠ The sources disagree</span>'
 
 # ------------------------------------------------------------------------------------------ escaping
 
@@ -149,14 +149,33 @@ def sources_title(answer: Answer) -> str:
     return f"{SOURCES_TITLE} ({n})"
 
 
+_DISAGREE = re.compile(r"sources disagree", re.IGNORECASE)
+_LEAD_IN = re.compile(r"\s*\*\*([^*]*sources disagree[^*]*)\*\*:?\s*", re.IGNORECASE)
+
+
 def render_answer(answer: Answer) -> str:
-    """The answer bubble: a conflict banner when the sources disagree, then the answer with [n] markers."""
-    body = safe_answer_markdown(answer.text.strip()) if answer.text.strip() else ""
+    """The answer bubble: a conflict banner when the sources disagree, then the answer with [n] markers.
+    A "not found" answer keeps its first paragraph only (the related passages are listed separately)."""
+    text = answer.text.strip()
     if not answer.found:
-        return body or "I could not find an answer to this in your documents."
-    if answer.conflict:
-        return f"{CONFLICT_BANNER} Read the quotes below and judge for yourself.\n\n{body}"
-    return body
+        first = text.split("\n\n", 1)[0].strip() if text else ""
+        return safe_answer_markdown(first) if first else "I could not find an answer to this in your documents."
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    if not answer.conflict:
+        return safe_answer_markdown("\n\n".join(paragraphs))
+    first = paragraphs[0].replace("\n", " ") if paragraphs else ""
+    lead = _LEAD_IN.match(first)
+    if lead:  # the answer states the disagreement in a bold lead-in: make that the banner
+        label = html.escape(lead.group(1).strip().rstrip(":"))
+        banner = f'<span class="qa-conflict">⚠ {label}</span> ' + safe_answer_markdown(first[lead.end():])
+        rest = paragraphs[1:]
+    elif _DISAGREE.search(first):
+        banner = f"{CONFLICT_BANNER} " + safe_answer_markdown(first)
+        rest = paragraphs[1:]
+    else:
+        banner = f"{CONFLICT_BANNER} Compare the quotes below: each source is cited."
+        rest = paragraphs
+    return "\n\n".join([banner, *(safe_answer_markdown(p) for p in rest)])
 
 
 def render_partial(text: str) -> str:
@@ -175,7 +194,7 @@ def chat_messages(question: str, answer: Answer) -> list[dict[str, Any]]:
                          "metadata": {"title": sources_title(answer), "status": "done"}})
     else:
         msgs.append({"role": "assistant", "content": render_answer(answer),
-                     "metadata": {"title": "🔎 " + NOT_FOUND_TITLE}})
+                     "metadata": {"title": NOT_FOUND_TITLE}})
         if answer.related:
             msgs.append({"role": "assistant", "content": render_related(answer.related),
                          "metadata": {"title": sources_title(answer), "status": "done"}})
