@@ -25,6 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import argparse  # noqa: E402
+import html  # noqa: E402
 import logging  # noqa: E402
 import shutil  # noqa: E402
 import threading  # noqa: E402
@@ -294,27 +295,25 @@ class ChatApp:
             return False
 
     def examples(self) -> list[str]:
+        """Example questions: about the sample articles when they are indexed (or, while the index is being
+        prepared, present in the documents folder); else one per document title."""
         if self.index is None:
-            return []
-        names = {webui.file_name(sd.document.source, sd.document.id): sd for sd in self.index.documents()}
-        found = [q for name, qs in SAMPLE_EXAMPLES.items() if name in names for q in qs]
+            folder = self.config.documents_dir
+            names = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+            return [q for name, qs in SAMPLE_EXAMPLES.items() if name in names for q in qs]
+        docs = {webui.file_name(sd.document.source, sd.document.id): sd for sd in self.index.documents()}
+        found = [q for name, qs in SAMPLE_EXAMPLES.items() if name in docs for q in qs]
         if found:
             return found
-        return [f"What does “{webui.short(sd.document.title, 60)}” say?" for sd in list(names.values())[:3]]
+        return [f"What does “{webui.short(sd.document.title, 60)}” say?" for sd in list(docs.values())[:3]]
 
     # -------------------------------------------------------------------------------- answering
     def _stream(self, index: qa.Index, question: str, history: list[dict[str, str]], mode: str, k: int,
                 doc_ids: list[str] | None) -> Iterator[str | qa.Answer]:
-        """Partial answer texts, then the final Answer."""
+        """Partial answer texts, then the final Answer (``qa.answering.stream_answer``)."""
         fn = self._answer_stream
         if fn is None:
-            try:
-                from qa.answering import stream_answer as fn  # type: ignore[no-redef]
-            except ImportError:
-                fn = None
-        if fn is None:
-            yield index.ask(question, history=history, mode=mode, k=k, doc_ids=doc_ids)
-            return
+            from qa.answering import stream_answer as fn  # type: ignore[no-redef]
         text = ""
         for item in fn(index, question, history=history, mode=mode, k=k, doc_ids=doc_ids):
             if isinstance(item, qa.Answer):
@@ -350,12 +349,18 @@ class ChatApp:
             if answer is None:
                 raise RuntimeError("the answering engine returned no answer")
         except NotReady as e:
-            state.messages = state.messages[:start] + [pending[0], _notice(f"… Not ready yet: {e}")]
+            state.messages = state.messages[:start] + [pending[0], _notice(f"… Not ready yet: {webui.md_text(str(e))}")]
             yield state
             return
         except (KeyError, ValueError) as e:
             msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-            state.messages = state.messages[:start] + [pending[0], _notice(f"⚠ {msg}")]
+            state.messages = state.messages[:start] + [pending[0], _notice(f"⚠ {webui.md_text(msg)}")]
+            yield state
+            return
+        except Exception as e:  # e.g. the language model of written answers failing: say so in the chat
+            logger.exception("answering %r failed", question)
+            note = f"⚠ Could not answer: {webui.md_text(f'{type(e).__name__}: {e}')}"
+            state.messages = state.messages[:start] + [pending[0], _notice(note)]
             yield state
             return
         msgs = webui.chat_messages(question, answer)
@@ -380,7 +385,8 @@ class ChatApp:
         out = []
         for ti in range(len(state.turns) - 1, -1, -1):
             for c in state.turns[ti].answer.citations:
-                out.append((f"Q{ti + 1} [{c.n}] {webui.short(c.title, 40)}: “{webui.short(c.quote, 60)}”", f"{ti}:{c.n}"))
+                label = f"Q{ti + 1} [{c.n}] {webui.short(c.title, 40)}: “{webui.short(c.quote, 60)}”"
+                out.append((label, f"{ti}:{c.n}"))
         return out
 
     def open_citation(self, key: str | None, state: ChatState) -> str:
@@ -408,6 +414,16 @@ class ChatApp:
 
     def document_choices(self) -> list[tuple[str, str]]:
         return webui.document_choices(self.index.documents()) if self.index else []
+
+    def doc_id_for_row(self, row: Sequence[Any] | None) -> str | None:
+        """The document shown in a row of the documents table (title, file, ...)."""
+        if not row or len(row) < 2 or self.index is None:
+            return None
+        for sd in self.index.documents():
+            d = sd.document
+            if (d.title or d.id) == row[0] and webui.file_name(d.source, d.id) == row[1]:
+                return d.id
+        return None
 
     def upload(self, files: Sequence[Any] | None, on_progress: Callable[[int, int], None] | None = None) -> str:
         """Copy uploaded files (sanitised names, allowed types, capped sizes) into the uploads folder and
@@ -450,7 +466,8 @@ class ChatApp:
             sd = next((s for s in index.documents() if s.document.id == doc_id), None)
             n = sd.n_passages if sd else 0
             verb = "Added" if doc_id in report.added else "Updated"
-            lines.append(f"✓ {verb} **{webui.md_text(doc_id)}** ({n} passages): you can ask about it now.")
+            passages = f"{n} passage{'s' * (n != 1)}"
+            lines.append(f"✓ {verb} **{webui.md_text(doc_id)}** ({passages}): you can ask about it now.")
         for doc_id in report.unchanged:
             lines.append(f"✓ **{webui.md_text(doc_id)}** is already indexed (unchanged).")
         for src, reason in report.failed:
@@ -473,7 +490,8 @@ class ChatApp:
         if doc.source and webui.inside(self.config.upload_dir, Path(doc.source)):
             Path(doc.source).unlink(missing_ok=True)  # our copy of an upload; never a file of the person's folder
         self.progress.set(self.summary())
-        return f"Removed **{webui.md_text(doc.title or doc_id)}** ({webui.md_text(webui.file_name(doc.source, doc_id))})."
+        name = webui.md_text(webui.file_name(doc.source, doc_id))
+        return f"Removed **{webui.md_text(doc.title or doc_id)}** ({name})."
 
     def rescan(self, on_progress: Callable[[int, int], None] | None = None) -> str:
         """Index new and changed files of the documents folder (and drop the ones deleted from it)."""
@@ -511,7 +529,8 @@ class ChatApp:
             return "", []
         state.feedback_turn = ti
         state.candidates = self._candidates(turn)
-        choices = [(f"{webui.short(s.title, 40)}: “{webui.short(s.text, 110)}”", i) for i, s in enumerate(state.candidates)]
+        choices = [(f"{webui.short(s.title, 40)}: “{webui.short(s.text, 110)}”", i)
+                   for i, s in enumerate(state.candidates)]
         return turn.question, choices
 
     def _candidates(self, turn: Turn) -> list[feedback.Span]:
@@ -538,8 +557,9 @@ class ChatApp:
                                   k=turn.k, doc_ids=turn.doc_ids, comment=comment)
         feedback.save_case(self.cases_path, case)
         state.feedback_turn, state.candidates = None, []
-        return (f"Saved as an evaluation case in `{webui.md_text(str(self.cases_path))}`. Replay with "
-                f"`python -m qa eval cases {webui.md_text(str(self.cases_path))}`.")
+        path = html.escape(str(self.cases_path))
+        return (f"✓ Saved as an evaluation case in <code>{path}</code>; replay with "
+                f"<code>python -m qa eval cases {path}</code>")
 
 
 def _notice(text: str) -> dict[str, Any]:
@@ -547,8 +567,6 @@ def _notice(text: str) -> dict[str, Any]:
 
 
 def _reader_message(text: str) -> str:
-    import html
-
     return f'<div class="qa-doc-empty">{html.escape(text)}</div>'
 
 
@@ -571,12 +589,16 @@ CSS = """
 .qa-error { color: #b91c1c; }
 #qa-reader { max-height: 560px; overflow-y: auto; border: 1px solid var(--border-color-primary);
              border-radius: 8px; padding: 0.75rem 1rem; background: var(--background-fill-primary); }
-#qa-reader .qa-doc-head { margin-bottom: 0.6rem; padding-bottom: 0.4rem; border-bottom: 1px solid var(--border-color-primary); }
+#qa-reader .qa-doc-head { margin-bottom: 0.6rem; padding-bottom: 0.4rem;
+                         border-bottom: 1px solid var(--border-color-primary); }
 #qa-reader .qa-doc-text { white-space: pre-wrap; line-height: 1.55; font-size: 0.95rem; }
 #qa-reader mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
 #qa-reader .qa-doc-empty { opacity: 0.7; }
 #qa-chat .qa-conflict { display: inline-block; background: #fef3c7; color: #92400e; font-weight: 600;
                        padding: 0.1rem 0.5rem; border-radius: 4px; border: 1px solid #f59e0b; }
+#qa-chat .qa-notfound { display: inline-block; background: #e0e7ff; color: #3730a3; font-weight: 600;
+                       padding: 0.1rem 0.5rem; border-radius: 4px; border: 1px solid #818cf8; }
+#qa-docs td, #qa-docs td *, #qa-docs th, #qa-docs th * { font-family: var(--font) !important; font-size: 0.85rem; }
 #qa-chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
 #qa-feedback { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.5rem; }
 """
@@ -589,7 +611,7 @@ def build_ui(app: ChatApp) -> Any:
     written = app.written_available()
     modes = [("Quotes only", "quotes")] + ([("Written answer", "written")] if written else [])
 
-    with gr.Blocks(title="qa: answers quoted from your documents", fill_width=True) as demo:
+    with gr.Blocks(title="qa: answers quoted from your documents", fill_width=True, analytics_enabled=False) as demo:
         state = gr.State(ChatState())
         with gr.Row(equal_height=False):
             gr.Markdown("# qa\nAnswers quoted from your documents: every sentence comes with its source.",
@@ -598,7 +620,8 @@ def build_ui(app: ChatApp) -> Any:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chatbot = gr.Chatbot(
-                    elem_id="qa-chat", label="Chat", show_label=False, height=600, buttons=["copy"], latex_delimiters=[],
+                    elem_id="qa-chat", label="Chat", show_label=False, height=600, buttons=["copy"],
+                    latex_delimiters=[],
                     layout="bubble", feedback_options=("Like", "Dislike"), group_consecutive_messages=True,
                     placeholder="Ask a question about your documents.",
                     examples=[{"text": q} for q in app.examples()] or None,
@@ -629,7 +652,7 @@ def build_ui(app: ChatApp) -> Any:
                         docs_table = gr.Dataframe(
                             value=app.documents_rows(), headers=["Title", "File", "Passages", "Added"],
                             datatype=["str", "str", "number", "str"], interactive=False, wrap=True,
-                            column_widths=["42%", "30%", "12%", "16%"], max_height=360,
+                            column_widths=["38%", "32%", "12%", "18%"], max_height=360,
                             elem_id="qa-docs", label="Indexed documents (click a row to read it)",
                         )
                         upload = gr.File(label="Add documents (txt, md, html, pdf, docx)", file_count="multiple",
@@ -649,7 +672,8 @@ def build_ui(app: ChatApp) -> Any:
                             gr.Markdown("Answers are made of verbatim quotes. (Written answers need a local "
                                         "language model, which is not installed.)")
                         k = gr.Slider(1, 10, value=5, step=1, label="Passages to read per question", elem_id="qa-k")
-                        only = gr.Dropdown(label="Ask only these documents (empty: all)", choices=app.document_choices(),
+                        only = gr.Dropdown(label="Ask only these documents (empty: all)",
+                                           choices=app.document_choices(),
                                            multiselect=True, value=[], elem_id="qa-only")
         timer = gr.Timer(1.0, active=not app.progress.ready)
 
@@ -682,15 +706,7 @@ def build_ui(app: ChatApp) -> Any:
             lambda: gr.Tabs(selected="reader"), None, tabs, js=SCROLL_TO_MARK, api_visibility="private")
 
         def open_row(evt: gr.SelectData) -> tuple[str, Any]:
-            row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-            choices = app.document_choices()
-            rows = app.documents_rows()
-            doc_id = None
-            if isinstance(row, int) and 0 <= row < len(rows):
-                title, name = rows[row][0], rows[row][1]
-                doc_id = next((d for label, d in choices if webui.file_name(None, d) == name
-                               and label.startswith(webui.short(title, 70))), None)
-            return app.open_document(doc_id), gr.Tabs(selected="reader")
+            return app.open_document(app.doc_id_for_row(evt.row_value)), gr.Tabs(selected="reader")
 
         docs_table.select(open_row, None, [reader, tabs], api_visibility="private")
         open_btn.click(lambda d: (app.open_document(d), gr.Tabs(selected="reader")), doc_pick, [reader, tabs],
@@ -741,7 +757,7 @@ def build_ui(app: ChatApp) -> Any:
             if not app.progress.ready and not app.progress.error:
                 return app.status_markdown(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
             rows, pick, only_, st = refreshed()
-            return (st, rows, pick, only_, gr.Chatbot(examples=[{"text": q} for q in app.examples()] or None),
+            return (st, rows, pick, only_, gr.update(examples=[{"text": q} for q in app.examples()] or None),
                     gr.Timer(active=False))
 
         timer.tick(tick, None, [status, docs_table, doc_pick, only, chatbot, timer], api_visibility="private",
@@ -775,8 +791,9 @@ def build_ui(app: ChatApp) -> Any:
                  doc_ids: list[str] | None = None) -> dict[str, Any]:
             """Answer a question from the indexed documents. Returns the answer (Markdown with [n] markers),
             whether it was found, its citations (verbatim quotes with document, offsets, context and score),
-            whether the sources disagree, and related passages. ``history``: earlier turns as
-            [{"role": "user" | "assistant", "content": text}, ...]."""
+            whether the sources disagree, and related passages. history: the earlier turns, as
+            [{"role": "user" or "assistant", "content": text}, ...]; mode: "quotes" (or "written" when its
+            model is installed); k: passages to read; doc_ids: ask only these documents."""
             try:
                 return app.chat_api(question, history, mode, k, doc_ids)
             except NotReady as e:

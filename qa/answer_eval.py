@@ -300,25 +300,32 @@ def pair_documents(pairs: Sequence[dict[str, Any]]) -> list[Document]:
     return docs
 
 
+def _prf(outcomes: Sequence[tuple[bool, bool]]) -> dict[str, float]:
+    """Precision/recall of ``predicted`` against ``truth`` over (predicted, truth) pairs."""
+    tp = sum(p and t for p, t in outcomes)
+    fp = sum(p and not t for p, t in outcomes)
+    fn = sum(t and not p for p, t in outcomes)
+    return {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
+            "tp": tp, "fp": fp, "fn": fn, "tn": len(outcomes) - tp - fp - fn}
+
+
 def eval_conflicts(index: Index, pairs: Sequence[dict[str, Any]], config: AnswerConfig = DEFAULT_CONFIG
                    ) -> tuple[EvalResult, list[tuple[dict[str, Any], Answer]]]:
-    """Ask each pair's question against its two documents; a predicted conflict must cite both."""
-    tp = fp = fn = tn = 0
+    """Ask each pair's question against its two documents; a predicted conflict must cite both. Metrics for
+    all pairs and per ``split`` (``dev``: written first and used while building the detector; ``heldout``:
+    written afterwards)."""
     answers = []
+    outcomes: dict[str, list[tuple[bool, bool]]] = {"all": []}
     for p in pairs:
         ans = index.ask(p["question"], doc_ids=[f"{p['id']}-a", f"{p['id']}-b"], config=config)
         answers.append((p, ans))
         predicted = ans.conflict and len({c.doc_id for c in ans.citations}) == 2
-        if predicted and p["conflict"]:
-            tp += 1
-        elif predicted:
-            fp += 1
-        elif p["conflict"]:
-            fn += 1
-        else:
-            tn += 1
-    metrics = {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
-               "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+        for key in ("all", p.get("split", "dev")):
+            outcomes.setdefault(key, []).append((predicted, bool(p["conflict"])))
+    metrics: dict[str, float] = {}
+    for key, outs in outcomes.items():
+        for name, value in _prf(outs).items():
+            metrics[name if key == "all" else f"{key}_{name}"] = value
     return EvalResult("conflict pairs", len(pairs), metrics, {}, []), answers
 
 
@@ -331,6 +338,35 @@ def eval_conflict_pairs(path: str | Path = PAIRS, *, embedder: Embedder | None =
     folder = index_dir or cache_dir() / "eval" / f"conflict-pairs-{hashlib.sha1(embedder.fingerprint.encode()).hexdigest()[:10]}"
     index = build_index(pair_documents(pairs), folder, embedder=embedder)
     return eval_conflicts(index, pairs)[0]
+
+
+# ----------------------------------------------------------------------------------------- claims
+
+
+def eval_claims(embedder: Embedder | None = None, path: str | Path = PAIRS.with_name("claim_support.jsonl")) -> EvalResult:
+    """The claim checker on hand-labelled (claim, quotes, supported?) items: precision and recall of
+    accepting a claim (a claim is accepted when it is kept, with its citation or a repaired one)."""
+    from .answering import _word_vectors
+    from .claims import check
+
+    embedder = embedder or default_embedder()
+    items = load_pairs(path)
+    tp = fp = fn = tn = 0
+    for it in items:
+        marks = "".join(f"[{i + 1}]" for i in range(len(it["quotes"])))
+        res = check(f"{it['claim'].rstrip('.')} {marks}.", it["quotes"], embedder.encode_queries, _word_vectors(embedder))
+        accepted = bool(res.kept) and all(s.status in ("supported", "repaired") for s in res.sentences)
+        if accepted and it["supported"]:
+            tp += 1
+        elif accepted:
+            fp += 1
+        elif it["supported"]:
+            fn += 1
+        else:
+            tn += 1
+    metrics = {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
+               "unsupported_rejected": tn / (tn + fp) if tn + fp else 1.0, "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+    return EvalResult("claim support", len(items), metrics, {}, [])
 
 
 # ----------------------------------------------------------------------------------------- latency
@@ -352,6 +388,27 @@ def latency(index: Index, questions: Sequence[str], *, repeats: int = 1, warmup:
             "max_ms": float(arr.max()), "mean_ms": float(arr.mean()), "n": float(len(arr))}
 
 
+def eval_latency(index: Index, questions: Sequence[str] | None = None, *, repeats: int = 3) -> EvalResult:
+    """``latency`` on the sample questions (about the bundled news articles) or on ``questions``."""
+    qs = list(questions or SAMPLE_QUESTIONS)
+    return EvalResult("quotes-mode latency", len(qs), latency(index, qs, repeats=repeats),
+                      {"index": str(index.path), "passages": len(index), "repeats": repeats}, [])
+
+
+def format_answer_result(result: EvalResult) -> str:
+    """One metric per line (answer metrics have long names)."""
+    width = max((len(n) for n in result.metrics), default=10) + 2
+    lines = [f"{result.dataset}: {result.queries} questions"]
+    if result.config:
+        lines.append(f"config: {json.dumps(result.config)}")
+    lines.append("metric".ljust(width) + "value".rjust(10))
+    for name, value in result.metrics.items():
+        shown = f"{value:.1f}" if name.endswith(("_ms", "chars")) else (
+            f"{int(value)}" if float(value).is_integer() and name in ("tp", "fp", "fn", "tn", "n") or name.endswith(("_tp", "_fp", "_fn", "_tn")) else f"{value:.4f}")
+        lines.append(name.ljust(width) + shown.rjust(10))
+    return "\n".join(lines)
+
+
 SAMPLE_QUESTIONS = [
     "Was Gerasimov wounded?", "Who admitted to carrying out the missile attack?", "Where did the attack take place?",
     "Why did the United States oppose the attack?", "How many officers were killed?", "Which general was killed?",
@@ -366,6 +423,6 @@ SAMPLE_QUESTIONS = [
 
 __all__ = [
     "AnswerRecord", "answer_metrics", "cached_vectors", "contains_answer", "eval_conflict_pairs", "eval_conflicts",
-    "eval_multihop_answers", "eval_squad_answers", "latency", "load_pairs", "normalize_answer", "pair_documents",
+    "eval_claims", "eval_latency", "eval_multihop_answers", "eval_squad_answers", "format_answer_result", "latency", "load_pairs", "normalize_answer", "pair_documents",
     "quoted_text", "run_questions", "scifact_claims", "squad_split", "warm_sentences",
 ]

@@ -261,6 +261,18 @@ def _citation_of(citations: Sequence[Citation], s: Sentence) -> int:
     raise AssertionError("a conflicting sentence was not cited")  # select() always keeps them
 
 
+def written_available() -> bool:
+    """Whether ``mode="written"`` can run here: an OpenAI-compatible server is configured
+    (``QA_LLM_BASE_URL``) or the local model and xllamacpp are installed."""
+    import os
+
+    if os.environ.get("QA_LLM_BASE_URL"):
+        return True
+    from .llm import local_model_available
+
+    return local_model_available()
+
+
 def _options(kwargs: dict[str, Any]) -> tuple[AnswerConfig, dict[str, Any]]:
     config = kwargs.pop("config", None) or DEFAULT_CONFIG
     known = set(AnswerConfig.__dataclass_fields__)

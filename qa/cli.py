@@ -54,17 +54,32 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("doc_ids", nargs="+")
     common(sp)
 
-    sp = sub.add_parser("eval", help="evaluate retrieval on a public benchmark")
-    sp.add_argument("dataset", choices=["beir", "multihop", "squad"])
-    sp.add_argument("path", help="dataset folder (e.g. ../shared/data/beir-scifact)")
+    sp = sub.add_parser("ask", help="answer a question with cited, verbatim quotes from the documents")
+    sp.add_argument("question")
+    common(sp)
+    sp.add_argument("-k", type=int, default=5, help="passages to read (default 5)")
+    sp.add_argument("--mode", choices=["quotes", "written"], default="quotes",
+                    help="quotes: verbatim quotes, no model (default); written: a local or OpenAI-compatible LLM "
+                         "writes from the quotes (pip install -r requirements-llm.txt, or set QA_LLM_BASE_URL)")
+    sp.add_argument("--doc", action="append", dest="doc_ids", metavar="DOC_ID", help="only use this document (repeatable)")
+
+    sp = sub.add_parser("eval", help="evaluate retrieval on a public benchmark, or replay saved feedback cases")
+    sp.add_argument("dataset", choices=["beir", "multihop", "squad", "cases", "squad-answers", "multihop-answers",
+                                        "conflicts", "claims", "latency"],
+                    help="a benchmark, or 'cases': evaluation cases saved from the web chat's feedback (JSONL)")
+    sp.add_argument("path", help="dataset folder (e.g. ../shared/data/beir-scifact), or the cases file")
     sp.add_argument("--split", default="test", help="BEIR qrels split (default test; tune on train)")
     sp.add_argument("--index-dir", help="index folder for the corpus (default: a cache under ~/.cache/qa/eval)")
     sp.add_argument("--chunk-size", type=int, default=256)
     sp.add_argument("--chunk-overlap", type=int, default=0)
-    sp.add_argument("--fusion", choices=["rrf", "convex", "dense", "sparse"], default="rrf")
+    sp.add_argument("--fusion", choices=["rrf", "convex", "dense", "sparse"], default="convex")
     sp.add_argument("--dense-weight", type=float, default=0.5)
     sp.add_argument("--rrf-k", type=int, default=60)
     sp.add_argument("--limit", type=int, help="only the first N queries (multihop, squad)")
+    sp.add_argument("-k", type=int, help="cases: passages per question (default: each case's own)")
+    sp.add_argument("--no-answers", action="store_true", help="cases: check retrieval only, not the answers' citations")
+    sp.add_argument("--negatives", help="squad-answers: off-topic questions, a BEIR queries.jsonl "
+                                        "(default: beir-scifact/queries.jsonl beside the SQuAD folder)")
     sp.add_argument("--json", action="store_true")
     return p
 
@@ -130,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
             r = qa.load_index(args.index_dir).remove(args.doc_ids)
             print(json.dumps(r.__dict__) if args.json else f"{args.index_dir}: {r.summary()}")
             return 0
+        if args.command == "ask":
+            return _ask(args)
         if args.command == "eval":
             return _eval(args)
     except (qa.IndexNotFoundError, qa.IndexFormatError, qa.ModelMismatchError, qa.IndexLockedError,
@@ -140,7 +157,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _eval_cases(args: argparse.Namespace) -> int:
+    """Replay evaluation cases saved from the chat: is the right passage retrieved and cited now?"""
+    import qa
+    from . import feedback
+
+    try:
+        cases = feedback.load_cases(args.path)
+    except OSError as e:
+        print(f"error: {args.path}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    index = qa.load_index(args.index_dir or DEFAULT_INDEX)
+    report = feedback.replay(index, cases, k=args.k, check_answers=not args.no_answers)
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else feedback.format_report(report))
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
+    if args.dataset == "cases":
+        return _eval_cases(args)
+    if args.dataset in ("squad-answers", "multihop-answers", "conflicts", "claims", "latency"):
+        return _eval_answers(args)
     from . import evaluation as ev
     from .index import ChunkingConfig
     from .retrieval import RetrievalConfig
@@ -158,4 +195,70 @@ def _eval(args: argparse.Namespace) -> int:
         result = ev.eval_squad_retrieval(args.path, index_dir=index_dir, chunking=chunking, retrieval=retrieval,
                                          progress=progress, limit=args.limit)
     print(json.dumps(result.to_dict(), indent=2) if args.json else ev.format_result(result))
+    return 0
+
+
+def _print_answer(ans: Any) -> None:
+    print(ans.text)
+    if ans.query and ans.query != ans.question:
+        print(f"\n(searched for: {ans.query})")
+    if ans.citations:
+        print("\nSources:")
+        for c in ans.citations:
+            where = f"{c.doc_id} [{c.start}:{c.end}]" + (f" page {c.page}" if c.page else "")
+            print(f"[{c.n}] {c.title or c.doc_id}  {where}")
+    for note in ans.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    """Answer a question; written mode streams the model's draft to stderr when it is a terminal."""
+    import qa
+    from .answering import Partial, stream_answer
+    from .llm import LLMUnavailable
+
+    index = qa.load_index(args.index_dir)
+    live = args.mode == "written" and not args.json and sys.stderr.isatty()
+    ans = None
+    try:
+        for event in stream_answer(index, args.question, mode=args.mode, k=args.k, doc_ids=args.doc_ids):
+            if isinstance(event, Partial):
+                if live:
+                    print(event.delta, end="", file=sys.stderr, flush=True)
+            else:
+                ans = event
+    except LLMUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if live:
+        print("\n", file=sys.stderr)
+    assert ans is not None
+    if args.json:
+        print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_answer(ans)
+    return 0
+
+
+def _eval_answers(args: argparse.Namespace) -> int:
+    """Answer-quality evaluations (see qa.answer_eval)."""
+    from . import answer_eval as ae
+
+    index_dir = Path(args.index_dir) if args.index_dir else None
+    progress = sys.stderr.isatty()
+    if args.dataset == "squad-answers":
+        result = ae.eval_squad_answers(args.path, split=args.split, limit=args.limit, negatives=args.negatives,
+                                       index_dir=index_dir, k=args.k or 5, progress=progress)
+    elif args.dataset == "multihop-answers":
+        result = ae.eval_multihop_answers(args.path, limit=args.limit, index_dir=index_dir, k=args.k or 5,
+                                          progress=progress)
+    elif args.dataset == "conflicts":
+        result = ae.eval_conflict_pairs(args.path, index_dir=index_dir)
+    elif args.dataset == "claims":
+        result = ae.eval_claims(path=args.path)
+    else:
+        import qa
+
+        result = ae.eval_latency(qa.load_index(args.path), repeats=3)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else ae.format_answer_result(result))
     return 0

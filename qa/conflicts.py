@@ -155,11 +155,19 @@ def _negated(words: list[str], i: int, window: int = 4) -> bool:
     return False
 
 
+FUNCTION_WORDS = frozenset(
+    """a an the this that these those some any each every all both either his her its their our your my he she
+    it they them him we you i me us who whom whose which what be am is are was were been being have has had
+    having do does did doing will would shall should can could may might must to of in on at by for with from
+    into onto over under about as than then so such there here yet still even ever also just only really
+    actually officially formally reportedly allegedly apparently ultimately eventually already again""".split())
+
+
 @lru_cache(maxsize=1)
 def _function_words() -> frozenset[str]:
     from .sparse import _stopwords
 
-    return frozenset(_stopwords()) - _NEGATORS
+    return (frozenset(_stopwords()) | FUNCTION_WORDS) - _NEGATORS
 
 
 @lru_cache(maxsize=1)
@@ -277,6 +285,9 @@ def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str
     first; the first disagreeing pair in that order is returned."""
     concepts = question_concepts(question, stop)
     numeric = bool(_NUMERIC_QUESTION.search(question)) if numeric is None else numeric
+    if word_vectors is not None:  # one batch for every word (a caching encoder then answers from memory)
+        words = {w for s in sentences for w in _words(s) if w.isalpha() and len(w) > 2} | set(concepts)
+        word_vectors(sorted(words))
     st = [stances(s, concepts, word_vectors, entity_words) for s in sentences]
     qty = [quantities(s, stop) for s in sentences] if numeric else [{} for _ in sentences]
     # a document that says both yes and no on a concept (or gives two values) has no clear stance on it

@@ -180,8 +180,22 @@ class HashingEmbedder(Embedder):
         return out
 
 
+DEFAULT_BACKEND = "torch"  # new indexes: the int8 ONNX path (see BENCHMARKS.md); "torch" is the reference
+BACKENDS = ("onnx", "torch")
+
+
 def default_embedder() -> Embedder:
-    """The embedder a new index uses: the bundled all-MiniLM-L6-v2."""
+    """The embedder a new index uses: the bundled all-MiniLM-L6-v2, on the backend named by ``QA_EMBEDDER``
+    (``onnx``: int8 onnxruntime, the default; ``torch``: sentence-transformers, the reference). The ONNX
+    path falls back to torch, with a warning, when it cannot be set up."""
+    choice = (os.environ.get("QA_EMBEDDER") or DEFAULT_BACKEND).strip().lower()
+    if choice not in BACKENDS:
+        logger.warning("QA_EMBEDDER=%r is not one of %s; using %s", choice, ", ".join(BACKENDS), DEFAULT_BACKEND)
+        choice = DEFAULT_BACKEND
+    if choice == "onnx":
+        from .embedding_onnx import onnx_or_torch
+
+        return onnx_or_torch()
     return SentenceTransformerEmbedder()
 
 
@@ -197,4 +211,8 @@ def embedder_from_manifest(info: dict[str, object]) -> Embedder:
         return HashingEmbedder(int(info["dim"]))  # type: ignore[arg-type]
     if backend == SentenceTransformerEmbedder.backend and info.get("name") == DEFAULT_MODEL:
         return SentenceTransformerEmbedder()
+    if backend == "onnx-int8" and info.get("name") == DEFAULT_MODEL:
+        from .embedding_onnx import OnnxEmbedder
+
+        return OnnxEmbedder()
     raise ValueError(f"this index was built with an embedder qa cannot recreate here: {info.get('backend')} {info.get('name')}")

@@ -2,9 +2,9 @@
 
 History comes in the shapes chat front-ends use: ``{"role": ..., "content": ...}`` dicts (content a string
 or a list of Gradio/OpenAI-style content blocks) and ``(user, assistant)`` pairs. The rewrite is rule based
-(no model, instant): a pronoun or an elliptical question is resolved against the most recent entity the
-user asked about ("Gerasimov" from "Who is Valery Gerasimov?"), and a question that names nothing at all
-borrows the previous question's key words.
+(no model, instant): a personal pronoun is replaced by the most recent entity the user asked about ("was he
+hurt?" after "Who is Valery Gerasimov?" becomes "was Valery Gerasimov hurt?"); an elliptical question ("and
+why?", "when did that happen?") carries the previous question along.
 """
 from __future__ import annotations
 
@@ -141,9 +141,6 @@ def standalone_query(question: str, history: Iterable[Any] | None) -> str:
         new, done = _substitute(question, entity)
         if done:
             return new
-        if entity.lower() not in question.lower():
-            return f"{question.rstrip('?').rstrip()} ({entity})?" if question.endswith("?") else f"{question} ({entity})"
-        return question
     if previous and previous.strip().lower() != question.lower():
         return f"{question} (following: {previous.strip()})"
     return question

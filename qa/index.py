@@ -8,10 +8,13 @@ chunking configuration forces a full rebuild (from the document texts the index 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
+import queue
+import threading
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +218,8 @@ def _embed_text(doc: Document, start: int, end: int, chunking: ChunkingConfig) -
 
 def _ingest(index: Index, sources: list[Source], prune: bool, progress: bool, chunking: ChunkingConfig,
             rebuild: bool) -> IndexReport:
+    """Decide what changed (content hashes), then stream the changed documents through ``_assemble``:
+    files are read, cleaned and chunked in a worker thread while the encoder embeds earlier passages."""
     t0 = time.perf_counter()
     report = IndexReport()
     old = index.snapshot
@@ -224,16 +229,18 @@ def _ingest(index: Index, sources: list[Source], prune: bool, progress: bool, ch
         rebuild = rebuild or bool(old.documents)
     report.rebuilt = rebuild
     stored = dict(old.documents)
-    fresh: dict[str, StoredDocument] = {}
+    given: dict[str, StoredDocument] = {}  # Document sources, accepted now
+    accepted: set[str] = set()
     now = utcnow()
 
-    def accept(doc: Document, digest: str, origin: str | None) -> None:
+    def accept(doc: Document, digest: str, origin: str | None) -> StoredDocument | None:
         prev = stored.get(doc.id)
-        if doc.id in fresh:
+        if doc.id in accepted:
             report.failed.append((doc.source or doc.id, f"duplicate document id {doc.id!r} (already given in this run)"))
-            return
+            return None
+        accepted.add(doc.id)
         (report.updated if prev else report.added).append(doc.id)
-        fresh[doc.id] = StoredDocument(doc, digest, origin, prev.added if prev else now, now)
+        return StoredDocument(doc, digest, origin, prev.added if prev else now, now)
 
     files: list[tuple[Path, str, str | None]] = []
     scanned_folders: set[str] = set()
@@ -244,7 +251,9 @@ def _ingest(index: Index, sources: list[Source], prune: bool, progress: bool, ch
             if prev and prev.hash == digest and not rebuild:
                 report.unchanged.append(src.id)
             else:
-                accept(src, digest, None)
+                sd = accept(src, digest, None)
+                if sd is not None:
+                    given[src.id] = sd
             continue
         path = Path(src)
         try:
@@ -258,43 +267,69 @@ def _ingest(index: Index, sources: list[Source], prune: bool, progress: bool, ch
             scanned_folders.add(origin)
         files.extend((p, doc_id, origin) for p, doc_id in found)
 
-    seen: set[str] = {d for d in report.unchanged} | set(fresh)
+    # Hashing is cheap: decide here which files changed; they are read (parsed, cleaned) later, in the worker.
+    seen: set[str] = set(report.unchanged) | set(given)
+    pending: list[tuple[Path, str, str | None, str]] = []
     iterator: Iterable = files
     if progress and len(files) > 1:
         from tqdm import tqdm
 
-        iterator = tqdm(files, desc="reading", unit="file")
+        iterator = tqdm(files, desc="checking", unit="file")
     for path, doc_id, origin in iterator:
         seen.add(doc_id)
         try:
             digest = _hash_file(path)
-            prev = stored.get(doc_id)
-            if prev and prev.hash == digest and not rebuild:
-                report.unchanged.append(doc_id)
-                continue
-            accept(loaders.load_file(path, doc_id), digest, origin)
-        except loaders.LoadError as e:
-            report.failed.append((e.path, e.reason))
-            logger.warning("skipped %s", e)
         except OSError as e:
             report.failed.append((str(path), e.strerror or str(e)))
             logger.warning("skipped %s: %s", path, e.strerror or e)
+            continue
+        prev = stored.get(doc_id)
+        if prev and prev.hash == digest and not rebuild:
+            report.unchanged.append(doc_id)
+        else:
+            pending.append((path, doc_id, origin, digest))
 
     if prune:
         for doc_id, sd in stored.items():
             if sd.origin in scanned_folders and doc_id not in seen:
                 report.removed.append(doc_id)
-    keep = {d: sd for d, sd in stored.items() if d not in fresh and d not in report.removed}
+    replaced = set(given) | {p[1] for p in pending} | set(report.removed)
+    keep = {d: sd for d, sd in stored.items() if d not in replaced}
+    rechunk: list[StoredDocument] = []
     if rebuild:  # re-chunk and re-embed everything from the stored texts
-        for d, sd in keep.items():
-            fresh[d] = sd
-        keep = {}
-    if not (fresh or report.removed or rebuild):
+        rechunk, keep = list(keep.values()), {}
+    if not (given or pending or report.removed or rebuild):
         report.passages = len(old.passages)
         report.seconds = time.perf_counter() - t0
         logger.info("%s: nothing to do (%s)", index.path, report.summary())
         return report
-    snap, embedded, reused = _assemble(old if not rebuild else None, keep, fresh, embedder, chunking, progress)
+
+    def load_pending() -> Iterator[StoredDocument]:
+        """Runs in the ingest worker thread."""
+        for path, doc_id, origin, digest in pending:
+            prev = stored.get(doc_id)
+            try:
+                sd = accept(loaders.load_file(path, doc_id), digest, origin)
+            except loaders.LoadError as e:
+                report.failed.append((e.path, e.reason))
+                logger.warning("skipped %s", e)
+                sd = None
+            except OSError as e:
+                report.failed.append((str(path), e.strerror or str(e)))
+                logger.warning("skipped %s: %s", path, e.strerror or e)
+                sd = None
+            if sd is None and prev is not None and doc_id not in accepted:
+                sd = prev  # unreadable now: keep the version indexed before (its vectors are reused)
+            if sd is not None:
+                yield sd
+
+    stream = itertools.chain(given.values(), load_pending(), rechunk)
+    snap, embedded, reused = _assemble(old if not rebuild else None, keep, stream, embedder, chunking, progress)
+    if not (accepted or report.removed or rebuild):  # every changed file failed to load: leave the index as it is
+        report.passages = len(old.passages)
+        report.seconds = time.perf_counter() - t0
+        logger.info("%s: nothing to do (%s)", index.path, report.summary())
+        return report
     write_snapshot(index.path, snap)
     index.snapshot = snap
     report.passages, report.embedded, report.reused = len(snap.passages), embedded, reused
@@ -303,13 +338,60 @@ def _ingest(index: Index, sources: list[Source], prune: bool, progress: bool, ch
     return report
 
 
-def _assemble(old: Snapshot | None, keep: dict[str, StoredDocument], fresh: dict[str, StoredDocument],
+ENCODE_BLOCK = 512  # passages per encoder call (sorted by length inside a block: little padding)
+QUEUE_BLOCKS = 8  # blocks the chunking worker may run ahead of the encoder (bounds the memory in flight)
+
+
+class _PassageTexts(Sequence[str]):
+    """Passage texts as a lazy sequence over the documents (no second copy of the corpus for BM25)."""
+
+    def __init__(self, documents: dict[str, StoredDocument], rows: list[tuple[str, int, int, int, str]]) -> None:
+        self._documents, self._rows = documents, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        d, start, end, _, _ = self._rows[i]
+        return self._documents[d].document.text[start:end]
+
+    def __iter__(self) -> Iterator[str]:
+        for d, start, end, _, _ in self._rows:
+            yield self._documents[d].document.text[start:end]
+
+
+class _Worker(threading.Thread):
+    """Runs ``target`` in a thread, keeping its exception for the caller to re-raise."""
+
+    def __init__(self, target) -> None:  # noqa: ANN001
+        super().__init__(daemon=True, name="qa-ingest")
+        self._target_fn = target
+        self.error: BaseException | None = None
+        self.result: Any = None
+
+    def run(self) -> None:
+        try:
+            self.result = self._target_fn()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            self.error = e
+
+
+def _assemble(old: Snapshot | None, keep: dict[str, StoredDocument],
+              fresh: dict[str, StoredDocument] | Iterable[StoredDocument],
               embedder: Embedder, chunking: ChunkingConfig, progress: bool) -> tuple[Snapshot, int, int]:
     """A new snapshot from the kept documents (their passages and vectors copied from ``old``) and the
-    fresh ones (chunked and embedded now, reusing any vector ``old`` has for the same text)."""
+    fresh ones (chunked and embedded now, reusing any vector ``old`` has for the same text).
+
+    Streaming: a worker thread takes the fresh documents one at a time (reading files when ``fresh`` is
+    a lazy iterator), chunks them and hands each distinct new passage text to the encoder in blocks
+    of ``ENCODE_BLOCK`` through a bounded queue; the caller's thread encodes. When chunking is done the
+    worker builds BM25 while the encoder finishes. Memory in flight: ``QUEUE_BLOCKS`` blocks of text."""
     rows: list[tuple[str, int, int, int, str]] = []
-    src_rows: list[int] = []  # row in old.vectors, or -1 for a new vector
+    src_rows: list[int] = []  # row in old.vectors (>= 0), or -(1 + index into the new vectors)
     documents: dict[str, StoredDocument] = {}
+    known: dict[str, int] = {}
     if old is not None:
         p = old.passages
         by_doc: dict[str, list[int]] = {}
@@ -321,47 +403,79 @@ def _assemble(old: Snapshot | None, keep: dict[str, StoredDocument], fresh: dict
                 rows.append((d, int(p.starts[i]), int(p.ends[i]), int(p.pages[i]), p.keys[i]))
                 src_rows.append(i)
         known = {k: i for i, k in enumerate(p.keys)}
-    else:
-        known = {}
-    to_embed: dict[str, str] = {}  # key -> text, each distinct text embedded once
-    for d, sd in fresh.items():
-        spans = _chunk(sd.document, embedder, chunking)
-        documents[d] = StoredDocument(sd.document, sd.hash, sd.origin, sd.added, sd.updated, len(spans))
-        for start, end, page in spans:
-            text = _embed_text(sd.document, start, end, chunking)
-            key = _key(text)
-            rows.append((d, start, end, page, key))
-            if key in known:
-                src_rows.append(known[key])
-            else:
-                src_rows.append(-1)
-                to_embed.setdefault(key, text)
-    new_vectors = _encode(embedder, list(to_embed.values()), progress)
-    new_row = {k: i for i, k in enumerate(to_embed)}
-    vectors = np.zeros((len(rows), embedder.dim), np.float32)
-    reused = 0
-    for i, ((_, _, _, _, key), src) in enumerate(zip(rows, src_rows)):
-        if src >= 0:
-            vectors[i] = old.vectors[src]  # type: ignore[union-attr]
-            reused += 1
-        else:
-            vectors[i] = new_vectors[new_row[key]]
-    passages = PassageTable.from_rows(rows)
-    snap = Snapshot({"embedder": describe(embedder), "chunking": asdict(chunking)}, documents, passages,
-                    vectors, DenseIndex.build(vectors), BM25Index(None, 0))
-    snap.sparse = BM25Index.build([snap.passage_text(i) for i in range(len(passages))])
-    return snap, len(to_embed), reused
+    stream = iter(fresh.values() if isinstance(fresh, Mapping) else fresh)
+    blocks: queue.Queue[list[str] | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
+    stop = threading.Event()
 
+    def put(item: list[str] | None) -> None:
+        while not stop.is_set():
+            try:
+                blocks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
-def _encode(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
-    if not texts:
-        return np.zeros((0, embedder.dim), np.float32)
+    def produce() -> BM25Index:
+        new_keys: dict[str, int] = {}
+        pending: list[str] = []
+        try:
+            for sd in stream:
+                if stop.is_set():
+                    return BM25Index(None, 0)
+                doc = sd.document
+                spans = _chunk(doc, embedder, chunking)
+                documents[doc.id] = StoredDocument(doc, sd.hash, sd.origin, sd.added, sd.updated, len(spans))
+                for start, end, page in spans:
+                    text = _embed_text(doc, start, end, chunking)
+                    key = _key(text)
+                    rows.append((doc.id, start, end, page, key))
+                    if key in known:
+                        src_rows.append(known[key])
+                        continue
+                    if key not in new_keys:
+                        new_keys[key] = len(new_keys)
+                        pending.append(text)
+                        if len(pending) >= ENCODE_BLOCK:
+                            put(pending)
+                            pending = []
+                    src_rows.append(-1 - new_keys[key])
+            if pending:
+                put(pending)
+        finally:
+            put(None)  # the encoder stops waiting, also when chunking failed
+        return BM25Index.build(_PassageTexts(documents, rows))
+
+    worker = _Worker(produce)
+    bar = None
     if progress:
         from tqdm import tqdm
 
-        with tqdm(total=len(texts), desc="embedding", unit="passage") as bar:
-            return embedder.encode_documents(texts, progress=bar.update)
-    return embedder.encode_documents(texts)
+        bar = tqdm(desc="embedding", unit="passage")
+    parts: list[np.ndarray] = []
+    worker.start()
+    try:
+        while (block := blocks.get()) is not None:
+            parts.append(embedder.encode_documents(block))
+            if bar is not None:
+                bar.update(len(block))
+    finally:
+        stop.set()  # unblocks a worker waiting on a full queue if encoding failed
+        worker.join()
+        if bar is not None:
+            bar.close()
+    if worker.error is not None:
+        raise worker.error
+    new_vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+    src = np.asarray(src_rows, dtype=np.int64)
+    vectors = np.zeros((len(rows), embedder.dim), np.float32)
+    from_old = src >= 0
+    if from_old.any():
+        vectors[from_old] = old.vectors[src[from_old]]  # type: ignore[union-attr]
+    vectors[~from_old] = new_vectors[-1 - src[~from_old]]
+    passages = PassageTable.from_rows(rows)
+    snap = Snapshot({"embedder": describe(embedder), "chunking": asdict(chunking)}, documents, passages,
+                    vectors, DenseIndex.build(vectors), worker.result)
+    return snap, len(new_vectors), int(from_old.sum())
 
 
 # ------------------------------------------------------------------------------------------ public API

@@ -40,7 +40,13 @@ QUESTION_WORDS = frozenset(
 FEATURES = ("dense", "lexical", "context", "passage_dense", "reciprocal_rank")
 WEIGHTS = np.array([-9.0, 6.0, 4.0, 1.5, 2.0, 1.0], dtype=np.float64)
 
-MAX_SENTENCE_CHARS = 600  # a longer "sentence" (a run-on list, a table row soup) is cut into pieces
+MAX_SENTENCE_CHARS = 600
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int  # a longer "sentence" (a run-on list, a table row soup) is cut into pieces
 
 
 @dataclass(frozen=True)
@@ -167,9 +173,25 @@ VECTORS = VectorCache()
 # ----------------------------------------------------------------------------------------- candidates
 
 
+# Abbreviations after which ``split_sentences`` may cut, but a quote should not ("killed incl. Gen. Simonov").
+_MORE_ABBREVIATIONS = re.compile(r"\b(?:incl|excl|esp|viz|resp|ibid|approx|nr|ref|tel|ext|gen|col|lt|maj|sgt|st)\.$",
+                                 re.IGNORECASE)
+
+
+def _merged_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for s in split_sentences(text, start, end):
+        if spans and _MORE_ABBREVIATIONS.search(text[spans[-1][0] : spans[-1][1]]) and \
+                "\n" not in text[spans[-1][1] : s.start]:
+            spans[-1] = (spans[-1][0], s.end)
+        else:
+            spans.append((s.start, s.end))
+    return spans
+
+
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
-    for s in split_sentences(text, start, end):
+    for s in (_Span(a, b) for a, b in _merged_sentences(text, start, end)):
         if s.end - s.start <= MAX_SENTENCE_CHARS:
             spans.append((s.start, s.end))
             continue

@@ -327,7 +327,9 @@ def read_snapshot(folder: Path, verify: bool = True) -> Snapshot:
         with open(folder / current, encoding="utf-8") as fh:
             passages = PassageTable.from_rows([tuple(json.loads(line)) for line in fh])
         current = files["vectors"]["path"]
-        vectors = np.load(folder / current, allow_pickle=False)
+        # memory-mapped: the ANN index holds the (possibly quantized) copy searched; these float32 vectors
+        # are only read when an update reuses them, so they need not be resident (1.5 KB per passage)
+        vectors = np.load(folder / current, allow_pickle=False, mmap_mode="r")
         current = files["dense"]["path"]
         dense = DenseIndex.load(folder / current)
         current = "bm25"

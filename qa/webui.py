@@ -32,6 +32,9 @@ CONFLICT_BANNER = '<span class="qa-conflict">⚠ The sources disagree</span>'
 # references: the renderer shows them as the characters, and never reads them as syntax.
 _MD_SPECIAL = frozenset("\\`*_{}[]()<>#+-!|~$&@=\"'^:")
 _WS = re.compile(r"\s+")
+_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
+_WWW = re.compile(r"(?i)\bwww\.")
+_EMAIL_AT = re.compile(r"(?<=\w)@(?=\w)")
 
 
 def md_text(text: str, *, collapse: bool = True) -> str:
@@ -43,15 +46,10 @@ def md_text(text: str, *, collapse: bool = True) -> str:
     return _WWW.sub(lambda m: m.group(0)[:3] + "&#46;", escaped)
 
 
-_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
-_WWW = re.compile(r"(?i)\bwww\.")
-_EMAIL_AT = re.compile(r"(?<=\w)@(?=\w)")
-
-
 def safe_answer_markdown(text: str) -> str:
     """Answer Markdown made inert: no HTML tags, links, images, autolinks, footnotes or maths; emphasis,
     quotes, lists and line breaks kept. ``[n]`` citation markers are shown as superscript references."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace("`", "&#96;")
     text = text.replace("[", "&#91;").replace("]", "&#93;")
     text = _URL_SCHEME.sub(lambda m: f"{m.group(1)}&#58;", text)
     text = _WWW.sub(lambda m: m.group(0)[:3] + "&#46;", text)
@@ -159,7 +157,8 @@ def render_answer(answer: Answer) -> str:
     text = answer.text.strip()
     if not answer.found:
         first = text.split("\n\n", 1)[0].strip() if text else ""
-        return safe_answer_markdown(first) if first else "I could not find an answer to this in your documents."
+        body = safe_answer_markdown(first) if first else "I could not find an answer to this in your documents."
+        return f'<span class="qa-notfound">{NOT_FOUND_TITLE}</span> {body}'
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     if not answer.conflict:
         return safe_answer_markdown("\n\n".join(paragraphs))
@@ -178,6 +177,11 @@ def render_answer(answer: Answer) -> str:
     return "\n\n".join([banner, *(safe_answer_markdown(p) for p in rest)])
 
 
+def render_notes(answer: Answer) -> str:
+    """What the answering engine says about its answer (e.g. a written sentence it removed), as small print."""
+    return "\n\n".join(f"<small>Note: {md_text(n)}</small>" for n in answer.notes if n.strip())
+
+
 def render_partial(text: str) -> str:
     """An answer still streaming in."""
     return safe_answer_markdown(text) + " ▍"
@@ -187,14 +191,14 @@ def chat_messages(question: str, answer: Answer) -> list[dict[str, Any]]:
     """The chat messages of one turn (Gradio "messages" format): the question, the answer, and a
     collapsed block with the sources (or, when nothing answers it, the related passages)."""
     msgs: list[dict[str, Any]] = [{"role": "user", "content": question}]
+    body = "\n\n".join(part for part in (render_answer(answer), render_notes(answer)) if part)
     if answer.found:
-        msgs.append({"role": "assistant", "content": render_answer(answer)})
+        msgs.append({"role": "assistant", "content": body})
         if answer.citations:
             msgs.append({"role": "assistant", "content": render_sources(answer),
                          "metadata": {"title": sources_title(answer), "status": "done"}})
     else:
-        msgs.append({"role": "assistant", "content": render_answer(answer),
-                     "metadata": {"title": NOT_FOUND_TITLE}})
+        msgs.append({"role": "assistant", "content": body})
         if answer.related:
             msgs.append({"role": "assistant", "content": render_related(answer.related),
                          "metadata": {"title": sources_title(answer), "status": "done"}})
@@ -228,7 +232,7 @@ def render_document_html(text: str, title: str, name: str, span: tuple[int, int]
     if span is not None:
         start, end = max(0, span[0]), min(len(text), span[1])
         if start < end:
-            body = (html.escape(text[:start]) + '<mark id="qa-cited">' + html.escape(text[start:end]) + "</mark>"
+            body = (html.escape(text[:start]) + '<mark id="qa-mark">' + html.escape(text[start:end]) + "</mark>"
                     + html.escape(text[end:]))
         else:
             body = html.escape(text)

@@ -1,0 +1,96 @@
+"""Encoder alone: torch (sentence-transformers, the reference) vs ONNX int8, on the same passages.
+
+Batches are interleaved (torch batch i, onnx batch i, torch batch i+1, ...) so that a change of machine
+load hits both sides alike. Reports passages/s (wall and CPU), the speed-up, the cosine of each int8
+vector to its fp32 torch vector, and single-query encode latency.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from common import timed, percentiles, write_result, scifact_documents, RESULTS, load_avg, machine, word_pieces
+from pathlib import Path
+
+
+def passages(n: int) -> list[str]:
+    """qa's own passages of the first SciFact abstracts (title + passage text, as qa embeds them)."""
+    from qa.embedding_onnx import OnnxEmbedder
+    from qa.index import ChunkingConfig, _chunk, _embed_text
+
+    emb, chunking = OnnxEmbedder(), ChunkingConfig()
+    out: list[str] = []
+    for doc in scifact_documents(n):
+        out.extend(_embed_text(doc, s, e, chunking) for s, e, _ in _chunk(doc, emb, chunking))
+        if len(out) >= n:
+            break
+    return out[:n]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1024, help="passages")
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    args = ap.parse_args()
+
+    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding_onnx import OnnxEmbedder
+
+    texts = passages(args.n)
+    with timed() as t_onnx_load:
+        onnx_e = OnnxEmbedder().prepare()
+    with timed() as t_torch_load:
+        torch_e = SentenceTransformerEmbedder()
+        torch_e.encode_queries(["warm up"])
+    onnx_e.encode_queries(["warm up"])
+
+    order = np.argsort([-len(t) for t in texts], kind="stable")
+    batches = [order[i : i + 32] for i in range(0, len(texts), 32)]
+    vecs = {"torch": np.zeros((len(texts), 384), np.float32), "onnx": np.zeros((len(texts), 384), np.float32)}
+    wall = {"torch": 0.0, "onnx": 0.0}
+    cpu = {"torch": 0.0, "onnx": 0.0}
+    for idx in batches:
+        batch = [texts[j] for j in idx]
+        for name, emb in (("torch", torch_e), ("onnx", onnx_e)):
+            with timed() as t:
+                vecs[name][idx] = emb._encode(batch)
+            wall[name] += t.wall
+            cpu[name] += t.cpu
+    a = vecs["onnx"] / np.linalg.norm(vecs["onnx"], axis=1, keepdims=True)
+    b = vecs["torch"] / np.linalg.norm(vecs["torch"], axis=1, keepdims=True)
+    cos = (a * b).sum(axis=1)
+
+    queries = [t[:120] for t in texts[:60]]
+    lat: dict[str, list[float]] = {"torch": [], "onnx": []}
+    for q in queries:
+        for name, emb in (("torch", torch_e), ("onnx", onnx_e)):
+            t0 = time.perf_counter()
+            emb.encode_queries([q])
+            lat[name].append((time.perf_counter() - t0) * 1000)
+
+    n = len(texts)
+    result = {
+        "machine": machine(),
+        "passages": n,
+        "word_pieces": word_pieces(texts),
+        "load_avg_start": load_avg(),
+        "model_load_s": {"torch": t_torch_load.wall, "onnx": t_onnx_load.wall},
+        "torch": {"wall_s": wall["torch"], "cpu_s": cpu["torch"], "passages_per_s": n / wall["torch"]},
+        "onnx": {"wall_s": wall["onnx"], "cpu_s": cpu["onnx"], "passages_per_s": n / wall["onnx"]},
+        "speedup_wall": wall["torch"] / wall["onnx"],
+        "speedup_cpu": cpu["torch"] / cpu["onnx"],
+        "cosine": {"min": float(cos.min()), "p1": float(np.percentile(cos, 1)), "mean": float(cos.mean()),
+                   "share_ge_0.99": float((cos >= 0.99).mean())},
+        "query_ms": {k: percentiles(v) for k, v in lat.items()},
+        "threads": onnx_e.threads,
+        "fingerprint": onnx_e.fingerprint,
+    }
+    write_result("encoder", result, args.results)
+    print(f"encoder: onnx int8 {result['speedup_wall']:.2f}x wall, {result['speedup_cpu']:.2f}x CPU vs torch; "
+          f"cosine mean {cos.mean():.4f} min {cos.min():.4f}")
+
+
+if __name__ == "__main__":
+    main()

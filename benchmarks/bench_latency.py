@@ -1,0 +1,127 @@
+"""Question latency on an index built by ``bench_ingest.py`` (warm: model loaded, index cached).
+
+Per question, in one process and interleaved: the plain pipeline (sentence-transformers query encode +
+``IndexFlatIP`` over the same vectors), qa search (hybrid dense + BM25, collapsed, top 5) and qa's quotes
+answer (``Index.ask``: search + sentence scoring + citations). p50/p95 in milliseconds.
+
+``--mode rss-qa`` / ``rss-plain``: a separate process that only loads what answering needs (qa: the index +
+ONNX model; plain: the sentence-transformers model + a flat FAISS index of the same vectors) and answers
+the questions; its peak RSS is what a long-running app needs at least.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from common import RESULTS, WORK, load_avg, machine, peak_rss_mb, percentiles, queries, rss_mb, timed, write_result
+
+
+def plain_searcher(vectors: np.ndarray):
+    import faiss
+    from sentence_transformers import SentenceTransformer
+
+    from qa.embedding import bundled_model_dir
+
+    model = SentenceTransformer(str(bundled_model_dir()), device="cpu", local_files_only=True)
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def search(q: str):
+        v = model.encode([q], convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        return flat.search(v, 10)
+
+    return search
+
+
+def latency(corpus: str, n: int) -> dict:
+    import qa
+
+    folder = WORK / f"qa-{corpus}"
+    with timed() as t_load:
+        index = qa.load_index(folder)
+        index.embedder.encode_queries(["warm up"])
+    qs = queries(corpus, n)
+    plain = plain_searcher(np.asarray(index.snapshot.vectors))
+    can_answer = True
+    try:
+        import qa.answering  # noqa: F401
+    except ImportError:
+        can_answer = False
+    for q in qs[:5]:  # warm every path
+        plain(q)
+        index.search(q, 5)
+        if can_answer:
+            index.ask(q)
+    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], "qa.answer (cached)": []}
+    found = 0
+    for q in qs:
+        t0 = time.perf_counter()
+        plain(q)
+        times["plain search"].append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        index.search(q, 5)
+        times["qa search"].append((time.perf_counter() - t0) * 1000)
+        if can_answer:
+            t0 = time.perf_counter()
+            a = index.ask(q)
+            times["qa quotes answer"].append((time.perf_counter() - t0) * 1000)
+            found += bool(a.found)
+            t0 = time.perf_counter()
+            qa.answer(q, folder)  # the one-call API: index loaded once per process, then cached
+            times["qa.answer (cached)"].append((time.perf_counter() - t0) * 1000)
+    return {"questions": len(qs), "passages": len(index), "index_load_s": t_load.wall, "answered_found": found,
+            "dense_kind": index.manifest["dense"]["kind"], "embedder": index.embedder.fingerprint,
+            "ms": {k: percentiles(v) for k, v in times.items() if v}}
+
+
+def rss(corpus: str, n: int, system: str) -> dict:
+    qs = queries(corpus, n)
+    base = rss_mb()
+    if system == "qa":
+        import qa
+
+        index = qa.load_index(WORK / f"qa-{corpus}")
+        for q in qs:
+            index.ask(q)
+    else:
+        vectors = np.load(WORK / f"qa-{corpus}" / _vectors_file(WORK / f"qa-{corpus}"))
+        search = plain_searcher(vectors)
+        del vectors
+        for q in qs:
+            search(q)
+    return {"questions": len(qs), "rss_before_mb": base["VmRSS"], **rss_mb(), "peak_rss_mb": peak_rss_mb()}
+
+
+def _vectors_file(folder: Path) -> str:
+    import json
+
+    return json.loads((folder / "manifest.json").read_text())["files"]["vectors"]["path"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", choices=["scifact", "multihop"], required=True)
+    ap.add_argument("--mode", choices=["latency", "rss-qa", "rss-plain"], default="latency")
+    ap.add_argument("--n", type=int, default=200, help="questions")
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    start = load_avg()
+    if args.mode == "latency":
+        r = latency(args.corpus, args.n)
+        name = f"latency-{args.corpus}"
+    else:
+        r = rss(args.corpus, args.n, args.mode.split("-")[1])
+        name = f"{args.mode}-{args.corpus}"
+    r.update(corpus=args.corpus, mode=args.mode, load_avg_start=start, machine=machine())
+    write_result(name, r, args.results)
+    if args.mode == "latency":
+        print(f"latency {args.corpus}: " + ", ".join(f"{k} p50 {v['p50']:.1f} ms p95 {v['p95']:.1f} ms" for k, v in r["ms"].items()))
+    else:
+        print(f"{args.mode} {args.corpus}: peak RSS {r['peak_rss_mb']:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Start ``python app.py`` as a subprocess on a free loopback port, over a temporary copy of documents/
+(plus the untrusted-HTML fixture) and a temporary index; used by the browser and gradio_client tests."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "app"
+READY_TIMEOUT = 180.0
+
+
+@dataclass
+class RunningApp:
+    url: str
+    root: Path
+    proc: subprocess.Popen
+    log: Path
+
+    @property
+    def documents(self) -> Path:
+        return self.root / "documents"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "feedback"
+
+    @property
+    def uploads(self) -> Path:
+        return self.root / "uploads"
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(root: Path, extra_documents: tuple[str, ...] = ("quillby-festival.md",)) -> RunningApp:
+    """Copy the sample documents (and ``extra_documents`` from the fixtures) under ``root``, start the app,
+    and wait until it answers searches (index built). Raises RuntimeError with the app's log on failure."""
+    docs = root / "documents"
+    shutil.copytree(ROOT / "documents", docs)
+    for name in extra_documents:
+        shutil.copy(FIXTURES / name, docs / name)
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    for var in ("GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "QA_AUTH", "QA_INDEX_DIR", "QA_DOCUMENTS_DIR"):
+        env.pop(var, None)
+    log = root / "app.log"
+    cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
+           "--documents", str(docs), "--index-dir", str(root / "index"), "--uploads", str(root / "uploads"),
+           "--feedback", str(root / "feedback")]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    app = RunningApp(f"http://127.0.0.1:{port}/", root, proc, log)
+    try:
+        wait_ready(app)
+    except Exception:
+        app.stop()
+        raise
+    return app
+
+
+def wait_ready(app: RunningApp, timeout: float = READY_TIMEOUT) -> None:
+    """Wait until the server is up and its index is ready (a ``/search`` succeeds)."""
+    from gradio_client import Client
+
+    deadline = time.monotonic() + timeout
+    client = None
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if app.proc.poll() is not None:
+            raise RuntimeError(f"the app exited with code {app.proc.returncode}:\n{app.log_tail()}")
+        try:
+            client = client or Client(app.url, verbose=False)
+            client.predict("Gerasimov", api_name="/search")
+            return
+        except Exception as e:  # not up yet, or still indexing
+            last = e
+            time.sleep(1.0)
+    raise RuntimeError(f"the app was not ready after {timeout:.0f}s ({last}):\n{app.log_tail()}")

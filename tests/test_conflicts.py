@@ -1,0 +1,92 @@
+"""Conflict detection: the rules on single sentences (no model), and precision/recall on the labelled pairs of
+tests/data/conflict_pairs.jsonl through the whole answering pipeline (real model)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.answer_eval import eval_conflicts, load_pairs, pair_documents
+from qa.answering import _stopwords
+from qa.conflicts import find_conflict, quantities, stances
+
+PAIRS = Path(__file__).resolve().parent / "data" / "conflict_pairs.jsonl"
+STOP = _stopwords()
+
+
+def conflict(question: str, a: str, b: str) -> bool:
+    return find_conflict(question, [a, b], ["a", "b"], stop=STOP) is not None
+
+
+@pytest.mark.parametrize("sentence, polarity", [
+    ("The minister attended the summit.", 1),
+    ("The minister did not attend the summit.", -1),
+    ("The minister didn't attend the summit.", -1),
+    ("The minister has never attended a summit.", -1),
+    ("The minister was absent from the summit.", -1),
+    ("The minister skipped the summit.", -1),
+])
+def test_stance_on_the_asked_concept(sentence: str, polarity: int) -> None:
+    st = stances(sentence, ["attend"])
+    assert st["attend"].polarity == polarity
+
+
+def test_negation_scope_is_the_next_content_word() -> None:
+    st = stances("The minister did not attend the summit.", ["attend", "summit"])
+    assert st["attend"].polarity == -1 and st["summit"].polarity == 1
+
+
+def test_avoidance_only_counts_for_harm_questions() -> None:
+    assert stances("He managed to leave a little earlier.", ["wounded"])["wounded"].polarity == -1
+    assert "attend" not in stances("He managed to leave a little earlier.", ["attend"])
+    direct = stances("He was wounded and forced to flee, but escaped capture.", ["wounded"])["wounded"]
+    assert direct.polarity == 1 and direct.strength == 2  # a direct mention outranks an inferred escape
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Twelve people died in the fire.", {"peopl": {12.0}}),
+    ("The fire killed 1,200 people in 1911.", {"peopl": {1200.0}, "year": {1911.0}}),
+    ("The renovation cost 45 million euros.", {"euro": {45e6}}),
+    ("The 45-million-euro renovation.", {"euro": {45e6}}),
+    ("It is 320 m tall.", {"metr": {320.0}}),
+    ("About 62 percent agreed.", {"percent": {62.0}}),
+    ("The strike began on 3 March.", {"march": {3.0}}),
+    ("Someone won 3-1 with one goal.", {"goal": {1.0}}),  # not "one" inside "Someone", not "3-1"
+])
+def test_quantities(sentence: str, expected: dict) -> None:
+    assert quantities(sentence, STOP) == expected
+
+
+def test_rules_on_examples() -> None:
+    assert conflict("Was the bridge closed?", "The bridge was closed after the storm.", "The bridge stayed open.")
+    assert conflict("Did the senator vote for the bill?", "He voted for the bill.", "He voted against the bill.")
+    assert conflict("When was it founded?", "It was founded in 1887.", "It was founded in 1902.")
+    assert not conflict("When was it founded?", "It was founded in 1887.", "Founded in 1887, it moved in 1930.")
+    assert not conflict("Was the general killed?", "The general survived.", "The general was not killed.")
+    assert not conflict("How many people live there?", "About 12,000 people live there.", "Roughly 12,000 people live there.")
+    # one document saying both yes and no has no clear stance: no conflict is claimed on its account
+    assert find_conflict("Was he arrested?", ["He was arrested.", "He was arrested on Friday.", "He has not been arrested."],
+                         ["a", "b", "b"], stop=STOP) is None
+
+
+@pytest.fixture(scope="session")
+def pairs_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: qa.Embedder) -> qa.Index:
+    return qa.build_index(pair_documents(load_pairs(PAIRS)), tmp_path_factory.mktemp("pairs") / "index",
+                          embedder=real_embedder)
+
+
+def test_labelled_pairs_precision_and_recall(pairs_index: qa.Index) -> None:
+    pairs = load_pairs(PAIRS)
+    assert len(pairs) >= 70 and sum(p["conflict"] for p in pairs) >= 30
+    result, answers = eval_conflicts(pairs_index, pairs)
+    m = result.metrics
+    # the figures reported in the README; the held-out pairs were written after the detector
+    assert m["precision"] >= 0.9, m
+    assert m["recall"] >= 0.75, m
+    for p, ans in answers:
+        if ans.conflict:  # never a conflict without two quotes from two documents that show it
+            assert len({c.doc_id for c in ans.citations}) == 2
+            assert ans.text.startswith("**The sources disagree on this:**")
+            for c in ans.citations:
+                assert pairs_index.document(c.doc_id).text[c.start : c.end] == c.quote

@@ -1,0 +1,105 @@
+"""The ONNX int8 embedder: identity in the manifest, closeness to the torch vectors, a safe export cache
+(concurrent first use, failures), fallback to torch, and the QA_EMBEDDER switch."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qa
+from qa import embedding, embedding_onnx
+from qa.embedding import SentenceTransformerEmbedder, describe, embedder_from_manifest
+from qa.embedding_onnx import ExportError, OnnxEmbedder
+
+
+def test_identity_differs_from_torch_and_round_trips_through_the_manifest():
+    onnx_e, torch_e = OnnxEmbedder(), SentenceTransformerEmbedder()
+    assert onnx_e.backend == "onnx-int8" != torch_e.backend
+    assert onnx_e.fingerprint != torch_e.fingerprint
+    weights = embedding.weights_hash(str(embedding.bundled_model_dir()))
+    assert weights in onnx_e.fingerprint and embedding_onnx.RECIPE in onnx_e.fingerprint
+    again = embedder_from_manifest(describe(onnx_e))  # lazy: nothing exported or loaded here
+    assert isinstance(again, OnnxEmbedder) and again.fingerprint == onnx_e.fingerprint
+    assert onnx_e.max_tokens == 256 and onnx_e.dim == 384
+
+
+def test_qa_embedder_env_picks_the_backend(monkeypatch):
+    monkeypatch.setenv("QA_EMBEDDER", "torch")
+    assert isinstance(embedding.default_embedder(), SentenceTransformerEmbedder)
+    monkeypatch.setenv("QA_EMBEDDER", "onnx")
+    monkeypatch.setattr(OnnxEmbedder, "prepare", lambda self: self)
+    assert isinstance(embedding.default_embedder(), OnnxEmbedder)
+
+
+def test_failing_export_falls_back_to_torch_with_a_warning(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("QA_EMBEDDER", "onnx")
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+
+    def broken(model_dir: Path, out: Path) -> None:
+        out.write_bytes(b"half a model")
+        raise RuntimeError("tracing failed")
+
+    monkeypatch.setattr(embedding_onnx, "_export_fp32", broken)
+    with caplog.at_level(logging.WARNING, logger="qa.embedding_onnx"):
+        chosen = embedding.default_embedder()
+    assert isinstance(chosen, SentenceTransformerEmbedder)
+    assert any("falling back to the torch embedder" in r.getMessage() for r in caplog.records)
+    # nothing half-written is left for the next process to pick up
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != ".lock"]
+    assert leftovers == []
+    with pytest.raises(ExportError):
+        embedding_onnx.export_model(cache=tmp_path / "onnx")
+
+
+def test_concurrent_first_use_exports_once_and_atomically(monkeypatch, tmp_path):
+    calls: list[int] = []
+    started = threading.Event()
+
+    def slow_export(model_dir: Path, out: Path) -> None:
+        calls.append(1)
+        started.set()
+        out.write_bytes(b"fp32")
+
+    def quantize(fp32: Path, out: Path, model_dir: Path) -> None:
+        out.write_bytes(b"int8 model")
+
+    monkeypatch.setattr(embedding_onnx, "_export_fp32", slow_export)
+    monkeypatch.setattr(embedding_onnx, "_optimize_and_quantize", quantize)
+    monkeypatch.setattr(embedding_onnx, "_check_model", lambda path: None)
+    results: list[Path] = []
+    threads = [threading.Thread(target=lambda: results.append(embedding_onnx.export_model(cache=tmp_path)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1, "the exporters were serialised by the lock; the others found the finished file"
+    assert len(set(results)) == 1 and results[0].read_bytes() == b"int8 model"
+    assert not [p for p in results[0].parent.iterdir() if p.name.startswith(".tmp")]
+
+
+@pytest.mark.slow
+def test_vectors_match_torch_and_index_refuses_the_other_backend(tmp_path, real_embedder):
+    """Exports the bundled model on first use (cached in ~/.cache/qa/onnx; no download)."""
+    onnx_e, torch_e = OnnxEmbedder().prepare(), real_embedder
+    texts = ["Solar panels convert sunlight into electricity.", "bees", "What is the capital of France?",
+             "The Nile is often called the longest river in the world. " * 60]  # > 256 word pieces: truncated
+    a, b = onnx_e.encode_documents(texts), torch_e.encode_documents(texts)
+    assert a.shape == (4, 384) and a.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    cos = (a * b).sum(axis=1)
+    assert cos.min() >= 0.97 and cos.mean() >= 0.985
+    # activations are quantized per batch (dynamic scales), so a text alone differs slightly from in a batch
+    assert float(onnx_e.encode_queries(texts[:1])[0] @ a[0]) >= 0.99
+    assert onnx_e.count_tokens(["a bb ccc"]) == torch_e.count_tokens(["a bb ccc"])
+
+    docs = [qa.Document("a", "Solar", texts[0]), qa.Document("b", "Bees", "Bees live in colonies with a queen.")]
+    idx = qa.build_index(docs, tmp_path / "ix", embedder=onnx_e)
+    assert idx.manifest["embedder"]["backend"] == "onnx-int8"
+    assert qa.load_index(tmp_path / "ix").embedder.fingerprint == onnx_e.fingerprint
+    assert idx.search("how does a solar panel work?", 1)[0].doc_id == "a"
+    with pytest.raises(qa.ModelMismatchError):
+        qa.load_index(tmp_path / "ix", embedder=torch_e)
