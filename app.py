@@ -315,7 +315,9 @@ class ChatApp:
         if fn is None:
             from qa.answering import stream_answer as fn  # type: ignore[no-redef]
         text = ""
-        for item in fn(index, question, history=history, mode=mode, k=k, doc_ids=doc_ids):
+        # one snapshot for the whole answer: an upload or removal finishing meanwhile must not change the
+        # documents the quotes are cut from (see qa.Index.pinned)
+        for item in fn(index.pinned(), question, history=history, mode=mode, k=k, doc_ids=doc_ids):
             if isinstance(item, qa.Answer):
                 yield item
                 return
@@ -431,11 +433,11 @@ class ChatApp:
         if not files:
             return "No file received."
         index = self.require_index()
-        lines, accepted = [], []
+        lines, checked, accepted = [], [], []
         for f in files:
             original, path = _upload_name_and_path(f)
             try:
-                name = webui.check_upload(original, path.stat().st_size, self.config.max_upload_bytes)
+                name = _fit_name(webui.check_upload(original, path.stat().st_size, self.config.max_upload_bytes))
             except (webui.UploadRejected, OSError) as e:
                 lines.append(f"✗ {webui.md_text(str(e))}")
                 continue
@@ -443,17 +445,28 @@ class ChatApp:
             if not webui.inside(self.config.upload_dir, dest):
                 lines.append(f"✗ {webui.md_text(name)}: refused (unsafe name)")
                 continue
-            self.config.upload_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dest)
-            accepted.append(dest)
-        if accepted:
+            checked.append((path, dest))
+        if checked:
+            # copied and indexed under the write lock: another upload of the same name must not overwrite the
+            # file while this one reads it (nor delete it, when this one fails)
             with self._write_lock:
-                self.progress.listener = on_progress
-                try:
-                    report = index.update(accepted, prune=False)
-                finally:
-                    self.progress.listener = None
-            lines.extend(self._report_lines(index, report, accepted))
+                for path, dest in checked:
+                    try:
+                        self.config.upload_dir.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(path, dest)
+                    except OSError as e:
+                        lines.append(f"✗ {webui.md_text(dest.name)}: could not be saved "
+                                     f"({webui.md_text(e.strerror or str(e))})")
+                        continue
+                    accepted.append(dest)
+                if accepted:
+                    self.progress.listener = on_progress
+                    try:
+                        report = index.update(accepted, prune=False)
+                    finally:
+                        self.progress.listener = None
+                    lines.extend(self._report_lines(index, report, accepted))
+        if accepted:
             self.progress.set(self.summary())
         return "\n\n".join(lines)
 
@@ -486,9 +499,12 @@ class ChatApp:
         except KeyError:
             return "That document is not in the index (any more)."
         with self._write_lock:
-            index.remove([doc_id])
-        if doc.source and webui.inside(self.config.upload_dir, Path(doc.source)):
-            Path(doc.source).unlink(missing_ok=True)  # our copy of an upload; never a file of the person's folder
+            try:
+                index.remove([doc_id])
+            except KeyError:  # removed meanwhile (a second click, another session)
+                return "That document is not in the index (any more)."
+            if doc.source and webui.inside(self.config.upload_dir, Path(doc.source)):
+                Path(doc.source).unlink(missing_ok=True)  # our copy of an upload; never a file of the person's folder
         self.progress.set(self.summary())
         name = webui.md_text(webui.file_name(doc.source, doc_id))
         return f"Removed **{webui.md_text(doc.title or doc_id)}** ({name})."
@@ -568,6 +584,18 @@ def _notice(text: str) -> dict[str, Any]:
 
 def _reader_message(text: str) -> str:
     return f'<div class="qa-doc-empty">{html.escape(text)}</div>'
+
+
+MAX_NAME_BYTES = 240  # file systems allow 255 bytes per name; 120 characters of CJK text are 360
+
+
+def _fit_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """``name`` with its stem shortened (at a character boundary) to fit ``limit`` UTF-8 bytes, suffix kept."""
+    if len(name.encode("utf-8", "surrogatepass")) <= limit:
+        return name
+    stem, suffix = os.path.splitext(name)
+    budget = limit - len(suffix.encode("utf-8", "surrogatepass"))
+    return stem.encode("utf-8", "surrogatepass")[:budget].decode("utf-8", "ignore").rstrip(" .") + suffix
 
 
 def _upload_name_and_path(f: Any) -> tuple[str, Path]:

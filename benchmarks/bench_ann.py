@@ -74,7 +74,7 @@ def measure(backend, vectors: np.ndarray, q: np.ndarray, truth: np.ndarray, tmp:
         index = backend.build(vectors)
     _, ids = index.search(q, 10)
     lat = []
-    for row in q:  # one question at a time, as the app asks
+    for row in q[:150]:  # one question at a time, as the app asks
         t0 = time.perf_counter()
         index.search(row[None, :], 10)
         lat.append((time.perf_counter() - t0) * 1000)

@@ -55,7 +55,7 @@ def latency(corpus: str, n: int) -> dict:
         index.search(q, 5)
         if can_answer:
             index.ask(q)
-    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], "qa.answer (cached)": []}
+    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": []}
     found = 0
     for q in qs:
         t0 = time.perf_counter()
@@ -69,9 +69,6 @@ def latency(corpus: str, n: int) -> dict:
             a = index.ask(q)
             times["qa quotes answer"].append((time.perf_counter() - t0) * 1000)
             found += bool(a.found)
-            t0 = time.perf_counter()
-            qa.answer(q, folder)  # the one-call API: index loaded once per process, then cached
-            times["qa.answer (cached)"].append((time.perf_counter() - t0) * 1000)
     return {"questions": len(qs), "passages": len(index), "index_load_s": t_load.wall, "answered_found": found,
             "dense_kind": index.manifest["dense"]["kind"], "embedder": index.embedder.fingerprint,
             "ms": {k: percentiles(v) for k, v in times.items() if v}}

@@ -87,10 +87,14 @@ def machine() -> dict[str, Any]:
     except (OSError, ValueError, IndexError):
         pass
     versions = {}
-    for mod in ("torch", "onnxruntime", "faiss", "sentence_transformers", "txtai", "bm25s", "numpy"):
+    from importlib.metadata import PackageNotFoundError, version
+
+    for mod, dist in (("torch", "torch"), ("onnxruntime", "onnxruntime"), ("faiss", "faiss-cpu"),
+                      ("sentence_transformers", "sentence-transformers"), ("txtai", "txtai"), ("bm25s", "bm25s"),
+                      ("numpy", "numpy")):
         try:
-            versions[mod] = __import__(mod).__version__
-        except Exception:  # noqa: BLE001 - optional
+            versions[mod] = version(dist)
+        except PackageNotFoundError:
             versions[mod] = None
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1), "python": platform.python_version(),
             "platform": platform.platform(), "load_avg": os.getloadavg(), "versions": versions,

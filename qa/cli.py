@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("index", help="build or update the index from files and folders (incremental)")
     sp.add_argument("sources", nargs="+", help="files and/or folders (.txt .md .html .pdf .docx)")
     common(sp)
-    sp.add_argument("--chunk-size", type=int, help="max tokens per passage (default 200, kept from the index)")
+    sp.add_argument("--chunk-size", type=int, help="max model tokens per passage (default 256, kept from the index)")
     sp.add_argument("--chunk-overlap", type=int, help="tokens of trailing sentences repeated in the next passage")
     sp.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything")
     sp.add_argument("--no-prune", action="store_true", help="keep documents that disappeared from the folders")

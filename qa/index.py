@@ -49,7 +49,7 @@ Source = str | Path | Document
 class ChunkingConfig:
     """How documents are cut into passages (recorded in the manifest; a change forces a rebuild)."""
 
-    max_tokens: int = 200
+    max_tokens: int = 256  # the model's max_seq_length; see README "Evaluation" for the choice
     overlap_tokens: int = 0
     embed_title: bool = True
 
@@ -150,7 +150,14 @@ class Index:
         """Answer ``question`` from the documents with verbatim, cited quotes (see ``qa.answering``)."""
         from .answering import answer
 
-        return answer(self, question, history=history, mode=mode, k=k, doc_ids=doc_ids, **kwargs)
+        return answer(self.pinned(), question, history=history, mode=mode, k=k, doc_ids=doc_ids, **kwargs)
+
+    def pinned(self) -> "Index":
+        """A read-only view of this index fixed to its current snapshot. A request that reads the index more
+        than once (retrieve passages, then cut the quotes from the documents' texts) must use one, so that an
+        ``update`` or ``remove`` finishing in another thread meanwhile cannot make it quote a document that
+        is gone, or cut a changed text at the old offsets. Never ``update`` it: write through the live index."""
+        return Index(self.path, self.snapshot, self.embedder, self.retrieval)
 
     # ------------------------------------------------------------------------------------ writing
     def update(self, sources: Iterable[Source], *, prune: bool = True, progress: bool = False,
@@ -173,8 +180,9 @@ class Index:
                 raise KeyError(f"no such document in the index: {', '.join(unknown)}")
             t0 = time.perf_counter()
             keep = {d: sd for d, sd in self.snapshot.documents.items() if d not in set(ids)}
-            self.snapshot = _assemble(self.snapshot, keep, {}, self.embedder, self.chunking, progress=False)[0]
-            write_snapshot(self.path, self.snapshot)
+            snap = _assemble(self.snapshot, keep, {}, self.embedder, self.chunking, progress=False)[0]
+            write_snapshot(self.path, snap)
+            self.snapshot = snap  # readers switch only to a committed, complete generation
         report = IndexReport(removed=ids, passages=len(self), seconds=time.perf_counter() - t0)
         self.last_report = report
         return report

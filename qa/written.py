@@ -43,7 +43,7 @@ Rules:
 6. Be brief: at most four short sentences. No preamble, no headings."""
 
 NOT_FOUND_REPLY = "NOT FOUND"
-WRITTEN_CONFIG = {"max_quotes": 6, "max_chars": 1600, "margin": 4.0, "other_source_margin": 5.0}
+WRITTEN_CONFIG = {"max_quotes": 6, "max_chars": 1200, "coverage": 0.97, "min_probability": 0.05}
 
 
 def quote_payload(citations: Sequence[Citation]) -> str:
@@ -89,7 +89,7 @@ def stream_written(index: Any, question: str, query: str, *, k: int = 5, doc_ids
                    temperature: float = 0.1) -> Iterator[Partial | Answer]:
     """Written mode (see the module docstring): ``Partial`` events with the model's text, then the Answer."""
     evidence = gather(index, query, k=k, doc_ids=doc_ids, config=config)
-    if not evidence.sentences or evidence.best < config.threshold:
+    if not evidence.answered(config):
         related = tuple(evidence.hits[: config.related])
         ans = Answer(question, not_found_text(related), False, related=related, mode="written", query=query)
         yield Partial(ans.text, ans.text)
