@@ -93,10 +93,23 @@ def measure(backend, vectors: np.ndarray, q: np.ndarray, truth: np.ndarray, tmp:
             "ms": percentiles(lat), "filtered_ms": percentiles(flat_lat), "bytes": size,
             "bytes_per_passage": size / len(vectors)}
     if hasattr(index, "nprobe"):
-        info["nprobe"] = index.nprobe
         from faiss import extract_index_ivf
 
-        info["nlist"] = int(extract_index_ivf(index._index).nlist)
+        ivf = extract_index_ivf(index._index)
+        info["nprobe"], info["nlist"] = index.nprobe, int(ivf.nlist)
+        sweep = []  # the recall/latency trade-off around the calibrated nprobe
+        for nprobe in sorted({max(1, index.nprobe // 4), max(1, index.nprobe // 2), index.nprobe,
+                              min(ivf.nlist, index.nprobe * 2), min(ivf.nlist, index.nprobe * 4)}):
+            ivf.nprobe = nprobe
+            _, ids_n = index.search(q, 10)
+            t_n = []
+            for row in q[:50]:
+                t0 = time.perf_counter()
+                index.search(row[None, :], 10)
+                t_n.append((time.perf_counter() - t0) * 1000)
+            sweep.append({"nprobe": nprobe, "recall@10": recall(ids_n, truth), "p50_ms": float(np.median(t_n))})
+        ivf.nprobe = info["nprobe"]
+        info["sweep"] = sweep
     del index
     gc.collect()
     return info
@@ -107,6 +120,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--hnsw-max", type=int, default=100_000, help="largest size HNSW is built for (slow to build)")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--name", default="ann", help="result name (run_all merges every ann* result into one table)")
     ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args()
     import faiss
@@ -135,7 +149,7 @@ def main() -> None:
         rows.append(entry)
         del vectors, truth
         gc.collect()
-    write_result("ann", {"machine": machine(), "load_avg_start": start, "source": source, "queries": len(q),
+    write_result(args.name, {"machine": machine(), "load_avg_start": start, "source": source, "queries": len(q),
                          "faiss_threads": faiss.omp_get_max_threads(), "sizes": rows}, args.results)
 
 

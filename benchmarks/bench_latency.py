@@ -56,22 +56,25 @@ def latency(corpus: str, n: int) -> dict:
         if can_answer:
             index.ask(q)
     times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": []}
+    cpu: dict[str, list[float]] = {k: [] for k in times}
     found = 0
+
+    def clock(name: str, fn, *a):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn(*a)
+        times[name].append((time.perf_counter() - t0) * 1000)
+        cpu[name].append((time.process_time() - c0) * 1000)
+        return out
+
     for q in qs:
-        t0 = time.perf_counter()
-        plain(q)
-        times["plain search"].append((time.perf_counter() - t0) * 1000)
-        t0 = time.perf_counter()
-        index.search(q, 5)
-        times["qa search"].append((time.perf_counter() - t0) * 1000)
+        clock("plain search", plain, q)
+        clock("qa search", index.search, q, 5)
         if can_answer:
-            t0 = time.perf_counter()
-            a = index.ask(q)
-            times["qa quotes answer"].append((time.perf_counter() - t0) * 1000)
-            found += bool(a.found)
+            found += bool(clock("qa quotes answer", index.ask, q).found)
     return {"questions": len(qs), "passages": len(index), "index_load_s": t_load.wall, "answered_found": found,
             "dense_kind": index.manifest["dense"]["kind"], "embedder": index.embedder.fingerprint,
-            "ms": {k: percentiles(v) for k, v in times.items() if v}}
+            "ms": {k: percentiles(v) for k, v in times.items() if v},
+            "cpu_ms": {k: percentiles(v) for k, v in cpu.items() if v}}
 
 
 def rss(corpus: str, n: int, system: str) -> dict:

@@ -29,15 +29,15 @@ def main() -> None:
     out: dict = {}
     for dataset in args.datasets.split(","):
         out[dataset] = {}
-        for fusion in ("rrf", "dense"):
+        default = RetrievalConfig()
+        for fusion, config in ((f"{default.fusion} (default)", default), ("dense", RetrievalConfig(fusion="dense"))):
             row = {}
             for name, emb in embedders.items():
                 with timed() as t:
                     if dataset == "scifact":
-                        r = eval_beir(SCIFACT, embedder=emb, retrieval=RetrievalConfig(fusion=fusion))
+                        r = eval_beir(SCIFACT, embedder=emb, retrieval=config)
                     else:
-                        r = eval_multihop(MULTIHOP, embedder=emb, retrieval=RetrievalConfig(fusion=fusion),
-                                          limit=args.multihop_limit)
+                        r = eval_multihop(MULTIHOP, embedder=emb, retrieval=config, limit=args.multihop_limit)
                 row[name] = {"metrics": r.metrics, "queries": r.queries, "seconds": t.wall}
                 print(f"quality {dataset} {fusion} {name}: {r.metrics}", flush=True)
             main_metric = "ndcg@10" if dataset == "scifact" else "hits@10"

@@ -25,13 +25,13 @@ from common import RESULTS, ROOT  # noqa: E402
 
 
 def stages(quick: bool) -> list[tuple[str, list[str]]]:
-    sci = ["--limit", "1000"] if quick else []
-    mh = ["--limit", "100"] if quick else []
+    sci = ["--limit", "400"] if quick else []
+    mh = ["--limit", "40"] if quick else []
     out = [("encoder", ["bench_encoder.py", "--n", "256" if quick else "1024"])]
     for system in ("plain", "qa", "txtai"):
         out.append((f"ingest-scifact-{system}", ["bench_ingest.py", "--system", system, "--corpus", "scifact", *sci]))
     out += [
-        ("latency-scifact", ["bench_latency.py", "--corpus", "scifact", "--n", "50" if quick else "200"]),
+        ("latency-scifact", ["bench_latency.py", "--corpus", "scifact", "--n", "40" if quick else "200"]),
         ("rss-qa-scifact", ["bench_latency.py", "--corpus", "scifact", "--mode", "rss-qa", "--n", "30"]),
         ("rss-plain-scifact", ["bench_latency.py", "--corpus", "scifact", "--mode", "rss-plain", "--n", "30"]),
         ("app-scifact", ["bench_app.py", "--corpus", "scifact", "--n", "10" if quick else "30"]),
@@ -42,7 +42,7 @@ def stages(quick: bool) -> list[tuple[str, list[str]]]:
     for system in ("plain", "qa", "txtai"):
         out.append((f"ingest-multihop-{system}", ["bench_ingest.py", "--system", system, "--corpus", "multihop", *mh]))
     out += [
-        ("latency-multihop", ["bench_latency.py", "--corpus", "multihop", "--n", "50" if quick else "200"]),
+        ("latency-multihop", ["bench_latency.py", "--corpus", "multihop", "--n", "40" if quick else "200"]),
         ("bm25", ["bench_bm25.py", "--sizes", "5000,50000" if quick else "5000,50000,200000"]),
     ]
     return out
@@ -50,7 +50,7 @@ def stages(quick: bool) -> list[tuple[str, list[str]]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="a subset: 1,000 SciFact docs, 100 MultiHop articles, ANN to 100k")
+    ap.add_argument("--quick", action="store_true", help="a subset: 400 SciFact docs, 40 MultiHop articles, ANN to 100k")
     ap.add_argument("--only", help="comma-separated stage names (prefixes match), e.g. ann,ingest-scifact")
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")

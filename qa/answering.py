@@ -41,7 +41,7 @@ NOT_FOUND = "I could not find an answer to this in your documents."
 # similarity, best lexical coverage, best neighbourhood coverage, best passage similarity), fitted on the
 # SQuAD dev slice (answerable) against SciFact dev claims and SQuAD dev questions asked without their own
 # article (not answerable). ``AnswerConfig.threshold`` is on its log-odds.
-ANSWERABILITY = np.array([-9.282, 0.739, 4.558, 3.281, 3.484, 8.468])
+ANSWERABILITY = np.array([-11.154, 0.491, 5.518, 4.293, 3.411, 9.06])
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,15 @@ class AnswerConfig:
     """How answers are chosen. Sentence scores are log-odds that a sentence holds the answer (``qa.quotes``);
     the defaults were chosen on a dev slice of SQuAD v1.1 (``scripts/fit_answering.py``)."""
 
-    threshold: float = -0.93  # answerability log-odds below this: found=False (97% of dev questions pass)
+    threshold: float = -0.90  # answerability log-odds below this: found=False (97% of dev questions pass)
     coverage: float = 0.8  # add quotes (best first) until P(one of them holds the answer) reaches this
     max_chars: int = 400  # quoted characters, at most (a single longer best sentence is still quoted whole)
     max_quotes: int = 4
     min_probability: float = 0.02  # never quote a sentence less likely than this to hold the answer
-    on_point: float = -2.5  # sentences scoring at least this are compared for conflicts
-    conflict_pool: int = 6  # how many on-point sentences are compared for conflicts
+    on_point: float = -4.0  # sentences scoring at least this may be compared for conflicts ...
+    conflict_pool: int = 4  # ... the best this many of each document (three documents at most)
     embed_top: int = 12  # sentences embedded per question (the rest are ranked lexically)
+    paraphrases: bool = True  # match question words no passage contains by close words ("hurt" ~ "wounded")
     related: int = 3  # closest passages listed when nothing answers
     depth: int | None = None  # retrieval candidates per retriever (default: the index's setting)
 
@@ -114,7 +115,8 @@ def gather(index: Any, query: str, *, k: int = 5, doc_ids: Collection[str] | Non
     depth = max(config.depth or retrieval.depth, 3 * k)
     ranked = rank(snap, embedder, query, depth, retrieval, rows, query_vector=qv)
     hits = [to_hit(snap, s) for s in collapse(snap, ranked, k)]
-    sentences = score_sentences(embedder, qv, candidates(snap, hits, question_terms(query)), query, config.embed_top)
+    cands = candidates(snap, hits, question_terms(query), query, _word_vectors(embedder) if config.paraphrases else None)
+    sentences = score_sentences(embedder, qv, cands, query, config.embed_top)
     return Evidence(query, hits, sentences, qv)
 
 
@@ -141,9 +143,14 @@ def _entity_words(question: str) -> frozenset[str]:
 def detect_conflict(index: Any, query: str, sentences: Sequence[Sentence],
                     config: AnswerConfig = DEFAULT_CONFIG) -> tuple[Conflict, Sentence, Sentence] | None:
     """A disagreement between on-point sentences of two different documents, with the two sentences."""
-    pool = [s for s in sentences if s.score >= config.on_point][: config.conflict_pool]
-    if len({s.doc_id for s in pool}) < 2:
+    per_doc: dict[str, list[Sentence]] = {}
+    for s in sentences:
+        if s.score >= config.on_point and len(per_doc.get(s.doc_id, ())) < config.conflict_pool:
+            if s.doc_id in per_doc or len(per_doc) < 3:
+                per_doc.setdefault(s.doc_id, []).append(s)
+    if len(per_doc) < 2:
         return None
+    pool = sorted((s for group in per_doc.values() for s in group), key=lambda s: -s.score)
     found = find_conflict(query, [s.text for s in pool], [s.doc_id for s in pool], stop=_stopwords(),
                           word_vectors=_word_vectors(index.embedder), entity_words=_entity_words(query))
     if found is None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conflicts import find_conflict, quantities
+from .conflicts import _NUMBER_RE, _value, find_conflict
 from .sparse import tokenize
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 Encoder = Callable[[Sequence[str]], np.ndarray]  # texts -> unit vectors
 
 LEXICAL_MIN = 0.5
-DENSE_MIN = 0.55
+DENSE_MIN = 0.5
 LEXICAL_STRONG = 0.85
 
 _MARKER = re.compile(r"\s*(?:\[(\d+(?:\s*[,;]\s*\d+)*)\]|【(\d+)】|\^(\d+)\^?)")
@@ -106,15 +106,40 @@ def lexical_support(sentence: str, quote: str) -> float:
     return len(terms & set(tokenize(quote))) / len(terms)
 
 
-def _numbers_ok(sentence: str, quote: str, stop: frozenset[str]) -> bool:
-    """Every number the sentence states is in the quote (as a value, whatever its unit)."""
-    said = {v for vs in quantities(sentence, stop).values() for v in vs}
-    said |= {float(x.replace(",", "")) for x in re.findall(r"\b\d[\d,]*(?:\.\d+)?\b", sentence)}
-    if not said:
-        return True
-    have = {v for vs in quantities(quote, stop).values() for v in vs}
-    have |= {float(x.replace(",", "")) for x in re.findall(r"\b\d[\d,]*(?:\.\d+)?\b", quote)}
-    return all(any(abs(s - h) <= 1e-9 * max(1.0, abs(h)) for h in have) for s in said)
+def _numbers(text: str) -> set[float]:
+    """Every number stated (digits or words, with any scale word applied), whatever it counts."""
+    out = set()
+    for m in _NUMBER_RE.finditer(text):
+        v = _value(m.group("num"), m.group("scale"))
+        if v is not None:
+            out.add(v)
+    return out
+
+
+def _numbers_ok(sentence: str, quote: str) -> bool:
+    """Every number the sentence states is in the quote."""
+    have = _numbers(quote)
+    return all(any(abs(s - h) <= 1e-9 * max(1.0, abs(h)) for h in have) for s in _numbers(sentence))
+
+
+_TITLES = frozenset("general gen president minister mr mrs ms dr sir lord king queen prince princess senator governor "
+                    "mayor chief captain colonel lieutenant sergeant professor prof saint st".split())
+
+
+def _names_ok(sentence: str, quote: str) -> bool:
+    """Every name the sentence mentions (a capitalised word past its first word, titles aside) occurs in the
+    quote, allowing another transliteration (same first five letters: "Aretovych" ~ "Aretović")."""
+    words = re.findall(r"[\w'’-]+", sentence)
+    low = quote.lower()
+    quote_words = {w.lower() for w in re.findall(r"[\w'’-]+", quote)}
+    for w in words[1:]:
+        name = w.lower().strip("'’")
+        if not w[:1].isupper() or len(name) < 2 or name in _TITLES or name in low:
+            continue
+        stem = name[: min(5, len(name) - 1)]
+        if not any(q.startswith(stem) for q in quote_words):
+            return False
+    return True
 
 
 def _stop() -> frozenset[str]:
@@ -127,9 +152,13 @@ def support(sentence: str, quote: str, dense: float, word_vectors: Encoder | Non
     """(supported?, lexical share, reason when not)."""
     stop = _stop()
     lex = lexical_support(sentence, quote)
-    if not _numbers_ok(sentence, quote, stop):
+    if not _numbers_ok(sentence, quote):
         return False, lex, "states a number the quote does not"
-    clash = find_conflict(sentence, [sentence, quote], ["claim", "quote"], stop=stop, word_vectors=word_vectors)
+    if not _names_ok(sentence, quote):
+        return False, lex, "names someone or something the quote does not"
+    names = frozenset(w.lower() for w in re.findall(r"\b[A-Z][\w'’-]+", f"{sentence} {quote}"))
+    clash = find_conflict(sentence, [sentence, quote], ["claim", "quote"], stop=stop, word_vectors=word_vectors,
+                          entity_words=names)
     if clash is not None:
         return False, lex, f"contradicts the quote ({clash.reason})"
     if lex >= LEXICAL_STRONG or (lex >= LEXICAL_MIN and dense >= DENSE_MIN):

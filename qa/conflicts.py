@@ -58,10 +58,10 @@ _ANTONYMS = [
     ("pass", "fail"), ("succeed", "fail"), ("allow", "ban"), ("allow", "forbid"), ("legal", "illegal"),
     ("true", "false"), ("for", "against"), ("support", "oppose"), ("injure", "unhurt"), ("injure", "unharm"),
     ("injure", "uninjur"), ("injure", "unscath"), ("sink", "afloat"), ("infect", "uninfect"), ("damag", "undamag"),
-    ("arrest", "releas"), ("remain", "leave"),
+    ("arrest", "releas"), ("remain", "leave"), ("admit", "deny"), ("support", "against"),
 ]
 # Concepts where "he got away" means "no": asking whether harm happened.
-_HARM = frozenset("injur wound hurt harm kill die dead sink sunk hit damag destroy captur shot strike struck".split())
+_HARM = frozenset("injur wound hurt harm kill die dead sink sunk hit damag destroy captur shot".split())
 _AVOIDED = re.compile(
     r"\b(?:escap\w*|surviv\w*|unharmed|unhurt|uninjured|unscathed|undamaged|unscratched|intact|"
     r"without (?:a scratch|injur\w*|harm|damage)|(?:managed|had time|was able|were able) to (?:leave|escape|flee|get away)|"

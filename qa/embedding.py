@@ -180,7 +180,7 @@ class HashingEmbedder(Embedder):
         return out
 
 
-DEFAULT_BACKEND = "torch"  # new indexes: the int8 ONNX path (see BENCHMARKS.md); "torch" is the reference
+DEFAULT_BACKEND = "onnx"  # new indexes: the int8 ONNX path (see BENCHMARKS.md); "torch" is the reference
 BACKENDS = ("onnx", "torch")
 
 

@@ -152,7 +152,7 @@ class Index:
 
         return answer(self.pinned(), question, history=history, mode=mode, k=k, doc_ids=doc_ids, **kwargs)
 
-    def pinned(self) -> "Index":
+    def pinned(self) -> Index:
         """A read-only view of this index fixed to its current snapshot. A request that reads the index more
         than once (retrieve passages, then cut the quotes from the documents' texts) must use one, so that an
         ``update`` or ``remove`` finishing in another thread meanwhile cannot make it quote a document that

@@ -1,9 +1,10 @@
 """Sentence-level evidence: the retrieved passages cut into sentences, each scored against the question.
 
-A sentence's score is a logistic model over a few features: its embedding similarity to the question, how
-much of the question's (IDF-weighted) vocabulary it contains, the same for its neighbourhood (the sentence
-plus its neighbours), and how well its passage ranked. The weights were fitted on a dev slice of SQuAD v1.1
-(see ``qa.answer_eval``); the score is the log-odds that the sentence holds the answer.
+A sentence's score comes from a small network (``qa.sentence_model``) over a few features: its embedding
+similarity to the question, how much of the question's (IDF-weighted) vocabulary it and its neighbours
+contain, how well its passage ranked, and whether it offers the kind of answer asked for (a date for
+"when", a number for "how many", names for "who"/"where"). It was fitted on a dev slice of SQuAD v1.1
+(``scripts/fit_answering.py``); the score is the log-odds that the sentence holds the answer.
 
 To stay fast, sentences are first ranked lexically and only the best few are embedded; sentence vectors are
 cached (in memory, per embedder) so a conversation over the same documents re-embeds nothing.
@@ -15,7 +16,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,18 +36,22 @@ QUESTION_WORDS = frozenset(
     "would will tell explain describe name list give say says said according document documents".split()
 )
 
-# Logistic weights (intercept first) over ``FEATURES``, fitted on the SQuAD v1.1 dev slice (questions of
-# articles i % 5 == 0, 2,524 questions, 53,904 candidate sentences; label: the sentence contains a gold
-# answer) with ``scripts/fit_answering.py``. The score is the log-odds that the sentence holds the answer.
+# What the sentence scorer (qa/sentence_model.py, a small network fitted on a dev slice of SQuAD v1.1 by
+# scripts/fit_answering.py; label: the sentence contains a gold answer) reads about each sentence.
 FEATURES = (
     "dense", "lexical", "context", "passage_dense", "reciprocal_rank", "novel", "names", "has_date", "has_number",
     "prev_lexical", "next_lexical", "passage_max_dense", "position", "log_length",
     "when_x_date", "number_x_number", "who_x_names", "where_x_names", "other_x_novel",
 )
-WEIGHTS = np.array([
-    -7.69, 4.126, 1.083, 2.703, -2.576, 1.823, -1.605, 0.041, -0.173, 0.037, -1.219, -1.691, 1.509, -0.069, 0.391,
-    1.417, 1.151, 1.178, 0.787, 1.287,
-])
+
+
+def sentence_logits(x: np.ndarray) -> np.ndarray:
+    """Log-odds that each sentence (a row of ``feature_matrix``) holds the answer."""
+    from . import sentence_model as m
+
+    if not len(x):
+        return np.zeros(0)
+    return np.maximum(0.0, x @ m.W1 + m.B1) @ m.W2 + m.B2
 
 MAX_SENTENCE_CHARS = 600
 
@@ -222,23 +227,57 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip() and re.search(r"\w", text[a:b])]
 
 
-def candidates(snap: Snapshot, hits: Sequence[Hit], terms: Sequence[str]) -> list[Sentence]:
+WordVectors = Callable[[Sequence[str]], np.ndarray]  # unit vectors for single words
+SOFT_MATCH = 0.6  # cosine of two words' MiniLM vectors for a paraphrase to count (hurt~wounded 0.62)
+
+
+def _soft_matches(question: str, missing: Sequence[str], words: set[str],
+                  word_vectors: WordVectors) -> dict[str, set[str]]:
+    """For question terms (stems) that no candidate sentence contains, the candidate words close to them in
+    meaning ("hurt" -> {"wounded"}), by word-vector cosine >= ``SOFT_MATCH``."""
+    raw = {}
+    for w in re.findall(r"(?u)\b\w\w+\b", question.lower()):
+        for t in tokenize(w):
+            if t in missing:
+                raw.setdefault(t, w)
+    vocab = sorted(w for w in words if w.isalpha() and len(w) > 2 and tokenize(w))
+    if not raw or not vocab:
+        return {}
+    qs = list(raw)
+    sims = word_vectors([raw[t] for t in qs]) @ word_vectors(vocab).T
+    return {t: {vocab[j] for j in np.flatnonzero(sims[i] >= SOFT_MATCH)} for i, t in enumerate(qs)}
+
+
+def candidates(snap: Snapshot, hits: Sequence[Hit], terms: Sequence[str], question: str = "",
+               word_vectors: WordVectors | None = None) -> list[Sentence]:
     """Every sentence of the hit passages, with its lexical features (a sentence shared by two overlapping
-    passages is kept once, with the better passage's rank)."""
+    passages is kept once, with the better passage's rank). With ``word_vectors``, a question term that no
+    sentence contains is matched by its close paraphrases (see ``_soft_matches``)."""
     weights = idf(snap, terms)
     seen: set[tuple[str, int]] = set()
-    out: list[Sentence] = []
+    found: list[tuple[Hit, int, list[tuple[int, int]], str]] = []
     for rank, hit in enumerate(hits):
         text = snap.documents[hit.doc_id].document.text
         spans = [sp for sp in _sentence_spans(text, hit.start, hit.end) if (hit.doc_id, sp[0]) not in seen]
-        toks = [set(tokenize(text[a:b])) for a, b in spans]
+        seen.update((hit.doc_id, a) for a, _ in spans)
+        found.append((hit, rank, spans, text))
+    toks = {(h.doc_id, a): set(tokenize(text[a:b])) for h, _, spans, text in found for a, b in spans}
+    missing = [t for t in terms if not any(t in tk for tk in toks.values())]
+    if missing and word_vectors is not None and question:
+        words = {(h.doc_id, a): set(re.findall(r"[a-z]+", text[a:b].lower())) for h, _, spans, text in found
+                 for a, b in spans}
+        soft = _soft_matches(question, missing, set().union(*words.values()) if words else set(), word_vectors)
+        for key, ws in words.items():
+            toks[key] |= {t for t, near in soft.items() if near & ws}
+    out: list[Sentence] = []
+    for hit, rank, spans, text in found:
+        ts = [toks[(hit.doc_id, a)] for a, _ in spans]
         for i, (a, b) in enumerate(spans):
-            seen.add((hit.doc_id, a))
-            ctx = toks[i] | (toks[i - 1] if i > 0 else set()) | (toks[i + 1] if i + 1 < len(toks) else set())
+            ctx = ts[i] | (ts[i - 1] if i > 0 else set()) | (ts[i + 1] if i + 1 < len(ts) else set())
             out.append(Sentence(
                 doc_id=hit.doc_id, title=hit.title, source=hit.source, page=hit.page, start=a, end=b,
                 text=text[a:b], rank=rank, index=i, passage_dense=float(hit.dense_score or 0.0),
-                lexical=coverage(terms, weights, toks[i]), context=coverage(terms, weights, ctx),
+                lexical=coverage(terms, weights, ts[i]), context=coverage(terms, weights, ctx),
             ))
     return out
 
@@ -312,7 +351,7 @@ def score_sentences(embedder: Embedder, query_vector: np.ndarray, sentences: Seq
     sims = vecs @ np.asarray(query_vector, np.float32).reshape(-1)
     dense = {i: float(v) for i, v in zip(chosen, sims)}
     with_dense = [replace(s, dense=dense.get(i, s.passage_dense * 0.8)) for i, s in enumerate(sentences)]
-    scores = WEIGHTS[0] + feature_matrix(question, with_dense) @ WEIGHTS[1:]
+    scores = sentence_logits(feature_matrix(question, with_dense))
     out = [replace(s, score=float(v)) for s, v in zip(with_dense, scores)]
     out.sort(key=lambda s: -s.score)
     return out

@@ -43,6 +43,12 @@ Rules:
 6. Be brief: at most four short sentences. No preamble, no headings."""
 
 NOT_FOUND_REPLY = "NOT FOUND"
+# Sentences that talk to a language model rather than about the world are not handed to one as quotes.
+INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|above|previous)\b|"
+    r"\b(?:system prompt|you are now|act as|pretend to be|new instructions|jailbreak)\b|"
+    r"\b(?:tell|inform) the (?:user|reader)\b|\b(?:as an ai|language model)\b",
+    re.IGNORECASE)
 WRITTEN_CONFIG = {"max_quotes": 6, "max_chars": 1200, "coverage": 0.97, "min_probability": 0.05}
 
 
@@ -96,9 +102,17 @@ def stream_written(index: Any, question: str, query: str, *, k: int = 5, doc_ids
         yield ans
         return
     wide = replace(config, **WRITTEN_CONFIG)
-    found = detect_conflict(index, query, evidence.sentences, config)
+    safe = [s for s in evidence.sentences if not INJECTION.search(s.text)]
+    skipped = len(evidence.sentences) - len(safe)
+    if not safe:
+        ans = quotes_answer(index, question, query, evidence, config)
+        yield Partial(ans.text, ans.text)
+        yield replace(ans, mode="written", notes=ans.notes + ("The passages found read like instructions to a "
+                                                              "language model; only the quotes are shown.",))
+        return
+    found = detect_conflict(index, query, safe, config)
     must = [found[1], found[2]] if found else []
-    citations = make_citations(index, select(evidence.sentences, wide, must))
+    citations = make_citations(index, select(safe, wide, must))
     conflict_ns: tuple[int, int] | None = None
     note = None
     if found:
@@ -113,8 +127,12 @@ def stream_written(index: Any, question: str, query: str, *, k: int = 5, doc_ids
     for piece in llm.stream(build_messages(query, citations, note), max_tokens=max_tokens, temperature=temperature):
         text += piece
         yield Partial(text, piece)
-    yield finish(index, question, query, text, citations, evidence.hits, config, conflict_ns,
+    ans = finish(index, question, query, text, citations, evidence.hits, config, conflict_ns,
                  fallback=lambda: quotes_answer(index, question, query, evidence, config))
+    if skipped:
+        ans = replace(ans, notes=ans.notes + (f"{skipped} sentence(s) that read like instructions to a language "
+                                              "model were not given to it.",))
+    yield ans
 
 
 def finish(index: Any, question: str, query: str, raw: str, citations: Sequence[Citation], hits: Sequence[Any],

@@ -138,7 +138,8 @@ class Corpus:
 
 class UIEvents:
     """The app's upload and remove handlers, called over HTTP the way the browser calls them (they are UI
-    events, not public API endpoints, so gradio_client will not call them)."""
+    events, not public API endpoints, so gradio_client will not call them). One browser session: the
+    document picker the remove button reads only offers what this session has been shown."""
 
     def __init__(self, url: str, auth: tuple[str, str] | None = None, timeout: float = 120.0) -> None:
         import httpx
@@ -148,6 +149,7 @@ class UIEvents:
             self.http.post("/login", data={"username": auth[0], "password": auth[1]}).raise_for_status()
         config = self.http.get("/config").json()
         self.prefix = config.get("api_prefix", "/gradio_api")
+        self.session = uuid.uuid4().hex[:12]
         elem = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
         self.fns: dict[tuple[str, str], tuple[int, int]] = {}
         for i, dep in enumerate(config["dependencies"]):
@@ -157,11 +159,11 @@ class UIEvents:
 
     def _call(self, key: tuple[str, str], data: list[Any]) -> dict[str, Any]:
         fn_index, trigger = self.fns[key]
-        session = uuid.uuid4().hex[:12]
         r = self.http.post(f"{self.prefix}/queue/join", json={
-            "data": data, "fn_index": fn_index, "trigger_id": trigger, "session_hash": session, "event_data": None})
+            "data": data, "fn_index": fn_index, "trigger_id": trigger, "session_hash": self.session,
+            "event_data": None})
         r.raise_for_status()
-        with self.http.stream("GET", f"{self.prefix}/queue/data", params={"session_hash": session}) as stream:
+        with self.http.stream("GET", f"{self.prefix}/queue/data", params={"session_hash": self.session}) as stream:
             for line in stream.iter_lines():
                 if line.startswith("data:"):
                     msg = json.loads(line[5:])
@@ -208,6 +210,7 @@ class LoadResult:
     wall_seconds: float = 0.0
     throughput: float = 0.0  # answers per second
     rss_start_mb: float = 0.0
+    rss_half_mb: float = 0.0  # when half the questions were answered: growth after it would be a leak
     rss_peak_mb: float = 0.0
     rss_end_mb: float = 0.0
     uploads: int = 0
@@ -221,7 +224,8 @@ class LoadResult:
                 f"{self.errors} errors, {self.invalid} invalid, {self.not_run} not run; latency p50 "
                 f"{self.latency_p50:.2f}s p95 {self.latency_p95:.2f}s max {self.latency_max:.2f}s; "
                 f"{self.throughput:.1f} answers/s over {self.wall_seconds:.0f}s; app RSS start "
-                f"{self.rss_start_mb:.0f} MB, peak {self.rss_peak_mb:.0f} MB, end {self.rss_end_mb:.0f} MB; "
+                f"{self.rss_start_mb:.0f} MB, half-way {self.rss_half_mb:.0f} MB, peak {self.rss_peak_mb:.0f} MB, "
+                f"end {self.rss_end_mb:.0f} MB; "
                 f"{self.uploads} uploads + {self.removals} removals during the load ({self.upload_errors} failed); "
                 f"found: {found}")
 
@@ -302,19 +306,22 @@ def run_load(url: str, pid: int | None, documents: Path, *, clients: int = 50, q
     monitor.start()
     ui = UIEvents(url, auth)
 
+    def upload(i: int) -> None:
+        data = upload_version(i)
+        corpus.add_upload(UPLOAD_NAME, data)  # known before the app can quote it
+        message = ui.upload(UPLOAD_NAME, data)
+        if "✗" in message or not any(w in message for w in ("Added", "Updated", "already indexed")):
+            raise RuntimeError(message)
+
     def uploader() -> None:
         i = 0
         while not stop_uploads.wait(upload_every):
             i += 1
-            data = upload_version(i)
-            corpus.add_upload(UPLOAD_NAME, data)  # known before the app can quote it
             try:
-                message = ui.upload(UPLOAD_NAME, data)
-                if "✗" in message or ("Added" not in message and "Updated" not in message):
-                    raise RuntimeError(message)
+                upload(i)
                 with lock:
                     result.uploads += 1
-                if i % 3 == 0:
+                if i % 3 == 2:
                     message = ui.remove(UPLOAD_NAME)
                     if "Removed" not in message:
                         raise RuntimeError(message)
@@ -324,6 +331,8 @@ def run_load(url: str, pid: int | None, documents: Path, *, clients: int = 50, q
                 with lock:
                     result.upload_errors += 1
                 note("upload", f"{type(e).__name__}: {e}")
+
+    upload(0)  # a known version of the uploaded document, whatever an earlier run left in the app
 
     start_gate = threading.Barrier(clients + 1)
     t_end = time.monotonic() + deadline
@@ -371,6 +380,8 @@ def run_load(url: str, pid: int | None, documents: Path, *, clients: int = 50, q
                 problems = corpus.problems(answer) if isinstance(answer, dict) else ["not a dict"]
                 with lock:
                     result.requests += 1
+                    if result.requests == clients * questions // 2:
+                        result.rss_half_mb = monitor.rss() / 1e6
                     latencies.append(dt)
                     tally = result.found.setdefault(kind, [0, 0])
                     tally[0] += bool(answer.get("found"))

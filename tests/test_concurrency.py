@@ -25,12 +25,12 @@ pytestmark = pytest.mark.timeout(120)
 LIGHTHOUSE = ("Varnholm lighthouse\n\nThe Varnholm lighthouse stands on a granite skerry. Edda Lindqvist painted the "
               "lighthouse tower red in 1931. The lamp was electrified in 1952 and automated in 1989.")
 OTHERS = {
-    "bees": ("Honey bees", "Honey bees live in colonies ruled by a single queen. The queen can lay up to 2,000 eggs per "
-                           "day in spring. Bees communicate the location of food with a waggle dance."),
-    "rivers": ("Great rivers", "The Nile is often called the longest river in the world. The Amazon carries more water "
-                               "than any other river. Its basin covers roughly seven million square kilometres."),
-    "solar": ("Solar power", "Solar panels convert sunlight into electricity. Most home panels are made of silicon. "
-                             "A typical panel lasts about 25 years."),
+    "bees": ("Honey bees", ("Honey bees live in colonies ruled by a single queen. The queen can lay up to 2,000 eggs "
+                            "per day in spring. Bees communicate the location of food with a waggle dance.")),
+    "rivers": ("Great rivers", ("The Nile is often called the longest river in the world. The Amazon carries more "
+                                "water than any other river. Its basin covers roughly seven million square kilometres.")),
+    "solar": ("Solar power", ("Solar panels convert sunlight into electricity. Most home panels are made of silicon. "
+                              "A typical panel lasts about 25 years.")),
 }
 QUESTIONS = ["Who painted the lighthouse tower red?", "When was the lamp electrified?",
              "How many eggs can the queen lay per day?", "Which river carries more water than any other river?",
@@ -104,17 +104,22 @@ def test_the_app_chat_reads_one_snapshot_per_answer(swapping, tmp_path: Path, mo
     cfg = app_module.AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
                                upload_dir=tmp_path / "uploads", feedback_dir=tmp_path / "feedback")
     chat = app_module.ChatApp(cfg, index=idx)
-    embedder.hook = lambda: idx.remove(["lighthouse"])
-    state = app_module.ChatState()
-    for state in chat.ask("Who painted the lighthouse tower red?", state):  # noqa: B007
-        pass
-    assert len(state.turns) == 1, state.messages[-1]["content"]  # an answer, not an error notice
-    _assert_verbatim(state.turns[0].answer, {"lighthouse": LIGHTHOUSE, **{i: x for i, (_, x) in OTHERS.items()}})
-    embedder.hook = lambda: idx.update(_docs("Moved.\n\n" + LIGHTHOUSE))
-    payload = chat.chat_api("Who painted the lighthouse tower red?")  # the /chat API handler
-    assert payload["citations"]
+    others = {i: x for i, (_, x) in OTHERS.items()}
+    # the /chat API handler, while the document is changed under it: quoted from the version it searched
+    moved = "Moved.\n\n" + LIGHTHOUSE
+    embedder.hook = lambda: idx.update(_docs(moved))
+    payload = chat.chat_api("Who painted the lighthouse tower red?")
+    assert any(c["doc_id"] == "lighthouse" for c in payload["citations"]), payload
     for c in payload["citations"]:
-        assert c["doc_id"] != "lighthouse" or LIGHTHOUSE[c["start"]:c["end"]] == c["quote"]
+        assert {"lighthouse": LIGHTHOUSE, **others}[c["doc_id"]][c["start"]:c["end"]] == c["quote"]
+    # the chat (streamed), while the document is removed under it: an answer, not an error notice
+    embedder.hook = lambda: idx.remove(["lighthouse"])
+    state = None
+    for state in chat.ask("Who painted the lighthouse tower red?", app_module.ChatState()):
+        pass
+    assert len(state.turns) == 1, state.messages[-1]["content"]
+    assert any(c.doc_id == "lighthouse" for c in state.turns[0].answer.citations)
+    _assert_verbatim(state.turns[0].answer, {"lighthouse": moved, **others})
 
 
 def test_removing_the_same_document_twice_at_once_is_not_an_error(tmp_path: Path) -> None:
@@ -163,7 +168,7 @@ def test_an_upload_of_the_same_name_waits_for_the_one_being_indexed(tmp_path: Pa
     other = threading.Thread(target=lambda: results.update(second=chat.upload([{"path": str(second),
                                                                                   "orig_name": "notes.txt"}])))
 
-    def load_file(path, doc_id=None):  # noqa: ANN001 - the first upload is being read: the second one arrives
+    def load_file(path, doc_id=None):  # the first upload is being read: the second one arrives
         if not other.is_alive() and "second" not in results:
             other.start()
             time.sleep(0.2)
