@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import RESULTS, WORK, load_avg, machine, percentiles, queries, timed, write_result
 
 

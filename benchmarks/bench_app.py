@@ -48,7 +48,8 @@ def main() -> None:
            "--index-dir", str(index), "--uploads", str(work / "uploads"), "--feedback", str(work / "feedback")]
     start = load_avg()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "app.log", "w"))
+    with open(work / "app.log", "w") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=log)
     result: dict = {"corpus": args.corpus, "load_avg_start": start, "machine": machine()}
     try:
         client = None
@@ -61,7 +62,7 @@ def main() -> None:
                 client = client or Client(f"http://127.0.0.1:{port}/", verbose=False)
                 client.predict(qs[0], api_name="/search")
                 break
-            except Exception:  # noqa: BLE001 - not up or not ready yet
+            except Exception:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(2)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
-
-from common import timed, percentiles, write_result, scifact_documents, RESULTS, load_avg, machine, word_pieces
-from pathlib import Path
+from common import RESULTS, load_avg, machine, percentiles, scifact_documents, timed, word_pieces, write_result
 
 
 def passages(n: int) -> list[str]:

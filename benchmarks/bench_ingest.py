@@ -20,9 +20,18 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from common import (RESULTS, WORK, documents, load_avg, machine, peak_rss_mb, plain_passages, timed,
-                    word_pieces, write_result)
+from common import (
+    RESULTS,
+    WORK,
+    documents,
+    load_avg,
+    machine,
+    peak_rss_mb,
+    plain_passages,
+    timed,
+    word_pieces,
+    write_result,
+)
 
 
 class Profile:
@@ -50,7 +59,6 @@ class Profile:
 def run_qa(corpus: str, limit: int | None, torch: bool) -> dict:
     import qa
     from qa import index as qa_index
-    from qa import store as qa_store
     from qa.embedding import SentenceTransformerEmbedder
     from qa.embedding_onnx import OnnxEmbedder
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import RESULTS, WORK, load_avg, machine, peak_rss_mb, percentiles, queries, rss_mb, timed, write_result
 
 
@@ -47,7 +46,7 @@ def latency(corpus: str, n: int) -> dict:
     plain = plain_searcher(np.asarray(index.snapshot.vectors))
     can_answer = True
     try:
-        import qa.answering  # noqa: F401
+        import qa.answering
     except ImportError:
         can_answer = False
     for q in qs[:5]:  # warm every path

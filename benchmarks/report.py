@@ -29,11 +29,11 @@ def section_machine(r: dict, notes: list[str]) -> list[str]:
     v = m["versions"]
     lines = ["## Machine", "",
              f"- {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {m['python']}; {m['platform']}",
-             f"- torch {v.get('torch')}, onnxruntime {v.get('onnxruntime')}, faiss {v.get('faiss')}, "
-             f"sentence-transformers {v.get('sentence_transformers')}, txtai {v.get('txtai')}, bm25s {v.get('bm25s')}",
-             f"- run finished {max(x.get('finished', '') for x in r.values())}; "
+             (f"- torch {v.get('torch')}, onnxruntime {v.get('onnxruntime')}, faiss {v.get('faiss')}, "
+             f"sentence-transformers {v.get('sentence_transformers')}, txtai {v.get('txtai')}, bm25s {v.get('bm25s')}"),
+             (f"- run finished {max(x.get('finished', '') for x in r.values())}; "
              f"1-minute load average at the start of each stage: {', '.join(f(x, 1) for x in loads if x is not None)} "
-             f"(2 cores: anything above 2 means the stages shared the CPU with other work)", ""]
+             f"(2 cores: anything above 2 means the stages shared the CPU with other work)"), ""]
     lines += notes
     return lines
 
@@ -44,28 +44,28 @@ def section_encoder(r: dict) -> list[str]:
         return []
     c = e["cosine"]
     return ["## Encoder: torch vs ONNX int8", "",
-            f"{e['passages']} qa passages of SciFact ({e['word_pieces']:,} word pieces), batches of 32 sorted by length, "
-            f"the two encoders interleaved batch by batch; onnxruntime intra-op threads = {e['threads']}.", "",
+            (f"{e['passages']} qa passages of SciFact ({e['word_pieces']:,} word pieces), batches of 32 sorted by length, "
+            f"the two encoders interleaved batch by batch; onnxruntime intra-op threads = {e['threads']}."), "",
             "| | torch (baseline) | ONNX int8 | speed-up |", "|---|---:|---:|---:|",
             f"| passages/s (wall) | {f(e['torch']['passages_per_s'])} | {f(e['onnx']['passages_per_s'])} | **{e['speedup_wall']:.2f}×** |",
             f"| CPU seconds | {f(e['torch']['cpu_s'])} | {f(e['onnx']['cpu_s'])} | {e['speedup_cpu']:.2f}× |",
-            f"| one query, p50 ms | {f(e['query_ms']['torch']['p50'])} | {f(e['query_ms']['onnx']['p50'])} | "
-            f"{ratio(e['query_ms']['torch']['p50'], e['query_ms']['onnx']['p50'])} |",
+            (f"| one query, p50 ms | {f(e['query_ms']['torch']['p50'])} | {f(e['query_ms']['onnx']['p50'])} | "
+            f"{ratio(e['query_ms']['torch']['p50'], e['query_ms']['onnx']['p50'])} |"),
             f"| model load, s | {f(e['model_load_s']['torch'])} | {f(e['model_load_s']['onnx'])} | |", "",
-            f"Cosine of each int8 vector to its fp32 torch vector: mean **{c['mean']:.4f}**, 1st percentile {c['p1']:.4f}, "
-            f"min {c['min']:.4f}; {100 * c['share_ge_0.99']:.1f}% of passages ≥ 0.99.", ""]
+            (f"Cosine of each int8 vector to its fp32 torch vector: mean **{c['mean']:.4f}**, 1st percentile {c['p1']:.4f}, "
+            f"min {c['min']:.4f}; {100 * c['share_ge_0.99']:.1f}% of passages ≥ 0.99."), ""]
 
 
 def section_ingest(r: dict) -> list[str]:
     lines = ["## Ingest throughput", "",
-             "Each system in its own process, model already loaded, from the corpus file to a searchable index "
+             ("Each system in its own process, model already loaded, from the corpus file to a searchable index "
              "(qa: to a finished index folder on disk — chunks, vectors, FAISS, BM25, manifest, fsync). "
              "`plain` = sentence-transformers `encode` (default batch 32) + `faiss.IndexFlatIP`; "
              "`txtai` = `txtai.Embeddings` on the same bundled model with its defaults. "
              "SciFact abstracts are given to plain/txtai whole (the model truncates them at 256 word pieces: 71% are longer, "
              "so they embed fewer word pieces than qa, which chunks and embeds every word); MultiHop-RAG articles are cut "
              "into 200-word windows for them. Ratios are qa ÷ baseline; CPU ratios (baseline CPU s ÷ qa CPU s) are "
-             "less sensitive to other load on the machine.", "",
+             "less sensitive to other load on the machine."), "",
              "| corpus | system | docs | passages | word pieces | wall s | CPU s | docs/s | passages/s | peak RSS MiB | docs/s ratio (wall) | CPU ratio |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     any_row = False
@@ -116,11 +116,11 @@ def section_latency(r: dict) -> list[str]:
     if not rows:
         return []
     return ["## Question latency (warm)", "",
-            "One process: index and models loaded once, 5 warm-up questions, then each question through each path in turn. "
+            ("One process: index and models loaded once, 5 warm-up questions, then each question through each path in turn. "
             "`plain search` = sentence-transformers query encode + flat FAISS top 10 over the same vectors (baseline); "
             "`qa search` = hybrid dense + BM25, fused, collapsed, top 5; `qa quotes answer` = `Index.ask` "
             "(search + sentence scoring + citations). CPU ms = CPU time of the process per question (all threads): "
-            "on a busy machine wall time waits for a core, CPU time does not.", "",
+            "on a busy machine wall time waits for a core, CPU time does not."), "",
             "| corpus | path | questions | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms | p50 speed-up vs plain |",
             "|---|---|---:|---:|---:|---:|---:|---:|", *rows, ""]
 
@@ -167,11 +167,11 @@ def section_ann(r: dict) -> list[str]:
                                                   key=lambda b: order.index(b["kind"]) if b["kind"] in order else 9)}
                   for n in sorted(sizes)]
     lines = ["## Dense index by size (ANN)", "",
-             f"Vectors: {a['source']}, interpolated between neighbouring passages plus noise to reach each size; "
+             (f"Vectors: {a['source']}, interpolated between neighbouring passages plus noise to reach each size; "
              f"queries: {a['queries']} real SciFact questions (ONNX-encoded). Recall@10 against exact (flat) search over the same "
              "vectors; latency = one question at a time, k=10 (the flat row is the baseline); bytes = the saved FAISS index "
              "(what it holds in RAM) per passage. Filtered = restricted to a 50-row document filter. "
-             "`chosen` marks what `DenseIndex.build` picks at that size.", "",
+             "`chosen` marks what `DenseIndex.build` picks at that size."), "",
              "| passages | backend | build s | recall@10 | p50 ms | p95 ms | filtered p50 ms | bytes/passage | p50 speed-up vs flat | params |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for s in a["sizes"]:
@@ -210,14 +210,31 @@ def section_quality(r: dict) -> list[str]:
     return lines
 
 
+def section_quality_subset(r: dict) -> list[str]:
+    q = r.get("quality-multihop-subset")
+    if not q:
+        return []
+    lines = [(f"MultiHop-RAG on a sub-corpus ({q['articles']} articles: those holding the evidence of the first "
+             f"{q['queries']} queries, plus distractors; {q['passages']} passages; same protocol and retrieval):"), "",
+             "| retrieval | metric | torch (baseline) | ONNX int8 | Δ |", "|---|---|---:|---:|---:|"]
+    for fusion, row in q["results"].items():
+        for m in row["torch"]:
+            bold = "**" if m == "hits@10" else ""
+            lines.append(f"| {fusion} | {bold}{m}{bold} | {row['torch'][m]:.4f} | {row['onnx-int8'][m]:.4f} | "
+                         f"{bold}{row['delta'][m]:+.4f}{bold} |")
+    lines.append("")
+    return lines
+
+
 def section_bm25(r: dict) -> list[str]:
     b = r.get("bm25")
     if not b:
         return []
     lines = ["## BM25 (bm25s sparse matrices) by size", "",
-             "Real SciFact abstracts, resampled with shuffled words beyond 5,183. Each size in a fresh process; "
-             "'build peak extra' = peak RSS during the build minus RSS before it (the passage texts themselves included); "
-             "on disk = what a loaded index holds in memory.", "",
+             ("Real SciFact abstracts, resampled with shuffled words beyond 5,183. Each size in a fresh process; "
+             "'build peak extra' = peak RSS during the build minus RSS just before it (the passage texts, already in memory, "
+             "not counted: it is the tokenized corpus and bm25s's matrices); "
+             "on disk = what a loaded index holds in memory."), "",
              "| passages | build s | build peak extra MiB | … per passage | on disk bytes/passage | query p50 ms | query p95 ms |",
              "|---:|---:|---:|---:|---:|---:|---:|"]
     for s in b["sizes"]:
@@ -236,14 +253,15 @@ def conclusions() -> list[str]:
 def write(results: Path, out: Path, header: list[str], notes: list[str]) -> None:
     r = load(results)
     body = (header + conclusions() + section_machine(r, notes) + section_encoder(r) + section_ingest(r)
-            + section_latency(r) + section_rss(r) + section_ann(r) + section_quality(r) + section_bm25(r))
+            + section_latency(r) + section_rss(r) + section_ann(r) + section_quality(r) + section_quality_subset(r)
+            + section_bm25(r))
     out.write_text("\n".join(body).rstrip() + "\n", encoding="utf-8")
 
 
 HEADER = ["# Benchmarks", "",
-          "Written by `python benchmarks/run_all.py` (`--quick` for a subset; see `benchmarks/README.md`). "
+          ("Written by `python benchmarks/run_all.py` (`--quick` for a subset; see `benchmarks/README.md`). "
           "Every figure sits next to a baseline measured in the same run, because the machine is shared and noisy: "
-          "compare ratios, not absolute numbers, across runs.", ""]
+          "compare ratios, not absolute numbers, across runs."), ""]
 
 
 def main() -> None:
