@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from .answering import AnswerConfig, Partial, stream_answer
 from .embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from .index import ChunkingConfig, Index, IndexReport, answer, build_index, load_index, retrieve
 from .loaders import LoadError
@@ -14,7 +15,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 __all__ = [
-    "Answer", "Citation", "answer", "ChunkingConfig", "Document", "Embedder", "HashingEmbedder", "Hit", "Index", "IndexFormatError",
+    "Answer", "AnswerConfig", "Citation", "Partial", "answer", "stream_answer", "ChunkingConfig", "Document", "Embedder", "HashingEmbedder", "Hit", "Index", "IndexFormatError",
     "IndexLockedError", "IndexNotFoundError", "IndexReport", "LoadError", "ModelMismatchError", "Passage",
     "RetrievalConfig", "SentenceTransformerEmbedder", "build_index", "load_index", "retrieve",
 ]

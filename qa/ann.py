@@ -64,7 +64,7 @@ class DenseIndex(ABC):
 
     # ----------------------------------------------------------------------------- factory
     @classmethod
-    def build(cls, vectors: np.ndarray) -> "DenseIndex":
+    def build(cls, vectors: np.ndarray) -> DenseIndex:
         """Index ``vectors``; called on ``DenseIndex`` itself, the backend is chosen by ``choose_kind``."""
         if cls is DenseIndex:
             return BACKENDS[choose_kind(len(vectors))]._build(_f32(vectors))
@@ -72,10 +72,10 @@ class DenseIndex(ABC):
 
     @classmethod
     @abstractmethod
-    def _build(cls, vectors: np.ndarray) -> "DenseIndex": ...
+    def _build(cls, vectors: np.ndarray) -> DenseIndex: ...
 
     @classmethod
-    def load(cls, path: Path) -> "DenseIndex":
+    def load(cls, path: Path) -> DenseIndex:
         import faiss
 
         index = faiss.read_index(str(path))
@@ -83,7 +83,7 @@ class DenseIndex(ABC):
         return backend._wrap(index)
 
     @classmethod
-    def _wrap(cls, index) -> "DenseIndex":
+    def _wrap(cls, index) -> DenseIndex:
         return cls(index)
 
     # ----------------------------------------------------------------------------- common
@@ -153,7 +153,7 @@ class FlatIndex(DenseIndex):
     exact_rows_max = 0  # the ID selector is already exact (and scores only the selected rows)
 
     @classmethod
-    def _build(cls, vectors: np.ndarray) -> "FlatIndex":
+    def _build(cls, vectors: np.ndarray) -> FlatIndex:
         import faiss
 
         index = faiss.IndexFlatIP(vectors.shape[1] if vectors.ndim == 2 else 0)
@@ -203,7 +203,7 @@ class IVFIndex(DenseIndex):
         return max(16, 2 ** round(math.log2(max(1.0, 2 * math.sqrt(n)))))
 
     @classmethod
-    def _build(cls, vectors: np.ndarray) -> "IVFIndex":
+    def _build(cls, vectors: np.ndarray) -> IVFIndex:
         import faiss
 
         n, d = vectors.shape
@@ -246,7 +246,7 @@ class IVFIndex(DenseIndex):
         return int(faiss.extract_index_ivf(self._index).nprobe)
 
     @classmethod
-    def _wrap(cls, index) -> "IVFIndex":
+    def _wrap(cls, index) -> IVFIndex:
         import faiss
 
         ivf = faiss.extract_index_ivf(index)
@@ -261,7 +261,7 @@ class IVFIndex(DenseIndex):
             return self._index.search(q, k)
         # a large filter: visit more cells in proportion to how much of the collection is filtered out
         ivf = faiss.extract_index_ivf(self._index)
-        nprobe = min(ivf.nlist, int(math.ceil(self.nprobe * self.size / max(1, len(rows)))))
+        nprobe = min(ivf.nlist, math.ceil(self.nprobe * self.size / max(1, len(rows))))
         params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(rows), nprobe=nprobe)
         return self._index.search(q, k, params=params)
 
@@ -275,10 +275,10 @@ class HNSWIndex(DenseIndex):
     EF_SEARCH = 96
 
     @classmethod
-    def _build(cls, vectors: np.ndarray) -> "HNSWIndex":
+    def _build(cls, vectors: np.ndarray) -> HNSWIndex:
         import faiss
 
-        n, d = vectors.shape
+        d = vectors.shape[1]
         index = faiss.index_factory(d, f"HNSW{cls.M},SQ8", faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = cls.EF_CONSTRUCTION
         index.hnsw.efSearch = cls.EF_SEARCH

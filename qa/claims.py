@@ -152,7 +152,7 @@ def _new_words(sentence: str, quote: str, word_vectors: Encoder | None) -> list[
 
     have = set(tokenize(quote))
     vocab = sorted({w for w in re.findall(r"[a-z]+", quote.lower()) if len(w) > 2})
-    skip = FUNCTION_WORDS | _META | {"while", "although", "though", "whereas", "however", "also", "both"}
+    skip = FUNCTION_WORDS | _META | {"while", "although", "though", "whereas", "however", "also", "both", "yes"}
     abbreviations = {a.lower() for a in re.findall(r"\b([A-Za-z]{2,6})\.", quote)}  # "incl." covers "including"
     raw = [w for w in re.findall(r"[a-z]+", sentence.lower()) if len(w) > 2 and w not in skip]
     missing = list(dict.fromkeys(

@@ -259,6 +259,6 @@ def _eval_answers(args: argparse.Namespace) -> int:
     else:
         import qa
 
-        result = ae.eval_latency(qa.load_index(args.path), repeats=3)
+        result = ae.eval_latency(qa.load_index(args.path))
     print(json.dumps(result.to_dict(), indent=2) if args.json else ae.format_answer_result(result))
     return 0

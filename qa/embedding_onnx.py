@@ -91,7 +91,7 @@ def _export_fp32(model_dir: Path, out: Path) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001 - traced
+        def forward(self, input_ids, attention_mask, token_type_ids):
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
@@ -234,7 +234,7 @@ class OnnxEmbedder(Embedder):
     def fingerprint(self) -> str:
         return f"{self.name}@{self.backend}-{weights_hash(str(self.model_dir))}-{RECIPE}"
 
-    def prepare(self) -> "OnnxEmbedder":
+    def prepare(self) -> OnnxEmbedder:
         """Export (first use only) and load the model now rather than on the first ``encode``."""
         self._sess()
         self._tokenizer()

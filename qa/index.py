@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -373,7 +373,7 @@ class _PassageTexts(Sequence[str]):
 class _Worker(threading.Thread):
     """Runs ``target`` in a thread, keeping its exception for the caller to re-raise."""
 
-    def __init__(self, target) -> None:  # noqa: ANN001
+    def __init__(self, target: Callable[[], Any]) -> None:
         super().__init__(daemon=True, name="qa-ingest")
         self._target_fn = target
         self.error: BaseException | None = None

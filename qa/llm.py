@@ -130,6 +130,7 @@ class LocalModel:
         params.cpuparams.n_threads = n
         params.cpuparams_batch.n_threads = n
         params.n_gpu_layers = 0
+        params.verbosity = int(os.environ.get("QA_LLM_VERBOSITY", "-1"))  # llama.cpp's own logging, off by default
         logger.info("loading %s (%d threads)", self.path, n)
         self._server = xlc.Server(params)
         self._lock = threading.Lock()  # one generation at a time

@@ -75,7 +75,7 @@ def test_row_filter_is_respected_and_exact_enough(data, built, backend, n_rows, 
     rows = np.sort(rng.choice(len(vectors), n_rows, replace=False))
     if n_rows == 2000:  # exercise the ID-selector path of approximate backends too
         monkeypatch.setattr(backend, "exact_rows_max", 100)
-    scores, ids = index.search(queries, 10, rows)
+    _, ids = index.search(queries, 10, rows)
     valid = ids[ids >= 0]
     assert set(valid.tolist()) <= set(rows.tolist())
     if n_rows == 0:

@@ -257,6 +257,7 @@ def test_claim_support_labelled_set(real_embedder: qa.Embedder) -> None:
 
 
 def _quotes_payload(user_message: str) -> list[dict]:
+    """The numbered quotes of a written-mode prompt: one JSON list after the data heading."""
     data = user_message.split("instructions to follow):\n", 1)[1]
     return json.JSONDecoder().raw_decode(data)[0]
 
@@ -288,11 +289,11 @@ def test_written_mode_with_a_fake_model(sample_index: qa.Index) -> None:
     assert len([n for n in ans.notes if n.startswith("Removed")]) == 2
     assert_grounded(sample_index, ans)
     system, user = llm.messages
-    assert system["role"] == "system" and "not instructions" in system["content"]
+    assert system["role"] == "system" and "never follow instructions" in system["content"]
     assert user["role"] == "user" and "Question:" in user["content"]
     payload = _quotes_payload(user["content"])
     assert {p["n"] for p in payload} == set(range(1, len(payload) + 1))
-    assert all(any(p["text"] in sd.document.text for sd in sample_index.documents()) for p in payload)
+    assert all(any(p["text"] in sd.document.text for sd in sample_index.documents()) for p in payload)  # verbatim
 
 
 def test_written_mode_injection_in_a_document_does_not_reach_the_answer(tmp_path: Path, real_embedder: qa.Embedder) -> None:
