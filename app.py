@@ -253,6 +253,9 @@ class ChatApp:
         return index
 
     def _set_ready(self) -> None:
+        from qa.answering import warm
+
+        warm(self.index, wait=False)  # the word-vector table: loaded, or built in the background once
         self.progress.ready = True
         self.progress.set(self.summary())
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .answering import DEFAULT_CONFIG, AnswerConfig, Evidence, gather, quotes_answer
+from .answering import DEFAULT_CONFIG, AnswerConfig, Evidence, gather, quotes_answer, warm
 from .embedding import Embedder, default_embedder
 from .evaluation import EvalResult, _index_for, cache_dir, load_multihop, load_squad
 from .index import ChunkingConfig, Index
@@ -208,6 +208,7 @@ def eval_squad_answers(path: str | Path, *, split: str = "test", limit: int | No
     docs, questions = load_squad(path)
     qs = squad_split(questions, split)[:limit]
     index = _index_for("squad-v1.1", docs, index_dir, embedder or default_embedder(), ChunkingConfig(), progress)
+    warm(index)
     warm_sentences(index, "squad-v1.1", progress)
     texts = [q["question"] for q in qs]
     vecs = cached_vectors(texts, index.embedder, "squad-v1.1", query=True)
@@ -256,6 +257,7 @@ def eval_multihop_answers(folder: str | Path, *, limit: int | None = None, index
     docs, queries = load_multihop(folder)
     index = _index_for("multihop-rag", docs, index_dir, embedder or default_embedder(),
                        ChunkingConfig(max_tokens=256), progress)
+    warm(index)
     nonnull = [q for q in queries if q["question_type"] != "null_query"][:limit]
     null = [q for q in queries if q["question_type"] == "null_query"][:limit]
     texts = [q["query"] for q in nonnull] + [q["query"] for q in null]
@@ -376,6 +378,7 @@ def latency(index: Index, questions: Sequence[str], *, repeats: int = 2, k: int 
     """Quotes-mode wall-clock latency of ``index.ask`` in ms. One unmeasured call loads the model; the first
     pass over the questions (sentences and words not embedded yet: ``first_*``) is reported apart from the
     ``repeats`` passes after it (everything cached but the question's own embedding)."""
+    warm(index)
     index.ask(questions[0], k=k)
 
     def timed(qs: Sequence[str]) -> np.ndarray:

@@ -27,9 +27,10 @@ import numpy as np
 from .chunking import split_sentences
 from .conflicts import Conflict, find_conflict
 from .followup import entities, standalone_query
-from .quotes import QUESTION_WORDS, VECTORS, Sentence, candidates, question_terms, score_sentences
+from .quotes import QUESTION_WORDS, Sentence, candidates, question_terms, score_sentences
 from .retrieval import collapse, rank, rows_for_documents, to_hit
 from .types import Answer, Citation, Hit
+from .word_vectors import WordVectors, word_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +131,17 @@ def _stopwords() -> frozenset[str]:
     return bm25_stop() | QUESTION_WORDS
 
 
-def _word_vectors(embedder: Any):
-    def encode(words: Sequence[str]) -> np.ndarray:
-        return VECTORS.get_many(embedder, list(words))
+def _word_vectors(embedder: Any) -> WordVectors:
+    return word_vectors(embedder)
 
-    return encode
+
+def warm(index: Any, wait: bool = True) -> None:
+    """Load what answering needs before the first question: the model, and the word-vector table (built in
+    the background the first time on a machine, ~10 s; ``wait=False`` returns without waiting for it)."""
+    index.embedder.encode_queries(["warm up"])
+    table = word_vectors(index.embedder)
+    if wait:
+        table.wait()
 
 
 def _entity_words(question: str) -> frozenset[str]:

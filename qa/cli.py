@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except FileNotFoundError as e:  # a dataset or cases path that does not exist
+        print(f"error: {e.filename}: no such file or folder", file=sys.stderr)
+        return 2
     return 0
 
 

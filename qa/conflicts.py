@@ -24,6 +24,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .word_vectors import known
+
 logger = logging.getLogger(__name__)
 
 WordVectors = Callable[[Sequence[str]], np.ndarray]  # unit vectors for single words
@@ -197,7 +199,7 @@ def stances(sentence: str, concepts: Sequence[str], word_vectors: WordVectors | 
         cand = sorted({w for _, w in content} - set(qconcepts))
         if cand:
             qv = word_vectors(list(qconcepts))
-            wv = word_vectors(cand)
+            wv = known(word_vectors, cand)  # a rare word the table lacks is matched by spelling only
             sims = qv @ wv.T
             for a, q in enumerate(qconcepts):
                 for b, w in enumerate(cand):
@@ -285,7 +287,8 @@ def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str
     first; the first disagreeing pair in that order is returned."""
     concepts = question_concepts(question, stop)
     numeric = bool(_NUMERIC_QUESTION.search(question)) if numeric is None else numeric
-    if word_vectors is not None:  # one batch for every word (a caching encoder then answers from memory)
+    if word_vectors is not None and not hasattr(word_vectors, "known"):
+        # a plain encoder: one batch for every word (a caching encoder then answers from memory)
         words = {w for s in sentences for w in _words(s) if w.isalpha() and len(w) > 2} | set(concepts)
         word_vectors(sorted(words))
     st = [stances(s, concepts, word_vectors, entity_words) for s in sentences]

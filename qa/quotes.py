@@ -27,6 +27,7 @@ from .embedding import Embedder
 from .sparse import tokenize
 from .store import Snapshot
 from .types import Hit
+from .word_vectors import known
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +161,17 @@ class VectorCache:
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
+    def cached(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of the ``texts`` embedded before; zero rows for the others (nothing is embedded)."""
+        fp = embedder.fingerprint
+        out = np.zeros((len(texts), embedder.dim), np.float32)
+        with self._lock:
+            for i, t in enumerate(texts):
+                v = self._data.get((fp, t))
+                if v is not None:
+                    out[i] = v
+        return out
+
     def get_many(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
         """Vectors for ``texts``, embedding (in one batch) only those not cached yet."""
         fp = embedder.fingerprint
@@ -227,7 +239,7 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip() and re.search(r"\w", text[a:b])]
 
 
-WordVectors = Callable[[Sequence[str]], np.ndarray]  # unit vectors for single words
+WordVectors = Callable[[Sequence[str]], np.ndarray]  # unit vectors for single words (see qa.word_vectors)
 SOFT_MATCH = 0.6  # cosine of two words' MiniLM vectors for a paraphrase to count (hurt~wounded 0.62)
 
 
@@ -244,7 +256,7 @@ def _soft_matches(question: str, missing: Sequence[str], words: set[str],
     if not raw or not vocab:
         return {}
     qs = list(raw)
-    sims = word_vectors([raw[t] for t in qs]) @ word_vectors(vocab).T
+    sims = word_vectors([raw[t] for t in qs]) @ known(word_vectors, vocab).T
     return {t: {vocab[j] for j in np.flatnonzero(sims[i] >= SOFT_MATCH)} for i, t in enumerate(qs)}
 
 

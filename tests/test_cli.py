@@ -48,3 +48,6 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert r.returncode == 2 and "no index here" in r.stderr and "Traceback" not in r.stderr
     r = run("index", str(tmp_path / "missing-folder"), "--index-dir", str(tmp_path / "i"), cwd=tmp_path)
     assert r.returncode != 0 and "missing-folder" in r.stderr and "Traceback" not in r.stderr
+    for kind in ("beir", "conflicts"):  # a dataset path that does not exist: named, no traceback
+        r = run("eval", kind, str(tmp_path / "no-such-data"), cwd=tmp_path)
+        assert r.returncode == 2 and "no-such-data" in r.stderr and "Traceback" not in r.stderr
