@@ -42,13 +42,29 @@ class RunningApp:
             return "(no log)"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Terminate the app (SIGTERM, then SIGKILL after 15 s) and reap it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def app_env(**extra: str) -> dict[str, str]:
+    """The environment for an app under test: offline, no analytics, loopback not proxied, no inherited
+    host/port/auth/folder settings; plus ``extra``."""
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    for var in ("GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "QA_HOST", "QA_PORT", "QA_AUTH", "QA_INDEX_DIR",
+                "QA_DOCUMENTS_DIR"):
+        env.pop(var, None)
+    return {**env, **extra}
 
 
 def free_port() -> int:
@@ -65,10 +81,7 @@ def start_app(root: Path, extra_documents: tuple[str, ...] = ("quillby-festival.
     for name in extra_documents:
         shutil.copy(FIXTURES / name, docs / name)
     port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-    for var in ("GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "QA_AUTH", "QA_INDEX_DIR", "QA_DOCUMENTS_DIR"):
-        env.pop(var, None)
+    env = app_env()
     log = root / "app.log"
     cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
            "--documents", str(docs), "--index-dir", str(root / "index"), "--uploads", str(root / "uploads"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ import pytest
 import qa
 from qa import answering
 from qa.answering import stream_answer
-from tests.app_server import FIXTURES, ROOT, free_port
+from tests.app_server import FIXTURES, ROOT, app_env, free_port, stop_process
 
 app_module = pytest.importorskip("app", reason="app.py needs gradio")
 
@@ -391,11 +390,7 @@ class SecuredApp:
         self.root, self.port = root, free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.uploads = root / "uploads"
-        env = {**os.environ, "QA_AUTH": str(users), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
-               "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost",
-               "no_proxy": "127.0.0.1,localhost"}
-        for var in ("GRADIO_SERVER_NAME", "QA_HOST", "GRADIO_SERVER_PORT", "QA_PORT"):
-            env.pop(var, None)
+        env = app_env(QA_AUTH=str(users))
         self.log = root / "app.log"
         cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(self.port), "--documents", str(docs),
                "--index-dir", str(root / "index"), "--uploads", str(self.uploads), "--feedback",
@@ -423,13 +418,7 @@ class SecuredApp:
         raise RuntimeError(f"not ready after {timeout:.0f}s ({last}):\n{self.log.read_text(errors='replace')[-3000:]}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
 
 @pytest.fixture(scope="module")
