@@ -34,6 +34,7 @@ from .store import (
     StoredDocument,
     read_manifest,
     read_snapshot,
+    sha256_file,
     utcnow,
     write_lock,
     write_snapshot,
@@ -85,11 +86,7 @@ def _hash_document(doc: Document) -> str:
 
 
 def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256_file(path)
 
 
 def _key(text: str) -> str:

@@ -170,7 +170,8 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -183,7 +184,7 @@ def _finish(tmp: Path, final: Path) -> dict[str, Any]:
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, final)
-    return {"path": final.name, "bytes": final.stat().st_size, "sha256": _sha256(final)}
+    return {"path": final.name, "bytes": final.stat().st_size, "sha256": sha256_file(final)}
 
 
 def _write_jsonl(path: Path, records: Iterator[Any]) -> None:
@@ -230,7 +231,7 @@ def write_snapshot(folder: Path, snap: Snapshot) -> dict[str, Any]:
             os.fsync(fh.fileno())
     os.replace(bm25_tmp, bm25_dir)
     for f in sorted(bm25_dir.iterdir()):
-        files[f"bm25/{f.name}"] = {"path": f"{bm25_dir.name}/{f.name}", "bytes": f.stat().st_size, "sha256": _sha256(f)}
+        files[f"bm25/{f.name}"] = {"path": f"{bm25_dir.name}/{f.name}", "bytes": f.stat().st_size, "sha256": sha256_file(f)}
     _fsync_dir(folder)
 
     now = utcnow()
@@ -303,7 +304,7 @@ def verify_files(folder: Path, manifest: dict[str, Any], hashes: bool = True) ->
             problems.append(f"{p}: missing ({part})")
         elif p.stat().st_size != entry["bytes"]:
             problems.append(f"{p}: size {p.stat().st_size} bytes, manifest says {entry['bytes']} (truncated or altered)")
-        elif hashes and _sha256(p) != entry["sha256"]:
+        elif hashes and sha256_file(p) != entry["sha256"]:
             problems.append(f"{p}: content hash differs from the manifest (altered)")
     return problems
 
