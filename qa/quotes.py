@@ -152,6 +152,10 @@ class VectorCache:
     def __len__(self) -> int:
         return len(self._data)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
     def put_many(self, embedder: Embedder, texts: Sequence[str], vectors: np.ndarray) -> None:
         fp = embedder.fingerprint
         with self._lock:
