@@ -193,6 +193,22 @@ def support(sentence: str, quote: str, dense: float, word_vectors: Encoder | Non
     return False, lex, f"not backed by the quote (word overlap {lex:.2f}, similarity {dense:.2f})"
 
 
+def _contradicting(sentence: str, cited: Sequence[int], quotes: Sequence[str], sims: np.ndarray,
+                   word_vectors: Encoder | None) -> dict[int, str]:
+    """Of a sentence's several citations, those whose quote on its own contradicts it and shares little of
+    its wording (number -> reason). Empty when it has one citation, or when every cited quote contradicts
+    it; a sentence that reports both sides ("wounded, but officials say he was not among the dead [1][2]")
+    shares enough of each quote's wording to keep both."""
+    if len(cited) < 2:
+        return {}
+    out = {}
+    for n in cited:
+        ok, lex, why = support(sentence, quotes[n - 1], float(sims[n - 1]), word_vectors)
+        if not ok and why.startswith("contradicts") and lex < LEXICAL_MIN:
+            out[n] = why
+    return out if len(out) < len(cited) else {}
+
+
 def check(text: str, quotes: Sequence[str], encode: Encoder, word_vectors: Encoder | None = None) -> CheckResult:
     """Check every sentence of ``text`` against the numbered ``quotes`` (``[1]`` is ``quotes[0]``)."""
     claims = [markers(s) for s in split_claims(text)]
@@ -214,7 +230,13 @@ def check(text: str, quotes: Sequence[str], encode: Encoder, word_vectors: Encod
             dense = max(float(sims[i, n - 1]) for n in valid)
             ok, lex, why = support(clean, joined, dense, word_vectors)
             if ok:
-                out.append(CheckedSentence(clean, tuple(valid), "supported", lex, dense))
+                contra = _contradicting(clean, valid, quotes, sims[i], word_vectors)
+                if contra:  # "He was wounded [1][2]." where [2] says he was not: [2] is dropped
+                    keep = tuple(n for n in valid if n not in contra)
+                    why = "dropped a citation: " + "; ".join(contra.values())  # numbers change on renumbering
+                    out.append(CheckedSentence(clean, keep, "repaired", lex, dense, why))
+                else:
+                    out.append(CheckedSentence(clean, tuple(valid), "supported", lex, dense))
                 continue
             reason = why
         best: CheckedSentence | None = None  # repair: the quote that supports it best

@@ -244,6 +244,23 @@ def test_checker_removes_repairs_and_keeps(real_embedder: qa.Embedder) -> None:
     assert "number" in res.sentences[4].reason and "contradicts" in res.sentences[5].reason
 
 
+def test_a_citation_that_contradicts_its_sentence_is_dropped(real_embedder: qa.Embedder) -> None:
+    """Seen with the local model: "Yes, Gerasimov was wounded [1][2]." where [2] says he was not among the
+    victims. The sentence stays (quote 1 supports it) but cites only [1]; a sentence that reports the
+    disagreement keeps both."""
+    from qa.answering import _word_vectors
+
+    quotes = [QUOTES[0], "Dozens of Russians were killed in the attack, according to official figures, but Gerasimov "
+                         "was not among them."]
+    res = check("Yes, Gerasimov was wounded [1][2].", quotes, real_embedder.encode_queries, _word_vectors(real_embedder))
+    (s,) = res.sentences
+    assert (s.status, s.cited) == ("repaired", (1,)) and "contradicts" in s.reason
+    both = ("Avakov reported that Gerasimov suffered a shrapnel wound, but official figures say Gerasimov was not "
+            "among those killed [1][2].")
+    res = check(both, quotes, real_embedder.encode_queries, _word_vectors(real_embedder))
+    assert [(s.status, s.cited) for s in res.sentences] == [("supported", (1, 2))]
+
+
 def test_claim_support_labelled_set(real_embedder: qa.Embedder) -> None:
     """Precision/recall of the support decision on the hand-labelled claims (see the report in qa.claims)."""
     from qa.answer_eval import eval_claims
