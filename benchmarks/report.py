@@ -120,7 +120,7 @@ def section_latency(r: dict) -> list[str]:
             "`plain search` = sentence-transformers query encode + flat FAISS top 10 over the same vectors (baseline); "
             "`qa search` = hybrid dense + BM25, fused, collapsed, top 5; `qa quotes answer` = `Index.ask` "
             "(search + sentence scoring + citations), starting from an empty sentence cache; `embed_top=4` = the same "
-            "with 4 instead of 12 candidate sentences embedded per question (a speed/quality option, not the default). CPU ms = CPU time of the process per question (all threads): "
+            "with only the first pass of sentence embedding (4 sentences, never up to 12: a speed/quality option, not the default). CPU ms = CPU time of the process per question (all threads): "
             "on a busy machine wall time waits for a core, CPU time does not."), "",
             "| corpus | path | questions | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms | p50 speed-up vs plain |",
             "|---|---|---:|---:|---:|---:|---:|---:|", *rows, ""]

@@ -133,6 +133,11 @@ def _lexicon() -> tuple[dict[str, str], dict[str, set[str]]]:
     return concept, opposite
 
 
+@lru_cache(maxsize=1)
+def _harm_concepts() -> frozenset[str]:
+    return frozenset({concept_of(h) for h in _HARM} | {stem(h) for h in _HARM})
+
+
 def concept_of(word: str) -> str:
     s = stem(word)
     return _lexicon()[0].get(s, s)
@@ -204,10 +209,10 @@ def stances(sentence: str, concepts: Sequence[str], word_vectors: WordVectors | 
             for a, q in enumerate(qconcepts):
                 for b, w in enumerate(cand):
                     similar[(q, w)] = float(sims[a, b])
+    concepts_of = [concept_of(w) for _, w in content]
     for q, cq in qconcepts.items():
         found: Stance | None = None
-        for i, w in content:
-            cw = concept_of(w)
+        for (i, w), cw in zip(content, concepts_of):
             if cw == cq or similar.get((q, w), 0.0) >= SYNONYM_THRESHOLD and cw not in opposite.get(cq, ()):
                 polarity = -1 if _negated(words, i) else 1
             elif cw in opposite.get(cq, ()) or stem(w) in opposite.get(cq, ()):
@@ -217,7 +222,7 @@ def stances(sentence: str, concepts: Sequence[str], word_vectors: WordVectors | 
             st = Stance(q, polarity, 2, " ".join(words[max(0, i - 3) : i + 1]))
             if found is None or (found.polarity == 1 and polarity == -1):
                 found = st  # a denial anywhere in the sentence outranks a bare mention
-        if found is None and cq in {concept_of(h) for h in _HARM} | {stem(h) for h in _HARM}:
+        if found is None and cq in _harm_concepts():
             m = _AVOIDED.search(sentence)
             if m:
                 found = Stance(q, -1, 1, m.group())
@@ -278,6 +283,28 @@ def _same(a: float, b: float) -> bool:
 # ----------------------------------------------------------------------------------------- detection
 
 
+class _Memo:
+    """Word vectors remembered for the length of one ``find_conflict`` call (``stances`` asks for the same
+    words sentence after sentence)."""
+
+    def __init__(self, word_vectors: WordVectors) -> None:
+        self._wv = word_vectors
+        self._full: dict[str, np.ndarray] = {}
+        self._known: dict[str, np.ndarray] = {}
+
+    def _get(self, words: Sequence[str], fn: WordVectors, store: dict[str, np.ndarray]) -> np.ndarray:
+        todo = [w for w in dict.fromkeys(words) if w not in store]
+        if todo:
+            store.update(zip(todo, fn(todo)))
+        return np.stack([store[w] for w in words]) if words else fn([])
+
+    def __call__(self, words: Sequence[str]) -> np.ndarray:
+        return self._get(words, self._wv, self._full)
+
+    def known(self, words: Sequence[str]) -> np.ndarray:
+        return self._get(words, lambda ws: known(self._wv, ws), self._known)
+
+
 def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str], *, stop: frozenset[str],
                   word_vectors: WordVectors | None = None, entity_words: frozenset[str] = frozenset(),
                   numeric: bool | None = None) -> Conflict | None:
@@ -287,10 +314,9 @@ def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str
     first; the first disagreeing pair in that order is returned."""
     concepts = question_concepts(question, stop)
     numeric = bool(_NUMERIC_QUESTION.search(question)) if numeric is None else numeric
-    if word_vectors is not None and not hasattr(word_vectors, "known"):
-        # a plain encoder: one batch for every word (a caching encoder then answers from memory)
-        words = {w for s in sentences for w in _words(s) if w.isalpha() and len(w) > 2} | set(concepts)
-        word_vectors(sorted(words))
+    if word_vectors is not None:  # every word looked up (or encoded) once, in one batch
+        word_vectors = _Memo(word_vectors)
+        word_vectors.known(sorted({w for s in sentences for w in _words(s) if w.isalpha() and len(w) > 2}))
     st = [stances(s, concepts, word_vectors, entity_words) for s in sentences]
     qty = [quantities(s, stop) for s in sentences] if numeric else [{} for _ in sentences]
     # a document that says both yes and no on a concept (or gives two values) has no clear stance on it
