@@ -42,6 +42,11 @@ def test_index_then_search_json_and_text(tmp_path: Path) -> None:
     r = run("list", cwd=tmp_path)
     assert "2 documents" in r.stdout
 
+    r = run("eval", "latency", "index", "--json", cwd=tmp_path)  # the quotes-mode latency report
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)["metrics"]
+    assert m["n"] > 0 and 0 < m["p50_ms"] <= m["p95_ms"] <= m["max_ms"] and m["first_p50_ms"] > 0
+
 
 def test_clear_errors(tmp_path: Path) -> None:
     r = run("search", "anything", "--index-dir", str(tmp_path / "none"), cwd=tmp_path)
