@@ -253,9 +253,9 @@ class ChatApp:
         return index
 
     def _set_ready(self) -> None:
-        from qa.answering import warm
+        from qa.word_vectors import word_vectors
 
-        warm(self.index, wait=False)  # the word-vector table: loaded, or built in the background once
+        word_vectors(self.index.embedder)  # the word table: loaded, or built once in the background (model warm)
         self.progress.ready = True
         self.progress.set(self.summary())
 

@@ -22,7 +22,7 @@ import re
 import string
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -348,7 +348,7 @@ def eval_conflict_pairs(path: str | Path = PAIRS, *, embedder: Embedder | None =
 def eval_claims(embedder: Embedder | None = None, path: str | Path = PAIRS.with_name("claim_support.jsonl")) -> EvalResult:
     """The claim checker on hand-labelled (claim, quotes, supported?) items: precision and recall of
     accepting a claim (a claim is accepted when it is kept, with its citation or a repaired one)."""
-    from .answering import _word_vectors
+    from .word_vectors import word_vectors
     from .claims import check
 
     embedder = embedder or default_embedder()
@@ -356,7 +356,7 @@ def eval_claims(embedder: Embedder | None = None, path: str | Path = PAIRS.with_
     tp = fp = fn = tn = 0
     for it in items:
         marks = "".join(f"[{i + 1}]" for i in range(len(it["quotes"])))
-        res = check(f"{it['claim'].rstrip('.')} {marks}.", it["quotes"], embedder.encode_queries, _word_vectors(embedder))
+        res = check(f"{it['claim'].rstrip('.')} {marks}.", it["quotes"], embedder.encode_queries, word_vectors(embedder))
         accepted = bool(res.kept) and all(s.status in ("supported", "repaired") for s in res.sentences)
         if accepted and it["supported"]:
             tp += 1

@@ -30,7 +30,7 @@ from .followup import entities, standalone_query
 from .quotes import QUESTION_WORDS, Sentence, candidates, question_terms, score_sentences
 from .retrieval import collapse, rank, rows_for_documents, to_hit
 from .types import Answer, Citation, Hit
-from .word_vectors import WordVectors, word_vectors
+from .word_vectors import word_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def gather(index: Any, query: str, *, k: int = 5, doc_ids: Collection[str] | Non
     depth = max(config.depth or retrieval.depth, 3 * k)
     ranked = rank(snap, embedder, query, depth, retrieval, rows, query_vector=qv)
     hits = [to_hit(snap, s) for s in collapse(snap, ranked, k)]
-    cands = candidates(snap, hits, question_terms(query), query, _word_vectors(embedder) if config.paraphrases else None)
+    cands = candidates(snap, hits, question_terms(query), query, word_vectors(embedder) if config.paraphrases else None)
     first = min(config.embed_first, config.embed_top)
     ev = Evidence(query, hits, score_sentences(embedder, qv, cands, query, first), qv)
     if config.embed_top > first and len(cands) > first:
@@ -139,10 +139,6 @@ def _stopwords() -> frozenset[str]:
     from .sparse import _stopwords as bm25_stop
 
     return bm25_stop() | QUESTION_WORDS
-
-
-def _word_vectors(embedder: Any) -> WordVectors:
-    return word_vectors(embedder)
 
 
 def warm(index: Any, wait: bool = True) -> None:
@@ -170,7 +166,7 @@ def detect_conflict(index: Any, query: str, sentences: Sequence[Sentence],
         return None
     pool = sorted((s for group in per_doc.values() for s in group), key=lambda s: -s.score)
     found = find_conflict(query, [s.text for s in pool], [s.doc_id for s in pool], stop=_stopwords(),
-                          word_vectors=_word_vectors(index.embedder), entity_words=_entity_words(query))
+                          word_vectors=word_vectors(index.embedder), entity_words=_entity_words(query))
     if found is None:
         return None
     logger.debug("conflict (%s): %s", found.kind, found.reason)

@@ -146,9 +146,8 @@ def _names_ok(sentence: str, quote: str) -> bool:
 def _new_words(sentence: str, quote: str, word_vectors: Encoder | None) -> list[str]:
     """Content words of the sentence that the quote has neither as such nor as a close paraphrase (word-vector
     cosine >= ``qa.quotes.SOFT_MATCH``); a claim may carry only a few of them (a third of its words)."""
-    from .quotes import SOFT_MATCH
-
     from .conflicts import FUNCTION_WORDS
+    from .quotes import SOFT_MATCH
 
     have = set(tokenize(quote))
     vocab = sorted({w for w in re.findall(r"[a-z]+", quote.lower()) if len(w) > 2})
@@ -158,9 +157,7 @@ def _new_words(sentence: str, quote: str, word_vectors: Encoder | None) -> list[
     missing = list(dict.fromkeys(
         w for w in raw if (t := tokenize(w)) and t[0] not in have
         and not any(w.startswith(a) for a in abbreviations)))
-    if not missing or word_vectors is None:
-        return missing
-    if not vocab:
+    if not missing or not vocab or word_vectors is None:
         return missing
     sims = word_vectors(missing) @ word_vectors(vocab).T
     return [w for w, row in zip(missing, sims) if row.max() < SOFT_MATCH]

@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from .word_vectors import known
+from .word_vectors import WordEncoder, known
 
 logger = logging.getLogger(__name__)
-
-WordVectors = Callable[[Sequence[str]], np.ndarray]  # unit vectors for single words
 
 SYNONYM_THRESHOLD = 0.6  # cosine of two single words' MiniLM vectors (hurt~wounded 0.62, killed~wounded 0.52)
 
@@ -191,7 +189,7 @@ def question_concepts(question: str, stop: frozenset[str]) -> list[str]:
     return out
 
 
-def stances(sentence: str, concepts: Sequence[str], word_vectors: WordVectors | None = None,
+def stances(sentence: str, concepts: Sequence[str], word_vectors: WordEncoder | None = None,
             entity_words: frozenset[str] = frozenset()) -> dict[str, Stance]:
     """What the sentence says about each question concept (concepts it does not touch are absent)."""
     _, opposite = _lexicon()
@@ -287,12 +285,12 @@ class _Memo:
     """Word vectors remembered for the length of one ``find_conflict`` call (``stances`` asks for the same
     words sentence after sentence)."""
 
-    def __init__(self, word_vectors: WordVectors) -> None:
+    def __init__(self, word_vectors: WordEncoder) -> None:
         self._wv = word_vectors
         self._full: dict[str, np.ndarray] = {}
         self._known: dict[str, np.ndarray] = {}
 
-    def _get(self, words: Sequence[str], fn: WordVectors, store: dict[str, np.ndarray]) -> np.ndarray:
+    def _get(self, words: Sequence[str], fn: WordEncoder, store: dict[str, np.ndarray]) -> np.ndarray:
         todo = [w for w in dict.fromkeys(words) if w not in store]
         if todo:
             store.update(zip(todo, fn(todo)))
@@ -306,7 +304,7 @@ class _Memo:
 
 
 def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str], *, stop: frozenset[str],
-                  word_vectors: WordVectors | None = None, entity_words: frozenset[str] = frozenset(),
+                  word_vectors: WordEncoder | None = None, entity_words: frozenset[str] = frozenset(),
                   numeric: bool | None = None) -> Conflict | None:
     """The best pair of sentences from different documents that disagree on the question, or None.
 

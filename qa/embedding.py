@@ -64,6 +64,23 @@ class Embedder(ABC):
         return _normalize(out)
 
 
+@lru_cache(maxsize=4)
+def _counting_tokenizer(model_dir: str):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def count_word_pieces(model_dir: str | Path, texts: Sequence[str]) -> list[int]:
+    """Word pieces per text by the tokenizer in ``model_dir`` (no special tokens, no truncation)."""
+    if not texts:
+        return []
+    return [len(e.ids) for e in _counting_tokenizer(str(model_dir)).encode_batch(list(texts), add_special_tokens=False)]
+
+
 def _normalize(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
@@ -124,7 +141,6 @@ class SentenceTransformerEmbedder(Embedder):
         self.model_dir = str(model_dir or bundled_model_dir())
         self.name = name
         self.batch_size = batch_size
-        self._tokenizer = None
 
     @property
     def fingerprint(self) -> str:
@@ -141,16 +157,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, from the model's own fast tokenizer (without loading torch weights)."""
-        if self._tokenizer is None:
-            from tokenizers import Tokenizer
-
-            tok = Tokenizer.from_file(str(Path(self.model_dir) / "tokenizer.json"))
-            tok.no_truncation()
-            tok.no_padding()
-            self._tokenizer = tok
-        if not texts:
-            return []
-        return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+        return count_word_pieces(self.model_dir, texts)
 
 
 class HashingEmbedder(Embedder):

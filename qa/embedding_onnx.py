@@ -32,7 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder, bundled_model_dir, weights_hash
+from .embedding import (
+    DEFAULT_MODEL,
+    Embedder,
+    SentenceTransformerEmbedder,
+    bundled_model_dir,
+    count_word_pieces,
+    weights_hash,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +234,6 @@ class OnnxEmbedder(Embedder):
         self.max_tokens = max_seq_length(self.model_dir)
         self._model_path: Path | None = None
         self._encode_tok = None
-        self._count_tok = None
         self._lock = threading.Lock()
 
     @property
@@ -268,16 +274,7 @@ class OnnxEmbedder(Embedder):
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, from the model's own tokenizer (no special tokens, no truncation)."""
-        if self._count_tok is None:
-            from tokenizers import Tokenizer
-
-            tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-            tok.no_truncation()
-            tok.no_padding()
-            self._count_tok = tok
-        if not texts:
-            return []
-        return [len(e.ids) for e in self._count_tok.encode_batch(list(texts), add_special_tokens=False)]
+        return count_word_pieces(self.model_dir, texts)
 
 
 def onnx_or_torch(**kwargs) -> Embedder:

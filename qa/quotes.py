@@ -16,7 +16,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,7 +27,7 @@ from .embedding import Embedder
 from .sparse import tokenize
 from .store import Snapshot
 from .types import Hit
-from .word_vectors import known
+from .word_vectors import WordEncoder, known
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +54,8 @@ def sentence_logits(x: np.ndarray) -> np.ndarray:
         return np.zeros(0)
     return np.maximum(0.0, x @ m.W1 + m.B1) @ m.W2 + m.B2
 
-MAX_SENTENCE_CHARS = 600
 
-
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int  # a longer "sentence" (a run-on list, a table row soup) is cut into pieces
+MAX_SENTENCE_CHARS = 600  # a longer "sentence" (a run-on list, a table row soup) is cut into pieces
 
 
 @dataclass(frozen=True)
@@ -222,12 +217,12 @@ def _merged_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
-    for s in (_Span(a, b) for a, b in _merged_sentences(text, start, end)):
-        if s.end - s.start <= MAX_SENTENCE_CHARS:
-            spans.append((s.start, s.end))
+    for s_start, s_end in _merged_sentences(text, start, end):
+        if s_end - s_start <= MAX_SENTENCE_CHARS:
+            spans.append((s_start, s_end))
             continue
-        cursor = s.start  # cut an over-long sentence at clause or word boundaries
-        while s.end - cursor > MAX_SENTENCE_CHARS:
+        cursor = s_start  # cut an over-long sentence at clause or word boundaries
+        while s_end - cursor > MAX_SENTENCE_CHARS:
             window = text[cursor : cursor + MAX_SENTENCE_CHARS]
             cut = max(window.rfind("; "), window.rfind(", "))
             if cut < MAX_SENTENCE_CHARS // 3:
@@ -236,19 +231,18 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
                 cut = MAX_SENTENCE_CHARS - 1
             spans.append((cursor, cursor + cut + 1))
             cursor += cut + 1
-            while cursor < s.end and text[cursor].isspace():
+            while cursor < s_end and text[cursor].isspace():
                 cursor += 1
-        if cursor < s.end:
-            spans.append((cursor, s.end))
+        if cursor < s_end:
+            spans.append((cursor, s_end))
     return [(a, b) for a, b in spans if text[a:b].strip() and re.search(r"\w", text[a:b])]
 
 
-WordVectors = Callable[[Sequence[str]], np.ndarray]  # unit vectors for single words (see qa.word_vectors)
 SOFT_MATCH = 0.6  # cosine of two words' MiniLM vectors for a paraphrase to count (hurt~wounded 0.62)
 
 
 def _soft_matches(question: str, missing: Sequence[str], words: set[str],
-                  word_vectors: WordVectors) -> dict[str, set[str]]:
+                  word_vectors: WordEncoder) -> dict[str, set[str]]:
     """For question terms (stems) that no candidate sentence contains, the candidate words close to them in
     meaning ("hurt" -> {"wounded"}), by word-vector cosine >= ``SOFT_MATCH``."""
     raw = {}
@@ -265,7 +259,7 @@ def _soft_matches(question: str, missing: Sequence[str], words: set[str],
 
 
 def candidates(snap: Snapshot, hits: Sequence[Hit], terms: Sequence[str], question: str = "",
-               word_vectors: WordVectors | None = None) -> list[Sentence]:
+               word_vectors: WordEncoder | None = None) -> list[Sentence]:
     """Every sentence of the hit passages, with its lexical features (a sentence shared by two overlapping
     passages is kept once, with the better passage's rank). With ``word_vectors``, a question term that no
     sentence contains is matched by its close paraphrases (see ``_soft_matches``)."""

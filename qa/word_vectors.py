@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from .embedding import Embedder
 logger = logging.getLogger(__name__)
 
 TABLE_VERSION = 1
+WordEncoder = Callable[[Sequence[str]], np.ndarray]  # words -> unit vectors (a WordVectors, or any encoder)
 
 
 def cache_root() -> Path:
@@ -58,7 +59,6 @@ class WordVectors:
         self._row: dict[str, int] = {}
         self._table: np.ndarray | None = None
         self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
         if not self._words:
             self._ready.set()
             return
@@ -67,8 +67,7 @@ class WordVectors:
         if self._load():
             return
         if background:
-            self._thread = threading.Thread(target=self._build, daemon=True, name="qa-word-table")
-            self._thread.start()
+            threading.Thread(target=self._build, daemon=True, name="qa-word-table").start()
         else:
             self._build()
 
@@ -157,7 +156,7 @@ def word_vectors(embedder: Embedder) -> WordVectors:
         return wv
 
 
-def known(word_vectors: object, words: Sequence[str]) -> np.ndarray:
+def known(word_vectors: WordEncoder, words: Sequence[str]) -> np.ndarray:
     """``word_vectors.known(words)`` when it has that method, else ``word_vectors(words)`` (any callable)."""
     fn = getattr(word_vectors, "known", None) or word_vectors
     return fn(words)  # type: ignore[operator]

@@ -19,7 +19,6 @@ from .answering import (
     DEFAULT_CONFIG,
     AnswerConfig,
     Partial,
-    _word_vectors,
     detect_conflict,
     gather,
     make_citations,
@@ -29,6 +28,7 @@ from .answering import (
 )
 from .claims import check
 from .types import Answer, Citation
+from .word_vectors import word_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def finish(index: Any, question: str, query: str, raw: str, citations: Sequence[
         return replace(ans, mode="written", notes=ans.notes + (
             "The language model found no answer in the quotes; the best quotes are shown instead.",))
     embedder = index.embedder
-    result = check(raw, [c.quote for c in citations], embedder.encode_queries, _word_vectors(embedder))
+    result = check(raw, [c.quote for c in citations], embedder.encode_queries, word_vectors(embedder))
     kept = [(s.text, s.cited) for s in result.kept if s.status != "connective"]  # "Here is what I found:"
     notes = [f"Removed a sentence no quote supports ({s.reason}): “{s.text}”" for s in result.removed]
     notes += [f"Corrected the citation of: “{s.text}” ({s.reason})" for s in result.repaired]
