@@ -103,3 +103,45 @@ def test_vectors_match_torch_and_index_refuses_the_other_backend(tmp_path, real_
     assert idx.search("how does a solar panel work?", 1)[0].doc_id == "a"
     with pytest.raises(qa.ModelMismatchError):
         qa.load_index(tmp_path / "ix", embedder=torch_e)
+
+
+def _brute_force_cost(lengths: list[int], cap: int, overhead: int) -> int:
+    """The cheapest cut of the sorted lengths into consecutive batches, by trying every cut."""
+    n, best = len(lengths), None
+    for mask in range(1 << max(0, n - 1)):
+        cuts = [0] + [i + 1 for i in range(n - 1) if mask >> i & 1] + [n]
+        groups = list(zip(cuts, cuts[1:]))
+        if any(b - a > cap for a, b in groups):
+            continue
+        cost = sum(lengths[a] * (b - a) + overhead for a, b in groups)
+        best = cost if best is None else min(best, cost)
+    return best or 0
+
+
+def test_plan_batches_is_the_cheapest_cut_and_covers_every_text_once():
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        n = int(rng.integers(1, 11))
+        lengths = sorted((int(x) for x in rng.integers(2, 257, n)), reverse=True)
+        cap, overhead = int(rng.integers(1, 6)), int(rng.integers(0, 60))
+        groups = embedding_onnx.plan_batches(lengths, cap, overhead)
+        assert [i for a, b in groups for i in range(a, b)] == list(range(n))
+        assert all(0 < b - a <= cap for a, b in groups)
+        assert sum(lengths[a] * (b - a) + overhead for a, b in groups) == _brute_force_cost(lengths, cap, overhead)
+    # a long text is not padded together with short ones; equal lengths share full batches
+    assert embedding_onnx.plan_batches([120, 30, 28, 25], 32) == [(0, 1), (1, 4)]
+    assert [b - a for a, b in embedding_onnx.plan_batches([64] * 64, 32)] == [32, 32]
+    assert embedding_onnx.plan_batches([], 32) == []
+
+
+@pytest.mark.slow
+def test_grouped_batches_return_vectors_in_input_order():
+    emb = OnnxEmbedder(batch_size=2).prepare()
+    texts = ["bees", "The Nile is often called the longest river in the world. " * 8, "Solar panels convert sunlight.",
+             "bees", "What is the capital of France?"]
+    together = emb.encode_documents(texts)
+    alone = np.stack([emb.encode_documents([t])[0] for t in texts])
+    assert together.shape == (5, 384)
+    assert ((together * alone).sum(axis=1) >= 0.98).all()  # each row is its own text's vector
+    assert np.array_equal(together[0], together[3])
+    assert emb.encode_documents([]).shape == (0, 384)
