@@ -1,8 +1,18 @@
-"""BM25 over passages with bm25s (sparse matrices, saved as .npy + JSON, never pickle)."""
+"""BM25 over passages with bm25s (sparse matrices, saved as .npy + JSON, never pickle).
+
+The index is built here in one streaming pass rather than by ``bm25s.BM25.index``, which wants every
+passage's tokens as a list of Python strings at once (~7.5 KB per passage at build time, BENCHMARKS.md):
+each passage is tokenized, reduced to (term id, count) pairs appended to compact arrays, and dropped, then
+the Lucene BM25 weights and the CSC matrix are computed with numpy. The result is the same bm25s model
+(same scores to float32 rounding, tested), saved and queried by bm25s.
+"""
 from __future__ import annotations
 
 import logging
 import re
+from array import array
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,14 +52,49 @@ class BM25Index:
         self.size = size
 
     @classmethod
-    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> "BM25Index":
+    def build(cls, texts: Iterable[str], k1: float = 1.2, b: float = 0.75) -> "BM25Index":
+        """Index ``texts`` (any iterable, read once). Lucene BM25: idf = ln(1 + (N - df + .5) / (df + .5)),
+        tf part = tf / (tf + k1 (1 - b + b len / avglen)); a passage without a single term is indexed
+        under the empty term, as bm25s does."""
         import bm25s
 
-        if not texts:
+        vocab: dict[str, int] = {}
+        terms = array("i")  # term id of each (passage, distinct term) pair, passage after passage
+        counts = array("f")  # its count in the passage
+        pairs = array("q")  # pairs per passage
+        lengths = array("f")  # tokens per passage
+        for text in texts:
+            c = Counter(tokenize(text) or [""])
+            terms.extend(vocab.setdefault(w, len(vocab)) for w in c)
+            counts.extend(c.values())
+            pairs.append(len(c))
+            lengths.append(sum(c.values()))
+        n = len(pairs)
+        if n == 0:
             return cls(None, 0)
+        from scipy import sparse
+
+        vocab.setdefault("", len(vocab))
+        cols = np.frombuffer(terms, dtype=np.int32)
+        tf = np.frombuffer(counts, dtype=np.float32)
+        per_doc = np.frombuffer(pairs, dtype=np.int64)
+        doc_len = np.frombuffer(lengths, dtype=np.float32)
+        df = np.bincount(cols, minlength=len(vocab))
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = (k1 * ((1 - b) + b * doc_len / float(doc_len.mean()))).astype(np.float32)
+        weights = np.repeat(norm, per_doc)  # in place from here: one float per (passage, term) at a time
+        weights += tf
+        np.divide(tf, weights, out=weights)
+        weights *= idf[cols]
+        row_ptr = np.concatenate([[0], np.cumsum(per_doc)])
+        # rows are passages in order; scipy's CSR -> CSC keeps each column's passages ascending
+        csc = sparse.csr_matrix((weights, cols, row_ptr), shape=(n, len(vocab))).tocsc()
         model = bm25s.BM25(k1=k1, b=b, method="lucene")
-        model.index([tokenize(t) or [""] for t in texts], show_progress=False)
-        return cls(model, len(texts))
+        model.scores = {"data": csc.data, "indices": csc.indices, "indptr": csc.indptr, "num_docs": n}
+        model.vocab_dict = vocab
+        model.unique_token_ids_set = set(vocab.values())
+        model.nonoccurrence_array = None
+        return cls(model, n)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
