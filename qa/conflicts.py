@@ -197,21 +197,19 @@ def stances(sentence: str, concepts: Sequence[str], word_vectors: WordEncoder | 
     content = [(i, w) for i, w in enumerate(words) if w.isalpha() and len(w) > 2]
     out: dict[str, Stance] = {}
     qconcepts = {q: concept_of(q) for q in concepts if q not in entity_words}
-    similar: dict[tuple[str, str], float] = {}
+    similar: set[tuple[str, str]] = set()  # (question concept, sentence word) close in meaning
     if word_vectors is not None and qconcepts and content:
         cand = sorted({w for _, w in content} - set(qconcepts))
         if cand:
-            qv = word_vectors(list(qconcepts))
+            qs = list(qconcepts)
             wv = known(word_vectors, cand)  # a rare word the table lacks is matched by spelling only
-            sims = qv @ wv.T
-            for a, q in enumerate(qconcepts):
-                for b, w in enumerate(cand):
-                    similar[(q, w)] = float(sims[a, b])
+            sims = word_vectors(qs) @ wv.T
+            similar = {(qs[a], cand[b]) for a, b in zip(*np.nonzero(sims >= SYNONYM_THRESHOLD))}
     concepts_of = [concept_of(w) for _, w in content]
     for q, cq in qconcepts.items():
         found: Stance | None = None
         for (i, w), cw in zip(content, concepts_of):
-            if cw == cq or similar.get((q, w), 0.0) >= SYNONYM_THRESHOLD and cw not in opposite.get(cq, ()):
+            if cw == cq or (q, w) in similar and cw not in opposite.get(cq, ()):
                 polarity = -1 if _negated(words, i) else 1
             elif cw in opposite.get(cq, ()) or stem(w) in opposite.get(cq, ()):
                 polarity = 1 if _negated(words, i) else -1

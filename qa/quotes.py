@@ -24,7 +24,7 @@ import numpy as np
 
 from .chunking import split_sentences
 from .embedding import Embedder
-from .sparse import tokenize
+from .sparse import _stopwords, tokenize
 from .store import Snapshot
 from .types import Hit
 from .word_vectors import WordEncoder, known
@@ -250,7 +250,8 @@ def _soft_matches(question: str, missing: Sequence[str], words: set[str],
         for t in tokenize(w):
             if t in missing:
                 raw.setdefault(t, w)
-    vocab = sorted(w for w in words if w.isalpha() and len(w) > 2 and tokenize(w))
+    stop = _stopwords()
+    vocab = sorted(w for w in words if w.isalpha() and len(w) > 2 and w not in stop)  # (lower-case words)
     if not raw or not vocab:
         return {}
     qs = list(raw)
