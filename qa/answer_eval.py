@@ -93,7 +93,7 @@ def _vector_file(kind: str, embedder: Embedder, name: str) -> Path:
 def cached_vectors(texts: Sequence[str], embedder: Embedder, name: str, *, query: bool,
                    progress: bool = False) -> np.ndarray:
     """Vectors for ``texts``, cached on disk by text (only new texts are embedded)."""
-    path = _vector_file("queries" if query else "sentences", embedder, name)
+    path = _vector_file("queries-alone" if query else "sentences", embedder, name)  # (queries encoded one by one)
     known: dict[str, np.ndarray] = {}
     if path.exists():
         with np.load(path, allow_pickle=False) as z:

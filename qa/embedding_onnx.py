@@ -65,8 +65,8 @@ def default_threads() -> int:
 
 
 def spin_setting() -> str:
-    """onnxruntime's ``allow_spinning``: ``QA_ONNX_SPIN`` (0 or 1), default 1."""
-    return "0" if os.environ.get("QA_ONNX_SPIN", "1").strip() in {"0", "false", "no", "off"} else "1"
+    """onnxruntime's ``allow_spinning``: ``QA_ONNX_SPIN`` (0 or 1), default 0."""
+    return "1" if os.environ.get("QA_ONNX_SPIN", "0").strip() in {"1", "true", "yes", "on"} else "0"
 
 
 class ExportError(RuntimeError):
@@ -215,9 +215,9 @@ def _session(path: Path, threads: int):
             so.inter_op_num_threads = 1
             so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # Worker threads spin briefly between ops instead of sleeping: measured 20-25% faster for a question's
-            # few sentences and ~6% faster ingest on 2 cores (they block again ~ms after a call; idle costs
-            # nothing). QA_ONNX_SPIN=0 turns it off on a machine whose cores are shared with other work.
+            # No busy-waiting between ops by default: spinning made ingest ~6% faster and SciFact answers ~10%
+            # faster, but MultiHop answers ~20% slower (it fights numpy's BLAS threads for the 2 cores); see
+            # BENCHMARKS.md. QA_ONNX_SPIN=1 turns it on.
             so.add_session_config_entry("session.intra_op.allow_spinning", spin_setting())
             so.log_severity_level = 3
             logger.info("loading ONNX model %s (%d threads)", path, threads)
@@ -310,6 +310,15 @@ class OnnxEmbedder(Embedder):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self._run([e.ids for e in self._tokenizer().encode_batch(texts)])
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Each query alone. Activations are quantized with one scale per batch, so in a batch a query's
+        vector would depend on the other queries beside it; alone it is exactly the vector the same question
+        gets when asked in the app (evaluations encode many queries at once)."""
+        texts = list(texts)
+        if len(texts) <= 1:
+            return self._encode_sorted(texts, None)
+        return np.concatenate([self._encode_sorted([t], None) for t in texts])
 
     def _encode_sorted(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         """Tokenize once, sort by word pieces, and cut the sorted list into the batches that cost least

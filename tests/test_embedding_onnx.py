@@ -145,3 +145,13 @@ def test_grouped_batches_return_vectors_in_input_order():
     assert ((together * alone).sum(axis=1) >= 0.98).all()  # each row is its own text's vector
     assert np.array_equal(together[0], together[3])
     assert emb.encode_documents([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_a_query_gets_the_same_vector_alone_or_among_others():
+    """Evaluations encode many queries at once; each must get the vector it gets when asked alone."""
+    emb = OnnxEmbedder().prepare()
+    qs = ["was Gerasimov wounded?", "What is the longest river in the world, and which countries does it cross? " * 3]
+    together = emb.encode_queries(qs)
+    for q, v in zip(qs, together):
+        assert np.array_equal(emb.encode_queries([q])[0], v)
