@@ -2,7 +2,8 @@
 
 Batches are interleaved (torch batch i, onnx batch i, torch batch i+1, ...) so that a change of machine
 load hits both sides alike. Reports passages/s (wall and CPU), the speed-up, the cosine of each int8
-vector to its fp32 torch vector, and single-query encode latency.
+vector to its fp32 torch vector, and single-query encode latency. Then an onnxruntime profile of the int8
+graph on the same batches: the share of the encoder's time per operator (where the time goes).
 """
 from __future__ import annotations
 
@@ -26,6 +27,37 @@ def passages(n: int) -> list[str]:
         if len(out) >= n:
             break
     return out[:n]
+
+
+def op_profile(emb, texts: list[str]) -> dict[str, float]:
+    """Share of onnxruntime kernel time per operator type, over the ``texts`` in length-sorted batches of 32."""
+    import collections
+    import json
+    import tempfile
+
+    import onnxruntime as ort
+
+    from qa.embedding_onnx import export_model
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = emb.threads
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.enable_profiling = True
+    so.profile_file_prefix = str(Path(tempfile.mkdtemp()) / "ort")
+    sess = ort.InferenceSession(str(export_model()), so, providers=["CPUExecutionProvider"])
+    tok = emb._tokenizer()
+    for i in range(0, len(texts), 32):
+        ids = [e.ids for e in tok.encode_batch(sorted(texts, key=len)[i : i + 32])]
+        width = max(map(len, ids))
+        x = np.array([r + [0] * (width - len(r)) for r in ids], np.int64)
+        sess.run(None, {"input_ids": x, "attention_mask": (x > 0).astype(np.int64), "token_type_ids": np.zeros_like(x)})
+    events = json.loads(Path(sess.end_profiling()).read_text())
+    per_op: collections.Counter[str] = collections.Counter()
+    for ev in events:
+        if ev.get("cat") == "Node" and ev["name"].endswith("_kernel_time"):
+            per_op[ev["args"]["op_name"]] += ev["dur"]
+    total = sum(per_op.values()) or 1
+    return {op: us / total for op, us in per_op.most_common()}
 
 
 def main() -> None:
@@ -85,6 +117,7 @@ def main() -> None:
         "query_ms": {k: percentiles(v) for k, v in lat.items()},
         "threads": onnx_e.threads,
         "fingerprint": onnx_e.fingerprint,
+        "onnx_op_share": op_profile(onnx_e, texts[:256]),
     }
     write_result("encoder", result, args.results)
     print(f"encoder: onnx int8 {result['speedup_wall']:.2f}x wall, {result['speedup_cpu']:.2f}x CPU vs torch; "

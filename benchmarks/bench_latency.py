@@ -2,7 +2,8 @@
 
 Per question, in one process and interleaved: the plain pipeline (sentence-transformers query encode +
 ``IndexFlatIP`` over the same vectors), qa search (hybrid dense + BM25, collapsed, top 5) and qa's quotes
-answer (``Index.ask``: search + sentence scoring + citations). p50/p95 in milliseconds.
+answer (``Index.ask``: search + sentence scoring + citations). p50/p95 in milliseconds. Each timed call
+follows a 0.1 s pause, so that no engine's idle-spinning threads slow down the next one.
 
 ``--mode rss-qa`` / ``rss-plain``: a separate process that only loads what answering needs (qa: the index +
 ONNX model; plain: the sentence-transformers model + a flat FAISS index of the same vectors) and answers
@@ -36,6 +37,7 @@ def plain_searcher(vectors: np.ndarray):
 
 
 FAST = "qa quotes answer, embed_top=4"
+PAUSE_S = 0.1
 
 
 def latency(corpus: str, n: int) -> dict:
@@ -69,6 +71,9 @@ def latency(corpus: str, n: int) -> dict:
     found = 0
 
     def clock(name: str, fn, *a):
+        # every call starts from idle threads, as a question typed into the chat does: without the pause, the
+        # threads one engine leaves spinning (onnxruntime, torch's OpenMP) slow down whichever engine runs next
+        time.sleep(PAUSE_S)
         t0, c0 = time.perf_counter(), time.process_time()
         out = fn(*a)
         times[name].append((time.perf_counter() - t0) * 1000)

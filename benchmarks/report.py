@@ -53,7 +53,10 @@ def section_encoder(r: dict) -> list[str]:
             f"{ratio(e['query_ms']['torch']['p50'], e['query_ms']['onnx']['p50'])} |"),
             f"| model load, s | {f(e['model_load_s']['torch'])} | {f(e['model_load_s']['onnx'])} | |", "",
             (f"Cosine of each int8 vector to its fp32 torch vector: mean **{c['mean']:.4f}**, 1st percentile {c['p1']:.4f}, "
-            f"min {c['min']:.4f}; {100 * c['share_ge_0.99']:.1f}% of passages ≥ 0.99."), ""]
+            f"min {c['min']:.4f}; {100 * c['share_ge_0.99']:.1f}% of passages ≥ 0.99."), "",
+            *(["Where the int8 encoder's time goes (onnxruntime profile, 256 of the passages): " + ", ".join(
+                f"{op} {100 * share:.1f}%" for op, share in e["onnx_op_share"].items() if share >= 0.001) + ".", ""]
+              if e.get("onnx_op_share") else [])]
 
 
 def section_ingest(r: dict) -> list[str]:
