@@ -222,8 +222,15 @@ def test_remove_document(ui: Page, tmp_path: Path) -> None:
     ui.tab("Documents")
     page.set_input_files("#qa-upload input[type=file]", str(doc))
     page.wait_for_selector("#qa-upload-status:has-text('Added')", timeout=ANSWER_TIMEOUT)
-    page.locator("#qa-doc-pick input").click()
-    page.locator("[role=option]:has-text('Short-lived note')").click()
+    pick = page.locator("#qa-doc-pick input")
+    # the upload refreshes the document list; pick (again) until the choice has landed, then remove
+    for _ in range(20):
+        pick.click()
+        page.locator("[role=option]:has-text('Short-lived note')").click()
+        page.wait_for_timeout(250)
+        if "Short-lived note" in pick.input_value():
+            break
+    assert "Short-lived note" in pick.input_value()
     page.click("#qa-remove")
     page.wait_for_selector("#qa-upload-status:has-text('Removed')", timeout=ANSWER_TIMEOUT)
     page.wait_for_timeout(500)
