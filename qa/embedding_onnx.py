@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -35,10 +36,10 @@ import numpy as np
 from .embedding import (
     DEFAULT_MODEL,
     Embedder,
-    SentenceTransformerEmbedder,
-    bundled_model_dir,
     Progress,
+    SentenceTransformerEmbedder,
     _normalize,
+    bundled_model_dir,
     count_word_pieces,
     weights_hash,
 )
@@ -234,13 +235,12 @@ def plan_batches(lengths: Sequence[int], max_batch: int, overhead: int = CALL_OV
     the padded word pieces computed plus ``overhead`` per call: exact dynamic programming, O(n * max_batch).
     Returns ``(start, end)`` index pairs."""
     n = len(lengths)
-    best = [0] + [0] * n
-    cut = [0] * (n + 1)
+    best = [0.0] + [math.inf] * n  # best[j]: the cheapest cost of the first j texts
+    cut = [0] * (n + 1)  # where that cheapest plan's last batch starts
     for j in range(1, n + 1):
-        best[j] = -1
         for i in range(max(0, j - max_batch), j):
             cost = best[i] + lengths[i] * (j - i) + overhead  # lengths[i] is the longest of i..j-1
-            if best[j] < 0 or cost < best[j]:
+            if cost < best[j]:
                 best[j], cut[j] = cost, i
     groups, j = [], n
     while j > 0:
@@ -327,7 +327,6 @@ class OnnxEmbedder(Embedder):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        self._sess()
         ids = [e.ids for e in self._tokenizer().encode_batch(texts)]
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
         for a, b in plan_batches([len(ids[i]) for i in order], self.batch_size):

@@ -52,7 +52,7 @@ class BM25Index:
         self.size = size
 
     @classmethod
-    def build(cls, texts: Iterable[str], k1: float = 1.2, b: float = 0.75) -> "BM25Index":
+    def build(cls, texts: Iterable[str], k1: float = 1.2, b: float = 0.75) -> BM25Index:
         """Index ``texts`` (any iterable, read once). Lucene BM25: idf = ln(1 + (N - df + .5) / (df + .5)),
         tf part = tf / (tf + k1 (1 - b + b len / avglen)); a passage without a single term is indexed
         under the empty term, as bm25s does."""
@@ -82,7 +82,7 @@ class BM25Index:
         df = np.bincount(cols, minlength=len(vocab))
         idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = (k1 * ((1 - b) + b * doc_len / float(doc_len.mean()))).astype(np.float32)
-        weights = np.repeat(norm, per_doc)  # in place from here: one float per (passage, term) at a time
+        weights = np.repeat(norm, per_doc)  # one float per (passage, term); computed in place from here
         weights += tf
         np.divide(tf, weights, out=weights)
         weights *= idf[cols]
@@ -102,7 +102,7 @@ class BM25Index:
             self._model.save(str(folder), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path, size: int) -> "BM25Index":
+    def load(cls, folder: Path, size: int) -> BM25Index:
         import bm25s
 
         if size == 0:

@@ -2,6 +2,7 @@
 (concurrent first use, failures), fallback to torch, and the QA_EMBEDDER switch."""
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from pathlib import Path
@@ -110,7 +111,7 @@ def _brute_force_cost(lengths: list[int], cap: int, overhead: int) -> int:
     n, best = len(lengths), None
     for mask in range(1 << max(0, n - 1)):
         cuts = [0] + [i + 1 for i in range(n - 1) if mask >> i & 1] + [n]
-        groups = list(zip(cuts, cuts[1:]))
+        groups = list(itertools.pairwise(cuts))
         if any(b - a > cap for a, b in groups):
             continue
         cost = sum(lengths[a] * (b - a) + overhead for a, b in groups)
