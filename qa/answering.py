@@ -29,6 +29,7 @@ from .conflicts import Conflict, find_conflict
 from .followup import entities, standalone_query
 from .quotes import QUESTION_WORDS, Sentence, candidates, question_terms, score_sentences
 from .retrieval import collapse, rank, rows_for_documents, to_hit
+from .threads import question_threads
 from .types import Answer, Citation, Hit
 from .word_vectors import word_vectors
 
@@ -102,7 +103,7 @@ class Evidence:
                       max(v.passage_dense for v in s)])
         return float(ANSWERABILITY[0] + ANSWERABILITY[1:] @ x)
 
-    def answered(self, config: "AnswerConfig") -> bool:
+    def answered(self, config: AnswerConfig) -> bool:
         return bool(self.sentences) and self.answerability >= config.threshold
 
 
@@ -159,9 +160,9 @@ def detect_conflict(index: Any, query: str, sentences: Sequence[Sentence],
     """A disagreement between on-point sentences of two different documents, with the two sentences."""
     per_doc: dict[str, list[Sentence]] = {}
     for s in sentences:
-        if s.score >= config.on_point and len(per_doc.get(s.doc_id, ())) < config.conflict_pool:
-            if s.doc_id in per_doc or len(per_doc) < 3:
-                per_doc.setdefault(s.doc_id, []).append(s)
+        fits = len(per_doc.get(s.doc_id, ())) < config.conflict_pool and (s.doc_id in per_doc or len(per_doc) < 3)
+        if s.score >= config.on_point and fits:
+            per_doc.setdefault(s.doc_id, []).append(s)
     if len(per_doc) < 2:
         return None
     pool = sorted((s for group in per_doc.values() for s in group), key=lambda s: -s.score)
@@ -352,7 +353,8 @@ def stream_answer(index: Any, question: str, history: Sequence[Any] | None = Non
     if mode == "quotes":
         if rest:
             raise TypeError(f"unexpected options for quotes mode: {', '.join(sorted(rest))}")
-        ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config), config)
+        with question_threads():
+            ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config), config)
         yield Partial(ans.text, ans.text)
         yield ans
         return

@@ -66,8 +66,8 @@ def default_threads() -> int:
 
 
 def spin_setting() -> str:
-    """onnxruntime's ``allow_spinning``: ``QA_ONNX_SPIN`` (0 or 1), default 0."""
-    return "1" if os.environ.get("QA_ONNX_SPIN", "0").strip() in {"1", "true", "yes", "on"} else "0"
+    """onnxruntime's ``allow_spinning``: ``QA_ONNX_SPIN`` (0 or 1), default 1."""
+    return "0" if os.environ.get("QA_ONNX_SPIN", "1").strip().lower() in {"0", "false", "no", "off"} else "1"
 
 
 class ExportError(RuntimeError):
@@ -216,9 +216,9 @@ def _session(path: Path, threads: int):
             so.inter_op_num_threads = 1
             so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # No busy-waiting between ops by default: spinning made ingest ~6% faster and SciFact answers ~10%
-            # faster, but MultiHop answers ~20% slower (it fights numpy's BLAS threads for the 2 cores); see
-            # BENCHMARKS.md. QA_ONNX_SPIN=1 turns it on.
+            # Threads busy-wait between ops (onnxruntime's default): ingest ~6% faster, answers ~15% faster. It
+            # slowed answers down only while OpenBLAS's threads spun too, which qa.threads prevents on the
+            # question path; see BENCHMARKS.md. QA_ONNX_SPIN=0 turns it off.
             so.add_session_config_entry("session.intra_op.allow_spinning", spin_setting())
             so.log_severity_level = 3
             logger.info("loading ONNX model %s (%d threads)", path, threads)

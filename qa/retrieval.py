@@ -19,6 +19,7 @@ import numpy as np
 
 from .embedding import Embedder
 from .store import Snapshot
+from .threads import question_threads
 from .types import Hit
 
 logger = logging.getLogger(__name__)
@@ -158,5 +159,6 @@ def search(
     if not query or not query.strip():
         raise ValueError("the question is empty")
     rows = rows_for_documents(snap, doc_ids)
-    ranked = rank(snap, embedder, query, max(config.depth, 3 * k), config, rows)
-    return [to_hit(snap, s) for s in collapse(snap, ranked, k)]
+    with question_threads():
+        ranked = rank(snap, embedder, query, max(config.depth, 3 * k), config, rows)
+        return [to_hit(snap, s) for s in collapse(snap, ranked, k)]

@@ -27,6 +27,7 @@ from .answering import (
     select,
 )
 from .claims import check
+from .threads import question_threads
 from .types import Answer, Citation
 from .word_vectors import word_vectors
 
@@ -98,7 +99,8 @@ def stream_written(index: Any, question: str, query: str, *, k: int = 5, doc_ids
                    config: AnswerConfig = DEFAULT_CONFIG, llm: Any = None, max_tokens: int = 300,
                    temperature: float = 0.1) -> Iterator[Partial | Answer]:
     """Written mode (see the module docstring): ``Partial`` events with the model's text, then the Answer."""
-    evidence = gather(index, query, k=k, doc_ids=doc_ids, config=config)
+    with question_threads():
+        evidence = gather(index, query, k=k, doc_ids=doc_ids, config=config)
     if not evidence.answered(config):
         related = tuple(evidence.hits[: config.related])
         ans = Answer(question, not_found_text(related), False, related=related, mode="written", query=query)
@@ -111,8 +113,8 @@ def stream_written(index: Any, question: str, query: str, *, k: int = 5, doc_ids
     if not safe:
         ans = quotes_answer(index, question, query, evidence, config)
         yield Partial(ans.text, ans.text)
-        yield replace(ans, mode="written", notes=ans.notes + ("The passages found read like instructions to a "
-                                                              "language model; only the quotes are shown.",))
+        yield replace(ans, mode="written", notes=ans.notes + (("The passages found read like instructions to a "
+                                                              "language model; only the quotes are shown."),))
         return
     found = detect_conflict(index, query, safe, config)
     must = [found[1], found[2]] if found else []
@@ -134,8 +136,8 @@ def stream_written(index: Any, question: str, query: str, *, k: int = 5, doc_ids
     ans = finish(index, question, query, text, citations, evidence.hits, config, conflict_ns,
                  fallback=lambda: quotes_answer(index, question, query, evidence, config))
     if skipped:
-        ans = replace(ans, notes=ans.notes + (f"{skipped} sentence(s) that read like instructions to a language "
-                                              "model were not given to it.",))
+        ans = replace(ans, notes=ans.notes + ((f"{skipped} sentence(s) that read like instructions to a language "
+                                              "model were not given to it."),))
     yield ans
 
 
