@@ -30,7 +30,7 @@ _saved: list[int] = []  # the counts to give back when the last one is done
 
 
 def _openblas_libs() -> list[ctypes.CDLL]:
-    """The loaded OpenBLAS libraries that have a per-thread thread-count setter (found once)."""
+    """The loaded OpenBLAS libraries that have ``openblas_set_num_threads_local`` (found once)."""
     global _LIBS
     with _LOCK:
         if _LIBS is None:
