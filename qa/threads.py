@@ -20,16 +20,17 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
-_LIBS: list[ctypes.CDLL] | None = None
+_LIBS: list[tuple[ctypes.CDLL, Any]] | None = None  # (library handle, its threadpoolctl controller)
 _active = 0  # questions in flight
 _saved: list[int] = []  # the counts to give back when the last one is done
 
 
-def _openblas_libs() -> list[ctypes.CDLL]:
+def _openblas_libs() -> list[tuple[ctypes.CDLL, Any]]:
     """The loaded OpenBLAS libraries that have ``openblas_set_num_threads_local`` (found once)."""
     global _LIBS
     with _LOCK:
@@ -43,7 +44,7 @@ def _openblas_libs() -> list[ctypes.CDLL]:
                     if hasattr(handle, "openblas_set_num_threads_local"):
                         handle.openblas_set_num_threads_local.restype = ctypes.c_int
                         handle.openblas_set_num_threads_local.argtypes = [ctypes.c_int]
-                        _LIBS.append(handle)
+                        _LIBS.append((handle, lib))
             except Exception as e:  # noqa: BLE001 - without it, questions just run with BLAS as it is
                 logger.debug("cannot hold BLAS to one thread on the question path (%s: %s)", type(e).__name__, e)
         return _LIBS
@@ -53,7 +54,7 @@ def _openblas_libs() -> list[ctypes.CDLL]:
 def question_threads() -> Iterator[None]:
     """Within: OpenBLAS uses one thread (nestable, safe across threads)."""
     global _active, _saved
-    libs = _openblas_libs()
+    libs = [handle for handle, _ in _openblas_libs()]
     with _LOCK:
         if _active == 0:
             _saved = [lib.openblas_set_num_threads_local(1) for lib in libs]
@@ -71,11 +72,4 @@ def question_threads() -> Iterator[None]:
 def blas_threads() -> int:
     """OpenBLAS's thread count now (the largest over the loaded libraries that ``question_threads`` sets;
     0 when there is none)."""
-    counts = []
-    libs = _openblas_libs()
-    with _LOCK:
-        for lib in libs:
-            n = lib.openblas_set_num_threads_local(1)  # there is no getter for it: set, read, set back
-            lib.openblas_set_num_threads_local(n)
-            counts.append(n)
-    return max(counts, default=0)
+    return max((lib.num_threads for _, lib in _openblas_libs()), default=0)
