@@ -20,7 +20,7 @@ from common import RESULTS, WORK, load_avg, machine, percentiles, queries, timed
 
 
 def base_vectors() -> tuple[np.ndarray, str]:
-    from qa.evaluation import cache_dir
+    from qa.paths import cache_dir
 
     for folder in [WORK / "qa-scifact", *sorted((cache_dir() / "eval").glob("beir-scifact-*"))]:
         try:
@@ -124,8 +124,8 @@ def main() -> None:
     args = ap.parse_args()
     import faiss
 
-    from qa.ann import FlatIndex, HNSWIndex, IVFIndex, choose_kind
-    from qa.embedding_onnx import OnnxEmbedder
+    from qa.store.ann import FlatIndex, HNSWIndex, IVFIndex, choose_kind
+    from qa.embed.onnx import OnnxEmbedder
 
     start = load_avg()
     base, source = base_vectors()

@@ -40,7 +40,8 @@ def reference_build(texts: list[str]):
     """bm25s's own build: every passage's tokens as a list of strings, then ``BM25.index``."""
     import bm25s
 
-    from qa.sparse import BM25Index, tokenize
+    from qa.store.bm25 import BM25Index
+    from qa.text.tokens import tokenize
 
     model = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
     model.index([tokenize(t) or [""] for t in texts], show_progress=False)
@@ -48,9 +49,10 @@ def reference_build(texts: list[str]):
 
 
 def one(n: int, engine: str) -> dict:
-    from qa.sparse import BM25Index, _stemmer, _stopwords
+    from qa.store.bm25 import BM25Index
+    from qa.text.tokens import stemmer, stopwords
 
-    _stemmer(), _stopwords()
+    stemmer(), stopwords()
     import bm25s  # noqa: F401 - imports are a fixed cost, not the build's
     import scipy.sparse  # noqa: F401
 

@@ -17,13 +17,14 @@ from common import RESULTS, load_avg, machine, percentiles, scifact_documents, t
 
 def passages(n: int) -> list[str]:
     """qa's own passages of the first SciFact abstracts (title + passage text, as qa embeds them)."""
-    from qa.embedding_onnx import OnnxEmbedder
-    from qa.index import ChunkingConfig, _chunk, _embed_text
+    from qa.embed.onnx import OnnxEmbedder
+    from qa.ingest.assemble import chunk_document, embed_text
+    from qa.ingest.chunking import ChunkingConfig
 
     emb, chunking = OnnxEmbedder(), ChunkingConfig()
     out: list[str] = []
     for doc in scifact_documents(n):
-        out.extend(_embed_text(doc, s, e, chunking) for s, e, _ in _chunk(doc, emb, chunking))
+        out.extend(embed_text(doc, s, e, chunking) for s, e, _ in chunk_document(doc, emb, chunking))
         if len(out) >= n:
             break
     return out[:n]
@@ -37,7 +38,7 @@ def op_profile(emb, texts: list[str]) -> dict[str, float]:
 
     import onnxruntime as ort
 
-    from qa.embedding_onnx import export_model
+    from qa.embed.onnx import export_model
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = emb.threads
@@ -66,8 +67,8 @@ def main() -> None:
     ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args()
 
-    from qa.embedding import SentenceTransformerEmbedder
-    from qa.embedding_onnx import OnnxEmbedder
+    from qa.embed.torch import SentenceTransformerEmbedder
+    from qa.embed.onnx import OnnxEmbedder
 
     texts = passages(args.n)
     with timed() as t_onnx_load:

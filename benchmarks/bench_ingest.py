@@ -58,9 +58,10 @@ class Profile:
 
 def run_qa(corpus: str, limit: int | None, torch: bool) -> dict:
     import qa
-    from qa import index as qa_index
-    from qa.embedding import SentenceTransformerEmbedder
-    from qa.embedding_onnx import OnnxEmbedder
+    from qa.ingest import assemble as qa_assemble
+    from qa.ingest import update as qa_update
+    from qa.embed.torch import SentenceTransformerEmbedder
+    from qa.embed.onnx import OnnxEmbedder
 
     with timed() as load:
         emb = SentenceTransformerEmbedder() if torch else OnnxEmbedder().prepare()
@@ -69,16 +70,16 @@ def run_qa(corpus: str, limit: int | None, torch: bool) -> dict:
     shutil.rmtree(folder, ignore_errors=True)
     prof = Profile()
     prof.wrap(emb, "encode_documents", "encoder (main thread busy)")
-    prof.wrap(qa_index, "_chunk", "chunking (worker)")
-    prof.wrap(qa_index.BM25Index, "build", "BM25 build (worker)")
-    prof.wrap(qa_index.DenseIndex, "build", "FAISS build")
-    prof.wrap(qa_index, "write_snapshot", "write + fsync + sha256")
+    prof.wrap(qa_assemble, "chunk_document", "chunking (worker)")
+    prof.wrap(qa_assemble.BM25Index, "build", "BM25 build (worker)")
+    prof.wrap(qa_assemble.DenseIndex, "build", "FAISS build")
+    prof.wrap(qa_update, "write_snapshot", "write + fsync + sha256")
     rss0 = peak_rss_mb()
     with timed() as t:
         docs = documents(corpus, limit)
         idx = qa.build_index(docs, folder, embedder=emb)
     rep = idx.last_report
-    texts = [qa_index._embed_text(idx.snapshot.documents[d].document, int(s), int(e), idx.chunking)
+    texts = [qa_assemble.embed_text(idx.snapshot.documents[d].document, int(s), int(e), idx.chunking)
              for d, s, e in zip(idx.snapshot.passages.doc_ids, idx.snapshot.passages.starts, idx.snapshot.passages.ends)]
     return {"wall_s": t.wall, "cpu_s": t.cpu, "docs": len(docs), "passages": len(idx), "embedded": rep.embedded,
             "word_pieces": word_pieces(texts), "model_load_s": load.wall, "peak_rss_mb": peak_rss_mb(),
@@ -91,7 +92,7 @@ def run_plain(corpus: str, limit: int | None) -> dict:
     import faiss
     from sentence_transformers import SentenceTransformer
 
-    from qa.embedding import bundled_model_dir
+    from qa.embed.base import bundled_model_dir
 
     with timed() as load:
         model = SentenceTransformer(str(bundled_model_dir()), device="cpu", local_files_only=True)
@@ -111,7 +112,7 @@ def run_plain(corpus: str, limit: int | None) -> dict:
 def run_txtai(corpus: str, limit: int | None) -> dict:
     from txtai import Embeddings
 
-    from qa.embedding import bundled_model_dir
+    from qa.embed.base import bundled_model_dir
 
     with timed() as load:
         emb = Embeddings(path=str(bundled_model_dir()), content=False)

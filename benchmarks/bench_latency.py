@@ -23,7 +23,7 @@ def plain_searcher(vectors: np.ndarray):
     import faiss
     from sentence_transformers import SentenceTransformer
 
-    from qa.embedding import bundled_model_dir
+    from qa.embed.base import bundled_model_dir
 
     model = SentenceTransformer(str(bundled_model_dir()), device="cpu", local_files_only=True)
     flat = faiss.IndexFlatIP(vectors.shape[1])
@@ -47,14 +47,14 @@ def latency(corpus: str, n: int) -> dict:
     with timed() as t_load:
         index = qa.load_index(folder)
         index.embedder.encode_queries(["warm up"])
-    from qa.answering import warm
+    from qa.answer.evidence import warm
 
     warm(index)  # the word-vector table (built once per machine, then read from ~/.cache/qa/words)
     qs = queries(corpus, n)
     plain = plain_searcher(np.asarray(index.snapshot.vectors))
     can_answer = True
     try:
-        import qa.answering
+        import qa.answer.pipeline  # noqa: F401
     except ImportError:
         can_answer = False
     for q in qs[:5]:  # warm every path
@@ -63,7 +63,7 @@ def latency(corpus: str, n: int) -> dict:
         if can_answer:
             index.ask(q)
     if can_answer:
-        from qa.quotes import VECTORS
+        from qa.embed.cache import VECTORS
 
         VECTORS.clear()  # the measured questions start from an empty sentence cache
     times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": []}
@@ -86,7 +86,7 @@ def latency(corpus: str, n: int) -> dict:
         if can_answer:
             found += bool(clock("qa quotes answer", index.ask, q).found)
     if can_answer:  # the same questions again with fewer sentences embedded (same cache state: emptied first)
-        from qa.quotes import VECTORS
+        from qa.embed.cache import VECTORS
 
         times[FAST] = []
         cpu[FAST] = []

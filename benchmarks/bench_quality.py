@@ -19,10 +19,10 @@ def main() -> None:
     ap.add_argument("--multihop-limit", type=int, help="only the first N MultiHop-RAG queries")
     ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args()
-    from qa.embedding import SentenceTransformerEmbedder
-    from qa.embedding_onnx import OnnxEmbedder
-    from qa.evaluation import eval_beir, eval_multihop
-    from qa.retrieval import RetrievalConfig
+    from qa.embed.torch import SentenceTransformerEmbedder
+    from qa.embed.onnx import OnnxEmbedder
+    from qa_tools.evaluation import eval_beir, eval_multihop
+    from qa.search.fusion import RetrievalConfig
 
     start = load_avg()
     embedders = {"torch": SentenceTransformerEmbedder(), "onnx-int8": OnnxEmbedder()}

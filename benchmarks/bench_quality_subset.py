@@ -18,11 +18,11 @@ def main() -> None:
     ap.add_argument("--distractors", type=int, default=20)
     ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args()
-    from qa.embedding import SentenceTransformerEmbedder
-    from qa.embedding_onnx import OnnxEmbedder
-    from qa.evaluation import _rankings, _squash, load_multihop, mrr_at_k
+    from qa.embed.torch import SentenceTransformerEmbedder
+    from qa.embed.onnx import OnnxEmbedder
+    from qa_tools.evaluation import load_multihop, rankings, squash, mrr_at_k
     from qa.index import build_index
-    from qa.retrieval import RetrievalConfig
+    from qa.search.fusion import RetrievalConfig
 
     docs, queries = load_multihop(MULTIHOP)
     by_url = {d.id: d for d in docs}
@@ -48,9 +48,9 @@ def main() -> None:
         index = build_index(corpus, folder, embedder=emb, chunk_size=256, chunk_overlap=0, embed_title=True)
         for config in (RetrievalConfig(), RetrievalConfig(fusion="dense")):
             h4, h10, mrr = [], [], []
-            for q, rows in zip(picked, _rankings(index, [q["query"] for q in picked], config.depth, config, False)):
-                facts = [_squash(e["fact"]) for e in q["evidence_list"]]
-                hits = [any(f in _squash(index.snapshot.passage_text(r)) for f in facts) for r in rows[:10]]
+            for q, rows in zip(picked, rankings(index, [q["query"] for q in picked], config.depth, config, False)):
+                facts = [squash(e["fact"]) for e in q["evidence_list"]]
+                hits = [any(f in squash(index.snapshot.passage_text(r)) for f in facts) for r in rows[:10]]
                 h4.append(any(hits[:4]))
                 h10.append(any(hits[:10]))
                 mrr.append(mrr_at_k(hits))

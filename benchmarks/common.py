@@ -136,21 +136,21 @@ def scifact_documents(limit: int | None = None):
 
 
 def scifact_queries(limit: int | None = None) -> list[str]:
-    from qa.evaluation import load_beir
+    from qa_tools.evaluation import load_beir
 
     _, queries, _ = load_beir(SCIFACT)
     return list(queries.values())[:limit]
 
 
 def multihop_documents(limit: int | None = None):
-    from qa.evaluation import load_multihop
+    from qa_tools.evaluation import load_multihop
 
     docs, _ = load_multihop(MULTIHOP)
     return docs[:limit] if limit else docs
 
 
 def multihop_queries(limit: int | None = None) -> list[str]:
-    from qa.evaluation import load_multihop
+    from qa_tools.evaluation import load_multihop
 
     _, queries = load_multihop(MULTIHOP)
     return [q["query"] for q in queries if q["question_type"] != "null_query"][:limit]
@@ -185,7 +185,7 @@ def word_pieces(texts: list[str], max_len: int = 256) -> int:
     """Word pieces the encoder actually processes (with [CLS]/[SEP], truncated as the model does)."""
     from tokenizers import Tokenizer
 
-    from qa.embedding import bundled_model_dir
+    from qa.embed.base import bundled_model_dir
 
     tok = Tokenizer.from_file(str(bundled_model_dir() / "tokenizer.json"))
     tok.enable_truncation(max_len)

@@ -1,4 +1,8 @@
-"""``python -m qa``: index documents, search them, evaluate retrieval. Only this module prints."""
+"""``python -m qa``: index documents, search them, ask, evaluate. Only this module prints.
+
+The ``eval`` command runs the evaluation tools of ``qa_tools`` (outside the runtime package), imported when
+it is used.
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +13,14 @@ import sys
 import textwrap
 from pathlib import Path
 from typing import Any
+
+from .answer.config import Partial
+from .answer.llm import LLMUnavailable
+from .answer.pipeline import stream_answer
+from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, LoadError, ModelMismatchError
+from .index import ChunkingConfig, build_index, load_index
+from .search.fusion import RetrievalConfig
+from .store.disk import check_index
 
 DEFAULT_INDEX = os.environ.get("QA_INDEX_DIR", "index")
 
@@ -100,11 +112,10 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("qa").setLevel(logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
-    import qa
 
     try:
         if args.command == "index":
-            idx = qa.build_index(args.sources, args.index_dir, chunk_size=args.chunk_size,
+            idx = build_index(args.sources, args.index_dir, chunk_size=args.chunk_size,
                                  chunk_overlap=args.chunk_overlap, rebuild=args.rebuild,
                                  prune=not args.no_prune, progress=not args.json and sys.stderr.isatty())
             r = idx.last_report
@@ -116,14 +127,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{idx.path}: {r.summary()}")
             return 0 if not r.failed or (r.added or r.updated or r.unchanged) else 1
         if args.command == "search":
-            hits = qa.load_index(args.index_dir).search(args.question, args.k, doc_ids=args.doc_ids, fusion=args.fusion)
+            hits = load_index(args.index_dir).search(args.question, args.k, doc_ids=args.doc_ids, fusion=args.fusion)
             if args.json:
                 print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
             else:
                 _print_hits(hits)
             return 0
         if args.command == "list":
-            idx = qa.load_index(args.index_dir, verify=False)
+            idx = load_index(args.index_dir, verify=False)
             docs = idx.documents()
             if args.json:
                 print(json.dumps([{k: v for k, v in sd.to_json().items() if k != "text"} for sd in docs], indent=2, ensure_ascii=False))
@@ -133,8 +144,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{len(docs)} documents, {len(idx)} passages in {idx.path}")
             return 0
         if args.command == "check":
-            from .store import check_index
-
             problems = check_index(Path(args.index_dir))
             if args.json:
                 print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
@@ -142,15 +151,15 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(f"problem: {p}" for p in problems) or f"{args.index_dir}: index is sound")
             return 1 if problems else 0
         if args.command == "remove":
-            r = qa.load_index(args.index_dir).remove(args.doc_ids)
+            r = load_index(args.index_dir).remove(args.doc_ids)
             print(json.dumps(r.__dict__) if args.json else f"{args.index_dir}: {r.summary()}")
             return 0
         if args.command == "ask":
             return _ask(args)
         if args.command == "eval":
             return _eval(args)
-    except (qa.IndexNotFoundError, qa.IndexFormatError, qa.ModelMismatchError, qa.IndexLockedError,
-            qa.LoadError, KeyError, ValueError) as e:
+    except (IndexNotFoundError, IndexFormatError, ModelMismatchError, IndexLockedError, LoadError, KeyError,
+            ValueError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"error: {msg}", file=sys.stderr)
         return 2
@@ -162,17 +171,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _eval_cases(args: argparse.Namespace) -> int:
     """Replay evaluation cases saved from the chat: is the right passage retrieved and cited now?"""
-    import qa
-    from . import feedback
+    from qa_tools import replay
 
     try:
-        cases = feedback.load_cases(args.path)
+        cases = replay.load_cases(args.path)
     except OSError as e:
         print(f"error: {args.path}: {e.strerror or e}", file=sys.stderr)
         return 2
-    index = qa.load_index(args.index_dir or DEFAULT_INDEX)
-    report = feedback.replay(index, cases, k=args.k, check_answers=not args.no_answers)
-    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else feedback.format_report(report))
+    index = load_index(args.index_dir or DEFAULT_INDEX)
+    report = replay.replay(index, cases, k=args.k, check_answers=not args.no_answers)
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else replay.format_report(report))
     return 0
 
 
@@ -181,9 +189,7 @@ def _eval(args: argparse.Namespace) -> int:
         return _eval_cases(args)
     if args.dataset in ("squad-answers", "multihop-answers", "conflicts", "claims", "latency"):
         return _eval_answers(args)
-    from . import evaluation as ev
-    from .index import ChunkingConfig
-    from .retrieval import RetrievalConfig
+    from qa_tools import evaluation as ev
 
     chunking = ChunkingConfig(max_tokens=args.chunk_size, overlap_tokens=args.chunk_overlap)
     retrieval = RetrievalConfig(fusion=args.fusion, dense_weight=args.dense_weight, rrf_k=args.rrf_k)
@@ -216,11 +222,7 @@ def _print_answer(ans: Any) -> None:
 
 def _ask(args: argparse.Namespace) -> int:
     """Answer a question; written mode streams the model's draft to stderr when it is a terminal."""
-    import qa
-    from .answering import Partial, stream_answer
-    from .llm import LLMUnavailable
-
-    index = qa.load_index(args.index_dir)
+    index = load_index(args.index_dir)
     live = args.mode == "written" and not args.json and sys.stderr.isatty()
     ans = None
     try:
@@ -245,7 +247,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _eval_answers(args: argparse.Namespace) -> int:
     """Answer-quality evaluations (see qa.answer_eval)."""
-    from . import answer_eval as ae
+    from qa_tools import answer_eval as ae
 
     index_dir = Path(args.index_dir) if args.index_dir else None
     progress = sys.stderr.isatty()
@@ -260,8 +262,6 @@ def _eval_answers(args: argparse.Namespace) -> int:
     elif args.dataset == "claims":
         result = ae.eval_claims(path=args.path)
     else:
-        import qa
-
-        result = ae.eval_latency(qa.load_index(args.path))
+        result = ae.eval_latency(load_index(args.path))
     print(json.dumps(result.to_dict(), indent=2) if args.json else ae.format_answer_result(result))
     return 0

@@ -20,12 +20,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.answer_eval import cached_vectors, contains_answer, scifact_claims, squad_split, warm_sentences  # noqa: E402
-from qa.answering import DEFAULT_CONFIG, gather  # noqa: E402
-from qa.embedding import default_embedder  # noqa: E402
-from qa.evaluation import _index_for, load_squad  # noqa: E402
+from qa_tools.answer_eval import cached_vectors, contains_answer, scifact_claims, squad_split, warm_sentences  # noqa: E402
+from qa.answer.config import DEFAULT_CONFIG
+from qa.answer.evidence import gather  # noqa: E402
+from qa.embed.registry import default_embedder  # noqa: E402
+from qa_tools.evaluation import index_for, load_squad  # noqa: E402
 from qa.index import ChunkingConfig  # noqa: E402
-from qa.quotes import FEATURES, feature_matrix  # noqa: E402
+from qa.answer.scoring import FEATURES, feature_matrix  # noqa: E402
 
 HIDDEN = 32
 
@@ -65,7 +66,7 @@ def main() -> None:
     ap.add_argument("--answered", type=float, default=0.97, help="share of dev questions to answer")
     args = ap.parse_args()
     docs, questions = load_squad(Path(args.squad) / "dev-v1.1.json")
-    index = _index_for("squad-v1.1", docs, None, default_embedder(), ChunkingConfig(), True)
+    index = index_for("squad-v1.1", docs, None, default_embedder(), ChunkingConfig(), True)
     warm_sentences(index, "squad-v1.1", progress=True)
     wide = replace(DEFAULT_CONFIG, embed_top=10**6)  # every candidate embedded (all cached)
     dev = squad_split(questions, "dev")

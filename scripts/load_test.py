@@ -92,7 +92,7 @@ class Corpus:
     """Every version of every document the app may have indexed, as the app's loaders read them."""
 
     def __init__(self, documents: Path) -> None:
-        from qa import loaders
+        from qa.ingest import loaders
 
         self._lock = threading.Lock()
         self.texts: dict[str, set[str]] = {}
@@ -101,7 +101,7 @@ class Corpus:
             self.texts.setdefault(doc_id, set()).add(loaders.load_file(path, doc_id).text)
 
     def add_upload(self, name: str, data: bytes) -> None:
-        from qa import loaders
+        from qa.ingest import loaders
 
         path = self._tmp / name
         path.write_bytes(data)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa import ann
-from qa.ann import DenseIndex, FlatIndex, HNSWIndex, IVFIndex
+from qa.store import ann
+from qa.store.ann import DenseIndex, FlatIndex, HNSWIndex, IVFIndex
 
 
 def clustered(n: int, dim: int = 64, clusters: int = 50, seed: int = 0) -> np.ndarray:

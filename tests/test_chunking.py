@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import chunk_text, count_words, split_sentences
+from qa.ingest.chunking import chunk_text
+from qa.text.sentences import count_words, split_sentences
 
 TEXT = (
     "Dr. Smith arrived at 9 a.m. on Monday. He met Mr. Jones, e.g. the mayor, at the U.S. embassy! Was it useful? "

@@ -17,8 +17,14 @@ import numpy as np
 import pytest
 
 import qa
+from qa.ingest import loaders
+from qa.store.disk import check_index
 
-app_module = pytest.importorskip("app", reason="app.py needs gradio")
+pytest.importorskip("gradio", reason="the web app needs gradio")
+from qa.web import controller  # noqa: E402
+from qa.web.config import AppConfig  # noqa: E402
+from qa.web.controller import ChatApp  # noqa: E402
+from qa.web.state import ChatState  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -98,12 +104,12 @@ def test_the_app_chat_reads_one_snapshot_per_answer(swapping, tmp_path: Path, mo
     idx, embedder = swapping
     from dataclasses import replace
 
-    from qa import answering
+    from qa.answer import pipeline
 
-    monkeypatch.setattr(answering, "DEFAULT_CONFIG", replace(answering.DEFAULT_CONFIG, threshold=LOOSE))
-    cfg = app_module.AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
+    monkeypatch.setattr(pipeline, "DEFAULT_CONFIG", replace(pipeline.DEFAULT_CONFIG, threshold=LOOSE))
+    cfg = AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
                                upload_dir=tmp_path / "uploads", feedback_dir=tmp_path / "feedback")
-    chat = app_module.ChatApp(cfg, index=idx)
+    chat = ChatApp(cfg, index=idx)
     others = {i: x for i, (_, x) in OTHERS.items()}
     # the /chat API handler, while the document is changed under it: quoted from the version it searched
     moved = "Moved.\n\n" + LIGHTHOUSE
@@ -115,7 +121,7 @@ def test_the_app_chat_reads_one_snapshot_per_answer(swapping, tmp_path: Path, mo
     # the chat (streamed), while the document is removed under it: an answer, not an error notice
     embedder.hook = lambda: idx.remove(["lighthouse"])
     state = None
-    for state in chat.ask("Who painted the lighthouse tower red?", app_module.ChatState()):
+    for state in chat.ask("Who painted the lighthouse tower red?", ChatState()):
         pass
     assert len(state.turns) == 1, state.messages[-1]["content"]
     assert any(c.doc_id == "lighthouse" for c in state.turns[0].answer.citations)
@@ -124,9 +130,9 @@ def test_the_app_chat_reads_one_snapshot_per_answer(swapping, tmp_path: Path, mo
 
 def test_removing_the_same_document_twice_at_once_is_not_an_error(tmp_path: Path) -> None:
     idx = qa.build_index(_docs(), tmp_path / "index", embedder=qa.HashingEmbedder(128))
-    cfg = app_module.AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
+    cfg = AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
                                upload_dir=tmp_path / "uploads", feedback_dir=tmp_path / "feedback")
-    chat = app_module.ChatApp(cfg, index=idx)
+    chat = ChatApp(cfg, index=idx)
     barrier = threading.Barrier(2)
     out: list[str] = []
 
@@ -149,9 +155,9 @@ def test_an_upload_of_the_same_name_waits_for_the_one_being_indexed(tmp_path: Pa
     file while the first upload reads it — which made the first fail ("empty file") and then delete the
     second's file — but wait its turn, so both succeed and the index ends with the second version."""
     idx = qa.build_index(_docs(), tmp_path / "index", embedder=qa.HashingEmbedder(128))
-    cfg = app_module.AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
+    cfg = AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
                                upload_dir=tmp_path / "uploads", feedback_dir=tmp_path / "feedback")
-    chat = app_module.ChatApp(cfg, index=idx)
+    chat = ChatApp(cfg, index=idx)
     first, second = tmp_path / "a" / "notes.txt", tmp_path / "b" / "notes.txt"
     for i, src in enumerate((first, second)):
         src.parent.mkdir()
@@ -162,8 +168,8 @@ def test_an_upload_of_the_same_name_waits_for_the_one_being_indexed(tmp_path: Pa
             time.sleep(0.4)
             out.write(Path(src).read_bytes())
 
-    monkeypatch.setattr(app_module.shutil, "copyfile", slow_copy)
-    real_load = qa.loaders.load_file
+    monkeypatch.setattr(controller.shutil, "copyfile", slow_copy)
+    real_load = loaders.load_file
     results: dict[str, str] = {}
     other = threading.Thread(target=lambda: results.update(second=chat.upload([{"path": str(second),
                                                                                   "orig_name": "notes.txt"}])))
@@ -174,7 +180,7 @@ def test_an_upload_of_the_same_name_waits_for_the_one_being_indexed(tmp_path: Pa
             time.sleep(0.2)
         return real_load(path, doc_id)
 
-    monkeypatch.setattr(qa.loaders, "load_file", load_file)
+    monkeypatch.setattr(loaders, "load_file", load_file)
     results["first"] = chat.upload([{"path": str(first), "orig_name": "notes.txt"}])
     other.join(30)
     assert "Added" in results["first"] and "✗" not in results["first"], results
@@ -185,9 +191,9 @@ def test_an_upload_of_the_same_name_waits_for_the_one_being_indexed(tmp_path: Pa
 
 def test_a_very_long_unicode_upload_name_is_shortened_to_fit_the_file_system(tmp_path: Path) -> None:
     idx = qa.build_index(_docs(), tmp_path / "index", embedder=qa.HashingEmbedder(128))
-    cfg = app_module.AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
+    cfg = AppConfig(documents_dir=tmp_path / "documents", index_dir=idx.path,
                                upload_dir=tmp_path / "uploads", feedback_dir=tmp_path / "feedback")
-    chat = app_module.ChatApp(cfg, index=idx)
+    chat = ChatApp(cfg, index=idx)
     src = tmp_path / "src.txt"
     src.write_text("Lighthouse log\n\nThe keeper wrote in the log every night.", encoding="utf-8")
     msg = chat.upload([{"path": str(src), "orig_name": "灯塔看守人的日志" * 40 + ".txt"}])  # 960 bytes of name
@@ -281,7 +287,7 @@ def test_readers_and_writers_hammering_one_index(tmp_path: Path) -> None:
     if errors:
         raise errors[0]
     assert counts["ask"] > 20 and counts["search"] > 20 and counts["update"] > 3 and counts["remove"] > 3, counts
-    assert qa.store.check_index(idx.path) == []
+    assert check_index(idx.path) == []
     reloaded = qa.load_index(idx.path, embedder=qa.HashingEmbedder(128))
     assert {sd.document.id for sd in reloaded.documents()} == {"lighthouse", "bees", "rivers", "solar"}
     assert reloaded.document("lighthouse").text == idx.document("lighthouse").text

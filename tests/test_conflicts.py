@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.answer_eval import eval_conflicts, load_pairs, pair_documents
-from qa.answering import _stopwords
-from qa.conflicts import find_conflict, quantities, stances
+from qa_tools.answer_eval import eval_conflicts, load_pairs, pair_documents
+from qa.text.tokens import query_stopwords
+from qa.answer.conflicts import find_conflict, stances
+from qa.text.numbers import quantities
 
 PAIRS = Path(__file__).resolve().parent / "data" / "conflict_pairs.jsonl"
-STOP = _stopwords()
+STOP = query_stopwords()
 
 
 def conflict(question: str, a: str, b: str) -> bool:

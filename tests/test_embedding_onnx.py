@@ -11,16 +11,19 @@ import numpy as np
 import pytest
 
 import qa
-from qa import embedding, embedding_onnx
-from qa.embedding import SentenceTransformerEmbedder, describe, embedder_from_manifest
-from qa.embedding_onnx import ExportError, OnnxEmbedder
+from qa.embed import base as embedding_base
+from qa.embed import onnx as embedding_onnx
+from qa.embed import registry
+from qa.embed.registry import describe, embedder_from_manifest
+from qa.embed.torch import SentenceTransformerEmbedder
+from qa.embed.onnx import ExportError, OnnxEmbedder
 
 
 def test_identity_differs_from_torch_and_round_trips_through_the_manifest():
     onnx_e, torch_e = OnnxEmbedder(), SentenceTransformerEmbedder()
     assert onnx_e.backend == "onnx-int8" != torch_e.backend
     assert onnx_e.fingerprint != torch_e.fingerprint
-    weights = embedding.weights_hash(str(embedding.bundled_model_dir()))
+    weights = embedding_base.weights_hash(str(embedding_base.bundled_model_dir()))
     assert weights in onnx_e.fingerprint and embedding_onnx.RECIPE in onnx_e.fingerprint
     again = embedder_from_manifest(describe(onnx_e))  # lazy: nothing exported or loaded here
     assert isinstance(again, OnnxEmbedder) and again.fingerprint == onnx_e.fingerprint
@@ -29,10 +32,10 @@ def test_identity_differs_from_torch_and_round_trips_through_the_manifest():
 
 def test_qa_embedder_env_picks_the_backend(monkeypatch):
     monkeypatch.setenv("QA_EMBEDDER", "torch")
-    assert isinstance(embedding.default_embedder(), SentenceTransformerEmbedder)
+    assert isinstance(registry.default_embedder(), SentenceTransformerEmbedder)
     monkeypatch.setenv("QA_EMBEDDER", "onnx")
     monkeypatch.setattr(OnnxEmbedder, "prepare", lambda self: self)
-    assert isinstance(embedding.default_embedder(), OnnxEmbedder)
+    assert isinstance(registry.default_embedder(), OnnxEmbedder)
 
 
 def test_failing_export_falls_back_to_torch_with_a_warning(monkeypatch, tmp_path, caplog):
@@ -44,8 +47,8 @@ def test_failing_export_falls_back_to_torch_with_a_warning(monkeypatch, tmp_path
         raise RuntimeError("tracing failed")
 
     monkeypatch.setattr(embedding_onnx, "_export_fp32", broken)
-    with caplog.at_level(logging.WARNING, logger="qa.embedding_onnx"):
-        chosen = embedding.default_embedder()
+    with caplog.at_level(logging.WARNING, logger="qa.embed.onnx"):
+        chosen = registry.default_embedder()
     assert isinstance(chosen, SentenceTransformerEmbedder)
     assert any("falling back to the torch embedder" in r.getMessage() for r in caplog.records)
     # nothing half-written is left for the next process to pick up

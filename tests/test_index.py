@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import qa
-from qa.store import read_snapshot
+from qa.store.disk import read_snapshot
 
 from .conftest import CORPUS, CountingEmbedder
 
@@ -147,7 +147,7 @@ def test_crash_while_writing_keeps_the_previous_index(corpus_dir: Path, tmp_path
     before = _passages(qa.build_index(corpus_dir, index_dir, embedder=CountingEmbedder()))
     (corpus_dir / "new.txt").write_text("Glaciers\n\nGlaciers are slow rivers of ice.", encoding="utf-8")
 
-    from qa.ann import DenseIndex
+    from qa.store.ann import DenseIndex
 
     def boom(self, path):  # the FAISS write dies half-way through the new generation
         Path(path).write_bytes(b"partial")
@@ -183,7 +183,7 @@ def test_faiss_matches_brute_force(tmp_path: Path) -> None:
 
 
 def test_writers_are_serialised(corpus_dir: Path, tmp_path: Path) -> None:
-    from qa.store import write_lock
+    from qa.store.disk import write_lock
 
     index_dir = tmp_path / "index"
     with write_lock(index_dir):
@@ -208,7 +208,7 @@ def test_retrieve_convenience_reloads_after_update(corpus_dir: Path, tmp_path: P
 
 
 def test_check_reports_a_sound_index_and_damage(corpus_dir: Path, tmp_path: Path, fake_embedder: CountingEmbedder) -> None:
-    from qa.store import check_index
+    from qa.store.disk import check_index
 
     index_dir = tmp_path / "index"
     qa.build_index(corpus_dir, index_dir, embedder=fake_embedder)

@@ -1,4 +1,4 @@
-"""Tests for qa.loaders: every supported format, encodings, broken files and folder discovery.
+"""Tests for qa.ingest.loaders: every supported format, encodings, broken files and folder discovery.
 
 All fixtures are generated in tmp_path (PDFs are written by hand, .docx files with python-docx).
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.loaders import (
+from qa.ingest.loaders import (
     SUPPORTED_SUFFIXES,
     LoadError,
     decode_text,

@@ -1,8 +1,6 @@
 """Real-model retrieval on the shipped sample articles (the bundled all-MiniLM-L6-v2, offline)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import qa

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.sparse import BM25Index, tokenize
+from qa.store.bm25 import BM25Index
+from qa.text.tokens import tokenize
 
 TEXTS = [
     "Solar panels convert sunlight into electricity using photovoltaic cells.",

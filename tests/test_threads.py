@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.embedding import HashingEmbedder
+from qa.embed.hashing import HashingEmbedder
 from qa.threads import blas_threads, question_threads
 
 pytestmark = pytest.mark.skipif(blas_threads() < 2, reason="needs a multi-threaded BLAS (two or more cores)")

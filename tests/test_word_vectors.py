@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import qa
-from qa.word_vectors import WordVectors, known, vocabulary
+from qa.embed.words import WordVectors, known, vocabulary
 
 VOCAB = ["[CLS]", "[SEP]", "the", "hurt", "wounded", "injured", "tomato", "##ing", "Paris", "x1y", "ok"]
 

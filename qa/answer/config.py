@@ -1,0 +1,60 @@
+"""Answer settings, the streaming event, and what answering needs to read from an index."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..embed.base import Embedder
+from ..search.fusion import RetrievalConfig
+from ..store.snapshot import Snapshot
+
+MODES = ("quotes", "written")
+NOT_FOUND = "I could not find an answer to this in your documents."
+
+
+class IndexView(Protocol):
+    """What answering reads from an index (``qa.Index`` is one; pass ``index.pinned()`` so that every read
+    of one answer sees the same snapshot)."""
+
+    @property
+    def snapshot(self) -> Snapshot: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    @property
+    def retrieval(self) -> RetrievalConfig: ...
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """How answers are chosen. Sentence scores are log-odds that a sentence holds the answer (``qa.answer.scoring``);
+    the defaults were chosen on a dev slice of SQuAD v1.1 (``scripts/fit_answering.py``)."""
+
+    threshold: float = -0.6  # answerability log-odds below this: found=False (dev: 96.8% of SQuAD questions
+    # answered, 96.1% of off-topic SciFact claims abstained)
+    coverage: float = 0.85  # add quotes (best first) until P(one of them holds the answer) reaches this
+    max_chars: int = 420  # quoted characters, at most (a single longer best sentence is still quoted whole)
+    max_quotes: int = 4
+    min_probability: float = 0.02  # never quote a sentence less likely than this to hold the answer
+    on_point: float = -4.0  # sentences scoring at least this may be compared for conflicts ...
+    conflict_pool: int = 4  # ... the best this many of each document (three documents at most)
+    embed_top: int = 12  # sentences embedded per question at most (the rest are ranked lexically) ...
+    embed_first: int = 4  # ... in two passes: the lexically best few first; the rest only when the
+    unsure_below: float = 1.0  # answerability after that first pass lies within [threshold - unsure_below,
+    unsure_above: float = 2.0  # threshold + unsure_above] (dev: same abstentions as embedding 12 at once,
+    # -0.2 points of gold-in-answer; the second pass runs for ~10% of questions)
+    paraphrases: bool = True  # match question words no passage contains by close words ("hurt" ~ "wounded")
+    related: int = 3  # closest passages listed when nothing answers
+    depth: int | None = None  # retrieval candidates per retriever (default: the index's setting)
+
+
+DEFAULT_CONFIG = AnswerConfig()
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A streaming event: ``delta`` is the new text, ``text`` the whole answer text so far."""
+
+    text: str
+    delta: str

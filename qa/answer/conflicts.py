@@ -1,0 +1,270 @@
+"""Do two sources disagree on the point asked? A conflict is only ever claimed with two quotes that show it.
+
+Model-free, in the spirit of Marneffe, Rafferty & Manning (2008), "Finding contradictions in text": two
+on-point sentences from different documents contradict each other when
+
+- **polarity**: they take opposite stances on a concept of the question. A sentence asserts a concept when
+  it contains the question's word (same stem, a listed synonym, or a word whose embedding is close to it)
+  and denies it when that word is negated ("did not attend", "has not been arrested"), when it contains a
+  listed antonym ("stayed open" against "closed", "survived" against "killed"), or, for harm questions
+  (wounded, killed, sunk, ...), when it says the subject avoided the harm ("managed to leave", "escaped",
+  "unhurt", "was not among them"). A direct mention outranks an inferred avoidance in the same sentence.
+- **number**: the question asks for a quantity or a date and the two sentences give different values for
+  the same unit ("12 people" against "27 people", "founded in 1887" against "in 1902").
+
+Measured on ``tests/data/conflict_pairs.jsonl`` (see ``qa_tools.answer_eval.eval_conflicts``).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..embed.words import WordEncoder, known
+from ..text.numbers import quantities, same
+from ..text.tokens import stem, stopwords
+
+logger = logging.getLogger(__name__)
+
+SYNONYM_THRESHOLD = 0.6  # cosine of two single words' MiniLM vectors (hurt~wounded 0.62, killed~wounded 0.52)
+
+_NEGATORS = frozenset("not no never n't neither nor none nobody nothing without cannot hardly".split())
+_CLAUSE_BREAK = frozenset(",;:.!?()—–\"“”") | {"but", "although", "though", "while", "whereas", "and", "-"}
+
+# Groups of words that name the same concept (compared by stem).
+_SYNONYMS = [
+    "close closed closing shut shutting shuttered",
+    "open opened opening reopen reopened",
+    "injure injured injury injuries wound wounded wounds hurt harmed",
+    "kill killed dead die died death",
+    "win won victory",
+    "arrest arrested detain detained",
+    "approve approved approval",
+    "rise rose risen increase increased go went up climb climbed",
+    "fall fell fallen drop dropped decrease decreased decline declined",
+    "authentic genuine real",
+    "fake forgery forged counterfeit",
+    "attend attended present",
+    "found founded establish established",
+]
+# Pairs of concepts that exclude each other (the first word of each side is looked up in _SYNONYMS too).
+_ANTONYMS = [
+    ("open", "close"), ("operate", "close"), ("reopen", "close"), ("win", "lose"), ("win", "lost"),
+    ("approve", "reject"), ("accept", "reject"), ("confirm", "deny"), ("rise", "fall"), ("increase", "fall"),
+    ("authentic", "fake"), ("guilty", "innocent"), ("guilty", "acquit"), ("present", "absent"), ("attend", "absent"),
+    ("attend", "skip"), ("kill", "survive"), ("die", "survive"), ("alive", "kill"), ("alive", "die"),
+    ("pass", "fail"), ("succeed", "fail"), ("allow", "ban"), ("allow", "forbid"), ("legal", "illegal"),
+    ("true", "false"), ("for", "against"), ("support", "oppose"), ("injure", "unhurt"), ("injure", "unharm"),
+    ("injure", "uninjur"), ("injure", "unscath"), ("sink", "afloat"), ("infect", "uninfect"), ("damag", "undamag"),
+    ("arrest", "releas"), ("remain", "leave"), ("admit", "deny"), ("support", "against"),
+]
+# Concepts where "he got away" means "no": asking whether harm happened.
+_HARM = frozenset("injur wound hurt harm kill die dead sink sunk hit damag destroy captur shot".split())
+_AVOIDED = re.compile(
+    r"\b(?:escap\w*|surviv\w*|unharmed|unhurt|uninjured|unscathed|undamaged|unscratched|intact|"
+    r"without (?:a scratch|injur\w*|harm|damage)|(?:managed|had time|was able|were able) to (?:leave|escape|flee|get away)|"
+    r"(?:left|fled|gone|departed) (?:\w+ ){0,3}(?:before|earlier)|not among (?:them|the (?:dead|victims|casualties|wounded|injured|killed)))\b",
+    re.IGNORECASE,
+)
+
+_NUMERIC_QUESTION = re.compile(
+    r"\b(how (?:many|much|tall|long|high|old|far|big|large|deep|often)|when|what (?:year|date|day|month|time|percentage|share|number|age|price)|"
+    r"which (?:year|date|day|month))\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Stance:
+    concept: str  # the question word it is about
+    polarity: int  # +1 asserts, -1 denies
+    strength: int  # 2 = direct (the word, a synonym or an antonym), 1 = inferred (an avoidance phrase)
+    evidence: str  # the words that show it
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two quotes (indexes into the sentences given) that disagree, and why."""
+
+    a: int
+    b: int
+    kind: str  # "polarity" or "number"
+    reason: str
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, str], dict[str, set[str]]]:
+    """(stem -> concept id, concept id -> antonym concept ids)."""
+    concept: dict[str, str] = {}
+    for group in _SYNONYMS:
+        words = group.split()
+        for w in words:
+            concept.setdefault(stem(w), stem(words[0]))
+    opposite: dict[str, set[str]] = {}
+    for a, b in _ANTONYMS:
+        ca, cb = concept.get(stem(a), stem(a)), concept.get(stem(b), stem(b))
+        opposite.setdefault(ca, set()).add(cb)
+        opposite.setdefault(cb, set()).add(ca)
+    return concept, opposite
+
+
+@lru_cache(maxsize=1)
+def _harm_concepts() -> frozenset[str]:
+    return frozenset({concept_of(h) for h in _HARM} | {stem(h) for h in _HARM})
+
+
+def concept_of(word: str) -> str:
+    s = stem(word)
+    return _lexicon()[0].get(s, s)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"n't|[\w'’-]+|[^\w\s]", text.lower().replace("’", "'"))
+
+
+def _negated(words: list[str], i: int, window: int = 4) -> bool:
+    """A negator in the few words before position ``i``, in the same clause, with no other content word
+    between them ("did not attend the summit" negates "attend", not "summit")."""
+    skip = _function_words()
+    for j in range(i - 1, max(-1, i - 1 - window), -1):
+        w = words[j]
+        if w in _CLAUSE_BREAK:
+            return False
+        if w in _NEGATORS or w.endswith("n't"):
+            return True
+        if w.isalpha() and w not in skip:
+            return False
+    return False
+
+
+FUNCTION_WORDS = frozenset(
+    """a an the this that these those some any each every all both either his her its their our your my he she
+    it they them him we you i me us who whom whose which what be am is are was were been being have has had
+    having do does did doing will would shall should can could may might must to of in on at by for with from
+    into onto over under about as than then so such there here yet still even ever also just only really
+    actually officially formally reportedly allegedly apparently ultimately eventually already again""".split())
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    return (stopwords() | FUNCTION_WORDS) - _NEGATORS
+
+
+@lru_cache(maxsize=1)
+def _antonym_words() -> frozenset[str]:
+    return frozenset(w for pair in _ANTONYMS for w in pair)
+
+
+def question_concepts(question: str, stop: frozenset[str]) -> list[str]:
+    """The question's content words (raw, lower-case), as candidates for the point asked."""
+    out = []
+    for w in _words(question):
+        if w.isalpha() and (w not in stop or w in _antonym_words()) and len(w) > 2 and w not in out:
+            out.append(w)
+    return out
+
+
+def stances(sentence: str, concepts: Sequence[str], word_vectors: WordEncoder | None = None,
+            entity_words: frozenset[str] = frozenset()) -> dict[str, Stance]:
+    """What the sentence says about each question concept (concepts it does not touch are absent)."""
+    _, opposite = _lexicon()
+    words = _words(sentence)
+    content = [(i, w) for i, w in enumerate(words) if w.isalpha() and len(w) > 2]
+    out: dict[str, Stance] = {}
+    qconcepts = {q: concept_of(q) for q in concepts if q not in entity_words}
+    similar: set[tuple[str, str]] = set()  # (question concept, sentence word) close in meaning
+    if word_vectors is not None and qconcepts and content:
+        cand = sorted({w for _, w in content} - set(qconcepts))
+        if cand:
+            qs = list(qconcepts)
+            wv = known(word_vectors, cand)  # a rare word the table lacks is matched by spelling only
+            sims = word_vectors(qs) @ wv.T
+            similar = {(qs[a], cand[b]) for a, b in zip(*np.nonzero(sims >= SYNONYM_THRESHOLD))}
+    concepts_of = [concept_of(w) for _, w in content]
+    for q, cq in qconcepts.items():
+        found: Stance | None = None
+        for (i, w), cw in zip(content, concepts_of):
+            if cw == cq or (q, w) in similar and cw not in opposite.get(cq, ()):
+                polarity = -1 if _negated(words, i) else 1
+            elif cw in opposite.get(cq, ()) or stem(w) in opposite.get(cq, ()):
+                polarity = 1 if _negated(words, i) else -1
+            else:
+                continue
+            st = Stance(q, polarity, 2, " ".join(words[max(0, i - 3) : i + 1]))
+            if found is None or (found.polarity == 1 and polarity == -1):
+                found = st  # a denial anywhere in the sentence outranks a bare mention
+        if found is None and cq in _harm_concepts():
+            m = _AVOIDED.search(sentence)
+            if m:
+                found = Stance(q, -1, 1, m.group())
+        if found is not None:
+            out[q] = found
+    return out
+
+
+# ----------------------------------------------------------------------------------------- detection
+
+
+class _Memo:
+    """Word vectors remembered for the length of one ``find_conflict`` call (``stances`` asks for the same
+    words sentence after sentence)."""
+
+    def __init__(self, word_vectors: WordEncoder) -> None:
+        self._wv = word_vectors
+        self._full: dict[str, np.ndarray] = {}
+        self._known: dict[str, np.ndarray] = {}
+
+    def _get(self, words: Sequence[str], fn: WordEncoder, store: dict[str, np.ndarray]) -> np.ndarray:
+        todo = [w for w in dict.fromkeys(words) if w not in store]
+        if todo:
+            store.update(zip(todo, fn(todo)))
+        return np.stack([store[w] for w in words]) if words else fn([])
+
+    def __call__(self, words: Sequence[str]) -> np.ndarray:
+        return self._get(words, self._wv, self._full)
+
+    def known(self, words: Sequence[str]) -> np.ndarray:
+        return self._get(words, lambda ws: known(self._wv, ws), self._known)
+
+
+def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str], *, stop: frozenset[str],
+                  word_vectors: WordEncoder | None = None, entity_words: frozenset[str] = frozenset(),
+                  numeric: bool | None = None) -> Conflict | None:
+    """The best pair of sentences from different documents that disagree on the question, or None.
+
+    ``sentences`` should be on-point quotes only (the caller keeps those that answer the question), best
+    first; the first disagreeing pair in that order is returned."""
+    concepts = question_concepts(question, stop)
+    numeric = bool(_NUMERIC_QUESTION.search(question)) if numeric is None else numeric
+    if word_vectors is not None:  # every word looked up (or encoded) once, in one batch
+        word_vectors = _Memo(word_vectors)
+        word_vectors.known(sorted({w for s in sentences for w in _words(s) if w.isalpha() and len(w) > 2}))
+    st = [stances(s, concepts, word_vectors, entity_words) for s in sentences]
+    qty = [quantities(s, stop) for s in sentences] if numeric else [{} for _ in sentences]
+    # a document that says both yes and no on a concept (or gives two values) has no clear stance on it
+    mixed: set[tuple[str, str]] = set()
+    for d in set(doc_ids):
+        rows = [i for i, x in enumerate(doc_ids) if x == d]
+        for q in concepts:
+            if len({st[i][q].polarity for i in rows if q in st[i]}) > 1:
+                mixed.add((d, q))
+    for i in range(len(sentences)):
+        for j in range(i + 1, len(sentences)):
+            if doc_ids[i] == doc_ids[j]:
+                continue
+            for q in concepts:
+                a, b = st[i].get(q), st[j].get(q)
+                if a and b and a.polarity != b.polarity and (doc_ids[i], q) not in mixed and (doc_ids[j], q) not in mixed:
+                    pos, neg = (a, b) if a.polarity > 0 else (b, a)
+                    return Conflict(i, j, "polarity", f"“{pos.evidence}” against “{neg.evidence}”")
+            for unit in qty[i].keys() & qty[j].keys():
+                va, vb = qty[i][unit], qty[j][unit]
+                if not any(same(x, y) for x in va for y in vb):
+                    return Conflict(i, j, "number", f"{_fmt(va)} against {_fmt(vb)} ({unit})")
+    return None
+
+
+def _fmt(values: set[float]) -> str:
+    return "/".join(f"{v:g}" for v in sorted(values))

@@ -1,0 +1,79 @@
+"""Evidence for one query: retrieve the top passages, score their sentences, and judge answerability."""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..embed.words import word_vectors
+from ..search.retrieval import collapse, rank, rows_for_documents, to_hit
+from ..types import Hit
+from .candidates import Sentence, candidates, question_terms
+from .config import DEFAULT_CONFIG, AnswerConfig, IndexView
+from .scoring import score_sentences
+
+# Answerability: a logistic model over the evidence (intercept, then: best sentence score, best sentence
+# similarity, best lexical coverage, best neighbourhood coverage, best passage similarity), fitted on the
+# SQuAD dev slice (answerable) against SciFact dev claims and SQuAD dev questions asked without their own
+# article (not answerable). ``AnswerConfig.threshold`` is on its log-odds.
+ANSWERABILITY = np.array([-11.154, 0.491, 5.518, 4.293, 3.411, 9.06])
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What retrieval and sentence scoring found for one query."""
+
+    query: str
+    hits: list[Hit]
+    sentences: list[Sentence]  # scored, best first
+    query_vector: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.float32))
+
+    @property
+    def best(self) -> float:
+        return self.sentences[0].score if self.sentences else float("-inf")
+
+    @property
+    def answerability(self) -> float:
+        """Log-odds that the documents answer the query (see ``ANSWERABILITY``)."""
+        if not self.sentences:
+            return float("-inf")
+        s = self.sentences
+        x = np.array([s[0].score, max(v.dense for v in s), max(v.lexical for v in s), max(v.context for v in s),
+                      max(v.passage_dense for v in s)])
+        return float(ANSWERABILITY[0] + ANSWERABILITY[1:] @ x)
+
+    def answered(self, config: AnswerConfig) -> bool:
+        return bool(self.sentences) and self.answerability >= config.threshold
+
+
+def gather(index: IndexView, query: str, *, k: int = 5, doc_ids: Collection[str] | None = None,
+           config: AnswerConfig = DEFAULT_CONFIG, query_vector: np.ndarray | None = None) -> Evidence:
+    """Retrieve the top ``k`` passages for ``query`` and score their sentences."""
+    if not query or not query.strip():
+        raise ValueError("the question is empty")
+    snap, embedder = index.snapshot, index.embedder
+    retrieval = index.retrieval
+    qv = embedder.encode_queries([query])[0] if query_vector is None else np.asarray(query_vector, np.float32)
+    rows = rows_for_documents(snap, doc_ids)
+    depth = max(config.depth or retrieval.depth, 3 * k)
+    ranked = rank(snap, embedder, query, depth, retrieval, rows, query_vector=qv)
+    hits = [to_hit(snap, s) for s in collapse(snap, ranked, k)]
+    cands = candidates(snap, hits, question_terms(query), query, word_vectors(embedder) if config.paraphrases else None)
+    first = min(config.embed_first, config.embed_top)
+    ev = Evidence(query, hits, score_sentences(embedder, qv, cands, query, first), qv)
+    if config.embed_top > first and len(cands) > first:
+        a = ev.answerability
+        if config.threshold - config.unsure_below <= a <= config.threshold + config.unsure_above:
+            # unsure: embed more sentences (the first pass's vectors come from the cache)
+            ev = Evidence(query, hits, score_sentences(embedder, qv, cands, query, config.embed_top), qv)
+    return ev
+
+
+def warm(index: IndexView, wait: bool = True) -> None:
+    """Load what answering needs before the first question: the model, and the word-vector table (built in
+    the background the first time on a machine, ~10 s; ``wait=False`` returns without waiting for it)."""
+    index.embedder.encode_queries(["warm up"])
+    table = word_vectors(index.embedder)
+    if wait:
+        table.wait()

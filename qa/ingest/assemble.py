@@ -1,0 +1,244 @@
+"""A new snapshot from the documents kept (passages and vectors copied) and the fresh ones (chunked, embedded).
+
+Streaming: a worker thread takes the fresh documents one at a time (reading files when they come from a
+lazy iterator), chunks them and hands each distinct new passage text to the encoder in blocks of
+``ENCODE_BLOCK`` through a bounded queue; the caller's thread encodes. When chunking is done the worker
+builds BM25 while the encoder finishes. Memory in flight: ``QUEUE_BLOCKS`` blocks of text.
+"""
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, overload
+
+import numpy as np
+
+from ..embed.base import Embedder
+from ..embed.registry import describe
+from ..store.ann import DenseIndex
+from ..store.bm25 import BM25Index
+from ..store.snapshot import PassageTable, Snapshot, StoredDocument
+from ..types import Document
+from .chunking import ChunkingConfig, chunk_text
+
+ENCODE_BLOCK = 512  # passages per encoder call (sorted by length inside a block: little padding)
+QUEUE_BLOCKS = 8  # blocks the chunking worker may run ahead of the encoder (bounds the memory in flight)
+
+Row = tuple[str, int, int, int, str]  # (doc id, start, end, page, content hash of the embedded text)
+
+
+def passage_key(text: str) -> str:
+    """Content hash of an embedded passage text: equal texts share one vector."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def page_of(pages: Sequence[Sequence[int]], offset: int) -> int:
+    """The page number at ``offset`` (``pages``: [start offset, page number] pairs; 0 = no page)."""
+    page = 0
+    for start, number in pages:
+        if start <= offset:
+            page = number
+        else:
+            break
+    return page
+
+
+def chunk_document(doc: Document, embedder: Embedder, chunking: ChunkingConfig) -> list[tuple[int, int, int]]:
+    """(start, end, page) of each passage of ``doc``, counted in the embedder's tokens; PDF passages never
+    cross a page."""
+    pages = doc.metadata.get("pages") or []
+    spans = chunk_text(doc.text, chunking.max_tokens, chunking.overlap_tokens, embedder.count_tokens,
+                       boundaries=[p[0] for p in pages])
+    return [(s.start, s.end, page_of(pages, s.start)) for s in spans]
+
+
+def embed_text(doc: Document, start: int, end: int, chunking: ChunkingConfig) -> str:
+    """What is embedded for a passage: its text, after the document's title when ``embed_title``."""
+    text = doc.text[start:end]
+    return f"{doc.title}\n{text}" if chunking.embed_title and doc.title else text
+
+
+def empty_snapshot(embedder: Embedder, chunking: ChunkingConfig) -> Snapshot:
+    """The snapshot of an index that holds nothing yet."""
+    return Snapshot(
+        manifest={"embedder": describe(embedder), "chunking": asdict(chunking)},
+        documents={},
+        passages=PassageTable(),
+        vectors=np.zeros((0, embedder.dim), np.float32),
+        dense=DenseIndex.build(np.zeros((0, embedder.dim), np.float32)),
+        sparse=BM25Index(None, 0),
+    )
+
+
+class PassageTexts(Sequence[str]):
+    """Passage texts as a lazy sequence over the documents (no second copy of the corpus for BM25)."""
+
+    def __init__(self, documents: dict[str, StoredDocument], rows: list[Row]) -> None:
+        self._documents, self._rows = documents, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        d, start, end, _, _ = self._rows[i]
+        return self._documents[d].document.text[start:end]
+
+    def __iter__(self) -> Iterator[str]:
+        for d, start, end, _, _ in self._rows:
+            yield self._documents[d].document.text[start:end]
+
+
+class _Worker(threading.Thread):
+    """Runs ``target`` in a thread, keeping its exception for the caller to re-raise."""
+
+    def __init__(self, target: Callable[[], Any]) -> None:
+        super().__init__(daemon=True, name="qa-ingest")
+        self._target_fn = target
+        self.error: BaseException | None = None
+        self.result: Any = None
+
+    def run(self) -> None:
+        try:
+            self.result = self._target_fn()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            self.error = e
+
+
+@dataclass
+class _Layout:
+    """The new snapshot's rows, where each row's vector comes from, and its documents."""
+
+    rows: list[Row] = field(default_factory=list)
+    src_rows: list[int] = field(default_factory=list)  # row in old.vectors (>= 0), or -(1 + index into new vectors)
+    documents: dict[str, StoredDocument] = field(default_factory=dict)
+    known: dict[str, int] = field(default_factory=dict)  # content hash -> row in old.vectors
+
+
+def _carry_over(old: Snapshot | None, keep: dict[str, StoredDocument]) -> _Layout:
+    """The kept documents' passages, pointing at their vectors in ``old``."""
+    layout = _Layout()
+    if old is None:
+        return layout
+    p = old.passages
+    by_doc: dict[str, list[int]] = {}
+    for i, d in enumerate(p.doc_ids):
+        by_doc.setdefault(d, []).append(i)
+    for d, sd in keep.items():
+        layout.documents[d] = sd
+        for i in by_doc.get(d, []):
+            layout.rows.append((d, int(p.starts[i]), int(p.ends[i]), int(p.pages[i]), p.keys[i]))
+            layout.src_rows.append(i)
+    layout.known = {k: i for i, k in enumerate(p.keys)}
+    return layout
+
+
+class _Chunker:
+    """The worker's job: chunk the fresh documents, queue the new passage texts in blocks, then build BM25."""
+
+    def __init__(self, layout: _Layout, fresh: Iterator[StoredDocument], embedder: Embedder,
+                 chunking: ChunkingConfig) -> None:
+        self.layout, self.fresh, self.embedder, self.chunking = layout, fresh, embedder, chunking
+        self.blocks: queue.Queue[list[str] | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
+        self.stop = threading.Event()
+        self._new_keys: dict[str, int] = {}
+        self._pending: list[str] = []
+
+    def put(self, item: list[str] | None) -> None:
+        while not self.stop.is_set():
+            try:
+                self.blocks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _add(self, sd: StoredDocument) -> None:
+        layout, doc = self.layout, sd.document
+        spans = chunk_document(doc, self.embedder, self.chunking)
+        layout.documents[doc.id] = StoredDocument(doc, sd.hash, sd.origin, sd.added, sd.updated, len(spans))
+        for start, end, page in spans:
+            text = embed_text(doc, start, end, self.chunking)
+            key = passage_key(text)
+            layout.rows.append((doc.id, start, end, page, key))
+            if key in layout.known:
+                layout.src_rows.append(layout.known[key])
+                continue
+            if key not in self._new_keys:
+                self._new_keys[key] = len(self._new_keys)
+                self._pending.append(text)
+                if len(self._pending) >= ENCODE_BLOCK:
+                    self.put(self._pending)
+                    self._pending = []
+            layout.src_rows.append(-1 - self._new_keys[key])
+
+    def run(self) -> BM25Index:
+        try:
+            for sd in self.fresh:
+                if self.stop.is_set():
+                    return BM25Index(None, 0)
+                self._add(sd)
+            if self._pending:
+                self.put(self._pending)
+        finally:
+            self.put(None)  # the encoder stops waiting, also when chunking failed
+        return BM25Index.build(PassageTexts(self.layout.documents, self.layout.rows))
+
+
+def _encode_blocks(chunker: _Chunker, embedder: Embedder, progress: bool) -> tuple[list[np.ndarray], BM25Index]:
+    """Encode the blocks the worker queues until it is done; returns the vectors and the BM25 index it built
+    (its error, if any, re-raised)."""
+    worker = _Worker(chunker.run)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="embedding", unit="passage")
+    parts: list[np.ndarray] = []
+    worker.start()
+    try:
+        while (block := chunker.blocks.get()) is not None:
+            parts.append(embedder.encode_documents(block))
+            if bar is not None:
+                bar.update(len(block))
+    finally:
+        chunker.stop.set()  # unblocks a worker waiting on a full queue if encoding failed
+        worker.join()
+        if bar is not None:
+            bar.close()
+    if worker.error is not None:
+        raise worker.error
+    return parts, worker.result
+
+
+def assemble(old: Snapshot | None, keep: dict[str, StoredDocument],
+             fresh: dict[str, StoredDocument] | Iterable[StoredDocument],
+             embedder: Embedder, chunking: ChunkingConfig, progress: bool) -> tuple[Snapshot, int, int]:
+    """A new snapshot from the kept documents (their passages and vectors copied from ``old``) and the
+    fresh ones (chunked and embedded now, reusing any vector ``old`` has for the same text).
+    Returns (snapshot, passages embedded now, passages whose vector was reused)."""
+    layout = _carry_over(old, keep)
+    stream = iter(fresh.values() if isinstance(fresh, Mapping) else fresh)
+    chunker = _Chunker(layout, stream, embedder, chunking)
+    parts, bm25 = _encode_blocks(chunker, embedder, progress)
+    new_vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+    src = np.asarray(layout.src_rows, dtype=np.int64)
+    vectors = np.zeros((len(layout.rows), embedder.dim), np.float32)
+    from_old = src >= 0
+    if from_old.any():
+        assert old is not None  # only rows carried over from ``old`` point into it
+        vectors[from_old] = old.vectors[src[from_old]]
+    vectors[~from_old] = new_vectors[-1 - src[~from_old]]
+    passages = PassageTable.from_rows(layout.rows)
+    snap = Snapshot({"embedder": describe(embedder), "chunking": asdict(chunking)}, layout.documents, passages,
+                    vectors, DenseIndex.build(vectors), bm25)
+    return snap, len(new_vectors), int(from_old.sum())

@@ -1,0 +1,147 @@
+"""HTML: the main content (trafilatura), navigation and comment forms dropped; a plain fallback."""
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from .base import (
+    MAX_TITLE_CHARS,
+    ParseResult,
+    decode_or_fail,
+    normalize_newlines,
+    quiet_logger,
+    readable_stem,
+    require_text,
+    short_error,
+)
+from .encoding import bom_encoding, is_utf8
+
+logger = logging.getLogger(__name__)
+
+_CRUFT_TAGS = (
+    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
+    "iframe", "svg", "button", "select", "textarea",
+)
+_BLOCK_TAGS = (
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
+    "ol", "dl", "dt", "dd", "tr", "table", "pre", "blockquote", "br", "hr", "figure",
+    "figcaption", "address",
+)
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+
+
+def parse_html(path: Path, data: bytes) -> ParseResult:
+    html, encoding = _decode_html(path, data)
+    html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses str input with one
+    root = _parse_html_tree(html)
+    text = _main_text(html)
+    if not text.strip() and root is not None:
+        text = _fallback_body_text(root)
+    require_text(path, text, "no readable text in this HTML page")
+    title = (_html_title(root) if root is not None else None) or readable_stem(path)
+    return title, text, {"format": "html", "encoding": encoding}
+
+
+def _decode_html(path: Path, data: bytes) -> tuple[str, str]:
+    """Like :func:`decode_text`, but a ``<meta charset>`` wins over guessing when UTF-8 fails."""
+    if bom_encoding(data) is None and not is_utf8(data):
+        declared = _declared_charset(data)
+        if declared:
+            try:
+                return normalize_newlines(data.decode(declared)), declared
+            except (UnicodeDecodeError, LookupError):
+                logger.debug("%s: declared charset %r does not fit, guessing", path, declared)
+    return decode_or_fail(path, data)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = _META_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+
+
+def _parse_html_tree(html: str) -> Any:
+    import lxml.etree
+    import lxml.html
+
+    try:
+        return lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as err:
+        logger.debug("lxml could not parse HTML: %s", err)
+        return None
+
+
+def _main_text(html: str) -> str:
+    """Main content via trafilatura (works on the string only: no URL is given, nothing is fetched)."""
+    import trafilatura
+
+    try:
+        with quiet_logger("trafilatura"):
+            extracted = trafilatura.extract(
+                html,
+                include_comments=False,
+                include_tables=True,
+                include_images=False,
+                include_links=False,
+                favor_precision=True,
+                with_metadata=False,
+                deduplicate=False,
+            )
+    except Exception as err:  # trafilatura choked: the lxml fallback will handle the page
+        logger.debug("trafilatura failed: %s", short_error(err))
+        return ""
+    return _tidy_lines(extracted or "")
+
+
+def _fallback_body_text(root: Any) -> str:
+    """Text of ``<body>`` minus scripts, navigation, forms and other page furniture."""
+    body = root.find("body")
+    if body is None:
+        body = root
+    for element in list(body.iter(*_CRUFT_TAGS)):
+        _drop_keep_tail(element)
+    for element in body.iter(*_BLOCK_TAGS):
+        element.tail = "\n" + (element.tail or "")
+    for element in body.iter("td", "th"):
+        element.tail = " | " + (element.tail or "")
+    return _tidy_lines(body.text_content(), collapse_spaces=True)
+
+
+def _drop_keep_tail(element: Any) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _tidy_lines(text: str, collapse_spaces: bool = False) -> str:
+    """Strip trailing spaces (optionally collapse all space runs) and runs of blank lines."""
+    lines = normalize_newlines(text).split("\n")
+    if collapse_spaces:
+        lines = [" ".join(line.split()).removesuffix(" |") for line in lines]
+    else:
+        lines = [line.rstrip() for line in lines]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _html_title(root: Any) -> str | None:
+    for xpath in ("//head/title", "//title", "//h1"):
+        for element in root.xpath(xpath):
+            title = " ".join(element.text_content().split())
+            if title:
+                return title[:MAX_TITLE_CHARS * 2]
+    return None

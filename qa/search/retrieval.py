@@ -1,0 +1,103 @@
+"""Hybrid retrieval: dense (FAISS) + sparse (BM25) candidates, fused (``qa.search.fusion``), with
+overlapping passages collapsed and an optional document filter.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+import numpy as np
+
+from ..embed.base import Embedder
+from ..store.snapshot import Snapshot
+from ..threads import question_threads
+from ..types import Hit
+from .fusion import FUSE, RetrievalConfig, Scored, top_rows
+
+logger = logging.getLogger(__name__)
+
+
+def rank(
+    snap: Snapshot,
+    embedder: Embedder,
+    query: str,
+    depth: int,
+    config: RetrievalConfig,
+    rows: np.ndarray | None = None,
+    query_vector: np.ndarray | None = None,
+) -> list[Scored]:
+    """Fused ranking of passage rows for ``query`` (at most ``depth`` of each retriever's candidates)."""
+    n = len(snap.passages)
+    if n == 0 or (rows is not None and len(rows) == 0):
+        return []
+    dense: dict[int, float] = {}
+    sparse: dict[int, float] = {}
+    if config.fusion != "sparse":
+        qv = query_vector if query_vector is not None else embedder.encode_queries([query])
+        scores, ids = snap.dense.search(qv.reshape(1, -1), depth, rows)
+        dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+    if config.fusion != "dense":
+        ids, scores = top_rows(snap.sparse.scores(query), rows, depth)
+        sparse = {int(i): float(s) for i, s in zip(ids, scores)}
+
+    fused = FUSE[config.fusion](dense, sparse, config)
+    order = sorted(fused, key=lambda r: (-fused[r], r))
+    return [Scored(r, fused[r], dense.get(r), sparse.get(r)) for r in order]
+
+
+def collapse(snap: Snapshot, ranked: list[Scored], k: int) -> list[Scored]:
+    """Drop passages that overlap a better one of the same document, or repeat its text exactly."""
+    kept: list[Scored] = []
+    spans: dict[str, list[tuple[int, int]]] = {}
+    texts: set[str] = set()
+    p = snap.passages
+    for s in ranked:
+        doc, a, b = p.doc_ids[s.row], int(p.starts[s.row]), int(p.ends[s.row])
+        if any(a < e and s0 < b for s0, e in spans.get(doc, ())):
+            continue
+        text = snap.passage_text(s.row)
+        if text in texts:
+            continue
+        kept.append(s)
+        spans.setdefault(doc, []).append((a, b))
+        texts.add(text)
+        if len(kept) >= k:
+            break
+    return kept
+
+
+def rows_for_documents(snap: Snapshot, doc_ids: Collection[str] | None) -> np.ndarray | None:
+    if doc_ids is None:
+        return None
+    wanted = set(doc_ids)
+    unknown = wanted - snap.documents.keys()
+    if unknown:
+        raise KeyError(f"no such document in the index: {', '.join(sorted(unknown))}")
+    return np.array([i for i, d in enumerate(snap.passages.doc_ids) if d in wanted], dtype=np.int64)
+
+
+def to_hit(snap: Snapshot, s: Scored) -> Hit:
+    p = snap.passages
+    doc = snap.documents[p.doc_ids[s.row]].document
+    page = int(p.pages[s.row]) or None
+    return Hit(
+        text=snap.passage_text(s.row), score=s.score, doc_id=doc.id, title=doc.title, source=doc.source,
+        start=int(p.starts[s.row]), end=int(p.ends[s.row]), passage_id=p.keys[s.row], page=page,
+        dense_score=s.dense, sparse_score=s.sparse,
+    )
+
+
+def search(
+    snap: Snapshot,
+    embedder: Embedder,
+    query: str,
+    k: int = 5,
+    config: RetrievalConfig = RetrievalConfig(),
+    doc_ids: Collection[str] | None = None,
+) -> list[Hit]:
+    if not query or not query.strip():
+        raise ValueError("the question is empty")
+    rows = rows_for_documents(snap, doc_ids)
+    with question_threads():
+        ranked = rank(snap, embedder, query, max(config.depth, 3 * k), config, rows)
+        return [to_hit(snap, s) for s in collapse(snap, ranked, k)]

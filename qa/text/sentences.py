@@ -1,0 +1,118 @@
+"""Sentences with exact character offsets, and a model-free token count.
+
+``split_sentences`` finds the sentence spans that chunking packs into passages (``qa.ingest.chunking``);
+``quote_spans`` refines them into the units an answer may quote (``qa.answer``): a few more abbreviations
+kept inside a sentence, over-long run-ons cut at clause boundaries. Every span satisfies
+``text[start:end] == the sentence``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_WORD_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+# A sentence ends at . ! ? … (plus closing quotes/brackets) followed by whitespace, or at a line break
+# that ends a paragraph or a short line (headline, list item).
+_END_RE = re.compile(r"[.!?…]+[\"'”’)\]»]*(?=\s)|\n")
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st vs etc e.g i.e cf al fig figs no nos vol pp p ed eds approx dept est
+    inc ltd co corp gen col lt sgt capt cmdr adm gov sen rep rev hon jan feb mar apr jun jul aug sep sept
+    oct nov dec u.s u.k u.n a.m p.m ca""".split()
+)
+
+
+def count_words(texts: Sequence[str]) -> list[int]:
+    """A model-free token count (words and punctuation marks); the default ``TokenCounter``."""
+    return [len(_WORD_RE.findall(t)) for t in texts]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the '.' at ``dot`` closes an abbreviation or an initial rather than a sentence."""
+    m = re.search(r"([\w.]+)$", text[max(0, dot - 12) : dot])
+    if not m:
+        return False
+    word = m.group(1).lower().rstrip(".")
+    if word in _ABBREVIATIONS:
+        return True
+    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
+        return True
+    return False
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans inside ``text[start:end]``, trimmed of surrounding whitespace, never empty."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    cursor = start
+    for m in _END_RE.finditer(text, start, end):
+        stop = m.end()
+        if m.group() != "\n":
+            if m.group().startswith(".") and len(m.group()) == 1 and _is_abbreviation(text, m.start()):
+                continue
+            nxt = re.match(r"\s*(\S)", text[stop : stop + 40])
+            if nxt and (nxt.group(1).islower() or nxt.group(1) in ",;:"):
+                continue  # "e.g. the", "approx. 3", a lower-case continuation is not a new sentence
+        append_trimmed(text, cursor, stop, spans)
+        cursor = stop
+    append_trimmed(text, cursor, end, spans)
+    return spans
+
+
+def append_trimmed(text: str, start: int, end: int, out: list[Span]) -> None:
+    """Append ``text[start:end]`` stripped of surrounding whitespace to ``out``, unless nothing is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Span(start, end))
+
+
+MAX_SENTENCE_CHARS = 600  # a longer "sentence" (a run-on list, a table row soup) is cut into pieces
+
+# Abbreviations after which ``split_sentences`` may cut, but a quote should not ("killed incl. Gen. Simonov").
+_MORE_ABBREVIATIONS = re.compile(r"\b(?:incl|excl|esp|viz|resp|ibid|approx|nr|ref|tel|ext|gen|col|lt|maj|sgt|st)\.$",
+                                 re.IGNORECASE)
+
+
+def _merged_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for s in split_sentences(text, start, end):
+        if spans and _MORE_ABBREVIATIONS.search(text[spans[-1][0] : spans[-1][1]]) and \
+                "\n" not in text[spans[-1][1] : s.start]:
+            spans[-1] = (spans[-1][0], s.end)
+        else:
+            spans.append((s.start, s.end))
+    return spans
+
+
+def quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The quotable sentences of ``text[start:end]`` as (start, end) pairs (at most ``MAX_SENTENCE_CHARS`` each)."""
+    spans = []
+    for s_start, s_end in _merged_sentences(text, start, end):
+        if s_end - s_start <= MAX_SENTENCE_CHARS:
+            spans.append((s_start, s_end))
+            continue
+        cursor = s_start  # cut an over-long sentence at clause or word boundaries
+        while s_end - cursor > MAX_SENTENCE_CHARS:
+            window = text[cursor : cursor + MAX_SENTENCE_CHARS]
+            cut = max(window.rfind("; "), window.rfind(", "))
+            if cut < MAX_SENTENCE_CHARS // 3:
+                cut = window.rfind(" ")
+            if cut <= 0:
+                cut = MAX_SENTENCE_CHARS - 1
+            spans.append((cursor, cursor + cut + 1))
+            cursor += cut + 1
+            while cursor < s_end and text[cursor].isspace():
+                cursor += 1
+        if cursor < s_end:
+            spans.append((cursor, s_end))
+    return [(a, b) for a, b in spans if text[a:b].strip() and re.search(r"\w", text[a:b])]

@@ -1,0 +1,61 @@
+"""The web app's settings: flags, environment variables, defaults (no Gradio here)."""
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .render import DEFAULT_MAX_UPLOAD_MB, parse_auth
+
+
+@dataclass
+class AppConfig:
+    host: str = "127.0.0.1"
+    port: int = 7860
+    documents_dir: Path = Path("documents")
+    index_dir: Path = Path("index")
+    upload_dir: Path = Path("uploads")
+    feedback_dir: Path = Path("feedback")
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    auth: list[tuple[str, str]] | None = None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1_000_000)
+
+
+def _env(*names: str, default: str) -> str:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return default
+
+
+def parse_args(argv: Sequence[str] | None = None) -> AppConfig:
+    p = argparse.ArgumentParser(prog="python app.py", description="qa web chat: answers quoted from your documents.")
+    p.add_argument("--host", default=_env("GRADIO_SERVER_NAME", "QA_HOST", default="127.0.0.1"),
+                   help="address to bind (default 127.0.0.1: this machine only; env GRADIO_SERVER_NAME)")
+    p.add_argument("--port", type=int, default=int(_env("GRADIO_SERVER_PORT", "QA_PORT", default="7860")),
+                   help="port (default 7860; env GRADIO_SERVER_PORT)")
+    p.add_argument("--documents", default=_env("QA_DOCUMENTS_DIR", default="documents"),
+                   help="folder indexed on first start (default documents; env QA_DOCUMENTS_DIR)")
+    p.add_argument("--index-dir", default=_env("QA_INDEX_DIR", default="index"),
+                   help="index folder (default index; env QA_INDEX_DIR)")
+    p.add_argument("--uploads", default=_env("QA_UPLOAD_DIR", default="uploads"),
+                   help="where uploaded files are kept (default uploads; env QA_UPLOAD_DIR)")
+    p.add_argument("--feedback", default=_env("QA_FEEDBACK_DIR", default="feedback"),
+                   help="where ratings and evaluation cases are saved (default feedback; env QA_FEEDBACK_DIR)")
+    p.add_argument("--max-upload-mb", type=float,
+                   default=float(_env("QA_MAX_UPLOAD_MB", default=str(DEFAULT_MAX_UPLOAD_MB))),
+                   help="largest file accepted for upload, in MB (default 25; env QA_MAX_UPLOAD_MB)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details")
+    args = p.parse_args(argv)
+    return AppConfig(
+        host=args.host, port=args.port, documents_dir=Path(args.documents).expanduser(),
+        index_dir=Path(args.index_dir).expanduser(), upload_dir=Path(args.uploads).expanduser(),
+        feedback_dir=Path(args.feedback).expanduser(), max_upload_mb=args.max_upload_mb,
+        auth=parse_auth(os.environ.get("QA_AUTH")),
+    )

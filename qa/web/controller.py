@@ -1,0 +1,416 @@
+"""The web chat's behaviour, without any Gradio: every UI event (``qa.web.ui``) calls a ``ChatApp`` method.
+
+Give it a ready index (tests), or let :meth:`ChatApp.prepare` open or build the one in the configured folder.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import index as qa_index
+from ..answer.pipeline import stream_answer
+from ..answer.pipeline import written_available as written_mode_available
+from ..embed.base import Embedder
+from ..embed.registry import default_embedder
+from ..embed.words import word_vectors
+from ..index import Index, IndexReport
+from ..ingest import loaders
+from ..store.disk import read_manifest
+from ..types import Answer
+from . import feedback
+from . import render as webui
+from .config import AppConfig
+from .state import ChatState, NotReady, Progress, Turn, track_embedding
+from .uploads import fit_name, upload_name_and_path
+
+logger = logging.getLogger("qa.app")
+
+SAMPLE_EXAMPLES = {
+    "gerasimov-reportedly-wounded-in-izium-ambush.txt": [
+        "Was General Gerasimov wounded in the attack?",
+        "How many Russian officers were killed in Izium?",
+    ],
+    "gerasimov-left-before-izium-strike-arestovych.txt": [
+        "Who said Gerasimov left before the strike?",
+        "Did the United States know about the attack?",
+    ],
+}
+
+
+class ChatApp:
+    """The app's behaviour, without any Gradio: every UI event calls one of these methods.
+
+    Give it a ready ``index`` (tests), or call :meth:`prepare` to open or build the one in
+    ``config.index_dir`` from ``config.documents_dir`` (the app does so in a background thread)."""
+
+    def __init__(self, config: AppConfig, index: Index | None = None,
+                 answer_stream: Callable[..., Iterator[Any]] | None = None) -> None:
+        self.config = config
+        self.progress = Progress()
+        self.index = index
+        self._answer_stream = answer_stream
+        self._write_lock = threading.Lock()
+        if index is not None:
+            track_embedding(index.embedder, self.progress)
+            self._set_ready()
+
+    # -------------------------------------------------------------------------------- index
+    def prepare(self, embedder: Embedder | None = None) -> None:
+        """Open the index (building it from the documents folder the first time). Never raises: a
+        failure is shown in the status line."""
+        try:
+            self.index = self._open_or_build(embedder)
+            self._set_ready()
+        except Exception as e:  # shown to the person; the server keeps running
+            logger.exception("could not prepare the index")
+            self.progress.error = f"{type(e).__name__}: {e}"
+            self.progress.set(f"Could not open the index in {self.config.index_dir}: {e}")
+
+    def _open_or_build(self, embedder: Embedder | None) -> Index:
+        cfg = self.config
+        self.progress.set("Loading the embedding model…")
+        if read_manifest(cfg.index_dir, missing_ok=True):
+            index = qa_index.load_index(cfg.index_dir, embedder=embedder)
+            track_embedding(index.embedder, self.progress)
+            index.embedder.encode_queries(["warm up"])
+            if index.documents() or not cfg.documents_dir.is_dir():
+                return index
+            sources: list[Path] = [cfg.documents_dir]
+        else:
+            index = None
+            sources = [cfg.documents_dir] if cfg.documents_dir.is_dir() else []
+        if embedder is None:
+            embedder = index.embedder if index else default_embedder()
+        track_embedding(embedder, self.progress)
+        embedder.encode_queries(["warm up"])
+        n = len(loaders.discover(sources)) if sources else 0
+        self.progress.set(f"Indexing {n} documents from {cfg.documents_dir}…" if n else "No documents to index yet.")
+        index = qa_index.build_index(sources, cfg.index_dir, embedder=embedder, progress=True)
+        for src, reason in index.last_report.failed:
+            logger.warning("skipped %s: %s", src, reason)
+        return index
+
+    def _set_ready(self) -> None:
+        word_vectors(self.index.embedder)  # the word table: loaded, or built once in the background (model warm)
+        self.progress.ready = True
+        self.progress.set(self.summary())
+
+    def require_index(self) -> Index:
+        if self.index is None:
+            raise NotReady(self.progress.error or self.progress.message)
+        return self.index
+
+    def summary(self) -> str:
+        if self.index is None:
+            return self.progress.message
+        docs = self.index.documents()
+        if not docs:
+            return "No documents yet: upload some in the Documents tab."
+        return f"{len(docs)} document{'s' * (len(docs) != 1)} · {len(self.index)} passages"
+
+    def status_markdown(self) -> str:
+        if self.progress.ready:
+            return f"<span class='qa-status'>Ready · {webui.md_text(self.summary())}</span>"
+        if self.progress.error:
+            return f"<span class='qa-status qa-error'>⚠ {webui.md_text(self.progress.message)}</span>"
+        return f"<span class='qa-status qa-busy'>… {webui.md_text(self.progress.message)}</span>"
+
+    def written_available(self) -> bool:
+        """Whether written answers can be offered (their language model is installed or configured)."""
+        return bool(written_mode_available())
+
+    def examples(self) -> list[str]:
+        """Example questions: about the sample articles when they are indexed (or, while the index is being
+        prepared, present in the documents folder); else one per document title."""
+        if self.index is None:
+            folder = self.config.documents_dir
+            names = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+            return [q for name, qs in SAMPLE_EXAMPLES.items() if name in names for q in qs]
+        docs = {webui.file_name(sd.document.source, sd.document.id): sd for sd in self.index.documents()}
+        found = [q for name, qs in SAMPLE_EXAMPLES.items() if name in docs for q in qs]
+        if found:
+            return found
+        return [f"What does “{webui.short(sd.document.title, 60)}” say?" for sd in list(docs.values())[:3]]
+
+    # -------------------------------------------------------------------------------- answering
+    def _stream(self, index: Index, question: str, history: list[dict[str, str]], mode: str, k: int,
+                doc_ids: list[str] | None) -> Iterator[str | Answer]:
+        """Partial answer texts, then the final Answer (``qa.answer.stream_answer``)."""
+        fn = self._answer_stream or stream_answer
+        text = ""
+        # one snapshot for the whole answer: an upload or removal finishing meanwhile must not change the
+        # documents the quotes are cut from (see qa.Index.pinned)
+        for item in fn(index.pinned(), question, history=history, mode=mode, k=k, doc_ids=doc_ids):
+            if isinstance(item, Answer):
+                yield item
+                return
+            if isinstance(item, str):  # a bare piece of text
+                text += item
+            else:  # a Partial: the whole text so far
+                text = str(getattr(item, "text", "") or "")
+            yield text
+
+    def ask(self, question: str, state: ChatState, mode: str = "quotes", k: int = 5,
+            doc_ids: Sequence[str] | None = None) -> Iterator[ChatState]:
+        """Answer ``question`` in the conversation ``state``, yielding the state as the answer streams in."""
+        question = (question or "").strip()
+        if not question:
+            return
+        doc_ids = list(doc_ids) if doc_ids else None
+        start = len(state.messages)
+        pending = [{"role": "user", "content": question}, {"role": "assistant", "content": "…"}]
+        state.messages = state.messages[:start] + pending
+        yield state
+        try:
+            index = self.require_index()
+            answer = None
+            for item in self._stream(index, question, state.history(), mode, int(k), doc_ids):
+                if isinstance(item, Answer):
+                    answer = item
+                    break
+                state.messages = state.messages[:start] + [pending[0], {"role": "assistant",
+                                                                        "content": webui.render_partial(item)}]
+                yield state
+            if answer is None:
+                raise RuntimeError("the answering engine returned no answer")
+        except NotReady as e:
+            state.messages = state.messages[:start] + [pending[0], notice(f"… Not ready yet: {webui.md_text(str(e))}")]
+            yield state
+            return
+        except (KeyError, ValueError) as e:
+            msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+            state.messages = state.messages[:start] + [pending[0], notice(f"⚠ {webui.md_text(msg)}")]
+            yield state
+            return
+        except Exception as e:  # e.g. the language model of written answers failing: say so in the chat
+            logger.exception("answering %r failed", question)
+            note = f"⚠ Could not answer: {webui.md_text(f'{type(e).__name__}: {e}')}"
+            state.messages = state.messages[:start] + [pending[0], notice(note)]
+            yield state
+            return
+        msgs = webui.chat_messages(question, answer)
+        state.messages = state.messages[:start] + msgs
+        state.turns.append(Turn(question, answer, start, len(msgs), int(k), doc_ids))
+        yield state
+
+    def chat_api(self, question: str, history: list[dict[str, Any]] | None = None, mode: str = "quotes",
+                 k: int = 5, doc_ids: list[str] | None = None) -> dict[str, Any]:
+        """``/chat``: the answer to ``question`` (with the conversation so far), as JSON-friendly data."""
+        answer = self.require_index().ask(question, history=history or None, mode=mode or "quotes", k=int(k or 5),
+                                          doc_ids=doc_ids or None)
+        return webui.answer_payload(answer)
+
+    def search_api(self, question: str, k: int = 5, doc_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """``/search``: the ``k`` passages that best match ``question``, best first."""
+        return [h.to_dict() for h in self.require_index().search(question, int(k or 5), doc_ids=doc_ids or None)]
+
+    # -------------------------------------------------------------------------------- citations & reader
+    def citation_choices(self, state: ChatState) -> list[tuple[str, str]]:
+        """Every quote of the conversation, the latest answer first: (label, "turn:n")."""
+        out = []
+        for ti in range(len(state.turns) - 1, -1, -1):
+            for c in state.turns[ti].answer.citations:
+                label = f"Q{ti + 1} [{c.n}] {webui.short(c.title, 40)}: “{webui.short(c.quote, 60)}”"
+                out.append((label, f"{ti}:{c.n}"))
+        return out
+
+    def open_citation(self, key: str | None, state: ChatState) -> str:
+        if not key:
+            return ""
+        try:
+            ti, n = (int(x) for x in key.split(":"))
+            c = next(c for c in state.turns[ti].answer.citations if c.n == n)
+        except (ValueError, IndexError, StopIteration):
+            return reader_message("That quote is no longer in this conversation.")
+        return self.open_document(c.doc_id, (c.start, c.end))
+
+    def open_document(self, doc_id: str | None, span: tuple[int, int] | None = None) -> str:
+        if not doc_id:
+            return reader_message("Pick a document, or a quote from the chat.")
+        try:
+            doc = self.require_index().document(doc_id)
+        except (KeyError, NotReady):
+            return reader_message("That document is not in the index (any more).")
+        return webui.render_document_html(doc.text, doc.title or doc.id, webui.file_name(doc.source, doc.id), span)
+
+    # -------------------------------------------------------------------------------- documents
+    def documents_rows(self) -> list[list[Any]]:
+        return webui.documents_rows(self.index.documents()) if self.index else []
+
+    def document_choices(self) -> list[tuple[str, str]]:
+        return webui.document_choices(self.index.documents()) if self.index else []
+
+    def doc_id_for_row(self, row: Sequence[Any] | None) -> str | None:
+        """The document shown in a row of the documents table (title, file, ...)."""
+        if not row or len(row) < 2 or self.index is None:
+            return None
+        for sd in self.index.documents():
+            d = sd.document
+            if (d.title or d.id) == row[0] and webui.file_name(d.source, d.id) == row[1]:
+                return d.id
+        return None
+
+    def upload(self, files: Sequence[Any] | None, on_progress: Callable[[int, int], None] | None = None) -> str:
+        """Copy uploaded files (sanitised names, allowed types, capped sizes) into the uploads folder and
+        index them. Returns a Markdown report for the person."""
+        if not files:
+            return "No file received."
+        index = self.require_index()
+        lines, checked, accepted = [], [], []
+        for f in files:
+            original, path = upload_name_and_path(f)
+            try:
+                name = fit_name(webui.check_upload(original, path.stat().st_size, self.config.max_upload_bytes))
+            except (webui.UploadRejected, OSError) as e:
+                lines.append(f"✗ {webui.md_text(str(e))}")
+                continue
+            dest = self.config.upload_dir / name
+            if not webui.inside(self.config.upload_dir, dest):
+                lines.append(f"✗ {webui.md_text(name)}: refused (unsafe name)")
+                continue
+            checked.append((path, dest))
+        if checked:
+            # copied and indexed under the write lock: another upload of the same name must not overwrite the
+            # file while this one reads it (nor delete it, when this one fails)
+            with self._write_lock:
+                for path, dest in checked:
+                    try:
+                        self.config.upload_dir.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(path, dest)
+                    except OSError as e:
+                        lines.append(f"✗ {webui.md_text(dest.name)}: could not be saved "
+                                     f"({webui.md_text(e.strerror or str(e))})")
+                        continue
+                    accepted.append(dest)
+                if accepted:
+                    self.progress.listener = on_progress
+                    try:
+                        report = index.update(accepted, prune=False)
+                    finally:
+                        self.progress.listener = None
+                    lines.extend(self._report_lines(index, report, accepted))
+        if accepted:
+            self.progress.set(self.summary())
+        return "\n\n".join(lines)
+
+    def _report_lines(self, index: Index, report: IndexReport, paths: list[Path]) -> list[str]:
+        lines = []
+        ids = {p.name for p in paths}
+        for doc_id in report.added + report.updated:
+            if doc_id not in ids:
+                continue
+            sd = next((s for s in index.documents() if s.document.id == doc_id), None)
+            n = sd.n_passages if sd else 0
+            verb = "Added" if doc_id in report.added else "Updated"
+            passages = f"{n} passage{'s' * (n != 1)}"
+            lines.append(f"✓ {verb} **{webui.md_text(doc_id)}** ({passages}): you can ask about it now.")
+        for doc_id in report.unchanged:
+            lines.append(f"✓ **{webui.md_text(doc_id)}** is already indexed (unchanged).")
+        for src, reason in report.failed:
+            bad = Path(src)
+            if webui.inside(self.config.upload_dir, bad):
+                bad.unlink(missing_ok=True)
+            lines.append(f"✗ {webui.md_text(bad.name)}: {webui.md_text(reason)}")
+        return lines
+
+    def remove(self, doc_id: str | None) -> str:
+        if not doc_id:
+            return "Pick a document to remove."
+        index = self.require_index()
+        try:
+            doc = index.document(doc_id)
+        except KeyError:
+            return "That document is not in the index (any more)."
+        with self._write_lock:
+            try:
+                index.remove([doc_id])
+            except KeyError:  # removed meanwhile (a second click, another session)
+                return "That document is not in the index (any more)."
+            if doc.source and webui.inside(self.config.upload_dir, Path(doc.source)):
+                Path(doc.source).unlink(missing_ok=True)  # our copy of an upload; never a file of the person's folder
+        self.progress.set(self.summary())
+        name = webui.md_text(webui.file_name(doc.source, doc_id))
+        return f"Removed **{webui.md_text(doc.title or doc_id)}** ({name})."
+
+    def rescan(self, on_progress: Callable[[int, int], None] | None = None) -> str:
+        """Index new and changed files of the documents folder (and drop the ones deleted from it)."""
+        index = self.require_index()
+        if not self.config.documents_dir.is_dir():
+            return f"✗ The documents folder {webui.md_text(str(self.config.documents_dir))} does not exist."
+        with self._write_lock:
+            self.progress.listener = on_progress
+            try:
+                r = index.update([self.config.documents_dir])
+            finally:
+                self.progress.listener = None
+        self.progress.set(self.summary())
+        return f"{webui.md_text(str(self.config.documents_dir))}: {webui.md_text(r.summary())}"
+
+    # -------------------------------------------------------------------------------- feedback
+    @property
+    def cases_path(self) -> Path:
+        return self.config.feedback_dir / feedback.CASES_FILE
+
+    @property
+    def ratings_path(self) -> Path:
+        return self.config.feedback_dir / feedback.RATINGS_FILE
+
+    def rate(self, state: ChatState, message_index: int, liked: bool) -> tuple[str, list[tuple[str, int]]]:
+        """Record a thumbs up/down. After a thumbs-down, returns the question to show and the candidate
+        passages (label, position) to pick the right one from; after a thumbs-up, ("", [])."""
+        ti = state.turn_at(message_index)
+        if ti is None:
+            return "", []
+        turn = state.turns[ti]
+        feedback.save_rating(self.ratings_path, turn.question, turn.answer, liked)
+        if liked:
+            state.feedback_turn, state.candidates = None, []
+            return "", []
+        state.feedback_turn = ti
+        state.candidates = self._candidates(turn)
+        choices = [(f"{webui.short(s.title, 40)}: “{webui.short(s.text, 110)}”", i)
+                   for i, s in enumerate(state.candidates)]
+        return turn.question, choices
+
+    def _candidates(self, turn: Turn) -> list[feedback.Span]:
+        spans: list[feedback.Span] = []
+        items: list[Any] = list(turn.answer.citations) + list(turn.answer.related)
+        try:
+            items += self.require_index().search(turn.answer.query or turn.question, 10, doc_ids=turn.doc_ids)
+        except (NotReady, KeyError, ValueError):
+            pass
+        for item in items:  # the quotes first, then passages that do not contain one already listed
+            span = feedback.Span.of(item)
+            if not any(s.overlaps(span.doc_id, span.start, span.end) for s in spans):
+                spans.append(span)
+        return spans
+
+    def save_case(self, state: ChatState, choice: int | None, comment: str = "") -> str:
+        if state.feedback_turn is None or state.feedback_turn >= len(state.turns):
+            return "Give an answer a thumbs-down first."
+        if choice is None or not 0 <= int(choice) < len(state.candidates):
+            return "Pick the passage that answers the question."
+        turn = state.turns[state.feedback_turn]
+        history = webui.history_for_ask((t.question, t.answer.text) for t in state.turns[: state.feedback_turn])
+        case = feedback.make_case(turn.question, turn.answer, state.candidates[int(choice)], history=history,
+                                  k=turn.k, doc_ids=turn.doc_ids, comment=comment)
+        feedback.save_case(self.cases_path, case)
+        state.feedback_turn, state.candidates = None, []
+        path = html.escape(str(self.cases_path))
+        return (f"✓ Saved as an evaluation case in <code>{path}</code>; replay with "
+                f"<code>python -m qa eval cases {path}</code>")
+
+
+def notice(text: str) -> dict[str, Any]:
+    """A chat message from the app itself (not an answer)."""
+    return {"role": "assistant", "content": text}
+
+
+def reader_message(text: str) -> str:
+    """A message shown in the reader pane instead of a document."""
+    return f'<div class="qa-doc-empty">{html.escape(text)}</div>'

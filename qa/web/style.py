@@ -1,0 +1,32 @@
+"""The chat's look: system fonts only (no outside request), and its CSS."""
+from __future__ import annotations
+
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",
+                "sans-serif"]
+MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+
+
+CSS = """
+.qa-header h1 { margin: 0; font-size: 1.5rem; }
+.qa-header p { margin: 0.2rem 0 0; opacity: 0.75; }
+.qa-status { font-size: 0.9rem; }
+.qa-busy { color: #b45309; }
+.qa-error { color: #b91c1c; }
+#qa-reader { max-height: 560px; overflow-y: auto; border: 1px solid var(--border-color-primary);
+             border-radius: 8px; padding: 0.75rem 1rem; background: var(--background-fill-primary); }
+#qa-reader .qa-doc-head { margin-bottom: 0.6rem; padding-bottom: 0.4rem;
+                         border-bottom: 1px solid var(--border-color-primary); }
+#qa-reader .qa-doc-text { white-space: pre-wrap; line-height: 1.55; font-size: 0.95rem; }
+#qa-reader mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
+#qa-reader .qa-doc-empty { opacity: 0.7; }
+#qa-chat .qa-conflict { display: inline-block; background: #fef3c7; color: #92400e; font-weight: 600;
+                       padding: 0.1rem 0.5rem; border-radius: 4px; border: 1px solid #f59e0b; }
+#qa-chat .qa-notfound { display: inline-block; background: #e0e7ff; color: #3730a3; font-weight: 600;
+                       padding: 0.1rem 0.5rem; border-radius: 4px; border: 1px solid #818cf8; }
+#qa-docs td, #qa-docs td *, #qa-docs th, #qa-docs th * { font-family: var(--font) !important; font-size: 0.85rem; }
+#qa-chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
+#qa-feedback { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.5rem; }
+"""
+
+SCROLL_TO_MARK = "() => { setTimeout(() => { const m = document.querySelector('#qa-reader mark'); " \
+                 "if (m) m.scrollIntoView({block: 'center'}); }, 50); }"
