@@ -7,6 +7,7 @@ builds BM25 while the encoder finishes. Memory in flight: ``QUEUE_BLOCKS`` block
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import queue
 import threading
@@ -22,12 +23,15 @@ from ..store.ann import DenseIndex
 from ..store.bm25 import BM25Index
 from ..store.snapshot import PassageTable, Snapshot, StoredDocument
 from ..types import Document
+from ..errors import LoadError
 from .chunking import ChunkingConfig, chunk_text
+from .loaders.limits import Limits, current_limits
 
 ENCODE_BLOCK = 512  # passages per encoder call (sorted by length inside a block: little padding)
 QUEUE_BLOCKS = 8  # blocks the chunking worker may run ahead of the encoder (bounds the memory in flight)
 
 Row = tuple[str, int, int, int, str]  # (doc id, start, end, page, content hash of the embedded text)
+Refused = Callable[[str, LoadError], None]  # (doc id, why) of a document refused while chunking
 
 
 def passage_key(text: str) -> str:
@@ -35,24 +39,30 @@ def passage_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def page_of(pages: Sequence[Sequence[int]], offset: int) -> int:
-    """The page number at ``offset`` (``pages``: [start offset, page number] pairs; 0 = no page)."""
-    page = 0
-    for start, number in pages:
-        if start <= offset:
-            page = number
-        else:
-            break
-    return page
+def page_numbers(pages: Sequence[Sequence[int]], offsets: Sequence[int]) -> list[int]:
+    """The page number at each of ``offsets`` (``pages``: [start offset, page number] pairs in offset order;
+    0 = no page). One binary search per offset: O(offsets x log pages), not a scan of the pages for each."""
+    starts = [p[0] for p in pages]
+    out = []
+    for offset in offsets:
+        i = bisect.bisect_right(starts, offset)
+        out.append(int(pages[i - 1][1]) if i else 0)
+    return out
 
 
-def chunk_document(doc: Document, embedder: Embedder, chunking: ChunkingConfig) -> list[tuple[int, int, int]]:
+def chunk_document(doc: Document, embedder: Embedder, chunking: ChunkingConfig,
+                   limits: Limits | None = None) -> list[tuple[int, int, int]]:
     """(start, end, page) of each passage of ``doc``, counted in the embedder's tokens; PDF passages never
-    cross a page."""
+    cross a page. A document cut into more than ``limits.max_passages`` passages raises LoadError."""
+    limits = limits or current_limits()
     pages = doc.metadata.get("pages") or []
     spans = chunk_text(doc.text, chunking.max_tokens, chunking.overlap_tokens, embedder.count_tokens,
                        boundaries=[p[0] for p in pages])
-    return [(s.start, s.end, page_of(pages, s.start)) for s in spans]
+    if len(spans) > limits.max_passages:
+        raise LoadError(doc.source or doc.id, f"too many passages ({len(spans):,}; the limit is "
+                                              f"{limits.max_passages:,} per document)")
+    numbers = page_numbers(pages, [s.start for s in spans])
+    return [(s.start, s.end, n) for s, n in zip(spans, numbers, strict=True)]
 
 
 def embed_text(doc: Document, start: int, end: int, chunking: ChunkingConfig) -> str:
@@ -147,8 +157,9 @@ class _Chunker:
     """The worker's job: chunk the fresh documents, queue the new passage texts in blocks, then build BM25."""
 
     def __init__(self, layout: _Layout, fresh: Iterator[StoredDocument], embedder: Embedder,
-                 chunking: ChunkingConfig) -> None:
+                 chunking: ChunkingConfig, on_refused: Refused | None = None) -> None:
         self.layout, self.fresh, self.embedder, self.chunking = layout, fresh, embedder, chunking
+        self.on_refused = on_refused
         self.blocks: queue.Queue[list[str] | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
         self.stop = threading.Event()
         self._new_keys: dict[str, int] = {}
@@ -164,7 +175,13 @@ class _Chunker:
 
     def _add(self, sd: StoredDocument) -> None:
         layout, doc = self.layout, sd.document
-        spans = chunk_document(doc, self.embedder, self.chunking)
+        try:
+            spans = chunk_document(doc, self.embedder, self.chunking)
+        except LoadError as e:  # over a budget: this document is left out, the others go on
+            if self.on_refused is None:
+                raise
+            self.on_refused(doc.id, e)
+            return
         layout.documents[doc.id] = StoredDocument(doc, sd.hash, sd.origin, sd.added, sd.updated, len(spans))
         for start, end, page in spans:
             text = embed_text(doc, start, end, self.chunking)
@@ -222,13 +239,15 @@ def _encode_blocks(chunker: _Chunker, embedder: Embedder, progress: bool) -> tup
 
 def assemble(old: Snapshot | None, keep: dict[str, StoredDocument],
              fresh: dict[str, StoredDocument] | Iterable[StoredDocument],
-             embedder: Embedder, chunking: ChunkingConfig, progress: bool) -> tuple[Snapshot, int, int]:
+             embedder: Embedder, chunking: ChunkingConfig, progress: bool, *,
+             on_refused: Refused | None = None) -> tuple[Snapshot, int, int]:
     """A new snapshot from the kept documents (their passages and vectors copied from ``old``) and the
     fresh ones (chunked and embedded now, reusing any vector ``old`` has for the same text).
-    Returns (snapshot, passages embedded now, passages whose vector was reused)."""
+    A fresh document over the passage budget is left out and given to ``on_refused`` (without one, its
+    LoadError is raised). Returns (snapshot, passages embedded now, passages whose vector was reused)."""
     layout = _carry_over(old, keep)
     stream = iter(fresh.values() if isinstance(fresh, Mapping) else fresh)
-    chunker = _Chunker(layout, stream, embedder, chunking)
+    chunker = _Chunker(layout, stream, embedder, chunking, on_refused)
     parts, bm25 = _encode_blocks(chunker, embedder, progress)
     new_vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
     src = np.asarray(layout.src_rows, dtype=np.int64)

@@ -7,6 +7,7 @@ at word boundaries). Every span satisfies ``text[start:end] == passage text``.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,22 @@ def _split_long(text: str, span: Span, n_tokens: int, max_tokens: int) -> list[S
     return out
 
 
+def _units(text: str, cuts: list[int], max_tokens: int, count_tokens: TokenCounter) -> list[tuple[Span, int, int]]:
+    """(sentence or piece of an over-long sentence, its token count, its boundary section), in text order."""
+    units: list[tuple[Span, int, int]] = []
+    for section, (a, b) in enumerate(itertools.pairwise(cuts)):
+        sentences = split_sentences(text, a, b)
+        counts = count_tokens([text[s.start : s.end] for s in sentences]) if sentences else []
+        for s, n in zip(sentences, counts, strict=True):
+            if n > max_tokens:
+                parts = _split_long(text, s, n, max_tokens)
+                piece_counts = count_tokens([text[p.start : p.end] for p in parts])
+                units.extend((p, c, section) for p, c in zip(parts, piece_counts, strict=True))
+            else:
+                units.append((s, n, section))
+    return units
+
+
 def chunk_text(
     text: str,
     max_tokens: int = 200,
@@ -50,35 +67,19 @@ def chunk_text(
     boundaries: Sequence[int] = (),
 ) -> list[Span]:
     """Pack sentences into passage spans. ``boundaries`` are offsets (e.g. PDF page starts) that a
-    passage never crosses. Overlap repeats whole trailing sentences, never more than ``overlap_tokens``."""
+    passage never crosses. Overlap repeats whole trailing sentences, never more than ``overlap_tokens``.
+    Linear in the text's length (and the number of boundaries)."""
     if max_tokens < 1:
         raise ValueError("max_tokens must be >= 1")
     if not 0 <= overlap_tokens < max_tokens:
         raise ValueError("overlap_tokens must be >= 0 and smaller than max_tokens")
     cuts = sorted({0, len(text), *[b for b in boundaries if 0 < b < len(text)]})
-    sentences: list[Span] = []
-    for a, b in zip(cuts, cuts[1:]):
-        sentences.extend(split_sentences(text, a, b))
-    if not sentences:
-        return []
-    counts = count_tokens([text[s.start : s.end] for s in sentences])
-    units: list[tuple[Span, int]] = []
-    for s, n in zip(sentences, counts):
-        if n > max_tokens:
-            parts = _split_long(text, s, n, max_tokens)
-            units.extend(zip(parts, count_tokens([text[p.start : p.end] for p in parts])))
-        else:
-            units.append((s, n))
-
-    def section(i: int) -> int:  # which boundary section a unit lies in
-        return sum(1 for c in cuts[1:-1] if c <= units[i][0].start)
-
+    units = _units(text, cuts, max_tokens, count_tokens)
     chunks: list[Span] = []
     i = 0
     while i < len(units):
-        j, total = i, 0
-        sec = section(i)
-        while j < len(units) and (j == i or (total + units[j][1] <= max_tokens and section(j) == sec)):
+        j, total, sec = i, 0, units[i][2]
+        while j < len(units) and (j == i or (total + units[j][1] <= max_tokens and units[j][2] == sec)):
             total += units[j][1]
             j += 1
         chunks.append(Span(units[i][0].start, units[j - 1][0].end))
@@ -86,7 +87,7 @@ def chunk_text(
             break
         # step back over trailing sentences for the overlap, but always make progress
         back, carried = j, 0
-        while back - 1 > i and carried + units[back - 1][1] <= overlap_tokens and section(back - 1) == section(j):
+        while back - 1 > i and carried + units[back - 1][1] <= overlap_tokens and units[back - 1][2] == units[j][2]:
             back -= 1
             carried += units[back][1]
         i = back

@@ -100,6 +100,14 @@ class Plan:
         self.report.failed.append((source, reason))
         logger.warning("skipped %s: %s", source, reason)
 
+    def refuse(self, doc_id: str, error: LoadError) -> None:
+        """``doc_id`` was accepted but is left out (over a budget found while chunking): report it as failed."""
+        for accepted in (self.report.added, self.report.updated):
+            if doc_id in accepted:
+                accepted.remove(doc_id)
+        self.report.failed.append((error.path, error.reason))
+        logger.warning("skipped %s", error)
+
     @property
     def nothing_to_do(self) -> bool:
         return not (self.given or self.pending or self.report.removed or self.rebuild)

@@ -32,13 +32,16 @@ from .discover import discover
 from .docx import parse_docx
 from .encoding import decode_text
 from .html import parse_html
+from .limits import Limits, check_chars, current_limits
 from .markdown import parse_markdown
 from .pdf import join_pages, parse_pdf
 from .text import parse_txt
 
 logger = logging.getLogger(__name__)
 
-PARSERS: dict[str, Callable[[Path, bytes], ParseResult]] = {
+_PLAIN = frozenset({".txt", ".md", ".markdown"})
+
+PARSERS: dict[str, Callable[[Path, bytes, Limits], ParseResult]] = {
     ".txt": parse_txt,
     ".md": parse_markdown,
     ".markdown": parse_markdown,
@@ -49,28 +52,35 @@ PARSERS: dict[str, Callable[[Path, bytes], ParseResult]] = {
 }
 
 
-def load_file(path: str | Path, doc_id: str | None = None) -> Document:
+def load_file(path: str | Path, doc_id: str | None = None, limits: Limits | None = None) -> Document:
     """Read one file into a :class:`Document`.
 
     ``id`` is ``doc_id`` or the file name, ``source`` the resolved path. ``metadata`` holds
     ``format``, ``size`` (bytes), ``mtime`` (POSIX seconds), ``encoding`` for text formats and
     ``pages`` (``[[start_offset, page_number], ...]``) for PDFs.
 
-    Raises :class:`LoadError` with a human-readable reason on any failure.
+    Raises :class:`LoadError` with a human-readable reason on any failure, also when the file does not fit
+    ``limits`` (default: :func:`~qa.ingest.loaders.limits.current_limits`).
     """
     path = Path(path).expanduser()
+    limits = limits or current_limits()
     check_supported(path)
     data, stat = read_bytes(path)
     if not data:
         raise LoadError(path, "empty file")
-    parser = PARSERS[path.suffix.lower()]
+    suffix = path.suffix.lower()
+    if suffix in _PLAIN and len(data) > 4 * limits.max_chars:  # more than max_chars whatever the encoding
+        check_chars(path, len(data) // 4, limits)
     try:
-        title, text, extra = parser(path, data)
+        title, text, extra = PARSERS[suffix](path, data, limits)
     except LoadError:
         raise
+    except RecursionError as err:
+        raise LoadError(path, f"too deeply nested (more than {limits.max_nesting} levels)") from err
     except Exception as err:  # a library failure we did not foresee: still no raw traceback
         logger.debug("unexpected error while loading %s", path, exc_info=True)
-        raise LoadError(path, f"could not read file ({type(err).__name__}: {short_error(err)})") from err
+        raise LoadError(path, f"could not read file ({short_error(err)})") from err
+    check_chars(path, len(text), limits)
     metadata: dict[str, Any] = {"size": stat.st_size, "mtime": stat.st_mtime, **extra}
     return Document(
         id=doc_id if doc_id is not None else path.name,
@@ -81,5 +91,5 @@ def load_file(path: str | Path, doc_id: str | None = None) -> Document:
     )
 
 
-__all__ = ["PARSERS", "SUPPORTED_SUFFIXES", "LoadError", "decode_text", "discover", "join_pages", "load_file",
+__all__ = ["PARSERS", "Limits", "SUPPORTED_SUFFIXES", "LoadError", "decode_text", "discover", "join_pages", "load_file",
            "normalize_newlines", "readable_stem"]

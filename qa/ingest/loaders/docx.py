@@ -16,12 +16,18 @@ from .base import (
     require_text,
     short_error,
 )
+from .limits import Limits, check_chars, check_zip, current_limits, read_member, too_deep
 
 logger = logging.getLogger(__name__)
 
 
-def parse_docx(path: Path, data: bytes) -> ParseResult:
-    document = _open_docx(path, data)
+_BODY = "word/document.xml"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def parse_docx(path: Path, data: bytes, limits: Limits | None = None) -> ParseResult:
+    limits = limits or current_limits()
+    document = _open_docx(path, data, limits)
     blocks, heading = _docx_blocks(document)
     text = "\n\n".join(blocks)
     require_text(path, text, "no text in this .docx")
@@ -29,16 +35,53 @@ def parse_docx(path: Path, data: bytes) -> ParseResult:
     return title, text, {"format": "docx"}
 
 
-def _open_docx(path: Path, data: bytes) -> Any:
+def _open_docx(path: Path, data: bytes, limits: Limits) -> Any:
+    """python-docx's document, once the zip directory and a streaming pass over the body fit the budgets."""
     import docx
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         hint = " (an old .doc file? only .docx is supported)" if data.startswith(b"\xd0\xcf\x11\xe0") else ""
         raise LoadError(path, f"not a valid .docx (not a zip archive){hint}")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_zip(path, archive, limits, ".docx")
+            if _BODY in archive.namelist():
+                _check_body(path, read_member(path, archive, _BODY, limits, ".docx"), limits)
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise LoadError(path, "not a valid .docx (a damaged zip archive)") from err
+    try:
         return docx.Document(io.BytesIO(data))
     except Exception as err:
         raise LoadError(path, f"not a valid .docx ({short_error(err)})") from err
+
+
+def _check_body(path: Path, xml: bytes, limits: Limits) -> None:
+    """Stream through the document body (elements freed as they end; lxml's size limits on: no huge_tree)
+    counting nesting depth and text, before python-docx builds the whole tree."""
+    from lxml import etree
+
+    depth = chars = 0
+    try:
+        for event, element in etree.iterparse(io.BytesIO(xml), events=("start", "end"), huge_tree=False,
+                                              resolve_entities=False, no_network=True):
+            if event == "start":
+                depth += 1
+                if depth > limits.max_nesting:
+                    raise too_deep(path, limits)
+                continue
+            depth -= 1
+            if element.tag == f"{_W}t" and element.text:
+                chars += len(element.text)
+                if chars > limits.max_chars:
+                    check_chars(path, chars, limits)
+            element.clear(keep_tail=True)
+            while element.getprevious() is not None:  # drop finished siblings: memory stays flat
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as err:
+        if "too long" in str(err).lower() or "huge" in str(err).lower():
+            raise LoadError(path, "one block of text in this .docx is larger than the 10,000,000-character limit "
+                                  "for a single piece of text") from err
+        raise LoadError(path, "not a valid .docx (its text is damaged)") from err
 
 
 def _docx_blocks(document: Any) -> tuple[list[str], str | None]:

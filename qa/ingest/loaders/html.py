@@ -18,6 +18,7 @@ from .base import (
     short_error,
 )
 from .encoding import bom_encoding, is_utf8
+from .limits import Limits, current_limits, too_deep
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +35,10 @@ _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 
 
-def parse_html(path: Path, data: bytes) -> ParseResult:
+def parse_html(path: Path, data: bytes, limits: Limits | None = None) -> ParseResult:
     html, encoding = _decode_html(path, data)
     html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses str input with one
-    root = _parse_html_tree(html)
+    root = _parse_html_tree(path, html, limits or current_limits())
     text = _main_text(html)
     if not text.strip() and root is not None:
         text = _fallback_body_text(root)
@@ -68,15 +69,34 @@ def _declared_charset(data: bytes) -> str | None:
         return None
 
 
-def _parse_html_tree(html: str) -> Any:
+def _parse_html_tree(path: Path, html: str, limits: Limits) -> Any:
+    """The page's element tree (None if lxml cannot parse it); a page nested deeper than ``limits.max_nesting``
+    (or than lxml follows, without its huge-tree option) is refused instead of losing its text."""
     import lxml.etree
     import lxml.html
 
+    parser = lxml.html.HTMLParser(huge_tree=False)
     try:
-        return lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError) as err:
         logger.debug("lxml could not parse HTML: %s", err)
-        return None
+        root = None
+    if any("depth" in e.message.lower() for e in parser.error_log) or _depth(root) > limits.max_nesting:
+        raise too_deep(path, limits)
+    return root
+
+
+def _depth(root: Any) -> int:
+    """The deepest nesting of elements under ``root`` (0 for None), without recursion."""
+    import lxml.etree
+
+    if root is None:
+        return 0
+    depth = deepest = 0
+    for event, _ in lxml.etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _main_text(html: str) -> str:

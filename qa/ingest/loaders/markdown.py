@@ -11,6 +11,7 @@ from .base import (
     readable_stem,
     require_text,
 )
+from .limits import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.IGNORECASE)
 
 
-def parse_markdown(path: Path, data: bytes) -> ParseResult:
+def parse_markdown(path: Path, data: bytes, limits: Limits | None = None) -> ParseResult:
     text, encoding = decode_or_fail(path, data)
     require_text(path, text)
     title = markdown_title(text) or readable_stem(path)

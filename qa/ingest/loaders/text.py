@@ -12,11 +12,12 @@ from .base import (
     readable_stem,
     require_text,
 )
+from .limits import Limits
 
 logger = logging.getLogger(__name__)
 
 
-def parse_txt(path: Path, data: bytes) -> ParseResult:
+def parse_txt(path: Path, data: bytes, limits: Limits | None = None) -> ParseResult:
     text, encoding = decode_or_fail(path, data)
     require_text(path, text)
     title = headline(first_nonblank_line(text)) or readable_stem(path)

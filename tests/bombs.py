@@ -1,0 +1,91 @@
+"""Hostile files for the resource-limit tests, generated small (a few KB to a few MB on disk, never unpacked)."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+SENTENCE = "The Varnholm lighthouse was painted red in 1911 by the keeper Edda Lindqvist."
+
+_CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+                  b'2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package'
+                  b'.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="'
+                  b'/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
+                  b'document.main+xml"/></Types>')
+_RELS = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+         b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+         b'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+         b'wordprocessingml/2006/main"><w:body>')
+_TAIL = b"</w:body></w:document>"
+_CHUNK = 1 << 20
+
+
+def docx(body_parts: list[tuple[bytes, int]]) -> bytes:
+    """A .docx whose body is each (bytes, repeat) written ``repeat`` times, streamed into the zip (deflated,
+    so a gigabyte of repeated text is about a megabyte on disk and is never held in memory here)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        z.writestr("_rels/.rels", _RELS)
+        with z.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(_HEAD)
+            for part, repeat in body_parts:
+                per_write = max(1, _CHUNK // max(1, len(part)))
+                while repeat > 0:
+                    n = min(repeat, per_write)
+                    fh.write(part * n)
+                    repeat -= n
+            fh.write(_TAIL)
+    return out.getvalue()
+
+
+def paragraph(text: str) -> bytes:
+    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
+
+
+def docx_one_text_node(n_bytes: int) -> bytes:
+    """A .docx whose body is a real sentence and then one text node of ``n_bytes`` letters."""
+    return docx([(paragraph(SENTENCE), 1), (b"<w:p><w:r><w:t>", 1), (b"a", n_bytes), (b"</w:t></w:r></w:p>", 1)])
+
+
+def docx_many_paragraphs(n_bytes: int) -> bytes:
+    """A .docx of about ``n_bytes`` of small paragraphs."""
+    p = paragraph("lorem ipsum dolor")
+    return docx([(paragraph(SENTENCE), 1), (p, n_bytes // len(p))])
+
+
+def docx_nested(depth: int) -> bytes:
+    """A .docx whose one sentence sits ``depth`` elements deep (smart tags inside smart tags)."""
+    return docx([(b"<w:p>", 1), (b"<w:smartTag>", depth), (b"<w:r><w:t>" + SENTENCE.encode() + b"</w:t></w:r>", 1),
+                 (b"</w:smartTag>", depth), (b"</w:p>", 1)])
+
+
+def pdf(n_pages: int = 1, content: bytes | None = None, page_extra: bytes = b"") -> bytes:
+    """A valid PDF of ``n_pages`` pages sharing one content stream (the sentence), ~70 bytes per extra page."""
+    content = content if content is not None else f"BT /F1 12 Tf 72 720 Td ({SENTENCE}) Tj ET".encode()
+    kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(n_pages))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + kids + b"] /Count %d /MediaBox [0 0 612 792] " % n_pages
+            + b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    objs += [b"<< /Type /Page /Parent 2 0 R /Contents 3 0 R " + page_extra + b">>"] * n_pages
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for i, body in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % off for off in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
+    return out.getvalue()
+
+
+def pdf_nested_array(depth: int) -> bytes:
+    """A one-page PDF whose page dictionary holds an array ``depth`` arrays deep."""
+    return pdf(1, page_extra=b"/Deep " + b"[" * depth + b"]" * depth + b" ")
+
+
+def html_nested(depth: int) -> bytes:
+    return (b"<html><head><title>Deep</title></head><body>" + b"<div>" * depth + f"<p>{SENTENCE}</p>".encode()
+            + b"</div>" * depth + b"</body></html>")
