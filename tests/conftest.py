@@ -28,6 +28,14 @@ class CountingEmbedder(HashingEmbedder):
         return super().encode_documents(texts, progress)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that loads the real embedding model is ``slow``: those using the ``real_embedder`` fixture
+    (directly or through another fixture) and those that start the app (its subprocess loads the model)."""
+    for item in items:
+        if "real_embedder" in getattr(item, "fixturenames", ()) or item.get_closest_marker("app"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def fake_embedder() -> CountingEmbedder:
     return CountingEmbedder()

@@ -5,7 +5,7 @@ import pytest
 
 import qa
 
-from .conftest import DOCUMENTS
+from tests.conftest import DOCUMENTS
 
 WOUNDED = "documents/gerasimov-reportedly-wounded-in-izium-ambush.txt"
 LEFT = "documents/gerasimov-left-before-izium-strike-arestovych.txt"

@@ -16,9 +16,9 @@ from qa.answer import Partial, stream_answer
 from qa.answer.claims import check, markers, split_claims
 from qa.answer.followup import normalize_history, standalone_query
 
-from .conftest import DOCUMENTS, CountingEmbedder
+from tests.conftest import DOCUMENTS, CountingEmbedder
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 LEFT = "documents/gerasimov-left-before-izium-strike-arestovych.txt"
 WOUNDED = "documents/gerasimov-reportedly-wounded-in-izium-ambush.txt"
 

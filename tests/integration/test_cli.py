@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import DOCUMENTS, ROOT
+import pytest
+
+from tests.conftest import DOCUMENTS, ROOT
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -15,6 +17,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "qa", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_index_then_search_json_and_text(tmp_path: Path) -> None:
     docs = tmp_path / "documents"
     docs.mkdir()

@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.store.disk import read_snapshot
 
-from .conftest import CORPUS, CountingEmbedder
+from tests.conftest import CORPUS, CountingEmbedder
 
 
 def _passages(idx: qa.Index) -> set[tuple[str, str]]:

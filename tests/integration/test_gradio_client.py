@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import RunningApp, start_app
+from tests.integration.app_server import RunningApp, start_app
 
 pytestmark = [pytest.mark.app, pytest.mark.timeout(300)]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import FIXTURES, ROOT, RunningApp, start_app
+from tests.integration.app_server import FIXTURES, ROOT, RunningApp, start_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"

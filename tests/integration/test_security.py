@@ -23,7 +23,7 @@ import pytest
 import qa
 from qa.answer import pipeline
 from qa.answer import stream_answer
-from tests.app_server import FIXTURES, ROOT, app_env, free_port, stop_process
+from tests.integration.app_server import FIXTURES, ROOT, app_env, free_port, stop_process
 
 pytest.importorskip("gradio", reason="the web app needs gradio")
 from qa.web import ui  # noqa: E402

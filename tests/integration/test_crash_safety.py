@@ -16,7 +16,7 @@ import pytest
 
 import qa
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 KILLS = 25
 

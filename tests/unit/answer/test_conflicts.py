@@ -12,7 +12,7 @@ from qa.text.tokens import query_stopwords
 from qa.answer.conflicts import find_conflict, stances
 from qa.text.numbers import quantities
 
-PAIRS = Path(__file__).resolve().parent / "data" / "conflict_pairs.jsonl"
+PAIRS = Path(__file__).resolve().parents[2] / "data" / "conflict_pairs.jsonl"
 STOP = query_stopwords()
 
 

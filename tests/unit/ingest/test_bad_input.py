@@ -11,7 +11,7 @@ import pytest
 
 import qa
 
-from .conftest import CountingEmbedder
+from tests.conftest import CountingEmbedder
 
 GOOD = "Good file\n\nThe lighthouse keeper lit the lamp at dusk every evening."
 

@@ -15,7 +15,7 @@ from dataclasses import asdict
 
 import pytest
 
-from tests.app_server import ROOT, RunningApp, start_app
+from tests.integration.app_server import ROOT, RunningApp, start_app
 
 pytestmark = [pytest.mark.load, pytest.mark.app, pytest.mark.timeout(480)]
 
