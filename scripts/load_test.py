@@ -173,11 +173,17 @@ class UIEvents:
 
     def upload(self, name: str, data: bytes) -> str:
         """Upload one file through the Documents tab's handler; returns the status message shown."""
-        r = self.http.post(f"{self.prefix}/upload", files={"files": (name, data, "text/plain")})
+        return self.upload_many([(name, data)])
+
+    def upload_many(self, files: list[tuple[str, bytes]]) -> str:
+        """Upload files together (one drop on the Documents tab); returns the status message shown."""
+        r = self.http.post(f"{self.prefix}/upload", files=[("files", (n, d, "text/plain")) for n, d in files])
+        if r.status_code == 415:  # the raw upload route refuses types that cannot be indexed
+            raise RuntimeError(f"upload refused: {r.text}")
         r.raise_for_status()
-        path = r.json()[0]
-        msg = self._call(("qa-upload", "upload"), [[{"path": path, "orig_name": name, "size": len(data),
-                                                      "mime_type": "text/plain", "meta": {"_type": "gradio.FileData"}}]])
+        data = [{"path": path, "orig_name": n, "size": len(d), "mime_type": "text/plain",
+                 "meta": {"_type": "gradio.FileData"}} for path, (n, d) in zip(r.json(), files, strict=True)]
+        msg = self._call(("qa-upload", "upload"), [data])
         if not msg.get("success"):
             raise RuntimeError(f"upload failed: {msg.get('output')}")
         return str(msg["output"]["data"][0])

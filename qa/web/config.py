@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..ingest.loaders.limits import MIB, Limits
 from .render import DEFAULT_MAX_UPLOAD_MB, parse_auth
 
 
@@ -20,10 +21,12 @@ class AppConfig:
     feedback_dir: Path = Path("feedback")
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
     auth: list[tuple[str, str]] | None = None
+    limits: Limits = field(default_factory=Limits.from_env)  # what one document may cost (QA_MAX_* variables)
+    upload_wait_seconds: float = 20.0  # an upload request waits this long for its files, then says where they are
 
     @property
     def max_upload_bytes(self) -> int:
-        return int(self.max_upload_mb * 1_000_000)
+        return int(self.max_upload_mb * MIB)
 
 
 def _env(*names: str, default: str) -> str:
@@ -50,7 +53,7 @@ def parse_args(argv: Sequence[str] | None = None) -> AppConfig:
                    help="where ratings and evaluation cases are saved (default feedback; env QA_FEEDBACK_DIR)")
     p.add_argument("--max-upload-mb", type=float,
                    default=float(_env("QA_MAX_UPLOAD_MB", default=str(DEFAULT_MAX_UPLOAD_MB))),
-                   help="largest file accepted for upload, in MB (default 25; env QA_MAX_UPLOAD_MB)")
+                   help="largest file accepted for upload, in MiB (default 25; env QA_MAX_UPLOAD_MB)")
     p.add_argument("-v", "--verbose", action="store_true", help="log details")
     args = p.parse_args(argv)
     return AppConfig(

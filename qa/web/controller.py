@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import logging
-import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -20,13 +19,14 @@ from ..embed.registry import default_embedder
 from ..embed.words import word_vectors
 from ..index import Index, IndexReport
 from ..ingest import loaders
+from ..ingest.loaders.limits import set_limits
 from ..store.disk import read_manifest
 from ..types import Answer
 from . import feedback
 from . import render as webui
 from .config import AppConfig
 from .state import ChatState, NotReady, Progress, Turn, track_embedding
-from .uploads import fit_name, upload_name_and_path
+from .uploads import UploadDesk, upload_name_and_path
 
 logger = logging.getLogger("qa.app")
 
@@ -55,6 +55,9 @@ class ChatApp:
         self.index = index
         self._answer_stream = answer_stream
         self._write_lock = threading.Lock()
+        self._desk: UploadDesk | None = None
+        self._desk_lock = threading.Lock()
+        set_limits(config.limits)
         if index is not None:
             track_embedding(index.embedder, self.progress)
             self._set_ready()
@@ -66,6 +69,7 @@ class ChatApp:
         try:
             self.index = self._open_or_build(embedder)
             self._set_ready()
+            self.recover_uploads()
         except Exception as e:  # shown to the person; the server keeps running
             logger.exception("could not prepare the index")
             self.progress.error = f"{type(e).__name__}: {e}"
@@ -91,12 +95,12 @@ class ChatApp:
         n = len(loaders.discover(sources)) if sources else 0
         self.progress.set(f"Indexing {n} documents from {cfg.documents_dir}…" if n else "No documents to index yet.")
         index = qa_index.build_index(sources, cfg.index_dir, embedder=embedder, progress=True)
-        for src, reason in index.last_report.failed:
+        for src, reason in index.last_report.failed if index.last_report else ():
             logger.warning("skipped %s: %s", src, reason)
         return index
 
     def _set_ready(self) -> None:
-        word_vectors(self.index.embedder)  # the word table: loaded, or built once in the background (model warm)
+        word_vectors(self.require_index().embedder)  # the word table: loaded, or built once in the background (model warm)
         self.progress.ready = True
         self.progress.set(self.summary())
 
@@ -109,9 +113,11 @@ class ChatApp:
         if self.index is None:
             return self.progress.message
         docs = self.index.documents()
+        busy = [s for s in self.desk.queue.statuses() if not s.finished]
+        queued = f" · indexing {len(busy)} upload{'s' * (len(busy) != 1)}" if busy else ""
         if not docs:
-            return "No documents yet: upload some in the Documents tab."
-        return f"{len(docs)} document{'s' * (len(docs) != 1)} · {len(self.index)} passages"
+            return "No documents yet: upload some in the Documents tab." + queued
+        return f"{len(docs)} document{'s' * (len(docs) != 1)} · {len(self.index)} passages" + queued
 
     def status_markdown(self) -> str:
         if self.progress.ready:
@@ -138,7 +144,7 @@ class ChatApp:
         return [f"What does “{webui.short(sd.document.title, 60)}” say?" for sd in list(docs.values())[:3]]
 
     # -------------------------------------------------------------------------------- answering
-    def _stream(self, index: Index, question: str, history: list[dict[str, str]], mode: str, k: int,
+    def _stream(self, index: Index, question: str, history: list[dict[str, str]], mode: str, *, k: int,
                 doc_ids: list[str] | None) -> Iterator[str | Answer]:
         """Partial answer texts, then the final Answer (``qa.answer.stream_answer``)."""
         fn = self._answer_stream or stream_answer
@@ -169,7 +175,7 @@ class ChatApp:
         try:
             index = self.require_index()
             answer = None
-            for item in self._stream(index, question, state.history(), mode, int(k), doc_ids):
+            for item in self._stream(index, question, state.history(), mode, k=int(k), doc_ids=doc_ids):
                 if isinstance(item, Answer):
                     answer = item
                     break
@@ -255,68 +261,88 @@ class ChatApp:
                 return d.id
         return None
 
-    def upload(self, files: Sequence[Any] | None, on_progress: Callable[[int, int], None] | None = None) -> str:
-        """Copy uploaded files (sanitised names, allowed types, capped sizes) into the uploads folder and
-        index them. Returns a Markdown report for the person."""
+    def upload(self, files: Sequence[Any] | None, on_progress: Callable[[int, int], None] | None = None,
+               wait: float | None = None) -> str:
+        """Check uploaded files (sanitised names, allowed types, capped sizes), queue them for the background
+        writer and wait up to ``wait`` seconds (default ``config.upload_wait_seconds``) for them. Returns a
+        Markdown report per file: added, refused and why, or still queued / indexing (then the Documents tab
+        keeps showing where it is). Gradio's copy of every file is deleted, refused ones at once."""
         if not files:
             return "No file received."
-        index = self.require_index()
-        lines, checked, accepted = [], [], []
+        self.require_index()
+        lines, received = [], []
         for f in files:
             original, path = upload_name_and_path(f)
             try:
-                name = fit_name(webui.check_upload(original, path.stat().st_size, self.config.max_upload_bytes))
-            except (webui.UploadRejected, OSError) as e:
+                received.append(self.desk.receive(original, path, self.config.max_upload_bytes))
+            except webui.UploadRejected as e:
+                name = str(e).split(":", 1)[0]
+                self.desk.queue.report(name, "refused", str(e).split(": ", 1)[-1])
                 lines.append(f"✗ {webui.md_text(str(e))}")
-                continue
-            dest = self.config.upload_dir / name
-            if not webui.inside(self.config.upload_dir, dest):
-                lines.append(f"✗ {webui.md_text(name)}: refused (unsafe name)")
-                continue
-            checked.append((path, dest))
-        if checked:
-            # copied and indexed under the write lock: another upload of the same name must not overwrite the
-            # file while this one reads it (nor delete it, when this one fails)
-            with self._write_lock:
-                for path, dest in checked:
-                    try:
-                        self.config.upload_dir.mkdir(parents=True, exist_ok=True)
-                        shutil.copyfile(path, dest)
-                    except OSError as e:
-                        lines.append(f"✗ {webui.md_text(dest.name)}: could not be saved "
-                                     f"({webui.md_text(e.strerror or str(e))})")
-                        continue
-                    accepted.append(dest)
-                if accepted:
-                    self.progress.listener = on_progress
-                    try:
-                        report = index.update(accepted, prune=False)
-                    finally:
-                        self.progress.listener = None
-                    lines.extend(self._report_lines(index, report, accepted))
-        if accepted:
-            self.progress.set(self.summary())
+        if received:
+            done = self.desk.queue.submit(received, prepare=self.desk.into_place, progress=on_progress)
+            done.wait(self.config.upload_wait_seconds if wait is None else wait)
+            lines.extend(self._status_lines([p.name for p in received]))
         return "\n\n".join(lines)
 
-    def _report_lines(self, index: Index, report: IndexReport, paths: list[Path]) -> list[str]:
+    @property
+    def desk(self) -> UploadDesk:
+        """The upload queue (created at first use: its worker thread is the only writer of uploads)."""
+        with self._desk_lock:
+            if self._desk is None:
+                self._desk = UploadDesk(self.config.upload_dir, self._index_files)
+            return self._desk
+
+    def _index_files(self, paths: list[Path], step: Callable[[int, int], None]) -> IndexReport:
+        """The writer's job (in the queue's thread): index ``paths`` under the write lock."""
+        index = self.require_index()
+        with self._write_lock:
+            self.progress.listener = step
+            try:
+                report = index.update(paths, prune=False)
+            finally:
+                self.progress.listener = None
+        self.progress.set(self.summary())
+        return report
+
+    def _status_lines(self, names: list[str]) -> list[str]:
+        statuses = {s.name: s for s in self.desk.queue.statuses()}
+        passages = {sd.document.id: sd.n_passages for sd in self.index.documents()} if self.index else {}
         lines = []
-        ids = {p.name for p in paths}
-        for doc_id in report.added + report.updated:
-            if doc_id not in ids:
-                continue
-            sd = next((s for s in index.documents() if s.document.id == doc_id), None)
-            n = sd.n_passages if sd else 0
-            verb = "Added" if doc_id in report.added else "Updated"
-            passages = f"{n} passage{'s' * (n != 1)}"
-            lines.append(f"✓ {verb} **{webui.md_text(doc_id)}** ({passages}): you can ask about it now.")
-        for doc_id in report.unchanged:
-            lines.append(f"✓ **{webui.md_text(doc_id)}** is already indexed (unchanged).")
-        for src, reason in report.failed:
-            bad = Path(src)
-            if webui.inside(self.config.upload_dir, bad):
-                bad.unlink(missing_ok=True)
-            lines.append(f"✗ {webui.md_text(bad.name)}: {webui.md_text(reason)}")
+        for name in names:
+            s = statuses.get(name)
+            shown = webui.md_text(name)
+            if s is None or s.state == "refused":
+                lines.append(f"✗ {shown}: {webui.md_text(s.detail if s else 'was not indexed')}")
+            elif s.state == "done" and s.detail.startswith("already"):
+                lines.append(f"✓ **{shown}** is already indexed (unchanged).")
+            elif s.state == "done":
+                n = passages.get(name, 0)
+                verb = "Added" if s.detail == "added" else "Updated"
+                lines.append(f"✓ {verb} **{shown}** ({n} passage{'s' * (n != 1)}): you can ask about it now.")
+            else:
+                detail = f" ({webui.md_text(s.detail)})" if s.detail else ""
+                lines.append(f"… **{shown}** is {s.state}{detail}: it appears in the list when done, "
+                             "and you can keep asking meanwhile.")
         return lines
+
+    def uploads_markdown(self) -> str:
+        """Where each recent upload is (queued / indexing x of y / done / refused: why), for the Documents tab."""
+        icons = {"queued": "⏳", "indexing": "…", "done": "✓", "refused": "✗"}
+        rows = [f"{icons.get(s.state, '')} {webui.md_text(s.name)}: {s.state}"
+                + (f" ({webui.md_text(s.detail)})" if s.detail else "") for s in self.desk.queue.statuses()[:20]]
+        return "\n\n".join(rows)
+
+    def recover_uploads(self) -> int:
+        """Queue the uploads a crash left unindexed (``.incoming`` and files of ``uploads/`` the index lacks);
+        each ends indexed or refused (and deleted) with its reason in the Documents tab. Returns how many."""
+        index = self.require_index()
+        sources = {str(Path(sd.document.source).resolve()) for sd in index.documents() if sd.document.source}
+        found = self.desk.leftovers(sources)
+        if found:
+            logger.info("indexing %d upload(s) left unindexed by the last run", len(found))
+            self.desk.queue.submit(found, prepare=self.desk.into_place)
+        return len(found)
 
     def remove(self, doc_id: str | None) -> str:
         if not doc_id:

@@ -18,10 +18,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from ..ingest.loaders.base import SUPPORTED_SUFFIXES
+from ..ingest.loaders.limits import MIB
 from ..types import Answer, Citation, Hit
 
 ALLOWED_UPLOAD_SUFFIXES: frozenset[str] = SUPPORTED_SUFFIXES
-DEFAULT_MAX_UPLOAD_MB = 25
+DEFAULT_MAX_UPLOAD_MB = 25  # MiB (1 MiB = 1,048,576 bytes: the unit Gradio's upload dialog shows too)
 SOURCES_TITLE = "Sources"
 NOT_FOUND_TITLE = "Not in your documents"
 CONFLICT_BANNER = '<span class="qa-conflict">⚠ The sources disagree</span>'
@@ -292,6 +293,14 @@ def safe_upload_name(original: str) -> str:
     return name
 
 
+def safe_name(original: str) -> str:
+    """A file name fit to show in a message: last path component, no control or direction-override characters."""
+    try:
+        return safe_upload_name(original)
+    except UploadRejected:
+        return "the file"
+
+
 def check_upload(original_name: str, size: int, max_bytes: int) -> str:
     """Validate one upload (type allow-list, size cap); return its safe name or raise UploadRejected."""
     name = safe_upload_name(original_name)
@@ -301,8 +310,8 @@ def check_upload(original_name: str, size: int, max_bytes: int) -> str:
         allowed = ", ".join(sorted(s.lstrip(".") for s in ALLOWED_UPLOAD_SUFFIXES))
         raise UploadRejected(f"{name}: this type of file cannot be indexed ({shown}); allowed: {allowed}")
     if size > max_bytes:
-        raise UploadRejected(f"{name}: the file is too large ({size / 1e6:.1f} MB; the limit is "
-                             f"{max_bytes / 1e6:.0f} MB)")
+        raise UploadRejected(f"{name}: the file is too large ({size / MIB:.1f} MiB; the limit is "
+                             f"{max_bytes / MIB:g} MiB)")
     if size == 0:
         raise UploadRejected(f"{name}: the file is empty")
     return name

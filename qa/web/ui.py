@@ -10,7 +10,7 @@ Settings (flag / environment variable):
     --index-dir   QA_INDEX_DIR                      default index
     --uploads     QA_UPLOAD_DIR                     default uploads (where uploaded files are kept)
     --feedback    QA_FEEDBACK_DIR                   default feedback (ratings.jsonl, cases.jsonl)
-    --max-upload-mb QA_MAX_UPLOAD_MB                default 25
+    --max-upload-mb QA_MAX_UPLOAD_MB                default 25 (MiB)
     QA_AUTH       "user:password", or a file of such lines: ask for a login
 
 API (stable names, see ``gradio_client``): ``/chat`` (question -> answer with citations) and ``/search``
@@ -31,10 +31,12 @@ from dataclasses import dataclass  # noqa: E402
 from typing import Any, TypeVar  # noqa: E402
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from . import render as webui  # noqa: E402
 from .config import parse_args  # noqa: E402
 from .controller import ChatApp, reader_message  # noqa: E402
+from .guard import UploadTypeGuard  # noqa: E402
 from .state import ChatState, NotReady  # noqa: E402
 from .style import CSS, MONO_FONTS, SCROLL_TO_MARK, SYSTEM_FONTS  # noqa: E402
 
@@ -74,6 +76,8 @@ class Components:
     k: Any = None
     only: Any = None
     timer: Any = None
+    uploads: Any = None  # where each upload is (queued / indexing / done / refused)
+    ingest_timer: Any = None  # refreshes it while the background writer has work
 
 
 def not_ready_text(e: NotReady) -> str:
@@ -150,9 +154,12 @@ def _side_column(app: ChatApp, c: Components) -> None:
                 column_widths=["38%", "32%", "12%", "18%"], max_height=360,
                 elem_id="qa-docs", label="Indexed documents (click a row to read it)",
             )
-            c.upload = gr.File(label="Add documents (txt, md, html, pdf, docx)", file_count="multiple",
-                               file_types=sorted(webui.ALLOWED_UPLOAD_SUFFIXES), elem_id="qa-upload")
+            cap = f"{app.config.max_upload_mb:g} MiB"
+            c.upload = gr.File(label=f"Add documents (txt, md, html, pdf, docx; up to {cap} each)",
+                               file_count="multiple", file_types=sorted(webui.ALLOWED_UPLOAD_SUFFIXES),
+                               elem_id="qa-upload")
             c.upload_status = gr.Markdown(elem_id="qa-upload-status")
+            c.uploads = gr.Markdown(app.uploads_markdown(), elem_id="qa-uploads")
             with gr.Row():
                 c.doc_pick = gr.Dropdown(label="Document", choices=app.document_choices(), value=None,
                                          scale=3, elem_id="qa-doc-pick")
@@ -225,9 +232,17 @@ def _wire_documents(app: ChatApp, c: Components) -> None:
         def step(done: int, total: int) -> None:
             progress((done, total), desc="Embedding passages", unit="passages")
 
-        return (message_or_not_ready(lambda: app.upload(files, step)), None, *refreshed(app))
+        message = message_or_not_ready(lambda: app.upload(files, step))
+        return (message, None, app.uploads_markdown(), gr.Timer(active=app.desk.queue.busy()), *refreshed(app))
 
-    c.upload.upload(do_upload, c.upload, [c.upload_status, c.upload, *doc_outputs], api_visibility="private")
+    c.upload.upload(do_upload, c.upload, [c.upload_status, c.upload, c.uploads, c.ingest_timer, *doc_outputs],
+                    api_visibility="private")
+
+    def ingest_tick() -> tuple[Any, ...]:
+        return (app.uploads_markdown(), gr.Timer(active=app.desk.queue.busy()), *refreshed(app))
+
+    c.ingest_timer.tick(ingest_tick, None, [c.uploads, c.ingest_timer, *doc_outputs], api_visibility="private",
+                        show_progress="hidden")
 
     def do_remove(doc_id: str | None) -> tuple[Any, ...]:
         return (message_or_not_ready(lambda: app.remove(doc_id)), *refreshed(app))
@@ -254,7 +269,9 @@ def _wire_status(app: ChatApp, c: Components, demo: Any) -> None:
 
     c.timer.tick(tick, None, [c.status, c.docs_table, c.doc_pick, c.only, c.chatbot, c.timer],
                  api_visibility="private", show_progress="hidden")
-    demo.load(lambda: (app.status_markdown(), *refreshed(app)[:3]), None, [c.status, c.docs_table, c.doc_pick, c.only],
+    demo.load(lambda: (app.status_markdown(), *refreshed(app)[:3], app.uploads_markdown(),
+                       gr.Timer(active=app.desk.queue.busy())), None,
+              [c.status, c.docs_table, c.doc_pick, c.only, c.uploads, c.ingest_timer],
               api_visibility="private", show_progress="hidden")
 
 
@@ -303,9 +320,13 @@ def _wire_api(app: ChatApp) -> None:
 
 def build_ui(app: ChatApp) -> Any:
     """The Gradio Blocks of the chat: layout first, then every event wired to a ``ChatApp`` method."""
-    with gr.Blocks(title="qa: answers quoted from your documents", fill_width=True, analytics_enabled=False) as demo:
+    # delete_cache: Gradio's copies of uploads (deleted as soon as they are handled) and anything else in its
+    # cache older than an hour are swept every 10 minutes, and all of it when the app stops
+    with gr.Blocks(title="qa: answers quoted from your documents", fill_width=True, analytics_enabled=False,
+                   delete_cache=(600, 3600)) as demo:
         c = _chat_column(app)
         c.timer = gr.Timer(1.0, active=not app.progress.ready)
+        c.ingest_timer = gr.Timer(1.0, active=False)
         _wire_chat(app, c)
         _wire_reader(app, c)
         _wire_documents(app, c)
@@ -329,7 +350,8 @@ def launch(app: ChatApp, **kwargs: Any) -> Any:
     return demo.launch(
         server_name=cfg.host, server_port=cfg.port, auth=cfg.auth, auth_message="qa: please log in",
         max_file_size=cfg.max_upload_bytes, theme=theme(), css=CSS, footer_links=["api"],
-        run_history=False, show_error=True, allowed_paths=[], **kwargs,
+        run_history=False, show_error=True, allowed_paths=[],
+        app_kwargs={"middleware": [Middleware(UploadTypeGuard, allowed=webui.ALLOWED_UPLOAD_SUFFIXES)]}, **kwargs,
     )
 
 

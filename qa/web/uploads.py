@@ -1,11 +1,19 @@
 """Uploaded files: where Gradio stored them, and names that fit the file system."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
+from ..ingest.queue import IndexFiles, IngestQueue
+from .render import UploadRejected, check_upload, inside, safe_name
 
+
+INCOMING = ".incoming"  # uploads received but not yet indexed (moved into uploads/ by the writer)
 MAX_NAME_BYTES = 240  # file systems allow 255 bytes per name; 120 characters of CJK text are 360
 
 
@@ -25,3 +33,90 @@ def upload_name_and_path(f: Any) -> tuple[str, Path]:
     path = Path(getattr(f, "path", None) or getattr(f, "name", None) or f["path"])
     original = getattr(f, "orig_name", None) or (f.get("orig_name") if isinstance(f, dict) else None) or path.name
     return str(original), path
+
+
+def gradio_cache_dir() -> Path:
+    """Where Gradio keeps uploaded files (``GRADIO_TEMP_DIR``, else ``<temp>/gradio``)."""
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def discard_gradio_copy(path: Path) -> None:
+    """Delete Gradio's cached copy of an upload (and its folder, once empty), so that no route serves it any
+    more. Only ever a file inside Gradio's cache: a path from anywhere else is left alone."""
+    try:
+        resolved = path.resolve()
+        resolved.relative_to(gradio_cache_dir())
+    except (ValueError, OSError):
+        return
+    resolved.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        resolved.parent.rmdir()
+
+
+class UploadDesk:
+    """Uploads, from Gradio's copy to the index: received (checked, copied into ``uploads/.incoming``, Gradio's
+    copy deleted), queued, moved into ``uploads/`` and indexed by the one background writer
+    (:class:`~qa.ingest.queue.IngestQueue`); a refused file is deleted at once. :meth:`recover` queues what a
+    crash left behind."""
+
+    def __init__(self, upload_dir: Path, index_files: IndexFiles) -> None:
+        self.upload_dir = upload_dir
+        self.queue = IngestQueue(index_files, on_refused=self._delete)
+
+    @property
+    def incoming(self) -> Path:
+        return self.upload_dir / INCOMING
+
+    def receive(self, original: str, path: Path, max_bytes: int) -> Path:
+        """Check one uploaded file and copy it into ``.incoming``; Gradio's copy is deleted either way.
+        Raises UploadRejected (its message names the file and the reason)."""
+        try:
+            name = fit_name(check_upload(original, path.stat().st_size, max_bytes))
+            folder = self.incoming / uuid.uuid4().hex
+            dest = folder / name
+            if not inside(self.upload_dir, dest):
+                raise UploadRejected(f"{name}: refused (unsafe name)")
+            for attempt in range(3):  # the writer removes an empty .incoming: it may vanish under mkdir
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    break
+                except FileNotFoundError:
+                    if attempt == 2:
+                        raise
+            shutil.copyfile(path, dest)
+            return dest
+        except OSError as e:
+            raise UploadRejected(f"{safe_name(original)}: could not be saved ({e.strerror or 'file error'})") from None
+        finally:
+            discard_gradio_copy(path)
+
+    def into_place(self, path: Path) -> Path:
+        """Move a received file from ``.incoming`` into ``uploads/`` (runs in the writer: no upload of the same name
+        is being read meanwhile)."""
+        if path.parent == self.upload_dir:
+            return path
+        dest = self.upload_dir / path.name
+        os.replace(path, dest)
+        self._tidy(path.parent)
+        return dest
+
+    def _tidy(self, folder: Path) -> None:
+        """Remove a received file's folder, and ``.incoming`` itself, once empty."""
+        for empty in (folder, self.incoming):
+            if empty != self.upload_dir and inside(self.upload_dir, empty):
+                with contextlib.suppress(OSError):
+                    empty.rmdir()
+
+    def leftovers(self, indexed_sources: set[str]) -> list[Path]:
+        """Files a crash left unindexed: everything in ``.incoming``, and files in ``uploads/`` the index lacks."""
+        if not self.upload_dir.is_dir():
+            return []
+        found = sorted(p for p in self.incoming.glob("*/*") if p.is_file()) if self.incoming.is_dir() else []
+        found += sorted(p for p in self.upload_dir.iterdir()
+                        if p.is_file() and str(p.resolve()) not in indexed_sources)
+        return found
+
+    def _delete(self, path: Path) -> None:
+        if inside(self.upload_dir, path):
+            path.unlink(missing_ok=True)
+            self._tidy(path.parent)

@@ -18,7 +18,7 @@ from .base import (
     short_error,
 )
 from .encoding import bom_encoding, is_utf8
-from .limits import Limits, current_limits, too_deep
+from .limits import Limits, check_chars, current_limits, too_deep
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ _BLOCK_TAGS = (
     "ol", "dl", "dt", "dd", "tr", "table", "pre", "blockquote", "br", "hr", "figure",
     "figcaption", "address",
 )
+MAIN_CONTENT_MAX_CHARS = 2_000_000  # larger pages skip trafilatura (their body text is taken as it is)
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 
@@ -38,8 +39,12 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.
 def parse_html(path: Path, data: bytes, limits: Limits | None = None) -> ParseResult:
     html, encoding = _decode_html(path, data)
     html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses str input with one
-    root = _parse_html_tree(path, html, limits or current_limits())
-    text = _main_text(html)
+    limits = limits or current_limits()
+    root = _parse_html_tree(path, html, limits)
+    if root is not None:
+        check_chars(path, len(root.text_content()), limits)  # before the costly main-content extraction
+    # trafilatura needs ~40x a page's size in memory and minutes on a large one: big pages get the plain reader
+    text = _main_text(html) if len(html) <= MAIN_CONTENT_MAX_CHARS else ""
     if not text.strip() and root is not None:
         text = _fallback_body_text(root)
     require_text(path, text, "no readable text in this HTML page")

@@ -31,7 +31,7 @@ class Limits:
     max_pdf_pages: int = 5_000  # pages per PDF, checked before any page is read
     max_nesting: int = 200  # element nesting depth (HTML, docx XML); PDF objects too deep are refused as well
     max_unzipped_mib: int = 200  # uncompressed size of all members of a zip-based file (docx), from its directory
-    max_member_mib: int = 64  # uncompressed size of one member (e.g. word/document.xml)
+    max_member_mib: int = 20  # uncompressed size of one member (e.g. word/document.xml)
     max_zip_ratio: int = 100  # uncompressed / compressed size of a member larger than 1 MiB
 
     @classmethod

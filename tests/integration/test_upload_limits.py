@@ -1,0 +1,230 @@
+"""Hostile or huge uploads against the running app (issue 13): each bomb is refused with its message while the
+app's memory stays under ``RSS_BOUND`` above its resting size, the index stays sound and questions are answered
+right after; a removed upload is served by no route; the raw upload route refuses other types; a kill -9 during a
+multi-file upload leaves every file indexed or reported after the restart."""
+from __future__ import annotations
+
+import html
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.store.disk import check_index, read_snapshot
+from tests import bombs
+from tests.integration.app_server import ROOT, RunningApp, app_env, free_port, start_app, stop_process, wait_ready
+
+pytest.importorskip("gradio", reason="the web app needs gradio")
+psutil = pytest.importorskip("psutil")
+from scripts.load_test import UIEvents  # noqa: E402
+
+RSS_BOUND = 400 * 1024 * 1024  # what processing any one upload may add to the app's resident memory
+GOOD_QUESTION = "Was General Gerasimov wounded in the attack?"
+
+
+def _rss(pid: int) -> int:
+    proc = psutil.Process(pid)
+    return proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+
+
+class PeakRSS:
+    """Samples a process's resident memory every 20 ms while active."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss(self.pid))
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    root = tmp_path_factory.mktemp("limits-app")
+    saved = os.environ.get("GRADIO_TEMP_DIR")
+    os.environ["GRADIO_TEMP_DIR"] = str(root / "gradio-cache")  # the app's upload cache, to look into
+    try:
+        running = start_app(root, extra_documents=())
+    finally:
+        if saved is None:
+            os.environ.pop("GRADIO_TEMP_DIR", None)
+        else:
+            os.environ["GRADIO_TEMP_DIR"] = saved
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def ui(app: RunningApp) -> Iterator[UIEvents]:
+    events = UIEvents(app.url)
+    yield events
+    events.close()
+
+
+def _answered(app: RunningApp) -> None:
+    from gradio_client import Client
+
+    client = Client(app.url, verbose=False)
+    try:
+        answer = client.predict(GOOD_QUESTION, api_name="/chat")
+    finally:
+        client.close()
+    assert answer["found"] and answer["citations"], answer
+
+
+def _cached_files(app: RunningApp) -> list[Path]:
+    cache = app.root / "gradio-cache"
+    return [p for p in cache.rglob("*") if p.is_file()] if cache.is_dir() else []
+
+
+BOMBS = [
+    ("text-node.docx", lambda: bombs.docx_one_text_node(1_200_000_000), "unpacks to more than the limit"),
+    ("paragraphs.docx", lambda: bombs.docx_many_paragraphs(200_000_000), "unpacks to more than the limit"),
+    ("pages.pdf", lambda: bombs.pdf(99_000), "too many pages (99,000; the limit is 5,000 pages per PDF)"),
+    ("nested.pdf", lambda: bombs.pdf_nested_array(100_000), "too deeply nested"),
+    ("nested.html", lambda: bombs.html_nested(10_000), "too deeply nested"),
+]
+
+
+@pytest.mark.app
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize(("name", "make", "expected"), BOMBS, ids=[b[0] for b in BOMBS])
+def test_a_bomb_is_refused_within_the_memory_bound(app: RunningApp, ui: UIEvents, name: str, make, expected: str
+                                                   ) -> None:
+    data = make()
+    assert len(data) < 25 * 1024 * 1024
+    resting = _rss(app.proc.pid)
+    t0 = time.perf_counter()
+    with PeakRSS(app.proc.pid) as peak:
+        message = html.unescape(ui.upload(name, data))
+    seconds = time.perf_counter() - t0
+    print(f"{name}: {len(data):,} bytes, {seconds:.1f} s, resident {resting / 2**20:.0f} MiB -> peak "
+          f"{peak.peak / 2**20:.0f} MiB (+{(peak.peak - resting) / 2**20:.0f} MiB)")
+    assert f"✗ {name}" in message and expected in message, message
+    assert str(app.root) not in message and "Error" not in message
+    assert peak.peak - resting < RSS_BOUND, (name, peak.peak - resting)
+    assert seconds < 60, seconds
+    assert not (app.uploads / name).exists()  # refused: not kept
+    assert not [p for p in _cached_files(app) if p.name == name]  # nor Gradio's copy
+    assert check_index(app.root / "index") == []
+    _answered(app)
+
+
+@pytest.mark.app
+@pytest.mark.timeout(300)
+def test_a_removed_upload_is_served_by_no_route(app: RunningApp, ui: UIEvents) -> None:
+    r = ui.http.post("/gradio_api/upload", files={"files": ("harbour.pdf", bombs.pdf(2), "application/pdf")})
+    cached = r.json()[0]
+    assert ui.http.get(f"/gradio_api/file={cached}").status_code == 200  # Gradio serves its copy until handled
+    msg = ui._call(("qa-upload", "upload"), [[{"path": cached, "orig_name": "harbour.pdf",
+                                                 "meta": {"_type": "gradio.FileData"}}]])
+    assert "Added" in str(msg["output"]["data"][0]), msg
+    saved = app.uploads / "harbour.pdf"
+    assert saved.is_file()
+    assert ui.http.get(f"/gradio_api/file={cached}").status_code in (403, 404)  # Gradio's copy is gone at once
+    assert "Removed" in ui.remove("harbour.pdf")
+    assert not saved.exists()
+    for path in (cached, str(saved), str(saved.resolve())):
+        assert ui.http.get(f"/gradio_api/file={path}").status_code in (403, 404), path
+    assert not [p for p in _cached_files(app) if p.name == "harbour.pdf"]
+    assert check_index(app.root / "index") == []
+    assert "harbour.pdf" not in {sd.document.id for sd in read_snapshot(app.root / "index").documents.values()}
+
+
+@pytest.mark.app
+@pytest.mark.timeout(300)
+def test_the_raw_upload_route_refuses_other_types(app: RunningApp, ui: UIEvents) -> None:
+    r = ui.http.post("/gradio_api/upload", files={"files": ("tool.exe", b"MZ\x90\x00", "application/octet-stream")})
+    assert r.status_code == 415 and "cannot be indexed ('.exe')" in r.text, (r.status_code, r.text)
+    assert str(app.root) not in r.text
+    assert not [p for p in _cached_files(app) if p.suffix == ".exe"]
+
+
+# ------------------------------------------------------------------------------------------ kill -9
+
+
+def _launch(root: Path) -> RunningApp:
+    port = free_port()
+    log = root / f"app-{port}.log"
+    cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port), "--documents",
+           str(root / "documents"), "--index-dir", str(root / "index"), "--uploads", str(root / "uploads"),
+           "--feedback", str(root / "feedback")]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=root, env=app_env(), stdout=out, stderr=subprocess.STDOUT)
+    running = RunningApp(f"http://127.0.0.1:{port}/", root, proc, log)
+    wait_ready(running)
+    return running
+
+
+def _settled(app: RunningApp, names: list[str], timeout: float = 300) -> dict[str, str]:
+    """Wait until every name is indexed or was reported refused in the log; returns name -> outcome."""
+    deadline = time.monotonic() + timeout
+    outcome: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        indexed = {sd.document.id for sd in read_snapshot(app.root / "index").documents.values()}
+        skipped = [line for line in app.log.read_text(errors="replace").splitlines() if "skipped" in line]
+        outcome = {n: "indexed" if n in indexed else "reported" for n in names
+                   if n in indexed or any(f"/{n}: " in line for line in skipped)}
+        if len(outcome) == len(names):
+            return outcome
+        time.sleep(1.0)
+    raise AssertionError(f"not settled after {timeout}s: {sorted(set(names) - set(outcome))}\n{app.log_tail()}")
+
+
+@pytest.mark.app
+@pytest.mark.timeout(900)
+def test_kill_9_during_a_multi_file_upload_then_every_file_is_indexed_or_reported(tmp_path: Path) -> None:
+    first = start_app(tmp_path, extra_documents=())
+    files = [(f"note-{i:02d}.txt", f"Note {i}\n\nThe ferry number {i} left the harbour at dawn.".encode())
+             for i in range(28)]
+    files += [("deep.html", bombs.html_nested(10_000)), ("broken.pdf", b"%PDF-1.4 not really")]
+    names = [n for n, _ in files]
+    events = UIEvents(first.url)
+    sender = threading.Thread(target=lambda: _ignore_errors(lambda: events.upload_many(files)), daemon=True)
+    try:
+        sender.start()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list((tmp_path / "uploads").rglob("*.*"))) < len(files):
+            time.sleep(0.05)
+        first.proc.send_signal(signal.SIGKILL)  # received, not yet (all) indexed
+        first.proc.wait(10)
+    finally:
+        events.close()
+        stop_process(first.proc)
+    left = sorted(p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file())
+    assert left, "the upload did not arrive before the kill"
+    assert check_index(tmp_path / "index") == []
+    second = _launch(tmp_path)
+    try:
+        outcome = _settled(second, names)
+        assert outcome["deep.html"] == outcome["broken.pdf"] == "reported", outcome
+        assert all(outcome[n] == "indexed" for n in names if n.startswith("note-")), outcome
+        remaining = sorted(p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file())
+        assert remaining == sorted(n for n in names if n.startswith("note-"))  # refused ones not left behind
+        assert check_index(tmp_path / "index") == []
+        _answered(second)
+    finally:
+        second.stop()
+
+
+def _ignore_errors(action) -> None:
+    try:
+        action()
+    except Exception:  # the app is killed under it
+        pass
