@@ -21,7 +21,7 @@ from qa.ingest import loaders
 from qa.store.disk import check_index
 
 pytest.importorskip("gradio", reason="the web app needs gradio")
-from qa.web import controller  # noqa: E402
+from qa.web import uploads  # noqa: E402
 from qa.web.config import AppConfig  # noqa: E402
 from qa.web.controller import ChatApp  # noqa: E402
 from qa.web.state import ChatState  # noqa: E402
@@ -168,7 +168,7 @@ def test_an_upload_of_the_same_name_waits_for_the_one_being_indexed(tmp_path: Pa
             time.sleep(0.4)
             out.write(Path(src).read_bytes())
 
-    monkeypatch.setattr(controller.shutil, "copyfile", slow_copy)
+    monkeypatch.setattr(uploads.shutil, "copyfile", slow_copy)
     real_load = loaders.load_file
     results: dict[str, str] = {}
     other = threading.Thread(target=lambda: results.update(second=chat.upload([{"path": str(second),

@@ -238,7 +238,7 @@ def test_parse_args_defaults_flags_and_environment(monkeypatch: pytest.MonkeyPat
     cfg = parse_args([])
     assert (cfg.host, cfg.port) == ("0.0.0.0", 8123)
     assert (str(cfg.documents_dir), str(cfg.index_dir)) == ("/data/docs", "/data/index")
-    assert cfg.auth == [("ann", "pw")] and cfg.max_upload_bytes == 2_000_000
+    assert cfg.auth == [("ann", "pw")] and cfg.max_upload_bytes == 2 * 1024 * 1024
     cfg = parse_args(["--host", "127.0.0.2", "--port", "9000", "--documents", "d", "--index-dir", "i"])
     assert (cfg.host, cfg.port, cfg.documents_dir, cfg.index_dir) == ("127.0.0.2", 9000, Path("d"), Path("i"))
 
