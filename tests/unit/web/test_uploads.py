@@ -1,0 +1,158 @@
+"""Uploads off the request path: the background queue's per-file status, Gradio's copy deleted, refused files
+deleted at once, a small upload never silently stuck behind a large one, crash leftovers re-queued, and the raw
+upload route's type guard (issue 13)."""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.ingest.plan import IndexReport
+from qa.ingest.queue import IngestQueue
+from qa.web.config import AppConfig
+from qa.web.controller import ChatApp
+from qa.web.guard import UploadTypeGuard
+from qa.web.render import ALLOWED_UPLOAD_SUFFIXES, check_upload
+from tests import bombs
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "gradio-cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def chat(tmp_path: Path) -> ChatApp:
+    idx = qa.build_index([qa.Document("fog", "Fog", "The harbour master rang the fog bell twice at noon.")],
+                         tmp_path / "index", embedder=qa.HashingEmbedder(128))
+    return ChatApp(AppConfig(documents_dir=tmp_path / "documents", index_dir=tmp_path / "index",
+                             upload_dir=tmp_path / "uploads", feedback_dir=tmp_path / "feedback"), index=idx)
+
+
+def _cached(cache: Path, name: str, data: bytes) -> dict:
+    folder = cache / f"h{len(list(cache.glob('*'))) if cache.exists() else 0}"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(data)
+    return {"path": str(folder / name), "orig_name": name}
+
+
+def test_gradio_copies_are_deleted_and_refused_files_are_not_kept(chat: ChatApp, cache: Path) -> None:
+    files = [_cached(cache, "ok.txt", b"Ok\n\nThe ferry left at dawn."), _cached(cache, "bomb.docx",
+             bombs.docx_one_text_node(30 * 1024 * 1024)), _cached(cache, "tool.exe", b"MZ")]
+    msg = html.unescape(chat.upload(files))
+    assert "Added **ok.txt**" in msg
+    assert "✗ bomb.docx: this .docx unpacks to more than the limit of 20 MiB for one part" in msg
+    assert "✗ tool.exe: this type of file cannot be indexed" in msg
+    assert [p for p in cache.rglob("*") if p.is_file()] == []  # no copy left in Gradio's cache
+    assert sorted(p.name for p in chat.config.upload_dir.iterdir()) == ["ok.txt"]
+    states = {s.name: s.state for s in chat.desk.queue.statuses()}
+    assert states == {"ok.txt": "done", "bomb.docx": "refused", "tool.exe": "refused"}
+    assert "✗ bomb.docx: refused (this .docx unpacks" in html.unescape(chat.uploads_markdown())
+
+
+def test_a_file_outside_gradios_cache_is_never_deleted(chat: ChatApp, tmp_path: Path, cache: Path) -> None:
+    mine = tmp_path / "mine.txt"
+    mine.write_text("Mine\n\nA note of my own.", encoding="utf-8")
+    assert "Added" in chat.upload([{"path": str(mine), "orig_name": "mine.txt"}])
+    assert mine.is_file()
+
+
+def test_a_small_upload_behind_a_large_one_says_where_it_is(chat: ChatApp, tmp_path: Path, cache: Path) -> None:
+    release = threading.Event()
+    real = chat._index_files
+
+    def slow(paths: list[Path], step) -> IndexReport:
+        if any(p.name == "big.txt" for p in paths):
+            step(3, 100)
+            release.wait(30)
+        return real(paths, step)
+
+    chat.desk.queue._index_files = slow
+    big = threading.Thread(target=chat.upload, args=([_cached(cache, "big.txt", b"Big\n\nA big file.")],))
+    big.start()
+    while not any(s.state == "indexing" for s in chat.desk.queue.statuses()):
+        threading.Event().wait(0.01)
+    msg = chat.upload([_cached(cache, "small.txt", b"Small\n\nA small note.")], wait=0.2)
+    assert "**small.txt** is queued (1 upload ahead)" in msg and "keep asking meanwhile" in msg, msg
+    assert "indexing 2 uploads" in chat.status_markdown()
+    assert "big.txt: indexing (passages 3 of 100)" in chat.uploads_markdown()
+    assert chat.search_api("fog bell", 1)[0]["doc_id"] == "fog"  # questions keep working meanwhile
+    release.set()
+    big.join(30)
+    assert chat.desk.queue.wait_idle(30)
+    assert {s.name: s.state for s in chat.desk.queue.statuses()} == {"big.txt": "done", "small.txt": "done"}
+    assert "indexing" not in chat.status_markdown()
+
+
+def test_leftovers_of_a_crash_are_indexed_or_reported_on_start(chat: ChatApp) -> None:
+    uploads = chat.config.upload_dir
+    (uploads / ".incoming" / "x1").mkdir(parents=True)
+    (uploads / ".incoming" / "x1" / "received.md").write_text("# Received\n\nThe heron nests by the pond.")
+    (uploads / "copied.txt").write_text("Copied\n\nThe mill wheel turns slowly.")
+    (uploads / "deep.html").write_bytes(bombs.html_nested(1_000))
+    assert chat.recover_uploads() == 3
+    assert chat.desk.queue.wait_idle(30)
+    states = {s.name: (s.state, s.detail) for s in chat.desk.queue.statuses()}
+    assert states["received.md"][0] == states["copied.txt"][0] == "done"
+    assert states["deep.html"][0] == "refused" and "too deeply nested" in states["deep.html"][1]
+    assert sorted(p.name for p in uploads.iterdir()) == ["copied.txt", "received.md"]  # refused: not left behind
+    assert {"received.md", "copied.txt"} <= {d for _, d in chat.document_choices()}
+    assert chat.recover_uploads() == 0
+
+
+def test_the_worker_survives_a_crash_of_one_batch(tmp_path: Path) -> None:
+    def boom(paths: list[Path], step) -> IndexReport:
+        raise RuntimeError("disk on fire")
+
+    q = IngestQueue(boom)
+    q.submit([tmp_path / "a.txt"]).wait(10)
+    assert [(s.name, s.state) for s in q.statuses()] == [("a.txt", "refused")]
+    assert "internal error" in q.statuses()[0].detail and "fire" not in q.statuses()[0].detail
+
+
+def test_upload_cap_is_said_in_mib() -> None:
+    with pytest.raises(ValueError, match=r"too large \(50\.0 MiB; the limit is 25 MiB\)"):
+        check_upload("big.pdf", 50 * 1024 * 1024, 25 * 1024 * 1024)
+
+
+def test_upload_names_lose_control_and_direction_characters_in_messages(chat: ChatApp, cache: Path) -> None:
+    msg = chat.upload([_cached(cache, "x", b"x"), _cached(cache, "evil\u202egnp.exe", b"MZ")])
+    assert "\u202e" not in msg and "evilgnp.exe" in html.unescape(msg)
+
+
+def _guarded(stored: list[str]) -> tuple[int, bytes]:
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": json.dumps(stored).encode()})
+
+    sent: list[dict] = []
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    guard = UploadTypeGuard(app, ALLOWED_UPLOAD_SUFFIXES)
+    asyncio.run(guard({"type": "http", "method": "POST", "path": "/gradio_api/upload"}, receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_the_raw_upload_route_guard(tmp_path: Path) -> None:
+    ok, exe = tmp_path / "a" / "notes.pdf", tmp_path / "b" / "tool.exe"
+    for p in (ok, exe):
+        p.parent.mkdir()
+        p.write_bytes(b"x")
+    assert _guarded([str(ok)]) == (200, json.dumps([str(ok)]).encode())
+    status, body = _guarded([str(ok), str(exe)])
+    assert status == 415 and b"cannot be indexed ('.exe')" in body and str(tmp_path).encode() not in body
+    assert not exe.exists() and not exe.parent.exists()
