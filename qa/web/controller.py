@@ -26,7 +26,7 @@ from . import feedback
 from . import render as webui
 from .config import AppConfig
 from .state import ChatState, NotReady, Progress, Turn, track_embedding
-from .uploads import UploadDesk, upload_name_and_path
+from .uploads import UploadDesk, status_lines, statuses_markdown, upload_name_and_path
 
 logger = logging.getLogger("qa.app")
 
@@ -306,32 +306,12 @@ class ChatApp:
         return report
 
     def _status_lines(self, names: list[str]) -> list[str]:
-        statuses = {s.name: s for s in self.desk.queue.statuses()}
         passages = {sd.document.id: sd.n_passages for sd in self.index.documents()} if self.index else {}
-        lines = []
-        for name in names:
-            s = statuses.get(name)
-            shown = webui.md_text(name)
-            if s is None or s.state == "refused":
-                lines.append(f"✗ {shown}: {webui.md_text(s.detail if s else 'was not indexed')}")
-            elif s.state == "done" and s.detail.startswith("already"):
-                lines.append(f"✓ **{shown}** is already indexed (unchanged).")
-            elif s.state == "done":
-                n = passages.get(name, 0)
-                verb = "Added" if s.detail == "added" else "Updated"
-                lines.append(f"✓ {verb} **{shown}** ({n} passage{'s' * (n != 1)}): you can ask about it now.")
-            else:
-                detail = f" ({webui.md_text(s.detail)})" if s.detail else ""
-                lines.append(f"… **{shown}** is {s.state}{detail}: it appears in the list when done, "
-                             "and you can keep asking meanwhile.")
-        return lines
+        return status_lines(self.desk.queue.statuses(), names, passages)
 
     def uploads_markdown(self) -> str:
         """Where each recent upload is (queued / indexing x of y / done / refused: why), for the Documents tab."""
-        icons = {"queued": "⏳", "indexing": "…", "done": "✓", "refused": "✗"}
-        rows = [f"{icons.get(s.state, '')} {webui.md_text(s.name)}: {s.state}"
-                + (f" ({webui.md_text(s.detail)})" if s.detail else "") for s in self.desk.queue.statuses()[:20]]
-        return "\n\n".join(rows)
+        return statuses_markdown(self.desk.queue.statuses())
 
     def recover_uploads(self) -> int:
         """Queue the uploads a crash left unindexed (``.incoming`` and files of ``uploads/`` the index lacks);

@@ -9,8 +9,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..ingest.queue import IndexFiles, IngestQueue
-from .render import UploadRejected, check_upload, inside, safe_name
+from ..ingest.queue import FileStatus, IndexFiles, IngestQueue
+from .render import UploadRejected, check_upload, inside, md_text, safe_name
 
 
 INCOMING = ".incoming"  # uploads received but not yet indexed (moved into uploads/ by the writer)
@@ -120,3 +120,35 @@ class UploadDesk:
         if inside(self.upload_dir, path):
             path.unlink(missing_ok=True)
             self._tidy(path.parent)
+
+
+def status_lines(statuses: list[FileStatus], names: list[str], passages: dict[str, int]) -> list[str]:
+    """The Markdown line of each of ``names`` for the upload's reply: added (with its passages), refused and
+    why, or still queued / indexing."""
+    by_name = {s.name: s for s in statuses}
+    lines = []
+    for name in names:
+        s = by_name.get(name)
+        shown = md_text(name)
+        if s is None or s.state == "refused":
+            lines.append(f"✗ {shown}: {md_text(s.detail if s else 'was not indexed')}")
+        elif s.state == "done" and s.detail.startswith("already"):
+            lines.append(f"✓ **{shown}** is already indexed (unchanged).")
+        elif s.state == "done":
+            n = passages.get(name, 0)
+            verb = "Added" if s.detail == "added" else "Updated"
+            lines.append(f"✓ {verb} **{shown}** ({n} passage{'s' * (n != 1)}): you can ask about it now.")
+        else:
+            detail = f" ({md_text(s.detail)})" if s.detail else ""
+            lines.append(f"… **{shown}** is {s.state}{detail}: it appears in the list when done, "
+                         "and you can keep asking meanwhile.")
+    return lines
+
+
+_ICONS = {"queued": "⏳", "indexing": "…", "done": "✓", "refused": "✗"}
+
+
+def statuses_markdown(statuses: list[FileStatus], limit: int = 20) -> str:
+    """The Documents tab's list of recent uploads and where each is."""
+    return "\n\n".join(f"{_ICONS.get(s.state, '')} {md_text(s.name)}: {s.state}"
+                        + (f" ({md_text(s.detail)})" if s.detail else "") for s in statuses[:limit])
