@@ -63,9 +63,7 @@ def latency(corpus: str, n: int) -> dict:
         if can_answer:
             index.ask(q)
     if can_answer:
-        from qa.embed.cache import VECTORS
-
-        VECTORS.clear()  # the measured questions start from an empty sentence cache
+        index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
     times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": []}
     cpu: dict[str, list[float]] = {k: [] for k in times}
     found = 0
@@ -86,11 +84,9 @@ def latency(corpus: str, n: int) -> dict:
         if can_answer:
             found += bool(clock("qa quotes answer", index.ask, q).found)
     if can_answer:  # the same questions again with fewer sentences embedded (same cache state: emptied first)
-        from qa.embed.cache import VECTORS
-
         times[FAST] = []
         cpu[FAST] = []
-        VECTORS.clear()
+        index.embedder.vector_cache().clear()
         for q in qs:
             clock(FAST, lambda x: index.ask(x, embed_top=4), q)
     return {"questions": len(qs), "passages": len(index), "index_load_s": t_load.wall, "answered_found": found,

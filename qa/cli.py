@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,58 +107,69 @@ def _print_hits(hits: list[Any]) -> None:
         print()
 
 
+def _index(args: argparse.Namespace) -> int:
+    idx = build_index(args.sources, args.index_dir, chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap,
+                      rebuild=args.rebuild, prune=not args.no_prune, progress=not args.json and sys.stderr.isatty())
+    r = idx.last_report
+    assert r is not None  # build_index always updates
+    if args.json:
+        print(json.dumps({**r.__dict__, "index_dir": str(idx.path)}, indent=2))
+    else:
+        for src, reason in r.failed:
+            print(f"skipped {src}: {reason}", file=sys.stderr)
+        print(f"{idx.path}: {r.summary()}")
+    return 0 if not r.failed or (r.added or r.updated or r.unchanged) else 1
+
+
+def _search(args: argparse.Namespace) -> int:
+    hits = load_index(args.index_dir).search(args.question, args.k, doc_ids=args.doc_ids, fusion=args.fusion)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+    else:
+        _print_hits(hits)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    idx = load_index(args.index_dir, verify=False)
+    docs = idx.documents()
+    if args.json:
+        rows = [{k: v for k, v in sd.to_json().items() if k != "text"} for sd in docs]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for sd in docs:
+            print(f"{sd.document.id}\t{sd.n_passages} passages\t{sd.document.title}")
+        print(f"{len(docs)} documents, {len(idx)} passages in {idx.path}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    problems = check_index(Path(args.index_dir))
+    if args.json:
+        print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
+    else:
+        print("\n".join(f"problem: {p}" for p in problems) or f"{args.index_dir}: index is sound")
+    return 1 if problems else 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    r = load_index(args.index_dir).remove(args.doc_ids)
+    print(json.dumps(r.__dict__) if args.json else f"{args.index_dir}: {r.summary()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("qa").setLevel(logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
-
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "index": _index, "search": _search, "list": _list, "check": _check, "remove": _remove, "ask": _ask,
+        "eval": _eval,
+    }
     try:
-        if args.command == "index":
-            idx = build_index(args.sources, args.index_dir, chunk_size=args.chunk_size,
-                                 chunk_overlap=args.chunk_overlap, rebuild=args.rebuild,
-                                 prune=not args.no_prune, progress=not args.json and sys.stderr.isatty())
-            r = idx.last_report
-            if args.json:
-                print(json.dumps({**r.__dict__, "index_dir": str(idx.path)}, indent=2))
-            else:
-                for src, reason in r.failed:
-                    print(f"skipped {src}: {reason}", file=sys.stderr)
-                print(f"{idx.path}: {r.summary()}")
-            return 0 if not r.failed or (r.added or r.updated or r.unchanged) else 1
-        if args.command == "search":
-            hits = load_index(args.index_dir).search(args.question, args.k, doc_ids=args.doc_ids, fusion=args.fusion)
-            if args.json:
-                print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
-            else:
-                _print_hits(hits)
-            return 0
-        if args.command == "list":
-            idx = load_index(args.index_dir, verify=False)
-            docs = idx.documents()
-            if args.json:
-                print(json.dumps([{k: v for k, v in sd.to_json().items() if k != "text"} for sd in docs], indent=2, ensure_ascii=False))
-            else:
-                for sd in docs:
-                    print(f"{sd.document.id}\t{sd.n_passages} passages\t{sd.document.title}")
-                print(f"{len(docs)} documents, {len(idx)} passages in {idx.path}")
-            return 0
-        if args.command == "check":
-            problems = check_index(Path(args.index_dir))
-            if args.json:
-                print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
-            else:
-                print("\n".join(f"problem: {p}" for p in problems) or f"{args.index_dir}: index is sound")
-            return 1 if problems else 0
-        if args.command == "remove":
-            r = load_index(args.index_dir).remove(args.doc_ids)
-            print(json.dumps(r.__dict__) if args.json else f"{args.index_dir}: {r.summary()}")
-            return 0
-        if args.command == "ask":
-            return _ask(args)
-        if args.command == "eval":
-            return _eval(args)
+        return commands[args.command](args)
     except (IndexNotFoundError, IndexFormatError, ModelMismatchError, IndexLockedError, LoadError, KeyError,
             ValueError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
@@ -166,7 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as e:  # a dataset or cases path that does not exist
         print(f"error: {e.filename}: no such file or folder", file=sys.stderr)
         return 2
-    return 0
 
 
 def _eval_cases(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ the document texts the index keeps).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -67,7 +68,7 @@ class Index:
                fusion: str | None = None) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first (optionally only from ``doc_ids``)."""
         config = self.retrieval if fusion is None else RetrievalConfig(**{**asdict(self.retrieval), "fusion": fusion})
-        return search(self.snapshot, self.embedder, question, k, config, doc_ids)
+        return search(self.snapshot, self.embedder, question, k, config=config, doc_ids=doc_ids)
 
     def ask(self, question: str, history: Sequence[Any] | None = None, mode: str = "quotes", *,
             k: int = 5, doc_ids: Collection[str] | None = None, **kwargs: Any) -> Answer:
@@ -120,10 +121,10 @@ def _resolve_embedder(folder: Path, embedder: Embedder | None) -> tuple[Embedder
     return embedder, manifest
 
 
-def build_index(sources: Iterable[Source] | Source, index_dir: str | Path = "index", *,
-                embedder: Embedder | None = None, chunk_size: int | None = None, chunk_overlap: int | None = None,
-                embed_title: bool | None = None, prune: bool = True, rebuild: bool = False,
-                progress: bool = False) -> Index:
+def build_index(  # noqa: PLR0913 - the public API, keyword options as the README documents them
+        sources: Iterable[Source] | Source, index_dir: str | Path = "index", *,
+        embedder: Embedder | None = None, chunk_size: int | None = None, chunk_overlap: int | None = None,
+        embed_title: bool | None = None, prune: bool = True, rebuild: bool = False, progress: bool = False) -> Index:
     """Build or update (in place, incrementally) the index in ``index_dir`` from files, folders and/or
     ``Document`` objects. Unreadable files are skipped with a warning (see ``Index.last_report``)."""
     if isinstance(sources, (str, Path, Document)):
@@ -163,17 +164,31 @@ def load_index(index_dir: str | Path = "index", *, embedder: Embedder | None = N
     return Index(folder, read_snapshot(folder, verify=verify), embedder, retrieval)
 
 
-_CACHE: dict[str, tuple[int, Index]] = {}
+class LoadedIndexes:
+    """Indexes loaded for the one-call API (``retrieve``, ``answer``): each folder once, reloaded when the
+    index on disk has changed since (its manifest's mtime). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, tuple[int, Index]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, index_dir: str | Path) -> Index:
+        folder = Path(index_dir).resolve()
+        manifest = folder / "manifest.json"
+        mtime = manifest.stat().st_mtime_ns if manifest.exists() else 0
+        with self._lock:
+            hit = self._loaded.get(str(folder))
+            if hit is None or hit[0] != mtime:
+                hit = self._loaded[str(folder)] = (mtime, load_index(folder))
+            return hit[1]
+
+
+LOADED = LoadedIndexes()  # the process's loaded indexes: what "the index is loaded once per process" means
 
 
 def cached_index(index_dir: str | Path = "index") -> Index:
     """``load_index`` once per process; reloaded when the index on disk has changed since."""
-    folder = Path(index_dir).resolve()
-    mtime = (folder / "manifest.json").stat().st_mtime_ns if (folder / "manifest.json").exists() else 0
-    hit = _CACHE.get(str(folder))
-    if hit is None or hit[0] != mtime:
-        _CACHE[str(folder)] = (mtime, load_index(folder))
-    return _CACHE[str(folder)][1]
+    return LOADED.get(index_dir)
 
 
 def retrieve(question: str, k: int = 5, index_dir: str | Path = "index", **kwargs: Any) -> list[Hit]:

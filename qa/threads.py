@@ -65,7 +65,7 @@ def question_threads() -> Iterator[None]:
         with _LOCK:
             _active -= 1
             if _active == 0:
-                for lib, n in zip(libs, _saved):
+                for lib, n in zip(libs, _saved, strict=True):
                     lib.openblas_set_num_threads_local(n)
 
 

@@ -21,31 +21,28 @@ import logging
 import re
 import string
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qa.answer.claims import check
 from qa.answer.compose import quotes_answer
 from qa.answer.config import DEFAULT_CONFIG, AnswerConfig
 from qa.answer.evidence import Evidence, gather, warm
 from qa.embed.base import Embedder
-from qa.embed.cache import VECTORS
 from qa.embed.registry import default_embedder
-from qa.embed.words import word_vectors
-from qa.index import ChunkingConfig, Index, build_index
+from qa.index import ChunkingConfig, Index
 from qa.paths import cache_dir
 from qa.text.sentences import quote_spans
-from qa.types import Answer, Document
+from qa.types import Answer
 
+from .checks import eval_claims, eval_conflict_pairs, eval_conflicts, eval_latency, latency, load_pairs, pair_documents
 from .evaluation import EvalResult, index_for, load_multihop, load_squad
 
 logger = logging.getLogger(__name__)
 
-PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "conflict_pairs.jsonl"
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -105,7 +102,7 @@ def cached_vectors(texts: Sequence[str], embedder: Embedder, name: str, *, query
     known: dict[str, np.ndarray] = {}
     if path.exists():
         with np.load(path, allow_pickle=False) as z:
-            for t, v in zip(json.loads(str(z["texts"])), z["vectors"]):
+            for t, v in zip(json.loads(str(z["texts"])), z["vectors"], strict=True):
                 known[t] = v
     todo = sorted({t for t in texts if t not in known})
     if todo:
@@ -119,7 +116,7 @@ def cached_vectors(texts: Sequence[str], embedder: Embedder, name: str, *, query
                 vecs = embedder.encode_documents(todo, progress=bar.update)
         else:
             vecs = embedder.encode_documents(todo)
-        known.update(zip(todo, vecs))
+        known.update(zip(todo, vecs, strict=True))
         path.parent.mkdir(parents=True, exist_ok=True)
         keys = list(known)
         tmp = path.with_name(path.stem + ".tmp.npz")
@@ -137,8 +134,9 @@ def warm_sentences(index: Index, name: str, progress: bool = False) -> int:
         for a, b in quote_spans(doc.text, int(snap.passages.starts[row]), int(snap.passages.ends[row])):
             texts.add(doc.text[a:b])
     ordered = sorted(texts)
-    VECTORS.maxsize = max(VECTORS.maxsize, len(ordered) + 10_000)
-    VECTORS.put_many(index.embedder, ordered, cached_vectors(ordered, index.embedder, name, query=False, progress=progress))
+    cache = index.embedder.vector_cache()
+    cache.maxsize = max(cache.maxsize, len(ordered) + 10_000)
+    cache.put_many(index.embedder, ordered, cached_vectors(ordered, index.embedder, name, query=False, progress=progress))
     return len(ordered)
 
 
@@ -166,26 +164,36 @@ class AnswerRecord:
     conflict: bool
 
 
-def run_questions(index: Index, questions: Sequence[str], golds: Sequence[Sequence[str]] | None,
-                  vectors: np.ndarray, *, k: int = 5, config: AnswerConfig = DEFAULT_CONFIG,
-                  doc_filters: Sequence[Any] | None = None, positive: bool = True,
-                  progress: bool = False, desc: str = "answering",
-                  keep_evidence: list[Evidence] | None = None) -> list[AnswerRecord]:
+@dataclass(frozen=True)
+class QuestionSet:
+    """Questions to answer in one run: their vectors (cached), gold answers (None for negatives) and document
+    filters."""
+
+    questions: Sequence[str]
+    vectors: np.ndarray
+    golds: Sequence[Sequence[str]] | None = None
+    doc_filters: Sequence[Any] | None = None
+    positive: bool = True
+    desc: str = "answering"
+
+
+def run_questions(index: Index, qset: QuestionSet, *, k: int = 5, config: AnswerConfig = DEFAULT_CONFIG,
+                  progress: bool = False, keep_evidence: list[Evidence] | None = None) -> list[AnswerRecord]:
     out = []
-    for i in _progress(range(len(questions)), progress, desc):
-        q = questions[i]
-        ev = gather(index, q, k=k, config=config, query_vector=vectors[i],
-                    doc_ids=doc_filters[i] if doc_filters is not None else None)
+    for i in _progress(range(len(qset.questions)), progress, qset.desc):
+        q = qset.questions[i]
+        ev = gather(index, q, k=k, config=config, query_vector=qset.vectors[i],
+                    doc_ids=qset.doc_filters[i] if qset.doc_filters is not None else None)
         if keep_evidence is not None:
             keep_evidence.append(ev)
         ans = quotes_answer(index, q, q, ev, config)
         text = quoted_text(ans)
-        hit = bool(golds) and ans.found and contains_answer(text, golds[i])
-        out.append(AnswerRecord(q, positive, ans.found, hit, len(text) if ans.found else 0, ev.best, ans.conflict))
+        hit = qset.golds is not None and ans.found and contains_answer(text, qset.golds[i])
+        out.append(AnswerRecord(q, qset.positive, ans.found, hit, len(text) if ans.found else 0, ev.best, ans.conflict))
     return out
 
 
-def answer_metrics(pos: Sequence[AnswerRecord], negs: dict[str, Sequence[AnswerRecord]]) -> dict[str, float]:
+def answer_metrics(pos: Sequence[AnswerRecord], negs: Mapping[str, Sequence[AnswerRecord]]) -> dict[str, float]:
     answered = [r for r in pos if r.found]
     m = {
         "gold_in_answer": float(np.mean([r.hit for r in pos])) if pos else 0.0,
@@ -204,7 +212,8 @@ def answer_metrics(pos: Sequence[AnswerRecord], negs: dict[str, Sequence[AnswerR
     return m
 
 
-def eval_squad_answers(path: str | Path, *, split: str = "test", limit: int | None = None,
+def eval_squad_answers(  # noqa: PLR0913 - an evaluation entry point: each option is a CLI flag
+        path: str | Path, *, split: str = "test", limit: int | None = None,
                        negatives: str | Path | None = None, hard_negatives: int | None = 1000,
                        index_dir: Path | None = None, embedder: Embedder | None = None,
                        config: AnswerConfig = DEFAULT_CONFIG, k: int = 5, progress: bool = False) -> EvalResult:
@@ -215,22 +224,22 @@ def eval_squad_answers(path: str | Path, *, split: str = "test", limit: int | No
         path = path / "dev-v1.1.json"
     docs, questions = load_squad(path)
     qs = squad_split(questions, split)[:limit]
-    index = index_for("squad-v1.1", docs, index_dir, embedder or default_embedder(), ChunkingConfig(), progress)
+    index = index_for("squad-v1.1", docs, index_dir, embedder or default_embedder(), ChunkingConfig(), progress=progress)
     warm(index)
     warm_sentences(index, "squad-v1.1", progress)
     texts = [q["question"] for q in qs]
     vecs = cached_vectors(texts, index.embedder, "squad-v1.1", query=True)
     t0 = time.perf_counter()
-    pos = run_questions(index, texts, [q["answers"] for q in qs], vecs, k=k, config=config, progress=progress,
-                        desc="squad")
+    pos = run_questions(index, QuestionSet(texts, vecs, [q["answers"] for q in qs], desc="squad"), k=k, config=config,
+                        progress=progress)
     seconds = time.perf_counter() - t0
     negs: dict[str, list[AnswerRecord]] = {}
     neg_path = Path(negatives) if negatives else path.parent.parent / "beir-scifact" / "queries.jsonl"
     if neg_path.exists():
         claims = scifact_claims(neg_path, split)[:limit]
         cv = cached_vectors(claims, index.embedder, "scifact-claims", query=True)
-        negs["offtopic"] = run_questions(index, claims, None, cv, k=k, config=config, positive=False,
-                                         progress=progress, desc="off-topic")
+        negs["offtopic"] = run_questions(index, QuestionSet(claims, cv, positive=False, desc="off-topic"), k=k,
+                                         config=config, progress=progress)
     else:
         logger.warning("no off-topic negatives: %s not found", neg_path)
     if hard_negatives:
@@ -244,9 +253,8 @@ def eval_squad_answers(path: str | Path, *, split: str = "test", limit: int | No
             own = set(by_article[q["doc_id"].rsplit("#", 1)[0]])
             filters.append([d for d in all_ids if d not in own])
         hv = cached_vectors([q["question"] for q in hard], index.embedder, "squad-v1.1", query=True)
-        negs["other_article"] = run_questions(index, [q["question"] for q in hard], None, hv, k=k, config=config,
-                                              doc_filters=filters, positive=False, progress=progress,
-                                              desc="other-article")
+        hset = QuestionSet([q["question"] for q in hard], hv, doc_filters=filters, positive=False, desc="other-article")
+        negs["other_article"] = run_questions(index, hset, k=k, config=config, progress=progress)
     metrics = answer_metrics(pos, negs)
     metrics["ms_per_question"] = 1000 * seconds / max(len(pos), 1)
     return EvalResult("squad-v1.1 answers", len(pos), metrics,
@@ -264,13 +272,15 @@ def eval_multihop_answers(folder: str | Path, *, limit: int | None = None, index
     folder = Path(folder)
     docs, queries = load_multihop(folder)
     index = index_for("multihop-rag", docs, index_dir, embedder or default_embedder(),
-                       ChunkingConfig(max_tokens=256), progress)
+                      ChunkingConfig(max_tokens=256), progress=progress)
     warm(index)
     nonnull = [q for q in queries if q["question_type"] != "null_query"][:limit]
     null = [q for q in queries if q["question_type"] == "null_query"][:limit]
     texts = [q["query"] for q in nonnull] + [q["query"] for q in null]
     vecs = cached_vectors(texts, index.embedder, "multihop-rag", query=True)
-    hits, by_type, found = [], {}, []
+    hits: list[bool] = []
+    found: list[bool] = []
+    by_type: dict[str, list[bool]] = {}
     for i in _progress(range(len(nonnull)), progress, "multihop"):
         q = nonnull[i]
         ev = gather(index, q["query"], k=k, config=config, query_vector=vecs[i])
@@ -293,119 +303,6 @@ def eval_multihop_answers(folder: str | Path, *, limit: int | None = None, index
                       {"k": k, "null_queries": len(null), "answer": asdict(config)}, [])
 
 
-# ----------------------------------------------------------------------------------------- conflicts
-
-
-def load_pairs(path: str | Path = PAIRS) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def pair_documents(pairs: Sequence[dict[str, Any]]) -> list[Document]:
-    docs = []
-    for p in pairs:
-        for side in ("a", "b"):
-            d = p[side]
-            docs.append(Document(f"{p['id']}-{side}", d["title"], d["text"]))
-    return docs
-
-
-def _prf(outcomes: Sequence[tuple[bool, bool]]) -> dict[str, float]:
-    """Precision/recall of ``predicted`` against ``truth`` over (predicted, truth) pairs."""
-    tp = sum(p and t for p, t in outcomes)
-    fp = sum(p and not t for p, t in outcomes)
-    fn = sum(t and not p for p, t in outcomes)
-    return {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
-            "tp": tp, "fp": fp, "fn": fn, "tn": len(outcomes) - tp - fp - fn}
-
-
-def eval_conflicts(index: Index, pairs: Sequence[dict[str, Any]], config: AnswerConfig = DEFAULT_CONFIG
-                   ) -> tuple[EvalResult, list[tuple[dict[str, Any], Answer]]]:
-    """Ask each pair's question against its two documents; a predicted conflict must cite both. Metrics for
-    all pairs and per ``split`` (``dev``: written first and used while building the detector; ``heldout``:
-    written afterwards)."""
-    answers = []
-    outcomes: dict[str, list[tuple[bool, bool]]] = {"all": []}
-    for p in pairs:
-        ans = index.ask(p["question"], doc_ids=[f"{p['id']}-a", f"{p['id']}-b"], config=config)
-        answers.append((p, ans))
-        predicted = ans.conflict and len({c.doc_id for c in ans.citations}) == 2
-        for key in ("all", p.get("split", "dev")):
-            outcomes.setdefault(key, []).append((predicted, bool(p["conflict"])))
-    metrics: dict[str, float] = {}
-    for key, outs in outcomes.items():
-        for name, value in _prf(outs).items():
-            metrics[name if key == "all" else f"{key}_{name}"] = value
-    return EvalResult("conflict pairs", len(pairs), metrics, {}, []), answers
-
-
-def eval_conflict_pairs(path: str | Path = PAIRS, *, embedder: Embedder | None = None,
-                        index_dir: Path | None = None) -> EvalResult:
-    pairs = load_pairs(path)
-    embedder = embedder or default_embedder()
-    folder = index_dir or cache_dir() / "eval" / f"conflict-pairs-{hashlib.sha1(embedder.fingerprint.encode()).hexdigest()[:10]}"
-    index = build_index(pair_documents(pairs), folder, embedder=embedder)
-    return eval_conflicts(index, pairs)[0]
-
-
-# ----------------------------------------------------------------------------------------- claims
-
-
-def eval_claims(embedder: Embedder | None = None, path: str | Path = PAIRS.with_name("claim_support.jsonl")) -> EvalResult:
-    """The claim checker on hand-labelled (claim, quotes, supported?) items: precision and recall of
-    accepting a claim (a claim is accepted when it is kept, with its citation or a repaired one)."""
-    embedder = embedder or default_embedder()
-    items = load_pairs(path)
-    tp = fp = fn = tn = 0
-    for it in items:
-        marks = "".join(f"[{i + 1}]" for i in range(len(it["quotes"])))
-        res = check(f"{it['claim'].rstrip('.')} {marks}.", it["quotes"], embedder.encode_queries, word_vectors(embedder))
-        accepted = bool(res.kept) and all(s.status in ("supported", "repaired") for s in res.sentences)
-        if accepted and it["supported"]:
-            tp += 1
-        elif accepted:
-            fp += 1
-        elif it["supported"]:
-            fn += 1
-        else:
-            tn += 1
-    metrics = {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
-               "unsupported_rejected": tn / (tn + fp) if tn + fp else 1.0, "tp": tp, "fp": fp, "fn": fn, "tn": tn}
-    return EvalResult("claim support", len(items), metrics, {}, [])
-
-
-# ----------------------------------------------------------------------------------------- latency
-
-
-def latency(index: Index, questions: Sequence[str], *, repeats: int = 2, k: int = 5) -> dict[str, float]:
-    """Quotes-mode wall-clock latency of ``index.ask`` in ms. One unmeasured call loads the model; the first
-    pass over the questions (sentences and words not embedded yet: ``first_*``) is reported apart from the
-    ``repeats`` passes after it (everything cached but the question's own embedding)."""
-    warm(index)
-    index.ask(questions[0], k=k)
-
-    def timed(qs: Sequence[str]) -> np.ndarray:
-        out = []
-        for q in qs:
-            t0 = time.perf_counter()
-            index.ask(q, k=k)
-            out.append(1000 * (time.perf_counter() - t0))
-        return np.array(out)
-
-    first = timed(questions)
-    again = np.concatenate([timed(questions) for _ in range(repeats)])
-    return {"p50_ms": float(np.percentile(again, 50)), "p95_ms": float(np.percentile(again, 95)),
-            "max_ms": float(again.max()), "first_p50_ms": float(np.percentile(first, 50)),
-            "first_p95_ms": float(np.percentile(first, 95)), "n": float(len(again))}
-
-
-def eval_latency(index: Index, questions: Sequence[str] | None = None, *, repeats: int = 2) -> EvalResult:
-    """``latency`` on the sample questions (about the bundled news articles) or on ``questions``."""
-    qs = list(questions or SAMPLE_QUESTIONS)
-    return EvalResult("quotes-mode latency", len(qs), latency(index, qs, repeats=repeats),
-                      {"index": str(index.path), "passages": len(index), "repeats": repeats}, [])
-
-
 def format_answer_result(result: EvalResult) -> str:
     """One metric per line (answer metrics have long names)."""
     width = max((len(n) for n in result.metrics), default=10) + 2
@@ -420,20 +317,8 @@ def format_answer_result(result: EvalResult) -> str:
     return "\n".join(lines)
 
 
-SAMPLE_QUESTIONS = [
-    "Was Gerasimov wounded?", "Who admitted to carrying out the missile attack?", "Where did the attack take place?",
-    "Why did the United States oppose the attack?", "How many officers were killed?", "Which general was killed?",
-    "Who is Valery Gerasimov?", "When did the attack happen?", "What did the New York Times report?",
-    "What is the boiling point of mercury?", "Who won the 2018 World Cup?", "Where did Gerasimov land?",
-    "What did Arsen Avakov report?", "What happened to General Simonov?", "What was in the video of the strikes?",
-    "Did Gerasimov leave before the strike?", "How did Russia respond?", "What is the capital of Australia?",
-    "Who is Mark Fegin?", "What did the UK intelligence briefing reveal?",
-]
-
-
-
 __all__ = [
     "AnswerRecord", "answer_metrics", "cached_vectors", "contains_answer", "eval_conflict_pairs", "eval_conflicts",
     "eval_claims", "eval_latency", "eval_multihop_answers", "eval_squad_answers", "format_answer_result", "latency", "load_pairs", "normalize_answer", "pair_documents",
-    "quoted_text", "run_questions", "scifact_claims", "squad_split", "warm_sentences",
+    "QuestionSet", "quoted_text", "run_questions", "scifact_claims", "squad_split", "warm_sentences",
 ]

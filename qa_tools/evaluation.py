@@ -26,7 +26,8 @@ import numpy as np
 
 from qa.embed.base import Embedder
 from qa.embed.registry import default_embedder
-from qa.index import ChunkingConfig, Index, build_index
+from qa.index import Index, build_index
+from qa.ingest.chunking import ChunkingConfig
 from qa.paths import cache_dir
 from qa.search.fusion import RetrievalConfig
 from qa.search.retrieval import collapse, rank
@@ -124,7 +125,8 @@ def mrr_at_k(hits: list[bool], k: int = 10) -> float:
 
 
 def index_for(name: str, docs: list[Document], index_dir: Path | None, embedder: Embedder,
-               chunking: ChunkingConfig, progress: bool) -> Index:
+              chunking: ChunkingConfig, *, progress: bool) -> Index:
+    """The evaluation index of a corpus (cached under ``<cache_dir>/eval``, updated incrementally)."""
     if index_dir is None:
         tag = f"{embedder.fingerprint.split('@')[-1][:8]}-{chunking.max_tokens}-{chunking.overlap_tokens}-{int(chunking.embed_title)}"
         index_dir = cache_dir() / "eval" / f"{name}-{embedder.name.split('/')[-1]}-{tag}"
@@ -153,10 +155,11 @@ def eval_beir(folder: str | Path, split: str = "test", *, index_dir: Path | None
               retrieval: RetrievalConfig = RetrievalConfig(), progress: bool = False) -> EvalResult:
     folder = Path(folder)
     docs, queries, qrels = load_beir(folder, split)
-    index = index_for(folder.name, docs, index_dir, embedder or default_embedder(), chunking, progress)
+    index = index_for(folder.name, docs, index_dir, embedder or default_embedder(), chunking, progress=progress)
     ids = list(queries)
     nd, rc, mr = [], [], []
-    for qid, rows in zip(ids, rankings(index, [queries[q] for q in ids], retrieval.depth, retrieval, progress)):
+    ranked = rankings(index, [queries[q] for q in ids], retrieval.depth, retrieval, progress)
+    for qid, rows in zip(ids, ranked, strict=True):
         ranked_docs: list[str] = []
         for r in rows:
             d = index.snapshot.passages.doc_ids[r]
@@ -185,10 +188,11 @@ def eval_multihop(folder: str | Path, *, index_dir: Path | None = None, embedder
     folder = Path(folder)
     docs, queries = load_multihop(folder)
     queries = [q for q in queries if q["question_type"] != "null_query"][:limit]
-    index = index_for("multihop-rag", docs, index_dir, embedder or default_embedder(), chunking, progress)
+    index = index_for("multihop-rag", docs, index_dir, embedder or default_embedder(), chunking, progress=progress)
     snap = index.snapshot
     h4, h10, mrr = [], [], []
-    for q, rows in zip(queries, rankings(index, [q["query"] for q in queries], retrieval.depth, retrieval, progress)):
+    ranked = rankings(index, [q["query"] for q in queries], retrieval.depth, retrieval, progress)
+    for q, rows in zip(queries, ranked, strict=True):
         facts = [squash(e["fact"]) for e in q["evidence_list"]]
         hits = [any(f in squash(snap.passage_text(r)) for f in facts) for r in rows[:10]]
         h4.append(any(hits[:4]))
@@ -207,10 +211,11 @@ def eval_squad_retrieval(path: str | Path, *, index_dir: Path | None = None, emb
         path = path / "dev-v1.1.json"
     docs, questions = load_squad(path)
     questions = questions[:limit]
-    index = index_for("squad-v1.1", docs, index_dir, embedder or default_embedder(), chunking, progress)
+    index = index_for("squad-v1.1", docs, index_dir, embedder or default_embedder(), chunking, progress=progress)
     snap = index.snapshot
     r1, r5, r10, mrr = [], [], [], []
-    for q, rows in zip(questions, rankings(index, [q["question"] for q in questions], retrieval.depth, retrieval, progress)):
+    ranked = rankings(index, [q["question"] for q in questions], retrieval.depth, retrieval, progress)
+    for q, rows in zip(questions, ranked, strict=True):
         ranked_docs: list[str] = []
         for r in rows:
             d = snap.passages.doc_ids[r]

@@ -78,7 +78,7 @@ def main() -> None:
     emb = default_embedder()
 
     docs, queries, qrels = ev.load_beir(DATA / "beir-scifact", "train")
-    index = ev.index_for("beir-scifact", docs, None, emb, ChunkingConfig(max_tokens=args.chunk_size), True)
+    index = ev.index_for("beir-scifact", docs, None, emb, ChunkingConfig(max_tokens=args.chunk_size), progress=True)
     ids = list(queries)
     runs = per_retriever(index, [queries[q] for q in ids])
     print(f"SciFact train ({len(ids)} queries), chunk {args.chunk_size}: nDCG@10")
@@ -88,7 +88,7 @@ def main() -> None:
 
     sdocs, questions = ev.load_squad(DATA / "squad-v1.1" / "dev-v1.1.json")
     questions = random.Random(0).sample(questions, min(args.squad, len(questions)))
-    index = ev.index_for("squad-v1.1", sdocs, None, emb, ChunkingConfig(), True)
+    index = ev.index_for("squad-v1.1", sdocs, None, emb, ChunkingConfig(), progress=True)
     runs = per_retriever(index, [q["question"] for q in questions])
     print(f"SQuAD dev sample ({len(questions)} questions), chunk 200: recall@1 / MRR@10 of the gold paragraph")
     for fusion, kw in GRID:

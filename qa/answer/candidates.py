@@ -84,7 +84,7 @@ def _soft_matches(question: str, missing: Sequence[str], words: set[str],
                   word_vectors: WordEncoder) -> dict[str, set[str]]:
     """For question terms (stems) that no candidate sentence contains, the candidate words close to them in
     meaning ("hurt" -> {"wounded"}), by word-vector cosine >= ``SOFT_MATCH``."""
-    raw = {}
+    raw: dict[str, str] = {}
     for w in re.findall(r"(?u)\b\w\w+\b", question.lower()):
         for t in tokenize(w):
             if t in missing:

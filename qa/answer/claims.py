@@ -20,11 +20,13 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..text.numbers import numbers_in
 from ..text.tokens import query_stopwords, tokenize
+from ..text.wordlists import load_wordlists
 from .candidates import SOFT_MATCH
 from .conflicts import FUNCTION_WORDS, find_conflict
 
@@ -37,9 +39,8 @@ DENSE_MIN = 0.5
 LEXICAL_STRONG = 0.85
 
 _MARKER = re.compile(r"\s*(?:\[(\d+(?:\s*[,;]\s*\d+)*)\]|【(\d+)】|\^(\d+)\^?)")
-_META = frozenset("answer answers question document documents source sources quote quotes quoted according based "
-                  "provided information context text say says said state states stated mention mentions "
-                  "mentioned report reports reported".split())
+WORDS = load_wordlists(Path(__file__).resolve().parent / "data" / "claim_words.json", {"meta": "words", "titles": "words"})
+_META = frozenset(WORDS["meta"])  # words about the answer, not the world: never "new" content
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,7 @@ def _numbers_ok(sentence: str, quote: str) -> bool:
     return all(any(abs(s - h) <= 1e-9 * max(1.0, abs(h)) for h in have) for s in numbers_in(sentence))
 
 
-_TITLES = frozenset("general gen president minister mr mrs ms dr sir lord king queen prince princess senator governor "
-                    "mayor chief captain colonel lieutenant sergeant professor prof saint st".split())
+_TITLES = frozenset(WORDS["titles"])
 
 
 def _names_ok(sentence: str, quote: str) -> bool:
@@ -149,7 +149,7 @@ def _new_words(sentence: str, quote: str, word_vectors: Encoder | None) -> list[
     if not missing or not vocab or word_vectors is None:
         return missing
     sims = word_vectors(missing) @ word_vectors(vocab).T
-    return [w for w, row in zip(missing, sims) if row.max() < SOFT_MATCH]
+    return [w for w, row in zip(missing, sims, strict=True) if row.max() < SOFT_MATCH]
 
 
 def support(sentence: str, quote: str, dense: float, word_vectors: Encoder | None = None) -> tuple[bool, float, str]:

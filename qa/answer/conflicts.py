@@ -18,58 +18,38 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from ..embed.words import WordEncoder, known
 from ..text.numbers import quantities, same
 from ..text.tokens import stem, stopwords
+from ..text.wordlists import load_wordlists
 
 logger = logging.getLogger(__name__)
 
 SYNONYM_THRESHOLD = 0.6  # cosine of two single words' MiniLM vectors (hurt~wounded 0.62, killed~wounded 0.52)
 
-_NEGATORS = frozenset("not no never n't neither nor none nobody nothing without cannot hardly".split())
-_CLAUSE_BREAK = frozenset(",;:.!?()—–\"“”") | {"but", "although", "though", "while", "whereas", "and", "-"}
-
-# Groups of words that name the same concept (compared by stem).
-_SYNONYMS = [
-    "close closed closing shut shutting shuttered",
-    "open opened opening reopen reopened",
-    "injure injured injury injuries wound wounded wounds hurt harmed",
-    "kill killed dead die died death",
-    "win won victory",
-    "arrest arrested detain detained",
-    "approve approved approval",
-    "rise rose risen increase increased go went up climb climbed",
-    "fall fell fallen drop dropped decrease decreased decline declined",
-    "authentic genuine real",
-    "fake forgery forged counterfeit",
-    "attend attended present",
-    "found founded establish established",
-]
+# The lexicon (negators, synonym groups, antonym pairs, harm concepts, avoided-harm phrasings, function
+# words) is data: qa/answer/data/conflict_lexicon.json, checked on load.
+LEXICON = load_wordlists(Path(__file__).resolve().parent / "data" / "conflict_lexicon.json", {
+    "negators": "words", "clause_breaks": "words", "synonyms": "groups", "antonyms": "pairs", "harm_stems": "words",
+    "avoided_harm_patterns": "words", "function_words": "words",
+})
+_NEGATORS = frozenset(LEXICON["negators"])
+_CLAUSE_BREAK = frozenset(LEXICON["clause_breaks"])
+# Groups of words that name the same concept (compared by stem); the first word names the concept.
+_SYNONYMS: list[list[str]] = LEXICON["synonyms"]
 # Pairs of concepts that exclude each other (the first word of each side is looked up in _SYNONYMS too).
-_ANTONYMS = [
-    ("open", "close"), ("operate", "close"), ("reopen", "close"), ("win", "lose"), ("win", "lost"),
-    ("approve", "reject"), ("accept", "reject"), ("confirm", "deny"), ("rise", "fall"), ("increase", "fall"),
-    ("authentic", "fake"), ("guilty", "innocent"), ("guilty", "acquit"), ("present", "absent"), ("attend", "absent"),
-    ("attend", "skip"), ("kill", "survive"), ("die", "survive"), ("alive", "kill"), ("alive", "die"),
-    ("pass", "fail"), ("succeed", "fail"), ("allow", "ban"), ("allow", "forbid"), ("legal", "illegal"),
-    ("true", "false"), ("for", "against"), ("support", "oppose"), ("injure", "unhurt"), ("injure", "unharm"),
-    ("injure", "uninjur"), ("injure", "unscath"), ("sink", "afloat"), ("infect", "uninfect"), ("damag", "undamag"),
-    ("arrest", "releas"), ("remain", "leave"), ("admit", "deny"), ("support", "against"),
-]
+_ANTONYMS: list[tuple[str, str]] = [(a, b) for a, b in LEXICON["antonyms"]]
 # Concepts where "he got away" means "no": asking whether harm happened.
-_HARM = frozenset("injur wound hurt harm kill die dead sink sunk hit damag destroy captur shot".split())
-_AVOIDED = re.compile(
-    r"\b(?:escap\w*|surviv\w*|unharmed|unhurt|uninjured|unscathed|undamaged|unscratched|intact|"
-    r"without (?:a scratch|injur\w*|harm|damage)|(?:managed|had time|was able|were able) to (?:leave|escape|flee|get away)|"
-    r"(?:left|fled|gone|departed) (?:\w+ ){0,3}(?:before|earlier)|not among (?:them|the (?:dead|victims|casualties|wounded|injured|killed)))\b",
-    re.IGNORECASE,
-)
+_HARM = frozenset(LEXICON["harm_stems"])
+_AVOIDED = re.compile(r"\b(?:" + "|".join(LEXICON["avoided_harm_patterns"]) + r")\b", re.IGNORECASE)
+FUNCTION_WORDS = frozenset(LEXICON["function_words"])
 
 _NUMERIC_QUESTION = re.compile(
     r"\b(how (?:many|much|tall|long|high|old|far|big|large|deep|often)|when|what (?:year|date|day|month|time|percentage|share|number|age|price)|"
@@ -98,8 +78,7 @@ class Conflict:
 def _lexicon() -> tuple[dict[str, str], dict[str, set[str]]]:
     """(stem -> concept id, concept id -> antonym concept ids)."""
     concept: dict[str, str] = {}
-    for group in _SYNONYMS:
-        words = group.split()
+    for words in _SYNONYMS:
         for w in words:
             concept.setdefault(stem(w), stem(words[0]))
     opposite: dict[str, set[str]] = {}
@@ -139,14 +118,6 @@ def _negated(words: list[str], i: int, window: int = 4) -> bool:
     return False
 
 
-FUNCTION_WORDS = frozenset(
-    """a an the this that these those some any each every all both either his her its their our your my he she
-    it they them him we you i me us who whom whose which what be am is are was were been being have has had
-    having do does did doing will would shall should can could may might must to of in on at by for with from
-    into onto over under about as than then so such there here yet still even ever also just only really
-    actually officially formally reportedly allegedly apparently ultimately eventually already again""".split())
-
-
 @lru_cache(maxsize=1)
 def _function_words() -> frozenset[str]:
     return (stopwords() | FUNCTION_WORDS) - _NEGATORS
@@ -166,35 +137,49 @@ def question_concepts(question: str, stop: frozenset[str]) -> list[str]:
     return out
 
 
+def _similar_words(qconcepts: dict[str, str], content: list[tuple[int, str]],
+                   word_vectors: WordEncoder | None) -> set[tuple[str, str]]:
+    """(question concept, sentence word) pairs close in meaning (word-vector cosine >= ``SYNONYM_THRESHOLD``)."""
+    if word_vectors is None or not qconcepts or not content:
+        return set()
+    cand = sorted({w for _, w in content} - set(qconcepts))
+    if not cand:
+        return set()
+    qs = list(qconcepts)
+    wv = known(word_vectors, cand)  # a rare word the table lacks is matched by spelling only
+    sims = word_vectors(qs) @ wv.T
+    return {(qs[a], cand[b]) for a, b in zip(*np.nonzero(sims >= SYNONYM_THRESHOLD), strict=True)}
+
+
+def _direct_stance(q: str, cq: str, words: list[str], content: list[tuple[int, str]], *, concepts_of: list[str],
+                   similar: set[tuple[str, str]]) -> Stance | None:
+    """The sentence's stance on concept ``cq`` from its own words (the word, a synonym, a close word, an
+    antonym; negated or not). A denial anywhere in the sentence outranks a bare mention."""
+    opposite = _lexicon()[1].get(cq, set())
+    found: Stance | None = None
+    for (i, w), cw in zip(content, concepts_of, strict=True):
+        if cw == cq or (q, w) in similar and cw not in opposite:
+            polarity = -1 if _negated(words, i) else 1
+        elif cw in opposite or stem(w) in opposite:
+            polarity = 1 if _negated(words, i) else -1
+        else:
+            continue
+        if found is None or (found.polarity == 1 and polarity == -1):
+            found = Stance(q, polarity, 2, " ".join(words[max(0, i - 3) : i + 1]))
+    return found
+
+
 def stances(sentence: str, concepts: Sequence[str], word_vectors: WordEncoder | None = None,
             entity_words: frozenset[str] = frozenset()) -> dict[str, Stance]:
     """What the sentence says about each question concept (concepts it does not touch are absent)."""
-    _, opposite = _lexicon()
     words = _words(sentence)
     content = [(i, w) for i, w in enumerate(words) if w.isalpha() and len(w) > 2]
-    out: dict[str, Stance] = {}
     qconcepts = {q: concept_of(q) for q in concepts if q not in entity_words}
-    similar: set[tuple[str, str]] = set()  # (question concept, sentence word) close in meaning
-    if word_vectors is not None and qconcepts and content:
-        cand = sorted({w for _, w in content} - set(qconcepts))
-        if cand:
-            qs = list(qconcepts)
-            wv = known(word_vectors, cand)  # a rare word the table lacks is matched by spelling only
-            sims = word_vectors(qs) @ wv.T
-            similar = {(qs[a], cand[b]) for a, b in zip(*np.nonzero(sims >= SYNONYM_THRESHOLD))}
+    similar = _similar_words(qconcepts, content, word_vectors)
     concepts_of = [concept_of(w) for _, w in content]
+    out: dict[str, Stance] = {}
     for q, cq in qconcepts.items():
-        found: Stance | None = None
-        for (i, w), cw in zip(content, concepts_of):
-            if cw == cq or (q, w) in similar and cw not in opposite.get(cq, ()):
-                polarity = -1 if _negated(words, i) else 1
-            elif cw in opposite.get(cq, ()) or stem(w) in opposite.get(cq, ()):
-                polarity = 1 if _negated(words, i) else -1
-            else:
-                continue
-            st = Stance(q, polarity, 2, " ".join(words[max(0, i - 3) : i + 1]))
-            if found is None or (found.polarity == 1 and polarity == -1):
-                found = st  # a denial anywhere in the sentence outranks a bare mention
+        found = _direct_stance(q, cq, words, content, concepts_of=concepts_of, similar=similar)
         if found is None and cq in _harm_concepts():
             m = _AVOIDED.search(sentence)
             if m:
@@ -219,7 +204,7 @@ class _Memo:
     def _get(self, words: Sequence[str], fn: WordEncoder, store: dict[str, np.ndarray]) -> np.ndarray:
         todo = [w for w in dict.fromkeys(words) if w not in store]
         if todo:
-            store.update(zip(todo, fn(todo)))
+            store.update(zip(todo, fn(todo), strict=True))
         return np.stack([store[w] for w in words]) if words else fn([])
 
     def __call__(self, words: Sequence[str]) -> np.ndarray:
@@ -227,6 +212,33 @@ class _Memo:
 
     def known(self, words: Sequence[str]) -> np.ndarray:
         return self._get(words, lambda ws: known(self._wv, ws), self._known)
+
+
+def _mixed(concepts: Sequence[str], st: Sequence[dict[str, Stance]], doc_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """(document, concept) pairs where the document says both yes and no: it has no clear stance on it."""
+    mixed: set[tuple[str, str]] = set()
+    for d in set(doc_ids):
+        rows = [i for i, x in enumerate(doc_ids) if x == d]
+        for q in concepts:
+            if len({st[i][q].polarity for i in rows if q in st[i]}) > 1:
+                mixed.add((d, q))
+    return mixed
+
+
+def _pair_conflict(i: int, j: int, concepts: Sequence[str], *, st: Sequence[dict[str, Stance]],
+                   qty: Sequence[dict[str, set[float]]], clear: Callable[[int, str], bool]) -> Conflict | None:
+    """Whether sentences ``i`` and ``j`` disagree: opposite stances on a concept (both clear), or different
+    values for the same unit."""
+    for q in concepts:
+        a, b = st[i].get(q), st[j].get(q)
+        if a and b and a.polarity != b.polarity and clear(i, q) and clear(j, q):
+            pos, neg = (a, b) if a.polarity > 0 else (b, a)
+            return Conflict(i, j, "polarity", f"“{pos.evidence}” against “{neg.evidence}”")
+    for unit in qty[i].keys() & qty[j].keys():
+        va, vb = qty[i][unit], qty[j][unit]
+        if not any(same(x, y) for x in va for y in vb):
+            return Conflict(i, j, "number", f"{_fmt(va)} against {_fmt(vb)} ({unit})")
+    return None
 
 
 def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str], *, stop: frozenset[str],
@@ -243,26 +255,15 @@ def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str
         word_vectors.known(sorted({w for s in sentences for w in _words(s) if w.isalpha() and len(w) > 2}))
     st = [stances(s, concepts, word_vectors, entity_words) for s in sentences]
     qty = [quantities(s, stop) for s in sentences] if numeric else [{} for _ in sentences]
-    # a document that says both yes and no on a concept (or gives two values) has no clear stance on it
-    mixed: set[tuple[str, str]] = set()
-    for d in set(doc_ids):
-        rows = [i for i, x in enumerate(doc_ids) if x == d]
-        for q in concepts:
-            if len({st[i][q].polarity for i in rows if q in st[i]}) > 1:
-                mixed.add((d, q))
+    mixed = _mixed(concepts, st, doc_ids)
+
+    def clear(i: int, q: str) -> bool:
+        return (doc_ids[i], q) not in mixed
+
     for i in range(len(sentences)):
         for j in range(i + 1, len(sentences)):
-            if doc_ids[i] == doc_ids[j]:
-                continue
-            for q in concepts:
-                a, b = st[i].get(q), st[j].get(q)
-                if a and b and a.polarity != b.polarity and (doc_ids[i], q) not in mixed and (doc_ids[j], q) not in mixed:
-                    pos, neg = (a, b) if a.polarity > 0 else (b, a)
-                    return Conflict(i, j, "polarity", f"“{pos.evidence}” against “{neg.evidence}”")
-            for unit in qty[i].keys() & qty[j].keys():
-                va, vb = qty[i][unit], qty[j][unit]
-                if not any(same(x, y) for x in va for y in vb):
-                    return Conflict(i, j, "number", f"{_fmt(va)} against {_fmt(vb)} ({unit})")
+            if doc_ids[i] != doc_ids[j] and (found := _pair_conflict(i, j, concepts, st=st, qty=qty, clear=clear)) is not None:
+                return found
     return None
 
 

@@ -11,13 +11,12 @@ from ..search.retrieval import collapse, rank, rows_for_documents, to_hit
 from ..types import Hit
 from .candidates import Sentence, candidates, question_terms
 from .config import DEFAULT_CONFIG, AnswerConfig, IndexView
+from .fitted import answerability as answerability_model
 from .scoring import score_sentences
 
-# Answerability: a logistic model over the evidence (intercept, then: best sentence score, best sentence
-# similarity, best lexical coverage, best neighbourhood coverage, best passage similarity), fitted on the
-# SQuAD dev slice (answerable) against SciFact dev claims and SQuAD dev questions asked without their own
-# article (not answerable). ``AnswerConfig.threshold`` is on its log-odds.
-ANSWERABILITY = np.array([-11.154, 0.491, 5.518, 4.293, 3.411, 9.06])
+# Answerability: a logistic model over the evidence (qa/answer/data/answerability.json, fitted on the SQuAD dev
+# slice against off-topic and other-article questions). ``AnswerConfig.threshold`` is on its log-odds.
+ANSWERABILITY_FEATURES = ("best_sentence_score", "max_dense", "max_lexical", "max_context", "max_passage_dense")
 
 
 @dataclass(frozen=True)
@@ -35,13 +34,13 @@ class Evidence:
 
     @property
     def answerability(self) -> float:
-        """Log-odds that the documents answer the query (see ``ANSWERABILITY``)."""
+        """Log-odds that the documents answer the query (see ``ANSWERABILITY_FEATURES``)."""
         if not self.sentences:
             return float("-inf")
         s = self.sentences
         x = np.array([s[0].score, max(v.dense for v in s), max(v.lexical for v in s), max(v.context for v in s),
                       max(v.passage_dense for v in s)])
-        return float(ANSWERABILITY[0] + ANSWERABILITY[1:] @ x)
+        return answerability_model(ANSWERABILITY_FEATURES).log_odds(x)
 
     def answered(self, config: AnswerConfig) -> bool:
         return bool(self.sentences) and self.answerability >= config.threshold
@@ -57,7 +56,7 @@ def gather(index: IndexView, query: str, *, k: int = 5, doc_ids: Collection[str]
     qv = embedder.encode_queries([query])[0] if query_vector is None else np.asarray(query_vector, np.float32)
     rows = rows_for_documents(snap, doc_ids)
     depth = max(config.depth or retrieval.depth, 3 * k)
-    ranked = rank(snap, embedder, query, depth, retrieval, rows, query_vector=qv)
+    ranked = rank(snap, embedder, query, depth, retrieval, rows=rows, query_vector=qv)
     hits = [to_hit(snap, s) for s in collapse(snap, ranked, k)]
     cands = candidates(snap, hits, question_terms(query), query, word_vectors(embedder) if config.paraphrases else None)
     first = min(config.embed_first, config.embed_top)

@@ -35,19 +35,18 @@ class Turn:
 
 def _text_of(content: Any) -> str:
     """Plain text of a message content: a string, a list of content blocks, or a block dict."""
-    if content is None:
-        return ""
+    text = ""
     if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
+        text = content
+    elif isinstance(content, dict):
         if isinstance(content.get("text"), str):
-            return content["text"]
-        if "content" in content:
-            return _text_of(content["content"])
-        return ""  # a file, an image, a component: no text to read
-    if isinstance(content, (list, tuple)):
-        return " ".join(t for t in (_text_of(c) for c in content) if t)
-    return ""
+            text = content["text"]
+        elif "content" in content:
+            text = _text_of(content["content"])
+        # else: a file, an image, a component: no text to read
+    elif isinstance(content, (list, tuple)):
+        text = " ".join(t for t in (_text_of(c) for c in content) if t)
+    return text
 
 
 def normalize_history(history: Iterable[Any] | None) -> list[Turn]:
@@ -62,7 +61,7 @@ def normalize_history(history: Iterable[Any] | None) -> list[Turn]:
             if text.strip():
                 turns.append(Turn(role, text.strip()))
         elif isinstance(item, (list, tuple)) and len(item) == 2 and not isinstance(item[0], dict):
-            for role, content in zip(("user", "assistant"), item):
+            for role, content in zip(("user", "assistant"), item, strict=True):
                 text = _text_of(content)
                 if text.strip():
                     turns.append(Turn(role, text.strip()))

@@ -141,19 +141,8 @@ class LocalModel:
                    "stream": True, "cache_prompt": True}
 
         def callback(chunk: Any) -> bool:
-            if isinstance(chunk, (str, bytes)):
-                try:
-                    chunk = json.loads(chunk)
-                except ValueError:
-                    return stop.is_set()
-            if isinstance(chunk, dict):
-                if "error" in chunk:
-                    pieces.put(LLMUnavailable(f"the local model failed: {chunk['error']}"))
-                else:
-                    for choice in chunk.get("choices") or ():
-                        text = (choice.get("delta") or {}).get("content")
-                        if text:
-                            pieces.put(text)
+            for item in _chunk_pieces(chunk):
+                pieces.put(item)
             return stop.is_set()
 
         def run() -> None:
@@ -170,16 +159,28 @@ class LocalModel:
         worker = threading.Thread(target=run, name="qa-llm", daemon=True)
         worker.start()
         try:
-            while True:
-                item = pieces.get()
-                if item is done:
-                    break
+            while (item := pieces.get()) is not done:
                 if isinstance(item, Exception):
                     raise item
                 yield item
         finally:
             stop.set()  # a consumer that stops early ends the generation at the next token
             worker.join()
+
+
+def _chunk_pieces(chunk: Any) -> list[str | Exception]:
+    """The text pieces (or the error) in one streamed chunk of xllamacpp's chat completions."""
+    if isinstance(chunk, (str, bytes)):
+        try:
+            chunk = json.loads(chunk)
+        except ValueError:
+            return []
+    if not isinstance(chunk, dict):
+        return []
+    if "error" in chunk:
+        return [LLMUnavailable(f"the local model failed: {chunk['error']}")]
+    texts = ((choice.get("delta") or {}).get("content") for choice in chunk.get("choices") or ())
+    return [t for t in texts if t]
 
 
 # ----------------------------------------------------------------------------------------- OpenAI-compatible

@@ -19,11 +19,12 @@ from dataclasses import replace
 import numpy as np
 
 from ..embed.base import Embedder
-from ..embed.cache import VECTORS, VectorCache
+from ..embed.cache import VectorCache
 from ..text.tokens import tokenize
 from .candidates import Sentence, prelim
+from .fitted import sentence_model
 
-# What the sentence scorer (qa/answer/sentence_model.py, a small network fitted on a dev slice of SQuAD v1.1 by
+# What the sentence scorer (qa/answer/data/sentence_model.json, a small network fitted on a dev slice of SQuAD v1.1 by
 # scripts/fit_answering.py; label: the sentence contains a gold answer) reads about each sentence.
 FEATURES = (
     "dense", "lexical", "context", "passage_dense", "reciprocal_rank", "novel", "names", "has_date", "has_number",
@@ -34,11 +35,7 @@ FEATURES = (
 
 def sentence_logits(x: np.ndarray) -> np.ndarray:
     """Log-odds that each sentence (a row of ``feature_matrix``) holds the answer."""
-    from . import sentence_model as m
-
-    if not len(x):
-        return np.zeros(0)
-    return np.maximum(0.0, x @ m.W1 + m.B1) @ m.W2 + m.B2
+    return sentence_model(FEATURES).logits(x)
 
 
 _DATE = re.compile(r"\b(?:1\d{3}|20\d{2})\b|\b(?:january|february|march|april|may|june|july|august|september|"
@@ -93,19 +90,19 @@ def feature_matrix(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
 
 
 def score_sentences(embedder: Embedder, query_vector: np.ndarray, sentences: Sequence[Sentence], question: str,
-                    embed_top: int = 12, cache: VectorCache | None = None) -> list[Sentence]:
+                    embed_top: int = 12, *, cache: VectorCache | None = None) -> list[Sentence]:
     """Score sentences (best first). Only the ``embed_top`` best by the lexical pre-score are embedded; the
     others get 0.8 x the dense similarity of their passage instead (they rarely matter)."""
     if not sentences:
         return []
-    cache = VECTORS if cache is None else cache
+    cache = embedder.vector_cache() if cache is None else cache
     order = sorted(range(len(sentences)), key=lambda i: -prelim(sentences[i]))
     chosen = order[:embed_top]
     vecs = cache.get_many(embedder, [sentences[i].text for i in chosen])
     sims = vecs @ np.asarray(query_vector, np.float32).reshape(-1)
-    dense = {i: float(v) for i, v in zip(chosen, sims)}
+    dense = {i: float(v) for i, v in zip(chosen, sims, strict=True)}
     with_dense = [replace(s, dense=dense.get(i, s.passage_dense * 0.8)) for i, s in enumerate(sentences)]
     scores = sentence_logits(feature_matrix(question, with_dense))
-    out = [replace(s, score=float(v)) for s, v in zip(with_dense, scores)]
+    out = [replace(s, score=float(v)) for s, v in zip(with_dense, scores, strict=True)]
     out.sort(key=lambda s: -s.score)
     return out

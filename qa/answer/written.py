@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..embed.words import word_vectors
 from ..threads import question_threads
-from ..types import Answer, Citation, Hit
+from ..types import Answer, Citation
+from . import llm as llm_backends
 from .claims import check
 from .compose import detect_conflict, make_citations, not_found_text, quotes_answer, select
 from .config import DEFAULT_CONFIG, AnswerConfig, IndexView, Partial
 from .evidence import gather
-from . import llm as llm_backends
 from .llm import ChatModel
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ INJECTION = re.compile(
     r"\b(?:whoever|anyone|any (?:assistant|ai|model|chatbot|bot|reader|system))\b.{0,80}?"
     r"\b(?:should|must|shall|has to|needs to)\b|\b(?:should|must) (?:state|say|claim|write|report|answer|mention) that\b",
     re.IGNORECASE)
-WRITTEN_CONFIG = {"max_quotes": 5, "max_chars": 1200, "coverage": 0.999, "min_probability": 0.05}
+WRITTEN_CONFIG: dict[str, Any] = {"max_quotes": 5, "max_chars": 1200, "coverage": 0.999, "min_probability": 0.05}
 
 
 def quote_payload(citations: Sequence[Citation]) -> str:
@@ -89,10 +89,21 @@ def _renumber(text_sentences: Sequence[tuple[str, tuple[int, ...]]], citations: 
     return " ".join(parts), new, mapping
 
 
+@dataclass(frozen=True)
+class WritingOptions:
+    """The written-mode options ``answer`` passes through: the model (default: ``qa.answer.llm.default_model()``)
+    and its sampling settings."""
+
+    llm: ChatModel | None = None
+    max_tokens: int = 300
+    temperature: float = 0.1
+
+
 def stream_written(index: IndexView, question: str, query: str, *, k: int = 5, doc_ids: Collection[str] | None = None,
-                   config: AnswerConfig = DEFAULT_CONFIG, llm: ChatModel | None = None, max_tokens: int = 300,
-                   temperature: float = 0.1) -> Iterator[Partial | Answer]:
-    """Written mode (see the module docstring): ``Partial`` events with the model's text, then the Answer."""
+                   config: AnswerConfig = DEFAULT_CONFIG, **options: Any) -> Iterator[Partial | Answer]:
+    """Written mode (see the module docstring): ``Partial`` events with the model's text, then the Answer.
+    ``options``: the fields of ``WritingOptions``."""
+    writing = WritingOptions(**options)
     with question_threads():
         evidence = gather(index, query, k=k, doc_ids=doc_ids, config=config)
     if not evidence.answered(config):
@@ -116,16 +127,18 @@ def stream_written(index: IndexView, question: str, query: str, *, k: int = 5, d
     conflict_ns: tuple[int, int] | None = None
     note = None
     if found:
-        conflict_ns = tuple(next(c.n for c in citations if c.doc_id == s.doc_id and c.start <= s.start < c.end)
-                            for s in (found[1], found[2]))  # type: ignore[assignment]
-        note = f"quotes [{conflict_ns[0]}] and [{conflict_ns[1]}] disagree; present both."
-    if llm is None:
-        llm = llm_backends.default_model()  # looked up at call time: tests and tools may swap it
+        a, b = (next(c.n for c in citations if c.doc_id == s.doc_id and c.start <= s.start < c.end)
+                for s in (found[1], found[2]))
+        conflict_ns = (a, b)
+        note = f"quotes [{a}] and [{b}] disagree; present both."
+    # the default model is looked up at call time: tests and tools may swap it
+    llm = writing.llm if writing.llm is not None else llm_backends.default_model()
     text = ""
-    for piece in llm.stream(build_messages(query, citations, note), max_tokens=max_tokens, temperature=temperature):
+    for piece in llm.stream(build_messages(query, citations, note), max_tokens=writing.max_tokens,
+                            temperature=writing.temperature):
         text += piece
         yield Partial(text, piece)
-    ans = finish(index, question, query, text, citations, evidence.hits, config, conflict_ns,
+    ans = finish(index, question, query, text, citations, conflict_ns=conflict_ns,
                  fallback=lambda: quotes_answer(index, question, query, evidence, config))
     if skipped:
         ans = replace(ans, notes=ans.notes + ((f"{skipped} sentence(s) that read like instructions to a language "
@@ -133,8 +146,8 @@ def stream_written(index: IndexView, question: str, query: str, *, k: int = 5, d
     yield ans
 
 
-def finish(index: IndexView, question: str, query: str, raw: str, citations: Sequence[Citation], hits: Sequence[Hit],
-           config: AnswerConfig, conflict_ns: tuple[int, int] | None, fallback: Any) -> Answer:
+def finish(index: IndexView, question: str, query: str, raw: str, citations: Sequence[Citation], *,
+           conflict_ns: tuple[int, int] | None, fallback: Callable[[], Answer]) -> Answer:
     """Check the model's text against the quotes and build the Answer."""
     if raw.strip().upper().startswith(NOT_FOUND_REPLY):
         ans = fallback()

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from ..text.sentences import count_words
+from .cache import VectorCache
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 Progress = Callable[[int], None]
+T = TypeVar("T")
+_DERIVED_LOCK = threading.RLock()  # guards the creation of derived state (a table load may take a moment)
 
 
 class Embedder(ABC):
@@ -43,6 +48,23 @@ class Embedder(ABC):
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return count_words(texts)
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first ``encode`` (construction stays light)."""
+        self.encode_queries(["warm up"])
+
+    def derived(self, key: str, make: Callable[[], T]) -> T:
+        """State derived from this embedder and owned by it (its vector cache, its word table): made by
+        ``make`` on first use, once, then kept for the life of the embedder."""
+        with _DERIVED_LOCK:
+            store: dict[str, Any] = self.__dict__.setdefault("_derived", {})
+            if key not in store:
+                store[key] = make()
+            return cast(T, store[key])
+
+    def vector_cache(self) -> VectorCache:
+        """The texts this embedder encoded for answering (sentences, words), least recently used evicted."""
+        return self.derived("vector_cache", VectorCache)
 
     def encode_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         return self._encode_sorted(list(texts), progress)

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -194,30 +195,22 @@ def _check_model(path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------- embedder
 
-_SESSIONS: dict[tuple[str, int], object] = {}
-_SESSIONS_LOCK = threading.Lock()
+def open_session(path: Path, threads: int) -> Any:
+    """An onnxruntime session on ``path`` with ``threads`` intra-op threads (its embedder keeps it)."""
+    import onnxruntime as ort
 
-
-def _session(path: Path, threads: int):
-    """One onnxruntime session per (model, threads) per process."""
-    key = (str(path), threads)
-    with _SESSIONS_LOCK:
-        if key not in _SESSIONS:
-            import onnxruntime as ort
-
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = threads
-            so.inter_op_num_threads = 1
-            so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # Threads busy-wait between ops (onnxruntime's default): ingest ~6% faster, answers ~15% faster. It
-            # slowed answers down only while OpenBLAS's threads spun too, which qa.threads prevents on the
-            # question path; see BENCHMARKS.md. QA_ONNX_SPIN=0 turns it off.
-            so.add_session_config_entry("session.intra_op.allow_spinning", spin_setting())
-            so.log_severity_level = 3
-            logger.info("loading ONNX model %s (%d threads)", path, threads)
-            _SESSIONS[key] = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        return _SESSIONS[key]
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Threads busy-wait between ops (onnxruntime's default): ingest ~6% faster, answers ~15% faster. It
+    # slowed answers down only while OpenBLAS's threads spun too, which qa.threads prevents on the
+    # question path; see BENCHMARKS.md. QA_ONNX_SPIN=0 turns it off.
+    so.add_session_config_entry("session.intra_op.allow_spinning", spin_setting())
+    so.log_severity_level = 3
+    logger.info("loading ONNX model %s (%d threads)", path, threads)
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
 # One onnxruntime call costs about as much as this many extra (padding) word pieces, measured on 2 cores.
@@ -259,27 +252,34 @@ class OnnxEmbedder(Embedder):
         self.cache = cache
         self.max_tokens = max_seq_length(self.model_dir)
         self._model_path: Path | None = None
-        self._encode_tok = None
+        self._session: Any = None  # opened by warm_up (or the first encode), then owned by this embedder
+        self._encode_tok: Any = None
         self._lock = threading.Lock()
 
     @property
     def fingerprint(self) -> str:
         return f"{self.name}@{self.backend}-{weights_hash(str(self.model_dir))}-{RECIPE}"
 
-    def prepare(self) -> OnnxEmbedder:
-        """Export (first use only) and load the model now rather than on the first ``encode``."""
+    def warm_up(self) -> None:
+        """Export (first use on a machine only) and load the model now rather than on the first ``encode``."""
         self._sess()
         self._tokenizer()
+
+    def prepare(self) -> OnnxEmbedder:
+        """``warm_up``, returning the embedder."""
+        self.warm_up()
         return self
 
-    def _sess(self):
-        if self._model_path is None:
+    def _sess(self) -> Any:
+        if self._session is None:
             with self._lock:
-                if self._model_path is None:
-                    self._model_path = export_model(self.model_dir, self.cache)
-        return _session(self._model_path, self.threads)
+                if self._session is None:
+                    if self._model_path is None:
+                        self._model_path = export_model(self.model_dir, self.cache)
+                    self._session = open_session(self._model_path, self.threads)
+        return self._session
 
-    def _tokenizer(self):
+    def _tokenizer(self) -> Any:
         if self._encode_tok is None:
             from tokenizers import Tokenizer
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import cast
 
 from .base import DEFAULT_MODEL, Embedder
 from .hashing import HashingEmbedder
@@ -38,7 +39,7 @@ def embedder_from_manifest(info: dict[str, object]) -> Embedder:
     """Recreate the embedder an index was built with (its weights are checked by the caller)."""
     backend = info.get("backend")
     if backend == HashingEmbedder.backend:
-        return HashingEmbedder(int(info["dim"]))  # type: ignore[arg-type]
+        return HashingEmbedder(int(cast("int | str", info["dim"])))
     if backend == SentenceTransformerEmbedder.backend and info.get("name") == DEFAULT_MODEL:
         return SentenceTransformerEmbedder()
     if backend == "onnx-int8" and info.get("name") == DEFAULT_MODEL:

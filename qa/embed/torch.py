@@ -1,4 +1,4 @@
-"""The reference backend: all-MiniLM-L6-v2 on sentence-transformers (torch), loaded once per process."""
+"""The reference backend: all-MiniLM-L6-v2 on sentence-transformers (torch), loaded by ``warm_up`` once per embedder."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +6,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,24 +15,16 @@ from .base import DEFAULT_MODEL, Embedder, bundled_model_dir, count_word_pieces,
 logger = logging.getLogger(__name__)
 
 
-_MODELS: dict[str, object] = {}
-_MODELS_LOCK = threading.Lock()
+def load_sentence_transformer(path: str) -> Any:
+    """The model in ``path``, offline only (a hub download must never be attempted)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
-
-def _load_sentence_transformer(path: str):
-    """Load once per process; offline only (a hub download must never be attempted)."""
-    with _MODELS_LOCK:
-        if path not in _MODELS:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-
-            logger.info("loading embedding model from %s", path)
-            _MODELS[path] = SentenceTransformer(path, device="cpu", local_files_only=True)
-        return _MODELS[path]
+    hf_logging.disable_progress_bar()
+    logger.info("loading embedding model from %s", path)
+    return SentenceTransformer(path, device="cpu", local_files_only=True)
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -44,14 +37,24 @@ class SentenceTransformerEmbedder(Embedder):
         self.model_dir = str(model_dir or bundled_model_dir())
         self.name = name
         self.batch_size = batch_size
+        self._model: Any = None  # loaded by warm_up (or the first encode), then owned by this embedder
+        self._lock = threading.Lock()
 
     @property
     def fingerprint(self) -> str:
         return f"{self.name}@{weights_hash(self.model_dir)}"
 
+    def warm_up(self) -> None:
+        """Load the model (once)."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = load_sentence_transformer(self.model_dir)
+
     @property
-    def model(self):
-        return _load_sentence_transformer(self.model_dir)
+    def model(self) -> Any:
+        self.warm_up()
+        return self._model
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self.model.encode(

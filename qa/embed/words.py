@@ -26,7 +26,6 @@ import numpy as np
 
 from ..paths import cache_dir
 from .base import Embedder
-from .cache import VECTORS  # the LRU of encoded texts shared with the sentence scorer
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class WordVectors:
 
     def __init__(self, embedder: Embedder, cache_dir: Path | None = None, background: bool = True) -> None:
         self.embedder = embedder
-        self._lru = VECTORS
+        self._lru = embedder.vector_cache()  # the embedder's cache of encoded texts, shared with scoring
         self._words = vocabulary(embedder)
         self._row: dict[str, int] = {}
         self._table: np.ndarray | None = None
@@ -145,20 +144,12 @@ class WordVectors:
         return self._lookup(words, encode=False)
 
 
-_TABLES: dict[str, WordVectors] = {}
-_TABLES_LOCK = threading.Lock()
-
-
 def word_vectors(embedder: Embedder) -> WordVectors:
-    """The process-wide ``WordVectors`` of ``embedder`` (loaded from the cache, or built in the background)."""
-    with _TABLES_LOCK:
-        wv = _TABLES.get(embedder.fingerprint)
-        if wv is None:
-            wv = _TABLES[embedder.fingerprint] = WordVectors(embedder)
-        return wv
+    """The embedder's own ``WordVectors`` (loaded from the disk cache, or built in the background, on first use)."""
+    return embedder.derived("word_vectors", lambda: WordVectors(embedder))
 
 
 def known(word_vectors: WordEncoder, words: Sequence[str]) -> np.ndarray:
     """``word_vectors.known(words)`` when it has that method, else ``word_vectors(words)`` (any callable)."""
     fn = getattr(word_vectors, "known", None) or word_vectors
-    return fn(words)  # type: ignore[operator]
+    return fn(words)

@@ -239,7 +239,7 @@ def _encode_blocks(chunker: _Chunker, embedder: Embedder, progress: bool) -> tup
 
 def assemble(old: Snapshot | None, keep: dict[str, StoredDocument],
              fresh: dict[str, StoredDocument] | Iterable[StoredDocument],
-             embedder: Embedder, chunking: ChunkingConfig, progress: bool, *,
+             embedder: Embedder, chunking: ChunkingConfig, *, progress: bool,
              on_refused: Refused | None = None) -> tuple[Snapshot, int, int]:
     """A new snapshot from the kept documents (their passages and vectors copied from ``old``) and the
     fresh ones (chunked and embedded now, reusing any vector ``old`` has for the same text).

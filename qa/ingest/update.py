@@ -42,8 +42,8 @@ def update_folder(folder: Path, old: Snapshot, embedder: Embedder, sources: Iter
     if not plan.nothing_to_do:
         keep, rechunk = plan.kept()
         stream = itertools.chain(plan.given.values(), plan.load_pending(), rechunk)
-        new, embedded, reused = assemble(old if not rebuild else None, keep, stream, embedder, chunking, progress,
-                                         on_refused=plan.refuse)
+        new, embedded, reused = assemble(old if not rebuild else None, keep, stream, embedder, chunking,
+                                         progress=progress, on_refused=plan.refuse)
         if plan.accepted or report.removed or rebuild:  # else every changed file failed to load: leave it
             write_snapshot(folder, new)
             snap, report.embedded, report.reused = new, embedded, reused

@@ -23,6 +23,7 @@ def rank(
     query: str,
     depth: int,
     config: RetrievalConfig,
+    *,
     rows: np.ndarray | None = None,
     query_vector: np.ndarray | None = None,
 ) -> list[Scored]:
@@ -35,10 +36,10 @@ def rank(
     if config.fusion != "sparse":
         qv = query_vector if query_vector is not None else embedder.encode_queries([query])
         scores, ids = snap.dense.search(qv.reshape(1, -1), depth, rows)
-        dense = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+        dense = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
     if config.fusion != "dense":
         ids, scores = top_rows(snap.sparse.scores(query), rows, depth)
-        sparse = {int(i): float(s) for i, s in zip(ids, scores)}
+        sparse = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
     fused = FUSE[config.fusion](dense, sparse, config)
     order = sorted(fused, key=lambda r: (-fused[r], r))
@@ -92,12 +93,14 @@ def search(
     embedder: Embedder,
     query: str,
     k: int = 5,
+    *,
     config: RetrievalConfig = RetrievalConfig(),
     doc_ids: Collection[str] | None = None,
 ) -> list[Hit]:
+    """The ``k`` best passages for ``query`` (optionally only from ``doc_ids``), overlaps collapsed."""
     if not query or not query.strip():
         raise ValueError("the question is empty")
     rows = rows_for_documents(snap, doc_ids)
     with question_threads():
-        ranked = rank(snap, embedder, query, max(config.depth, 3 * k), config, rows)
+        ranked = rank(snap, embedder, query, max(config.depth, 3 * k), config, rows=rows)
         return [to_hit(snap, s) for s in collapse(snap, ranked, k)]

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ def _one_thread() -> Iterator[None]:
     """One OpenMP thread for a question or two: waking a thread team costs more than it saves, and much
     more on a busy machine (measured: flat search at 100k, 2.8x faster). ``omp_set_num_threads`` only
     affects the calling thread, so concurrent searches and index builds are not disturbed."""
-    import faiss
+    faiss = load_faiss()
 
     before = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
@@ -47,6 +49,14 @@ def _one_thread() -> Iterator[None]:
         yield
     finally:
         faiss.omp_set_num_threads(before)
+
+
+def load_faiss() -> Any:
+    """The faiss module, untyped: its SWIG-generated stubs omit keyword arguments (``SearchParameters(sel=...)``)
+    and attributes (``index.hnsw``) that faiss has at run time (this module is tested against the library)."""
+    import faiss
+
+    return faiss
 
 
 def _f32(x: np.ndarray) -> np.ndarray:
@@ -76,7 +86,7 @@ class DenseIndex(ABC):
 
     @classmethod
     def load(cls, path: Path) -> DenseIndex:
-        import faiss
+        faiss = load_faiss()
 
         index = faiss.read_index(str(path))
         backend = cls if cls is not DenseIndex else _backend_of(index)
@@ -96,13 +106,13 @@ class DenseIndex(ABC):
         return int(self._index.d)
 
     def save(self, path: Path) -> None:
-        import faiss
+        faiss = load_faiss()
 
         faiss.write_index(self._index, str(path))
 
     def nbytes(self) -> int:
         """Bytes the index holds in memory (as serialised; FAISS keeps the same arrays in RAM)."""
-        import faiss
+        faiss = load_faiss()
 
         return int(faiss.serialize_index(self._index).nbytes)
 
@@ -154,7 +164,7 @@ class FlatIndex(DenseIndex):
 
     @classmethod
     def _build(cls, vectors: np.ndarray) -> FlatIndex:
-        import faiss
+        faiss = load_faiss()
 
         index = faiss.IndexFlatIP(vectors.shape[1] if vectors.ndim == 2 else 0)
         if len(vectors):
@@ -162,7 +172,7 @@ class FlatIndex(DenseIndex):
         return cls(index)
 
     def _search(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        import faiss
+        faiss = load_faiss()
 
         params = None
         if rows is not None:
@@ -188,7 +198,7 @@ def _calibration_sample(vectors: np.ndarray, n: int = 64, seed: int = 0) -> tupl
 
 
 def _recall_at_10(found: np.ndarray, truth: np.ndarray) -> float:
-    hits = sum(len(set(t.tolist()) & set(f.tolist())) for f, t in zip(found, truth))
+    hits = sum(len(set(t.tolist()) & set(f.tolist())) for f, t in zip(found, truth, strict=True))
     return hits / truth.size
 
 
@@ -204,7 +214,7 @@ class IVFIndex(DenseIndex):
 
     @classmethod
     def _build(cls, vectors: np.ndarray) -> IVFIndex:
-        import faiss
+        faiss = load_faiss()
 
         n, d = vectors.shape
         nlist = min(cls.nlist_for(n), max(1, n // 39))
@@ -220,7 +230,7 @@ class IVFIndex(DenseIndex):
 
     @classmethod
     def _calibrate(cls, index, vectors: np.ndarray) -> int:
-        import faiss
+        faiss = load_faiss()
 
         ivf = faiss.extract_index_ivf(index)
         q, truth = _calibration_sample(vectors)
@@ -241,13 +251,13 @@ class IVFIndex(DenseIndex):
 
     @property
     def nprobe(self) -> int:
-        import faiss
+        faiss = load_faiss()
 
         return int(faiss.extract_index_ivf(self._index).nprobe)
 
     @classmethod
     def _wrap(cls, index) -> IVFIndex:
-        import faiss
+        faiss = load_faiss()
 
         ivf = faiss.extract_index_ivf(index)
         if not ivf.direct_map.type:  # not stored by older FAISS versions
@@ -255,7 +265,7 @@ class IVFIndex(DenseIndex):
         return cls(index)
 
     def _search(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        import faiss
+        faiss = load_faiss()
 
         if rows is None:
             return self._index.search(q, k)
@@ -276,7 +286,7 @@ class HNSWIndex(DenseIndex):
 
     @classmethod
     def _build(cls, vectors: np.ndarray) -> HNSWIndex:
-        import faiss
+        faiss = load_faiss()
 
         d = vectors.shape[1]
         index = faiss.index_factory(d, f"HNSW{cls.M},SQ8", faiss.METRIC_INNER_PRODUCT)
@@ -287,7 +297,7 @@ class HNSWIndex(DenseIndex):
         return cls(index)
 
     def _search(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        import faiss
+        faiss = load_faiss()
 
         ef = max(self.EF_SEARCH, k)
         if rows is not None:
@@ -305,7 +315,7 @@ def choose_kind(n: int) -> str:
 
 
 def _backend_of(index) -> type[DenseIndex]:
-    import faiss
+    faiss = load_faiss()
 
     if isinstance(index, faiss.IndexHNSW):
         return HNSWIndex

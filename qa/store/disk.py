@@ -94,10 +94,14 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
 def _finish(tmp: Path, final: Path) -> dict[str, Any]:
     """fsync a finished temp file and rename it into place; returns its manifest entry."""
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
+    _fsync_file(tmp)
     os.replace(tmp, final)
     return {"path": final.name, "bytes": final.stat().st_size, "sha256": sha256_file(final)}
 
@@ -142,8 +146,7 @@ def write_snapshot(folder: Path, snap: Snapshot) -> dict[str, Any]:
     bm25_dir = folder / f"bm25.{gen}"
     shutil.rmtree(bm25_dir, ignore_errors=True)
     for f in sorted(bm25_tmp.iterdir()):
-        with open(f, "rb") as fh:
-            os.fsync(fh.fileno())
+        _fsync_file(f)
     os.replace(bm25_tmp, bm25_dir)
     for f in sorted(bm25_dir.iterdir()):
         files[f"bm25/{f.name}"] = {"path": f"{bm25_dir.name}/{f.name}", "bytes": f.stat().st_size, "sha256": sha256_file(f)}
@@ -163,8 +166,7 @@ def write_snapshot(folder: Path, snap: Snapshot) -> dict[str, Any]:
     )
     t = tmp("manifest")
     t.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    with open(t, "rb") as fh:
-        os.fsync(fh.fileno())
+    _fsync_file(t)
     os.replace(t, folder / MANIFEST)  # the commit point
     _fsync_dir(folder)
     snap.manifest = manifest
@@ -282,21 +284,33 @@ def check_index(folder: Path) -> list[str]:
         snap = read_snapshot(folder, verify=False)
     except IndexError_ as e:
         return [str(e)]
+    return _offset_problems(snap) + _vector_problems(snap, manifest) + _count_problems(snap)
+
+
+def _offset_problems(snap: Snapshot) -> list[str]:
+    problems = []
     for i in range(len(snap.passages)):
         doc = snap.documents[snap.passages.doc_ids[i]].document
         a, b = int(snap.passages.starts[i]), int(snap.passages.ends[i])
         if not 0 <= a < b <= len(doc.text):
             problems.append(f"passage {i} of {doc.id}: offsets {a}:{b} outside the document ({len(doc.text)} chars)")
+    return problems
+
+
+def _vector_problems(snap: Snapshot, manifest: dict[str, Any]) -> list[str]:
+    problems = []
     norms = np.linalg.norm(snap.vectors, axis=1) if len(snap.vectors) else np.ones(0)
     if len(norms) and not np.allclose(norms, 1.0, atol=1e-3):
         problems.append(f"{int((~np.isclose(norms, 1.0, atol=1e-3)).sum())} vectors are not unit length")
     dim = manifest.get("embedder", {}).get("dim")
     if len(snap.vectors) and snap.vectors.shape[1] != dim:
         problems.append(f"vectors have dimension {snap.vectors.shape[1]}, manifest says {dim}")
+    return problems
+
+
+def _count_problems(snap: Snapshot) -> list[str]:
     per_doc: dict[str, int] = {}
     for d in snap.passages.doc_ids:
         per_doc[d] = per_doc.get(d, 0) + 1
-    for d, sd in snap.documents.items():
-        if sd.n_passages != per_doc.get(d, 0):
-            problems.append(f"document {d}: manifest records {sd.n_passages} passages, index holds {per_doc.get(d, 0)}")
-    return problems
+    return [f"document {d}: manifest records {sd.n_passages} passages, index holds {per_doc.get(d, 0)}"
+            for d, sd in snap.documents.items() if sd.n_passages != per_doc.get(d, 0)]

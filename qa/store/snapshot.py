@@ -54,7 +54,7 @@ class PassageTable:
     def from_rows(cls, rows: list[tuple[str, int, int, int, str]]) -> PassageTable:
         if not rows:
             return cls()
-        doc_ids, starts, ends, pages, keys = zip(*rows)
+        doc_ids, starts, ends, pages, keys = zip(*rows, strict=True)
         return cls(list(doc_ids), np.array(starts, np.int64), np.array(ends, np.int64), np.array(pages, np.int32), list(keys))
 
     def rows(self) -> Iterator[tuple[str, int, int, int, str]]:

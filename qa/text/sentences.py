@@ -10,17 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from .wordlists import load_wordlists
 
 _WORD_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
 # A sentence ends at . ! ? … (plus closing quotes/brackets) followed by whitespace, or at a line break
 # that ends a paragraph or a short line (headline, list item).
 _END_RE = re.compile(r"[.!?…]+[\"'”’)\]»]*(?=\s)|\n")
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st vs etc e.g i.e cf al fig figs no nos vol pp p ed eds approx dept est
-    inc ltd co corp gen col lt sgt capt cmdr adm gov sen rep rev hon jan feb mar apr jun jul aug sep sept
-    oct nov dec u.s u.k u.n a.m p.m ca""".split()
-)
+WORDS = load_wordlists(Path(__file__).resolve().parent / "data" / "words.json",
+                       {"abbreviations": "words", "quote_abbreviations": "words"})
+_ABBREVIATIONS = frozenset(WORDS["abbreviations"])
 
 
 def count_words(texts: Sequence[str]) -> list[int]:
@@ -79,8 +80,7 @@ def append_trimmed(text: str, start: int, end: int, out: list[Span]) -> None:
 MAX_SENTENCE_CHARS = 600  # a longer "sentence" (a run-on list, a table row soup) is cut into pieces
 
 # Abbreviations after which ``split_sentences`` may cut, but a quote should not ("killed incl. Gen. Simonov").
-_MORE_ABBREVIATIONS = re.compile(r"\b(?:incl|excl|esp|viz|resp|ibid|approx|nr|ref|tel|ext|gen|col|lt|maj|sgt|st)\.$",
-                                 re.IGNORECASE)
+_MORE_ABBREVIATIONS = re.compile(r"\b(?:" + "|".join(WORDS["quote_abbreviations"]) + r")\.$", re.IGNORECASE)
 
 
 def _merged_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from .wordlists import load_wordlists
 
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 
@@ -43,9 +46,7 @@ def stem(word: str) -> str:
 
 # Words that say what kind of answer is wanted, not what it is about.
 QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how many much does did do is are was were can could should "
-    "would will tell explain describe name list give say says said according document documents".split()
-)
+    load_wordlists(Path(__file__).resolve().parent / "data" / "words.json", {"question_words": "words"})["question_words"])
 
 
 @lru_cache(maxsize=1)

@@ -83,7 +83,7 @@ def assert_inert(markup: str, where: str, markdown: bool = True) -> None:
 
 def _last(gen):
     state = None
-    for state in gen:
+    for state in gen:  # noqa: B007 - the last state is the result
         pass
     return state
 

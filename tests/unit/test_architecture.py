@@ -76,7 +76,7 @@ def imports(module: str) -> Iterator[tuple[str, int, list[str]]]:
 def edges(module: str) -> Iterator[tuple[str, int, str]]:
     """(target module inside qa/qa_tools, line, name) edges; ``from pkg import mod`` points at ``pkg.mod``."""
     for target, line, names in imports(module):
-        if not target.split(".")[0] in PACKAGES:
+        if target.split(".")[0] not in PACKAGES:
             continue
         if not names:
             yield target, line, ""

@@ -110,7 +110,7 @@ def quiet_logger(name: str) -> Iterator[None]:
         _quiet_depth[name] = _quiet_depth.get(name, 0) + 1
         if _quiet_depth[name] == 1:
             noisy = logging.getLogger(name)
-            handler = _ToDebug()
+            handler: logging.Handler = _ToDebug()
             _quiet_saved[name] = (handler, noisy.propagate)
             noisy.addHandler(handler)
             noisy.propagate = False

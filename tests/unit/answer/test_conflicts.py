@@ -85,7 +85,7 @@ def test_labelled_pairs_precision_and_recall(pairs_index: qa.Index) -> None:
     # the figures reported in the README; the held-out pairs were written after the detector
     assert m["precision"] >= 0.9, m
     assert m["recall"] >= 0.75, m
-    for p, ans in answers:
+    for _, ans in answers:
         if ans.conflict:  # never a conflict without two quotes from two documents that show it
             assert len({c.doc_id for c in ans.citations}) == 2
             assert ans.text.startswith("**The sources disagree on this:**")

@@ -157,5 +157,5 @@ def test_a_query_gets_the_same_vector_alone_or_among_others():
     emb = OnnxEmbedder().prepare()
     qs = ["was Gerasimov wounded?", "What is the longest river in the world, and which countries does it cross? " * 3]
     together = emb.encode_queries(qs)
-    for q, v in zip(qs, together):
+    for q, v in zip(qs, together, strict=True):
         assert np.array_equal(emb.encode_queries([q])[0], v)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -54,7 +55,7 @@ def test_overlap_repeats_trailing_sentences() -> None:
     plain = chunk_text(text, max_tokens=30)
     overlapped = chunk_text(text, max_tokens=30, overlap_tokens=12)
     assert len(overlapped) > len(plain)
-    for a, b in zip(overlapped, overlapped[1:]):
+    for a, b in itertools.pairwise(overlapped):
         assert b.start < a.end  # each passage starts inside the previous one
         assert b.start > a.start  # and always makes progress
 

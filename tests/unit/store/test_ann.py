@@ -26,7 +26,7 @@ def brute(vectors: np.ndarray, queries: np.ndarray, k: int, rows: np.ndarray | N
 
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
-    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found.tolist(), truth.tolist())]))
+    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found.tolist(), truth.tolist(), strict=True)]))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_row_filter_is_respected_and_exact_enough(data, built, backend, n_rows, 
     assert (ids >= 0).sum(axis=1).min() == min(10, n_rows)
     truth = brute(vectors, queries, min(10, n_rows), rows)
     found = [[i for i in r if i >= 0] for r in ids.tolist()]
-    assert np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth.tolist())]) >= 0.9
+    assert np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth.tolist(), strict=True)]) >= 0.9
 
 
 def test_factory_chooses_by_size(monkeypatch):

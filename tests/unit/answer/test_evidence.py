@@ -1,0 +1,97 @@
+"""Evidence on a small in-memory index (hashing embedder): candidate sentences, their features and scores,
+answerability, and the quotes chosen from them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.answer.candidates import candidates, question_terms
+from qa.answer.compose import make_citations, select
+from qa.answer.config import DEFAULT_CONFIG
+from qa.answer.evidence import gather
+from qa.answer.scoring import FEATURES, feature_matrix, question_type, score_sentences
+from qa.embed.hashing import HashingEmbedder
+from qa.index import Index
+from qa.ingest.assemble import assemble
+from qa.ingest.chunking import ChunkingConfig
+from qa.store.snapshot import StoredDocument
+from qa.types import Document
+
+DOCS = [
+    Document("bees", "Honey Bees", "Honey bees live in colonies ruled by a single queen. The queen can lay up to "
+             "2,000 eggs per day in spring. Bees communicate with a waggle dance."),
+    Document("rivers", "Great Rivers", "The Nile is often called the longest river in the world. The Amazon carries "
+             "more water than any other river. It was explored in 1542 by Francisco de Orellana."),
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    emb = HashingEmbedder(128)
+    snap = assemble(None, {}, [StoredDocument(d, d.id) for d in DOCS], emb, ChunkingConfig(max_tokens=40), progress=False)[0]
+    return Index(Path(tmp_path_factory.mktemp("ev")), snap, emb)
+
+
+def test_question_types() -> None:
+    assert question_type("When was the Amazon explored?") == "when"
+    assert question_type("How many eggs does the queen lay?") == "number"
+    assert question_type("Who explored the Amazon?") == "who"
+    assert question_type("Where is the Nile?") == "where"
+    assert question_type("Why do bees dance?") == "other"
+
+
+def test_candidates_are_verbatim_sentences_with_lexical_coverage(index: Index) -> None:
+    q = "How many eggs does the queen lay?"
+    hits = index.search(q, k=2)
+    cands = candidates(index.snapshot, hits, question_terms(q), q)
+    texts = {c.doc_id: index.document(c.doc_id).text for c in cands}
+    assert all(texts[c.doc_id][c.start : c.end] == c.text for c in cands)
+    best = max(cands, key=lambda c: c.lexical)
+    assert "2,000 eggs" in best.text and best.lexical == pytest.approx(1.0)
+    assert all(0.0 <= c.lexical <= c.context <= 1.0 for c in cands)
+
+
+def test_feature_matrix_follows_the_feature_names(index: Index) -> None:
+    q = "When was the Amazon explored?"
+    cands = candidates(index.snapshot, index.search(q, k=2), question_terms(q), q)
+    x = feature_matrix(q, cands)
+    assert x.shape == (len(cands), len(FEATURES))
+    col = {name: i for i, name in enumerate(FEATURES)}
+    dated = [i for i, c in enumerate(cands) if "1542" in c.text]
+    assert dated and x[dated[0], col["has_date"]] == 1.0 and x[dated[0], col["when_x_date"]] == 1.0
+    assert np.all(x[:, col["reciprocal_rank"]] <= 1.0)
+
+
+def test_scored_sentences_come_best_first_and_embed_only_the_top(index: Index) -> None:
+    q = "How many eggs does the queen lay?"
+    cands = candidates(index.snapshot, index.search(q, k=2), question_terms(q), q)
+    qv = index.embedder.encode_queries([q])[0]
+    cache = index.embedder.vector_cache()
+    cache.clear()
+    scored = score_sentences(index.embedder, qv, cands, q, embed_top=2)
+    assert [s.score for s in scored] == sorted((s.score for s in scored), reverse=True)
+    assert len(cache) == 2  # only the two lexically best were embedded
+    assert "2,000 eggs" in scored[0].text
+
+
+def test_gather_answers_an_answerable_question_and_doubts_an_unrelated_one(index: Index) -> None:
+    ev = gather(index, "How many eggs can the queen lay per day?", k=3)
+    assert "2,000 eggs" in ev.sentences[0].text and np.isfinite(ev.answerability)
+    off = gather(index, "What is the boiling point of mercury?", k=3)
+    assert off.answerability < ev.answerability
+    with pytest.raises(ValueError, match="empty"):
+        gather(index, "  ")
+
+
+def test_select_and_cite_are_verbatim_and_grouped(index: Index) -> None:
+    ev = gather(index, "Who explored the Amazon river?", k=3)
+    chosen = select(ev.sentences, DEFAULT_CONFIG)
+    assert chosen and chosen[0] == ev.sentences[0]
+    assert sum(len(s.text) for s in chosen[1:]) <= DEFAULT_CONFIG.max_chars
+    cites = make_citations(index, chosen)
+    assert [c.n for c in cites] == list(range(1, len(cites) + 1))
+    for c in cites:
+        text = index.document(c.doc_id).text
+        assert text[c.start : c.end] == c.quote and text[c.context_start : c.context_start + len(c.context)] == c.context
