@@ -120,9 +120,7 @@ def test_the_app_chat_reads_one_snapshot_per_answer(swapping, tmp_path: Path, mo
         assert {"lighthouse": LIGHTHOUSE, **others}[c["doc_id"]][c["start"]:c["end"]] == c["quote"]
     # the chat (streamed), while the document is removed under it: an answer, not an error notice
     embedder.hook = lambda: idx.remove(["lighthouse"])
-    state = None
-    for state in chat.ask("Who painted the lighthouse tower red?", ChatState()):
-        pass
+    state = list(chat.ask("Who painted the lighthouse tower red?", ChatState()))[-1]
     assert len(state.turns) == 1, state.messages[-1]["content"]
     assert any(c.doc_id == "lighthouse" for c in state.turns[0].answer.citations)
     _assert_verbatim(state.turns[0].answer, {"lighthouse": moved, **others})
@@ -205,7 +203,7 @@ def test_a_very_long_unicode_upload_name_is_shortened_to_fit_the_file_system(tmp
 # ------------------------------------------------------------------------------------------ stress
 
 
-def test_readers_and_writers_hammering_one_index(tmp_path: Path) -> None:
+def test_readers_and_writers_hammering_one_index(tmp_path: Path) -> None:  # noqa: C901, PLR0915 - one scenario, read top to bottom
     """4 reader threads (ask, search, follow-ups) against 2 writer threads (update a moving document, remove
     and re-add another) until the snapshot was swapped a few dozen times: no request fails, every quote and passage is verbatim in a
     version of its document that was indexed at some point, and the index on disk is sound afterwards."""

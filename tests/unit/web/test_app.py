@@ -30,7 +30,7 @@ XSS = ('<img src=x onerror="window.__pwned=1"> [click](javascript:alert(1)) ![p]
 # ------------------------------------------------------------------------------------------ fixtures
 
 
-def _citation(n: int = 1, quote: str = "Most home panels are made of silicon.", doc_text: str = CORPUS["solar.txt"],
+def _citation(n: int = 1, *, quote: str = "Most home panels are made of silicon.", doc_text: str = CORPUS["solar.txt"],
               doc_id: str = "corpus/solar.txt", title: str = "Solar Power Basics", score: float = 1.25) -> Citation:
     start = doc_text.index(quote)
     ctx_start = doc_text.rfind(". ", 0, start) + 2 if doc_text.rfind(". ", 0, start) > 0 else 0
@@ -305,7 +305,7 @@ def test_ask_streams_then_shows_answer_with_sources(chat) -> None:
 
 
 def test_ask_streams_partial_text(chat) -> None:
-    def fake(index, question, history=None, mode="quotes", k=5, doc_ids=None):
+    def fake(index, question, history=None, mode="quotes", *, k=5, doc_ids=None):
         yield "Most home "
         yield "panels [1]"
         yield _answer()
@@ -319,7 +319,7 @@ def test_ask_streams_partial_text(chat) -> None:
 def test_follow_up_passes_the_history(chat) -> None:
     calls: list[dict] = []
 
-    def fake(index, question, history=None, mode="quotes", k=5, doc_ids=None):
+    def fake(index, question, history=None, mode="quotes", *, k=5, doc_ids=None):
         calls.append({"question": question, "history": history, "mode": mode, "k": k, "doc_ids": doc_ids})
         yield _answer(f"answer to {question} [1]")
 
