@@ -26,6 +26,49 @@ from .store.disk import check_index
 DEFAULT_INDEX = os.environ.get("QA_INDEX_DIR", "index")
 
 
+def _common(sp: argparse.ArgumentParser, json_flag: bool = True) -> None:
+    sp.add_argument("--index-dir", default=DEFAULT_INDEX, help=f"index folder (default: {DEFAULT_INDEX}; env QA_INDEX_DIR)")
+    if json_flag:
+        sp.add_argument("--json", action="store_true", help="machine-readable JSON output")
+
+
+def _add_index_commands(sub: Any) -> None:
+    """The commands that work on one index: index, search, list, check, remove, ask."""
+    sp = sub.add_parser("index", help="build or update the index from files and folders (incremental)")
+    sp.add_argument("sources", nargs="+", help="files and/or folders (.txt .md .html .pdf .docx)")
+    _common(sp)
+    sp.add_argument("--chunk-size", type=int, help="max model tokens per passage (default 256, kept from the index)")
+    sp.add_argument("--chunk-overlap", type=int, help="tokens of trailing sentences repeated in the next passage")
+    sp.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything")
+    sp.add_argument("--no-prune", action="store_true", help="keep documents that disappeared from the folders")
+
+    sp = sub.add_parser("search", help="print the passages that best match a question")
+    sp.add_argument("question")
+    _common(sp)
+    sp.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    sp.add_argument("--doc", action="append", dest="doc_ids", metavar="DOC_ID", help="only search this document (repeatable)")
+    sp.add_argument("--fusion", choices=["rrf", "convex", "dense", "sparse"], help="override the fusion method")
+
+    sp = sub.add_parser("list", help="list the indexed documents")
+    _common(sp)
+
+    sp = sub.add_parser("check", help="verify the index: manifest, file hashes, vector/passage alignment")
+    _common(sp)
+
+    sp = sub.add_parser("remove", help="remove documents from the index by id")
+    sp.add_argument("doc_ids", nargs="+")
+    _common(sp)
+
+    sp = sub.add_parser("ask", help="answer a question with cited, verbatim quotes from the documents")
+    sp.add_argument("question")
+    _common(sp)
+    sp.add_argument("-k", type=int, default=5, help="passages to read (default 5)")
+    sp.add_argument("--mode", choices=["quotes", "written"], default="quotes",
+                    help="quotes: verbatim quotes, no model (default); written: a local or OpenAI-compatible LLM "
+                         "writes from the quotes (pip install -r requirements-llm.txt, or set QA_LLM_BASE_URL)")
+    sp.add_argument("--doc", action="append", dest="doc_ids", metavar="DOC_ID", help="only use this document (repeatable)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m qa",
@@ -37,44 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(sp: argparse.ArgumentParser, json_flag: bool = True) -> None:
-        sp.add_argument("--index-dir", default=DEFAULT_INDEX, help=f"index folder (default: {DEFAULT_INDEX}; env QA_INDEX_DIR)")
-        if json_flag:
-            sp.add_argument("--json", action="store_true", help="machine-readable JSON output")
-
-    sp = sub.add_parser("index", help="build or update the index from files and folders (incremental)")
-    sp.add_argument("sources", nargs="+", help="files and/or folders (.txt .md .html .pdf .docx)")
-    common(sp)
-    sp.add_argument("--chunk-size", type=int, help="max model tokens per passage (default 256, kept from the index)")
-    sp.add_argument("--chunk-overlap", type=int, help="tokens of trailing sentences repeated in the next passage")
-    sp.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything")
-    sp.add_argument("--no-prune", action="store_true", help="keep documents that disappeared from the folders")
-
-    sp = sub.add_parser("search", help="print the passages that best match a question")
-    sp.add_argument("question")
-    common(sp)
-    sp.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
-    sp.add_argument("--doc", action="append", dest="doc_ids", metavar="DOC_ID", help="only search this document (repeatable)")
-    sp.add_argument("--fusion", choices=["rrf", "convex", "dense", "sparse"], help="override the fusion method")
-
-    sp = sub.add_parser("list", help="list the indexed documents")
-    common(sp)
-
-    sp = sub.add_parser("check", help="verify the index: manifest, file hashes, vector/passage alignment")
-    common(sp)
-
-    sp = sub.add_parser("remove", help="remove documents from the index by id")
-    sp.add_argument("doc_ids", nargs="+")
-    common(sp)
-
-    sp = sub.add_parser("ask", help="answer a question with cited, verbatim quotes from the documents")
-    sp.add_argument("question")
-    common(sp)
-    sp.add_argument("-k", type=int, default=5, help="passages to read (default 5)")
-    sp.add_argument("--mode", choices=["quotes", "written"], default="quotes",
-                    help="quotes: verbatim quotes, no model (default); written: a local or OpenAI-compatible LLM "
-                         "writes from the quotes (pip install -r requirements-llm.txt, or set QA_LLM_BASE_URL)")
-    sp.add_argument("--doc", action="append", dest="doc_ids", metavar="DOC_ID", help="only use this document (repeatable)")
+    _add_index_commands(sub)
 
     sp = sub.add_parser("eval", help="evaluate retrieval on a public benchmark, or replay saved feedback cases")
     sp.add_argument("dataset", choices=["beir", "multihop", "squad", "cases", "squad-answers", "multihop-answers",
