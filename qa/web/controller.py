@@ -4,7 +4,6 @@ Give it a ready index (tests), or let :meth:`ChatApp.prepare` open or build the 
 """
 from __future__ import annotations
 
-import html
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -22,9 +21,9 @@ from ..ingest import loaders
 from ..ingest.loaders.limits import set_limits
 from ..store.disk import read_manifest
 from ..types import Answer
-from . import feedback
 from . import render as webui
 from .config import AppConfig
+from .conversation import ConversationMixin
 from .state import ChatState, NotReady, Progress, Turn, track_embedding
 from .uploads import UploadDesk, status_lines, statuses_markdown, upload_name_and_path
 
@@ -42,7 +41,7 @@ SAMPLE_EXAMPLES = {
 }
 
 
-class ChatApp:
+class ChatApp(ConversationMixin):
     """The app's behaviour, without any Gradio: every UI event calls one of these methods.
 
     Give it a ready ``index`` (tests), or call :meth:`prepare` to open or build the one in
@@ -215,35 +214,6 @@ class ChatApp:
         """``/search``: the ``k`` passages that best match ``question``, best first."""
         return [h.to_dict() for h in self.require_index().search(question, int(k or 5), doc_ids=doc_ids or None)]
 
-    # -------------------------------------------------------------------------------- citations & reader
-    def citation_choices(self, state: ChatState) -> list[tuple[str, str]]:
-        """Every quote of the conversation, the latest answer first: (label, "turn:n")."""
-        out = []
-        for ti in range(len(state.turns) - 1, -1, -1):
-            for c in state.turns[ti].answer.citations:
-                label = f"Q{ti + 1} [{c.n}] {webui.short(c.title, 40)}: “{webui.short(c.quote, 60)}”"
-                out.append((label, f"{ti}:{c.n}"))
-        return out
-
-    def open_citation(self, key: str | None, state: ChatState) -> str:
-        if not key:
-            return ""
-        try:
-            ti, n = (int(x) for x in key.split(":"))
-            c = next(c for c in state.turns[ti].answer.citations if c.n == n)
-        except (ValueError, IndexError, StopIteration):
-            return reader_message("That quote is no longer in this conversation.")
-        return self.open_document(c.doc_id, (c.start, c.end))
-
-    def open_document(self, doc_id: str | None, span: tuple[int, int] | None = None) -> str:
-        if not doc_id:
-            return reader_message("Pick a document, or a quote from the chat.")
-        try:
-            doc = self.require_index().document(doc_id)
-        except (KeyError, NotReady):
-            return reader_message("That document is not in the index (any more).")
-        return webui.render_document_html(doc.text, doc.title or doc.id, webui.file_name(doc.source, doc.id), span)
-
     # -------------------------------------------------------------------------------- documents
     def documents_rows(self) -> list[list[Any]]:
         return webui.documents_rows(self.index.documents()) if self.index else []
@@ -357,66 +327,7 @@ class ChatApp:
         self.progress.set(self.summary())
         return f"{webui.md_text(str(self.config.documents_dir))}: {webui.md_text(r.summary())}"
 
-    # -------------------------------------------------------------------------------- feedback
-    @property
-    def cases_path(self) -> Path:
-        return self.config.feedback_dir / feedback.CASES_FILE
-
-    @property
-    def ratings_path(self) -> Path:
-        return self.config.feedback_dir / feedback.RATINGS_FILE
-
-    def rate(self, state: ChatState, message_index: int, liked: bool) -> tuple[str, list[tuple[str, int]]]:
-        """Record a thumbs up/down. After a thumbs-down, returns the question to show and the candidate
-        passages (label, position) to pick the right one from; after a thumbs-up, ("", [])."""
-        ti = state.turn_at(message_index)
-        if ti is None:
-            return "", []
-        turn = state.turns[ti]
-        feedback.save_rating(self.ratings_path, turn.question, turn.answer, liked)
-        if liked:
-            state.feedback_turn, state.candidates = None, []
-            return "", []
-        state.feedback_turn = ti
-        state.candidates = self._candidates(turn)
-        choices = [(f"{webui.short(s.title, 40)}: “{webui.short(s.text, 110)}”", i)
-                   for i, s in enumerate(state.candidates)]
-        return turn.question, choices
-
-    def _candidates(self, turn: Turn) -> list[feedback.Span]:
-        spans: list[feedback.Span] = []
-        items: list[Any] = list(turn.answer.citations) + list(turn.answer.related)
-        try:
-            items += self.require_index().search(turn.answer.query or turn.question, 10, doc_ids=turn.doc_ids)
-        except (NotReady, KeyError, ValueError):
-            pass
-        for item in items:  # the quotes first, then passages that do not contain one already listed
-            span = feedback.Span.of(item)
-            if not any(s.overlaps(span.doc_id, span.start, span.end) for s in spans):
-                spans.append(span)
-        return spans
-
-    def save_case(self, state: ChatState, choice: int | None, comment: str = "") -> str:
-        if state.feedback_turn is None or state.feedback_turn >= len(state.turns):
-            return "Give an answer a thumbs-down first."
-        if choice is None or not 0 <= int(choice) < len(state.candidates):
-            return "Pick the passage that answers the question."
-        turn = state.turns[state.feedback_turn]
-        history = webui.history_for_ask((t.question, t.answer.text) for t in state.turns[: state.feedback_turn])
-        case = feedback.make_case(turn.question, turn.answer, state.candidates[int(choice)], history=history,
-                                  k=turn.k, doc_ids=turn.doc_ids, comment=comment)
-        feedback.save_case(self.cases_path, case)
-        state.feedback_turn, state.candidates = None, []
-        path = html.escape(str(self.cases_path))
-        return (f"✓ Saved as an evaluation case in <code>{path}</code>; replay with "
-                f"<code>python -m qa eval cases {path}</code>")
-
 
 def notice(text: str) -> dict[str, Any]:
     """A chat message from the app itself (not an answer)."""
     return {"role": "assistant", "content": text}
-
-
-def reader_message(text: str) -> str:
-    """A message shown in the reader pane instead of a document."""
-    return f'<div class="qa-doc-empty">{html.escape(text)}</div>'
