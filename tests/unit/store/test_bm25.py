@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from qa.store.bm25 import BM25Index
 from qa.text.tokens import tokenize
@@ -52,3 +53,27 @@ def test_save_load_round_trip_without_pickle(tmp_path):
 def test_empty_corpus():
     empty = BM25Index.build([])
     assert empty.size == 0 and empty.scores("anything").shape == (0,)
+
+
+def test_bm25s_internal_layout_we_rely_on(tmp_path):
+    """qa.store.bm25 builds the bm25s model itself (``scores`` = a CSC matrix as data/indices/indptr/num_docs,
+    ``vocab_dict``, ``unique_token_ids_set``, ``nonoccurrence_array``) and reads document frequencies from
+    ``scores["indptr"]``: these are bm25s internals, not its public API, so requirements.txt pins bm25s and
+    this test pins the layout. If a new bm25s changes it, this fails before any answer silently does."""
+    import bm25s
+
+    ours = BM25Index.build(TEXTS)
+    model = ours._model
+    assert isinstance(model, bm25s.BM25)
+    assert set(model.scores) >= {"data", "indices", "indptr", "num_docs"} and model.scores["num_docs"] == len(TEXTS)
+    assert len(model.scores["indptr"]) == len(model.vocab_dict) + 1
+    ours.save(tmp_path / "bm25")
+    back = BM25Index.load(tmp_path / "bm25", len(TEXTS))
+    for index in (ours, back):
+        for term in ("solar", "nile", "queen", "electr", "nosuchterm"):
+            df = sum(term in set(tokenize(t)) for t in TEXTS)
+            assert index.document_frequency(term) == df, term
+    idf = back.idf(["solar", "nosuchterm"])
+    n = len(TEXTS)
+    assert idf["solar"] == pytest.approx(np.log(1 + (n - 2 + 0.5) / (2 + 0.5)))
+    assert idf["nosuchterm"] == pytest.approx(np.log(1 + (n + 0.5) / 0.5))
