@@ -122,8 +122,24 @@ class IngestQueue:
                     if self._pending == 0:
                         self._idle.set()
 
+    def _prepared(self, job: _Job) -> list[Path]:
+        """The batch's files after ``job.prepare``; one that cannot be prepared is refused (and deleted) alone."""
+        paths = []
+        for p in job.paths:
+            try:
+                paths.append(job.prepare(p) if job.prepare else p)
+            except (ValueError, OSError) as e:  # ValueError: the preparer's refusal, "name: why"
+                logger.warning("skipped %s: %s", p, e)
+                if self._on_refused:
+                    self._on_refused(p)
+                why = str(e).split(": ", 1)[-1] if isinstance(e, ValueError) else "could not be moved into place"
+                self.report(p.name, "refused", why)
+        return paths
+
     def _process(self, job: _Job) -> None:
-        paths = [job.prepare(p) if job.prepare else p for p in job.paths]
+        paths = self._prepared(job)
+        if not paths:
+            return
         names = [p.name for p in paths]
 
         def step(done: int, total: int) -> None:

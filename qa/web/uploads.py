@@ -74,8 +74,8 @@ class UploadDesk:
             name = fit_name(check_upload(original, path.stat().st_size, max_bytes))
             folder = self.incoming / uuid.uuid4().hex
             dest = folder / name
-            if not inside(self.upload_dir, dest):
-                raise UploadRejected(f"{name}: refused (unsafe name)")
+            if not (inside(self.upload_dir, dest) and inside(self.upload_dir, self.upload_dir / name)):
+                raise UploadRejected(f"{name}: refused (unsafe name)")  # e.g. a symlink planted in uploads/
             for attempt in range(3):  # the writer removes an empty .incoming: it may vanish under mkdir
                 try:
                     folder.mkdir(parents=True, exist_ok=True)
@@ -96,6 +96,8 @@ class UploadDesk:
         if path.parent == self.upload_dir:
             return path
         dest = self.upload_dir / path.name
+        if not inside(self.upload_dir, dest):  # a symlink planted meanwhile: never replaced, never written through
+            raise UploadRejected(f"{path.name}: refused (unsafe name)")
         os.replace(path, dest)
         self._tidy(path.parent)
         return dest

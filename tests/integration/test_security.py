@@ -107,7 +107,7 @@ def test_the_app_listens_on_this_machine_only_by_default(monkeypatch: pytest.Mon
     kw = seen[-1]
     assert kw["server_name"] == "127.0.0.1"
     assert kw["auth"] is None and kw["allowed_paths"] == [] and "share" not in kw
-    assert kw["max_file_size"] == cfg.max_upload_bytes == 25_000_000
+    assert kw["max_file_size"] == cfg.max_upload_bytes == 25 * 1024 * 1024  # 25 MiB, as the upload dialog says
     assert "without a login" not in caplog.text  # loopback without a login is fine
 
     # listening on every interface without a login is allowed, but said loudly
