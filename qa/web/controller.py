@@ -4,6 +4,7 @@ Give it a ready index (tests), or let :meth:`ChatApp.prepare` open or build the 
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -29,16 +30,19 @@ from .uploads import UploadDesk, status_lines, statuses_markdown, upload_name_an
 
 logger = logging.getLogger("qa.app")
 
-SAMPLE_EXAMPLES = {
-    "gerasimov-reportedly-wounded-in-izium-ambush.txt": [
-        "Was General Gerasimov wounded in the attack?",
-        "How many Russian officers were killed in Izium?",
-    ],
-    "gerasimov-left-before-izium-strike-arestovych.txt": [
-        "Who said Gerasimov left before the strike?",
-        "Did the United States know about the attack?",
-    ],
-}
+EXAMPLES = Path(__file__).resolve().parent / "data" / "examples.json"
+
+
+def _sample_examples(path: Path = EXAMPLES) -> dict[str, list[str]]:
+    """Example questions per sample file name (qa/web/data/examples.json), checked on load."""
+    examples = json.loads(path.read_text(encoding="utf-8")).get("examples")
+    if not isinstance(examples, dict) or not all(
+            isinstance(qs, list) and qs and all(isinstance(q, str) and q for q in qs) for qs in examples.values()):
+        raise ValueError(f"{path}: 'examples' must map file names to lists of questions")
+    return examples
+
+
+SAMPLE_EXAMPLES = _sample_examples()
 
 
 class ChatApp(ConversationMixin):
