@@ -1,6 +1,6 @@
-"""Grounded answers: quotes mode on the sample articles (real model), plumbing (hashing embedder), follow-up
-questions, the claim checker of written mode (no LLM needed), and written mode end to end with a fake model
-(and with the real local model when it is installed)."""
+"""Grounded answers on the real model: quotes mode on the sample articles, the claim checker of written mode
+(no LLM needed), and written mode end to end with a fake model (and with the real local model when it is
+installed). The model-free parts are in tests/unit/answer/ (test_pipeline, test_followup, test_claims)."""
 from __future__ import annotations
 
 import json
@@ -13,10 +13,9 @@ import pytest
 import qa
 from qa.answer import config as answer_config
 from qa.answer import Partial, stream_answer
-from qa.answer.claims import check, markers, split_claims
-from qa.answer.followup import normalize_history, standalone_query
+from qa.answer.claims import check
 
-from tests.conftest import DOCUMENTS, CountingEmbedder
+from tests.conftest import DOCUMENTS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LEFT = "documents/gerasimov-left-before-izium-strike-arestovych.txt"
@@ -127,82 +126,6 @@ def test_qa_answer_one_call(sample_index: qa.Index) -> None:
     assert json.loads(json.dumps(ans.to_dict()))["citations"][0]["quote"] == ans.citations[0].quote
 
 
-# ----------------------------------------------------------------------------------------- plumbing
-
-
-@pytest.fixture
-def fake_index(corpus_dir: Path, tmp_path: Path) -> qa.Index:
-    return qa.build_index(corpus_dir, tmp_path / "index", embedder=CountingEmbedder())
-
-
-def test_stream_yields_partials_then_the_answer(fake_index: qa.Index) -> None:
-    events = list(stream_answer(fake_index, "How many eggs can the queen lay per day?", threshold=-50))
-    assert isinstance(events[-1], qa.Answer)
-    assert events[:-1] and all(isinstance(e, Partial) for e in events[:-1])
-    assert events[-2].text == events[-1].text
-    ans = events[-1]
-    assert ans.found and "2,000 eggs" in ans.citations[0].quote
-    assert ans.mode == "quotes" and ans.query == "How many eggs can the queen lay per day?"
-    assert_grounded(fake_index, ans)
-
-
-def test_bad_arguments(fake_index: qa.Index) -> None:
-    with pytest.raises(ValueError, match="mode"):
-        fake_index.ask("bees?", mode="poetry")
-    with pytest.raises(ValueError, match="empty"):
-        fake_index.ask("  ")
-    with pytest.raises(TypeError, match="unexpected"):
-        fake_index.ask("bees?", temperature=0.3)
-    with pytest.raises(KeyError):
-        fake_index.ask("bees?", doc_ids=["nope"])
-
-
-def test_doc_filter_and_config_overrides(fake_index: qa.Index) -> None:
-    ans = fake_index.ask("Which river carries more water than any other river?", doc_ids=["corpus/rivers.txt"],
-                         max_quotes=1, threshold=-50)
-    assert {c.doc_id for c in ans.citations} == {"corpus/rivers.txt"} and len(ans.citations) == 1
-    assert "Amazon carries more water" in ans.citations[0].quote
-    never = fake_index.ask("Which river carries more water than any other river?", threshold=1e9)
-    assert not never.found and never.related
-
-
-def test_empty_index_abstains(tmp_path: Path) -> None:
-    idx = qa.build_index([], tmp_path / "empty", embedder=CountingEmbedder())
-    ans = idx.ask("anything at all?")
-    assert not ans.found and not ans.related
-
-
-def test_history_shapes() -> None:
-    turns = normalize_history([
-        {"role": "system", "content": "be nice"},
-        {"role": "user", "content": [{"type": "text", "text": "Who is Ada Lovelace?"}, {"type": "image", "url": "x"}]},
-        {"role": "assistant", "content": {"text": "A mathematician."}},
-        ("What did she write?", None),
-        ["And when?", "In 1843."],
-    ])
-    assert [(t.role, t.content) for t in turns] == [
-        ("user", "Who is Ada Lovelace?"), ("assistant", "A mathematician."), ("user", "What did she write?"),
-        ("user", "And when?"), ("assistant", "In 1843.")]
-    with pytest.raises(TypeError):
-        normalize_history([42])
-
-
-@pytest.mark.parametrize("question, history, expected", [
-    ("was he hurt?", [("Who is Valery Gerasimov?", "The chief of staff.")], "was Valery Gerasimov hurt?"),
-    ("What did his adviser say?", [{"role": "user", "content": "Tell me about Volodymyr Zelensky"}],
-     "What did Volodymyr Zelensky's adviser say?"),
-    ("When was it founded?", [("What is the Royal Society?", "A learned society.")], "When was Royal Society founded?"),
-    ("and why?", [("Why did the United States oppose the attack?", "…")],
-     "and why? (following: Why did the United States oppose the attack?)"),
-    ("When did that happen?", [("Was Gerasimov wounded?", "…")], "When did that happen? (following: Was Gerasimov wounded?)"),
-    ("Was Gerasimov wounded?", [("Who is Aretovych?", "An adviser.")], "Was Gerasimov wounded?"),
-    ("was he hurt?", [], "was he hurt?"),
-    ("how many?", [("the eggs a queen lays per day", "up to 2,000")], "how many? (following: the eggs a queen lays per day)"),
-])
-def test_standalone_query(question: str, history: list, expected: str) -> None:
-    assert standalone_query(question, history) == expected
-
-
 # ----------------------------------------------------------------------------------------- claim checker
 
 
@@ -214,16 +137,6 @@ QUOTES = [
     "“Reportedly, up to 20 of them are confirmed killed incl. Gen. Andrey Simonov, a commander of electronic warfare "
     "forces of the West district.”",
 ]
-
-
-def test_split_claims_and_markers() -> None:
-    text = "Gerasimov was wounded [1]. Aretovych says he left early [2][3]. Up to 20 died.[3]\n- A list item [1, 2]."
-    parts = split_claims(text)
-    assert parts == ["Gerasimov was wounded [1].", "Aretovych says he left early [2][3].", "Up to 20 died.[3]",
-                     "A list item [1, 2]."]
-    assert markers(parts[1]) == ("Aretovych says he left early.", [2, 3])
-    assert markers("No marker here.") == ("No marker here.", [])
-    assert markers("Odd markers【2】 and ^1^.")[1] == [2, 1]
 
 
 def test_checker_removes_repairs_and_keeps(real_embedder: qa.Embedder) -> None:

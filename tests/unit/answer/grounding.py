@@ -1,0 +1,20 @@
+"""A check shared by the answer tests: an answer's citations are verbatim and its [n] markers exist."""
+from __future__ import annotations
+
+import re
+
+import qa
+
+
+def assert_grounded(idx: qa.Index, ans: qa.Answer) -> None:
+    """Every citation is verbatim at its offsets, its context too, and every [n] in the text exists."""
+    ns = [c.n for c in ans.citations]
+    assert ns == list(range(1, len(ns) + 1))
+    for c in ans.citations:
+        text = idx.document(c.doc_id).text
+        assert text[c.start : c.end] == c.quote
+        assert c.context and text[c.context_start : c.context_start + len(c.context)] == c.context
+        assert c.context_start <= c.start and c.end <= c.context_start + len(c.context)
+        assert f"[{c.n}]" in ans.text
+    for m in re.findall(r"\[(\d+)\]", ans.text):
+        assert 1 <= int(m) <= len(ns)
