@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ingest.loaders.limits import MIB, Limits
-from .render import DEFAULT_MAX_UPLOAD_MB, parse_auth
+from .render import DEFAULT_MAX_UPLOAD_MB
 
 
 @dataclass
@@ -62,3 +62,26 @@ def parse_args(argv: Sequence[str] | None = None) -> AppConfig:
         feedback_dir=Path(args.feedback).expanduser(), max_upload_mb=args.max_upload_mb,
         auth=parse_auth(os.environ.get("QA_AUTH")),
     )
+
+
+def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
+    """QA_AUTH: ``user:password``, or the path of a file of such lines (blank lines and # comments
+    skipped). None when unset. Raises ValueError on a malformed entry."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    path = Path(value).expanduser()
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else [value]
+    pairs = []
+    for i, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user or not password:
+            where = f"{path}, line {i}" if path.is_file() else "QA_AUTH"
+            raise ValueError(f"{where}: expected user:password")
+        pairs.append((user, password))
+    if not pairs:
+        raise ValueError(f"{path}: no user:password lines")
+    return pairs

@@ -23,8 +23,10 @@ from ..ingest.loaders.limits import set_limits
 from ..store.disk import read_manifest
 from ..types import Answer
 from . import render as webui
+from .cite import cite_links
 from .config import AppConfig
 from .conversation import ConversationMixin
+from .settings import check_k, check_mode
 from .state import ChatState, NotReady, Progress, Turn, track_embedding
 from .uploads import UploadDesk, status_lines, statuses_markdown, upload_name_and_path
 
@@ -164,9 +166,11 @@ class ChatApp(ConversationMixin):
                 text = str(getattr(item, "text", "") or "")
             yield text
 
-    def ask(self, question: str, state: ChatState, mode: str = "quotes", k: int = 5,
+    def ask(self, question: str, state: ChatState, mode: str = "quotes", k: float = 5,
             doc_ids: Sequence[str] | None = None) -> Iterator[ChatState]:
-        """Answer ``question`` in the conversation ``state``, yielding the state as the answer streams in."""
+        """Answer ``question`` in the conversation ``state``, yielding the state as the answer streams in.
+        Settings that are not allowed (``k`` outside 1-20, written mode without its model) are refused with a
+        message in the chat."""
         question = (question or "").strip()
         if not question:
             return
@@ -176,9 +180,10 @@ class ChatApp(ConversationMixin):
         state.messages = state.messages[:start] + pending
         yield state
         try:
+            mode, k = check_mode(mode, self.written_available()), check_k(k)
             index = self.require_index()
             answer = None
-            for item in self._stream(index, question, state.history(), mode, k=int(k), doc_ids=doc_ids):
+            for item in self._stream(index, question, state.history(), mode, k=k, doc_ids=doc_ids):
                 if isinstance(item, Answer):
                     answer = item
                     break
@@ -202,7 +207,7 @@ class ChatApp(ConversationMixin):
             state.messages = state.messages[:start] + [pending[0], notice(note)]
             yield state
             return
-        msgs = webui.chat_messages(question, answer)
+        msgs = webui.chat_messages(question, answer, cite_links(len(state.turns), answer))
         state.messages = state.messages[:start] + msgs
         state.turns.append(Turn(question, answer, start, len(msgs), int(k), doc_ids))
         yield state
@@ -210,13 +215,13 @@ class ChatApp(ConversationMixin):
     def chat_api(self, question: str, history: list[dict[str, Any]] | None = None, mode: str = "quotes",
                  k: int = 5, doc_ids: list[str] | None = None) -> dict[str, Any]:
         """``/chat``: the answer to ``question`` (with the conversation so far), as JSON-friendly data."""
-        answer = self.require_index().ask(question, history=history or None, mode=mode or "quotes", k=int(k or 5),
-                                          doc_ids=doc_ids or None)
+        mode, k = check_mode(mode, self.written_available()), check_k(k)
+        answer = self.require_index().ask(question, history=history or None, mode=mode, k=k, doc_ids=doc_ids or None)
         return webui.answer_payload(answer)
 
     def search_api(self, question: str, k: int = 5, doc_ids: list[str] | None = None) -> list[dict[str, Any]]:
         """``/search``: the ``k`` passages that best match ``question``, best first."""
-        return [h.to_dict() for h in self.require_index().search(question, int(k or 5), doc_ids=doc_ids or None)]
+        return [h.to_dict() for h in self.require_index().search(question, check_k(k), doc_ids=doc_ids or None)]
 
     # -------------------------------------------------------------------------------- documents
     def documents_rows(self) -> list[list[Any]]:

@@ -12,7 +12,7 @@ import html
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -26,6 +26,7 @@ DEFAULT_MAX_UPLOAD_MB = 25  # MiB (1 MiB = 1,048,576 bytes: the unit Gradio's up
 SOURCES_TITLE = "Sources"
 NOT_FOUND_TITLE = "Not in your documents"
 CONFLICT_BANNER = '<span class="qa-conflict">⚠ The sources disagree</span>'
+CiteLink = Callable[[int], str | None]  # [n] -> the markup of a clickable citation (None: plain marker)
 
 # ------------------------------------------------------------------------------------------ escaping
 
@@ -47,16 +48,21 @@ def md_text(text: str, *, collapse: bool = True) -> str:
     return _WWW.sub(lambda m: m.group(0)[:3] + "&#46;", escaped)
 
 
-def safe_answer_markdown(text: str) -> str:
+def safe_answer_markdown(text: str, cite: CiteLink | None = None) -> str:
     """Answer Markdown made inert: no HTML tags, links, images, autolinks, footnotes or maths; emphasis,
-    quotes, lists and line breaks kept. ``[n]`` citation markers are shown as superscript references."""
+    quotes, lists and line breaks kept. ``[n]`` citation markers are shown as superscript references, made
+    clickable by ``cite`` (see ``qa.web.cite.cite_links``) when it gives markup for that number."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace("`", "&#96;")
     text = text.replace("[", "&#91;").replace("]", "&#93;")
     text = _URL_SCHEME.sub(lambda m: f"{m.group(1)}&#58;", text)
     text = _WWW.sub(lambda m: m.group(0)[:3] + "&#46;", text)
     text = _EMAIL_AT.sub("&#64;", text)
     text = text.replace("$", "&#36;")
-    return re.sub(r"&#91;(\d{1,3})&#93;", r"<sup>&#91;\1&#93;</sup>", text)
+    def marker(m: re.Match[str]) -> str:
+        link = cite(int(m.group(1))) if cite else None
+        return f"<sup>{link or m.group(0)}</sup>"
+
+    return re.sub(r"&#91;(\d{1,3})&#93;", marker, text)
 
 
 # ------------------------------------------------------------------------------------------ names
@@ -115,24 +121,40 @@ def _where(title: str, source: str | None, doc_id: str, page: int | None) -> str
     return " · ".join(bits)
 
 
-def render_citation(c: Citation) -> str:
-    """One entry of the Sources block: title, file, score, then the quote highlighted in its context."""
-    head = f"**&#91;{c.n}&#93;** {_where(c.title, c.source, c.doc_id, c.page)} · score {c.score:.2f}"
+def render_citation(c: Citation, cite: CiteLink | None = None, best: bool = False) -> str:
+    """One entry of the Sources block: [n] (clickable with ``cite``), title, file, "best match" for the
+    quote that scored highest, then the quote highlighted in its context. Raw scores are not shown: they
+    are log-odds on no scale a reader knows (the API keeps them)."""
+    marker = (cite(c.n) if cite else None) or f"&#91;{c.n}&#93;"
+    head = f"**{marker}** {_where(c.title, c.source, c.doc_id, c.page)}" + (" · best match" if best else "")
     return f"{head}\n\n> {_md_quote(quote_in_context(c))}"
 
 
 def render_hit(h: Hit, n: int | None = None) -> str:
-    """A retrieved passage (no answer in it): title, file, score and the passage text."""
+    """A retrieved passage (no answer in it): title, file and the passage text (best first, no score)."""
     label = f"**{n}.** " if n is not None else ""
-    head = f"{label}{_where(h.title, h.source, h.doc_id, h.page)} · score {h.score:.2f}"
-    return f"{head}\n\n> {md_text(short(h.text, 400))}"
+    return f"{label}{_where(h.title, h.source, h.doc_id, h.page)}\n\n> {md_text(short(h.text, 400))}"
 
 
-def render_sources(answer: Answer) -> str:
+def short_answer_line(answer: Answer) -> str:
+    """The reader's probability that its short answer answers the question, as a percentage (the one
+    relevance figure shown: it is a calibrated probability); "" without a short answer."""
+    short_answer = getattr(answer, "answer", None)
+    probability = getattr(short_answer, "probability", None)
+    if short_answer is None or not isinstance(probability, float):
+        return ""
+    return (f"Short answer **{md_text(short_answer.text)}**: {round(100 * probability)}% likely to answer "
+            f"the question (the reader's estimate).")
+
+
+def render_sources(answer: Answer, cite: CiteLink | None = None) -> str:
     """The body of the collapsible Sources block under an answer."""
     if not answer.citations:
         return "_No quotes._"
-    return "\n\n".join(render_citation(c) for c in answer.citations)
+    best = max(answer.citations, key=lambda c: c.score).n if len(answer.citations) > 1 else None
+    items = [render_citation(c, cite, best=c.n == best) for c in answer.citations]
+    line = short_answer_line(answer)
+    return "\n\n".join([line, *items] if line else items)
 
 
 def render_related(hits: Sequence[Hit]) -> str:
@@ -152,7 +174,7 @@ _DISAGREE = re.compile(r"sources disagree", re.IGNORECASE)
 _LEAD_IN = re.compile(r"\s*\*\*([^*]*sources disagree[^*]*)\*\*:?\s*", re.IGNORECASE)
 
 
-def render_answer(answer: Answer) -> str:
+def render_answer(answer: Answer, cite: CiteLink | None = None) -> str:
     """The answer bubble: a conflict banner when the sources disagree, then the answer with [n] markers.
     A "not found" answer keeps its first paragraph only (the related passages are listed separately)."""
     text = answer.text.strip()
@@ -162,20 +184,20 @@ def render_answer(answer: Answer) -> str:
         return f'<span class="qa-notfound">{NOT_FOUND_TITLE}</span> {body}'
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     if not answer.conflict:
-        return safe_answer_markdown("\n\n".join(paragraphs))
+        return safe_answer_markdown("\n\n".join(paragraphs), cite)
     first = paragraphs[0].replace("\n", " ") if paragraphs else ""
     lead = _LEAD_IN.match(first)
     if lead:  # the answer states the disagreement in a bold lead-in: make that the banner
         label = html.escape(lead.group(1).strip().rstrip(":"))
-        banner = f'<span class="qa-conflict">⚠ {label}</span> ' + safe_answer_markdown(first[lead.end():])
+        banner = f'<span class="qa-conflict">⚠ {label}</span> ' + safe_answer_markdown(first[lead.end():], cite)
         rest = paragraphs[1:]
     elif _DISAGREE.search(first):
-        banner = f"{CONFLICT_BANNER} " + safe_answer_markdown(first)
+        banner = f"{CONFLICT_BANNER} " + safe_answer_markdown(first, cite)
         rest = paragraphs[1:]
     else:
         banner = f"{CONFLICT_BANNER} Compare the quotes below: each source is cited."
         rest = paragraphs
-    return "\n\n".join([banner, *(safe_answer_markdown(p) for p in rest)])
+    return "\n\n".join([banner, *(safe_answer_markdown(p, cite) for p in rest)])
 
 
 def render_notes(answer: Answer) -> str:
@@ -188,15 +210,16 @@ def render_partial(text: str) -> str:
     return safe_answer_markdown(text) + " ▍"
 
 
-def chat_messages(question: str, answer: Answer) -> list[dict[str, Any]]:
+def chat_messages(question: str, answer: Answer, cite: CiteLink | None = None) -> list[dict[str, Any]]:
     """The chat messages of one turn (Gradio "messages" format): the question, the answer, and a
-    collapsed block with the sources (or, when nothing answers it, the related passages)."""
+    collapsed block with the sources (or, when nothing answers it, the related passages). ``cite`` makes
+    the [n] markers clickable (``qa.web.cite.cite_links``)."""
     msgs: list[dict[str, Any]] = [{"role": "user", "content": question}]
-    body = "\n\n".join(part for part in (render_answer(answer), render_notes(answer)) if part)
+    body = "\n\n".join(part for part in (render_answer(answer, cite), render_notes(answer)) if part)
     if answer.found:
         msgs.append({"role": "assistant", "content": body})
         if answer.citations:
-            msgs.append({"role": "assistant", "content": render_sources(answer),
+            msgs.append({"role": "assistant", "content": render_sources(answer, cite),
                          "metadata": {"title": sources_title(answer), "status": "done"}})
     else:
         msgs.append({"role": "assistant", "content": body})
@@ -228,7 +251,8 @@ def history_for_ask(turns: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
 
 
 def render_document_html(text: str, title: str, name: str, span: tuple[int, int] | None = None) -> str:
-    """A document's full text as escaped HTML, with ``span`` (start, end offsets) highlighted."""
+    """A document's full text as escaped HTML, with ``span`` (start, end offsets) highlighted. The text is
+    its own scroll box (``.qa-doc-text``, keyboard-scrollable), so opening a quote never scrolls the page."""
     head = f'<div class="qa-doc-head"><b>{html.escape(title)}</b> · <code>{html.escape(name)}</code></div>'
     if span is not None:
         start, end = max(0, span[0]), min(len(text), span[1])
@@ -239,7 +263,8 @@ def render_document_html(text: str, title: str, name: str, span: tuple[int, int]
             body = html.escape(text)
     else:
         body = html.escape(text)
-    return f'{head}<div class="qa-doc-text">{body}</div>'
+    label = html.escape(f"Text of {title}", quote=True)
+    return f'{head}<div class="qa-doc-text" tabindex="0" role="region" aria-label="{label}">{body}</div>'
 
 
 # ------------------------------------------------------------------------------------------ documents
@@ -324,29 +349,3 @@ def inside(folder: Path, path: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-# ------------------------------------------------------------------------------------------ auth
-
-
-def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
-    """QA_AUTH: ``user:password``, or the path of a file of such lines (blank lines and # comments
-    skipped). None when unset. Raises ValueError on a malformed entry."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    path = Path(value).expanduser()
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else [value]
-    pairs = []
-    for i, line in enumerate(lines, 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        user, sep, password = line.partition(":")
-        if not sep or not user or not password:
-            where = f"{path}, line {i}" if path.is_file() else "QA_AUTH"
-            raise ValueError(f"{where}: expected user:password")
-        pairs.append((user, password))
-    if not pairs:
-        raise ValueError(f"{path}: no user:password lines")
-    return pairs

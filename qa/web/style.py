@@ -12,21 +12,23 @@ CSS = """
 .qa-status { font-size: 0.9rem; }
 .qa-busy { color: #b45309; }
 .qa-error { color: #b91c1c; }
-#qa-reader { max-height: 560px; overflow-y: auto; border: 1px solid var(--border-color-primary);
-             border-radius: 8px; padding: 0.75rem 1rem; background: var(--background-fill-primary); }
+#qa-reader { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.75rem 1rem;
+             background: var(--background-fill-primary); overflow: hidden; }
 #qa-reader .qa-doc-head { margin-bottom: 0.6rem; padding-bottom: 0.4rem;
                          border-bottom: 1px solid var(--border-color-primary); }
-#qa-reader .qa-doc-text { white-space: pre-wrap; line-height: 1.55; font-size: 0.95rem; }
+#qa-reader .qa-doc-text { white-space: pre-wrap; line-height: 1.55; font-size: 0.95rem;
+                         max-height: min(60vh, 560px); overflow-y: auto; overscroll-behavior: contain; }
 #qa-reader mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
 #qa-reader .qa-doc-empty { opacity: 0.7; }
-#qa-chat .qa-conflict { display: inline-block; background: #fef3c7; color: #92400e; font-weight: 600;
+#qa-chat .qa-conflict { display: inline-block; background: #fef3c7; color: #78350f; font-weight: 600;
                        padding: 0.1rem 0.5rem; border-radius: 4px; border: 1px solid #f59e0b; }
 #qa-chat .qa-notfound { display: inline-block; background: #e0e7ff; color: #3730a3; font-weight: 600;
                        padding: 0.1rem 0.5rem; border-radius: 4px; border: 1px solid #818cf8; }
 #qa-docs td, #qa-docs td *, #qa-docs th, #qa-docs th * { font-family: var(--font) !important; font-size: 0.85rem; }
 #qa-chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
+#qa-chat a.qa-cite { text-decoration: none; font-weight: 600; color: #1d4ed8; border-radius: 3px; padding: 0 1px; }
+#qa-chat a.qa-cite:hover { text-decoration: underline; background: #dbeafe; }
+#qa-chat a.qa-cite:focus-visible { outline: 2px solid #1d4ed8; outline-offset: 1px; }
 #qa-feedback { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.5rem; }
 """
 
-SCROLL_TO_MARK = "() => { setTimeout(() => { const m = document.querySelector('#qa-reader mark'); " \
-                 "if (m) m.scrollIntoView({block: 'center'}); }, 50); }"

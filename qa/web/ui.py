@@ -42,7 +42,10 @@ from .controller import ChatApp  # noqa: E402
 from .conversation import reader_message  # noqa: E402
 from .guard import UploadTypeGuard  # noqa: E402
 from .state import ChatState, NotReady  # noqa: E402
-from .style import CSS, MONO_FONTS, SCROLL_TO_MARK, SYSTEM_FONTS  # noqa: E402
+from .cite import cite_key  # noqa: E402
+from .scripts import CITE_BRIDGE, SCROLL_READER_TO_MARK  # noqa: E402
+from .settings import K_DEFAULT, K_MAX, K_MIN, WRITTEN_UNAVAILABLE  # noqa: E402
+from .style import CSS, MONO_FONTS, SYSTEM_FONTS  # noqa: E402
 
 logger = logging.getLogger("qa.app")
 
@@ -67,7 +70,7 @@ class Components:
     fb_cancel: Any
     fb_status: Any
     tabs: Any = None
-    cited: Any = None
+    bridge: Any = None  # hidden: turns a click on a [n] in the chat into opening its quote
     reader: Any = None
     docs_table: Any = None
     upload: Any = None
@@ -122,7 +125,8 @@ def _chat_column(app: ChatApp) -> Components:
                 examples=[{"text": q} for q in app.examples()] or None,
             )
             with gr.Row():
-                question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False,
+                question = gr.Textbox(label="Your question", placeholder="Ask a question about your documents…",
+                                      show_label=False,
                                       scale=6, elem_id="qa-question", autofocus=True, max_lines=4)
                 ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
                 new_btn = gr.Button("New chat", scale=1, min_width=80, elem_id="qa-new")
@@ -145,12 +149,11 @@ def _chat_column(app: ChatApp) -> Components:
 
 def _side_column(app: ChatApp, c: Components) -> None:
     written = app.written_available()
-    modes = [("Quotes only", "quotes")] + ([("Written answer", "written")] if written else [])
+    c.bridge = gr.HTML("", visible="hidden", js_on_load=CITE_BRIDGE, elem_id="qa-cite-bridge")
     with gr.Tabs(selected="reader") as c.tabs:
         with gr.Tab("Reader", id="reader"):
-            c.cited = gr.Dropdown(label="Open a quote in its document", choices=[], value=None, elem_id="qa-cited")
-            c.reader = gr.HTML(reader_message("Answers' quotes open here, highlighted in their document."),
-                               elem_id="qa-reader")
+            c.reader = gr.HTML(reader_message("Click a [n] in an answer: its quote opens here, highlighted in its "
+                                              "document."), elem_id="qa-reader")
         with gr.Tab("Documents", id="documents"):
             c.docs_table = gr.Dataframe(
                 value=app.documents_rows(), headers=["Title", "File", "Passages", "Added"],
@@ -172,23 +175,23 @@ def _side_column(app: ChatApp, c: Components) -> None:
                     c.remove_btn = gr.Button("Remove", variant="stop", elem_id="qa-remove")
             c.rescan_btn = gr.Button(f"Re-scan {app.config.documents_dir.name}/", size="sm")
         with gr.Tab("Settings", id="settings"):
-            c.mode = gr.Radio(modes, value="quotes", label="Answer mode", visible=len(modes) > 1, elem_id="qa-mode")
-            if not written:
-                gr.Markdown("Answers are made of verbatim quotes. (Written answers need a local "
-                            "language model, which is not installed.)")
-            c.k = gr.Slider(1, 10, value=5, step=1, label="Passages to read per question", elem_id="qa-k")
+            modes = [("Quotes only", "quotes"),
+                     ("Written answer" if written else "Written answer (not installed)", "written")]
+            c.mode = gr.Radio(modes, value="quotes", label="Answer mode", interactive=written, elem_id="qa-mode",
+                              info=None if written else WRITTEN_UNAVAILABLE.replace("`", ""))
+            c.k = gr.Slider(K_MIN, K_MAX, value=K_DEFAULT, step=1, label="Passages to read per question",
+                            info=f"{K_MIN} to {K_MAX}", elem_id="qa-k")
             c.only = gr.Dropdown(label="Ask only these documents (empty: all)", choices=app.document_choices(),
                                  multiselect=True, value=[], elem_id="qa-only")
 
 
 def _wire_chat(app: ChatApp, c: Components) -> None:
     def respond(q: str, st: ChatState, m: str, kk: float, ids: list[str]) -> Iterator[tuple[Any, ...]]:
-        for s in app.ask(q, st, m or "quotes", int(kk), ids or None):
-            yield s.messages, s, "", gr.update()
-        yield st.messages, st, "", gr.update(choices=app.citation_choices(st), value=None)
+        for s in app.ask(q, st, m or "quotes", kk, ids or None):
+            yield s.messages, s, ""
 
     chat_io: dict[str, Any] = dict(inputs=[c.question, c.state, c.mode, c.k, c.only],
-                                   outputs=[c.chatbot, c.state, c.question, c.cited],
+                                   outputs=[c.chatbot, c.state, c.question],
                                    api_visibility="private", show_progress="minimal")
     c.question.submit(respond, **chat_io)
     c.ask_btn.click(respond, **chat_io)
@@ -201,16 +204,19 @@ def _wire_chat(app: ChatApp, c: Components) -> None:
 
     def new_chat() -> tuple[Any, ...]:
         fresh = ChatState()
-        return fresh.messages, fresh, gr.update(choices=[], value=None), gr.update(visible=False), ""
+        return fresh.messages, fresh, gr.update(visible=False), ""
 
-    cleared = [c.chatbot, c.state, c.cited, c.fb_group, c.fb_status]
+    cleared = [c.chatbot, c.state, c.fb_group, c.fb_status]
     c.new_btn.click(new_chat, None, cleared, api_visibility="private")
     c.chatbot.clear(new_chat, None, cleared, api_visibility="private")
 
 
 def _wire_reader(app: ChatApp, c: Components) -> None:
-    c.cited.input(app.open_citation, [c.cited, c.state], c.reader, api_visibility="private").then(
-        lambda: gr.Tabs(selected="reader"), None, c.tabs, js=SCROLL_TO_MARK, api_visibility="private")
+    def open_cited(st: ChatState, evt: gr.EventData) -> tuple[str, Any]:
+        return app.open_citation(cite_key(getattr(evt, "cite", None)), st), gr.Tabs(selected="reader")
+
+    c.bridge.click(open_cited, c.state, [c.reader, c.tabs], api_visibility="private",
+                   show_progress="hidden").then(None, None, None, js=SCROLL_READER_TO_MARK, api_visibility="private")
 
     def open_row(evt: gr.SelectData) -> tuple[str, Any]:
         return app.open_document(app.doc_id_for_row(evt.row_value)), gr.Tabs(selected="reader")

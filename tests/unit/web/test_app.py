@@ -19,7 +19,7 @@ from tests.conftest import CORPUS
 
 pytest.importorskip("gradio", reason="the web app needs gradio")
 from qa.web import controller, ui  # noqa: E402
-from qa.web.config import AppConfig, parse_args  # noqa: E402
+from qa.web.config import AppConfig, parse_args, parse_auth  # noqa: E402
 from qa.web.controller import ChatApp  # noqa: E402
 from qa.web.state import ChatState  # noqa: E402
 
@@ -92,12 +92,12 @@ def test_safe_answer_markdown_defuses_reference_definitions() -> None:
     assert not re.search(r"^\[1\]:", out, re.M)
 
 
-def test_sources_show_title_file_score_and_the_quote_highlighted_in_context() -> None:
+def test_sources_show_title_file_and_the_quote_highlighted_in_context_but_no_raw_score() -> None:
     c = _citation()
     out = webui.render_sources(_answer(citations=(c,)))
     assert "Solar Power Basics" in out
     assert "<code>solar&#46;txt</code>" in out or "<code>solar.txt</code>" in out
-    assert "score 1.25" in out
+    assert "score" not in out and "1.25" not in out  # raw log-odds mean nothing to a reader (the API keeps them)
     assert "<mark>Most home panels are made of silicon&#46;</mark>" in out or \
         "<mark>Most home panels are made of silicon.</mark>" in out
     before = c.context[: c.start - c.context_start].strip()
@@ -206,16 +206,16 @@ def test_check_upload_allow_list_and_size_cap() -> None:
 
 
 def test_parse_auth(tmp_path: Path) -> None:
-    assert webui.parse_auth(None) is None and webui.parse_auth("  ") is None
-    assert webui.parse_auth("ann:s3cret:with:colons") == [("ann", "s3cret:with:colons")]
+    assert parse_auth(None) is None and parse_auth("  ") is None
+    assert parse_auth("ann:s3cret:with:colons") == [("ann", "s3cret:with:colons")]
     f = tmp_path / "users"
     f.write_text("# users\nann:one\n\nbob:two\n", encoding="utf-8")
-    assert webui.parse_auth(str(f)) == [("ann", "one"), ("bob", "two")]
+    assert parse_auth(str(f)) == [("ann", "one"), ("bob", "two")]
     with pytest.raises(ValueError, match="user:password"):
-        webui.parse_auth("no-colon")
+        parse_auth("no-colon")
     f.write_text("ann:\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 1"):
-        webui.parse_auth(str(f))
+        parse_auth(str(f))
 
 
 # ------------------------------------------------------------------------------------------ configuration
