@@ -5,8 +5,10 @@ from __future__ import annotations
 # js_on_load of a hidden gr.HTML (the bridge): one capturing listener on the document catches clicks on citation
 # links (Enter on a focused link is a click too), stops the navigation to "#qa-cite-..." and fires the bridge's
 # "click" event with {cite: "<turn>:<n>"}. It also gives Gradio's Sources toggle an accessible shape: the toggle
-# (a div role=button) holds an unnamed icon button, which is taken out of the tab order and hidden from
-# assistive technology (the toggle itself is the control and is named by its text).
+# (a div role=button) holds an unnamed icon button, which is disabled (so neither focusable nor nested
+# interactive; CSS lets clicks through to the toggle) and hidden from assistive technology: the toggle itself is
+# the control, named by its text ("Sources (3)"). The example questions (a role=list holding buttons, which a
+# list may not) become a named group.
 CITE_BRIDGE = """
 window.__qaCiteTrigger = trigger;
 if (!window.__qaCiteBound) {
@@ -20,8 +22,13 @@ if (!window.__qaCiteBound) {
     if (m) window.__qaCiteTrigger('click', {cite: m[1] + ':' + m[2]});
   }, true);
   const fix = () => {
+    document.querySelectorAll('#qa-chat .examples[role=list]').forEach((g) => {
+      g.setAttribute('role', 'group');
+      g.setAttribute('aria-label', 'Example questions');
+    });
     document.querySelectorAll('#qa-chat [role=button].title').forEach((t) => {
       t.querySelectorAll('button').forEach((b) => {
+        b.disabled = true;
         b.setAttribute('tabindex', '-1');
         b.setAttribute('aria-hidden', 'true');
       });

@@ -26,9 +26,22 @@ CSS = """
                        padding: 0.1rem 0.5rem; border-radius: 4px; border: 1px solid #818cf8; }
 #qa-docs td, #qa-docs td *, #qa-docs th, #qa-docs th * { font-family: var(--font) !important; font-size: 0.85rem; }
 #qa-chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
-#qa-chat a.qa-cite { text-decoration: none; font-weight: 600; color: #1d4ed8; border-radius: 3px; padding: 0 1px; }
+#qa-chat a.qa-cite { text-decoration: none; font-weight: 600; color: #1e3a8a; border-radius: 3px; padding: 0 1px; }
 #qa-chat a.qa-cite:hover { text-decoration: underline; background: #dbeafe; }
 #qa-chat a.qa-cite:focus-visible { outline: 2px solid #1d4ed8; outline-offset: 1px; }
+#qa-chat [role=button].title button { pointer-events: none; }
+/* contrast (axe-core, WCAG AA): the theme's orange on white is too light for text */
+#qa-chat span.md.prose { opacity: 1; }  /* Gradio dims the Sources block's text to 0.8: too faint to read */
+#qa-ask { background: #c2410c; border-color: #c2410c; color: #fff; }
+#qa-ask:hover { background: #9a3412; }
+[role=tab].selected { color: #c2410c; }
+footer .show-api, footer a { color: #52525b; }
+.info-text, .min_value, .max_value { color: #52525b !important; opacity: 1 !important; }
+@media (max-width: 640px) {  /* phones: the question box stays above the fold */
+  #qa-chat { height: 50vh !important; min-height: 260px; }
+  .qa-header h1 { font-size: 1.2rem; }
+  .qa-header p { display: none; }
+}
 #qa-feedback { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.5rem; }
 """
 

@@ -13,12 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.app_server import FIXTURES, ROOT, RunningApp, start_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ANSWER_TIMEOUT = 60_000  # ms; the two CPU cores are shared
+from tests.integration.browser_page import ANSWER_TIMEOUT, CHROMIUM, CHROMIUM_ARGS, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.timeout(300)]
 
@@ -40,61 +35,6 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-class Page:
-    """A fresh browser tab (a fresh chat session) with the outside world cut off and recorded."""
-
-    def __init__(self, browser: object, running: RunningApp) -> None:
-        self.app = running
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-        self.page = self.context.new_page()
-        self.external: list[str] = []
-        self.errors: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _route(self, route: object) -> None:
-        url = route.request.url  # type: ignore[attr-defined]
-        if re.match(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/", url) or url.startswith(("data:", "blob:")):
-            route.continue_()  # type: ignore[attr-defined]
-        else:
-            self.external.append(url)
-            route.abort()  # type: ignore[attr-defined]
-
-    def open(self) -> "Page":
-        self.page.goto(self.app.url)
-        self.page.wait_for_selector("#qa-status:has-text('Ready')", timeout=ANSWER_TIMEOUT)
-        return self
-
-    def ask(self, question: str) -> object:
-        """Ask and wait for the answer; returns the locator of the last bot message."""
-        bots = self.page.locator("#qa-chat .bot-row")
-        before = bots.count()
-        self.page.fill("#qa-question textarea", question)
-        self.page.click("#qa-ask")
-        self.page.wait_for_function(
-            "n => document.querySelectorAll(\"#qa-chat .bot-row\").length > n", arg=before,
-            timeout=ANSWER_TIMEOUT)
-        # done when the pending ellipsis has been replaced and the question box is cleared
-        self.page.wait_for_function(
-            "() => { const b = document.querySelectorAll(\"#qa-chat .bot-row\"); "
-            "const t = b[b.length - 1].innerText.trim(); return t !== '…' && !t.endsWith('▍'); }",
-            timeout=ANSWER_TIMEOUT)
-        return bots.last
-
-    def tab(self, name: str) -> None:
-        self.page.get_by_role("tab", name=name).click()
-
-    def shot(self, name: str, full_page: bool = False) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
-
-    def pwned(self) -> object:
-        return self.page.evaluate("() => window.__pwned")
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
@@ -134,12 +74,11 @@ def test_ask_answer_citation_and_sources(ui: Page) -> None:
     body = answer.inner_text()
     assert "gerasimov-reportedly-wounded-in-izium-ambush.txt" in body or \
         "gerasimov-left-before-izium-strike-arestovych.txt" in body
-    assert "score" in body
+    assert "score" not in body  # no raw fused scores (one relevance scale: "best match", probabilities)
     ui.shot("03-sources-open")
 
     # open a quote in its document: the reader shows the full text with the cited span highlighted
-    page.locator("#qa-cited input").click()
-    page.locator("[role=option]").first.click()
+    answer.locator("a.qa-cite").first.click()
     mark = page.locator("#qa-reader mark")
     mark.wait_for(timeout=15_000)
     assert mark.inner_text().strip()
@@ -164,8 +103,7 @@ def test_untrusted_document_shown_as_text(ui: Page) -> None:
     shown = answer.inner_text()
     assert "October" in shown
     assert "<script>" in shown or "<img src=x" in shown, "the HTML of the document is shown as text"
-    page.locator("#qa-cited input").click()
-    page.locator("[role=option]").first.click()
+    answer.locator("a.qa-cite").first.click()
     page.locator("#qa-reader mark").wait_for(timeout=15_000)
     reader = page.inner_text("#qa-reader")
     assert "<script>window.__pwned='script'</script>" in reader
@@ -238,3 +176,111 @@ def test_remove_document(ui: Page, tmp_path: Path) -> None:
     assert not (ui.app.uploads / "short-lived-note.md").exists()
     assert (ROOT / "documents").is_dir()  # the repository's own documents were never touched
     ui.shot("10-removed")
+
+
+# ------------------------------------------------------------------------------------------ issue 15
+
+MARK_IN_READER = """() => {
+  const box = document.querySelector('#qa-reader .qa-doc-text');
+  const m = box && box.querySelector('mark');
+  if (!m) return null;
+  const b = box.getBoundingClientRect(), r = m.getBoundingClientRect();
+  return {inside: r.top >= b.top - 1 && r.bottom <= b.bottom + 1, onScreen: b.top >= 0 && b.bottom <= innerHeight,
+          scrolls: box.scrollHeight > box.clientHeight, text: m.innerText};
+}"""
+
+
+def _reader_shows(page: object, quote_tip: str) -> dict:
+    """Wait until the reader's highlighted quote is the one of ``quote_tip`` (a link's title) and in view."""
+    quote = " ".join(quote_tip.split(": “", 1)[1].rstrip("”").split())[:40]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        f"(q) => {{ const s = ({MARK_IN_READER})(); return s && s.inside && "
+        "s.text.replace(/\\s+/g, ' ').startsWith(q); }", arg=quote, timeout=15_000)
+    return page.evaluate(MARK_IN_READER)  # type: ignore[attr-defined]
+
+
+def test_a_citation_opens_its_quote_inside_the_reader_box_and_the_page_stays(ui: Page) -> None:
+    page = ui.page
+    answer = ui.ask("Was General Gerasimov wounded in the attack?")
+    links = answer.locator("a.qa-cite")
+    assert links.count() >= 2
+    assert page.locator("#qa-cited").count() == 0  # the old "open a quote" dropdown is gone
+    page.evaluate("window.scrollTo(0, 0)")
+    for i in range(links.count()):
+        link = links.nth(i)
+        tip = link.get_attribute("title") or ""
+        assert "“" in tip, tip  # hovering shows the quote
+        link.click()
+        state = _reader_shows(page, tip)
+        assert state["onScreen"] and state["scrolls"], state  # the text scrolls inside its box, which fits on screen
+        assert page.evaluate("window.scrollY") == 0, "opening a quote scrolled the page"
+        question = page.locator("#qa-question textarea").bounding_box()
+        assert question and question["y"] + question["height"] <= page.viewport_size["height"]
+    ui.shot("11-citation-in-reader")
+    ui.doc_shot("answer-and-reader")
+
+
+def test_a_citation_is_reachable_with_the_keyboard(ui: Page) -> None:
+    page = ui.page
+    ui.ask("Was General Gerasimov wounded in the attack?")
+    page.locator("#qa-chat .user-row").last.click()  # start the tab sequence at the question bubble
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('a.qa-cite')"):
+            break
+    focused = page.locator("a.qa-cite:focus")
+    assert focused.count() == 1, "Tab never reached a citation"
+    tip = focused.get_attribute("title") or ""
+    page.keyboard.press("Enter")
+    assert _reader_shows(page, tip)["inside"]
+    assert page.evaluate("window.scrollY") == 0
+
+
+def test_accessibility_axe_core_finds_no_serious_or_critical_violation(ui: Page) -> None:
+    page = ui.page
+    assert ui.axe_violations() == []  # the start page
+    answer = ui.ask("Was General Gerasimov wounded in the attack?")
+    answer.locator(".title:has-text('Sources')").first.click()
+    answer.locator("a.qa-cite").first.click()
+    page.locator("#qa-reader mark").wait_for(timeout=15_000)
+    assert ui.axe_violations() == []  # answer, sources open, a quote in the reader
+    ui.tab("Settings")
+    assert ui.axe_violations() == []
+    ids = page.evaluate("() => [...document.querySelectorAll('[id]')].map(e => e.id).filter(Boolean)")
+    assert len(ids) == len(set(ids)), sorted(i for i in set(ids) if ids.count(i) > 1)
+    assert page.get_by_role("textbox", name="Your question").count() == 1
+    assert page.get_by_role("button", name=re.compile("Sources")).count() >= 1
+    page.locator("#qa-question textarea").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "qa-ask"  # question, then Ask
+
+
+def test_settings_refuse_what_cannot_run(ui: Page) -> None:
+    from qa.answer.pipeline import written_available
+
+    page = ui.page
+    ui.tab("Settings")
+    mode = page.locator("#qa-mode")
+    written = mode.locator("input[value=written]")
+    assert written.count() == 1  # always shown
+    if written_available():
+        assert written.is_enabled()
+    else:
+        assert written.is_disabled()
+        assert "pip install -r requirements-llm.txt" in mode.inner_text()
+    assert page.locator("#qa-k input[type=range]").get_attribute("max") == "20"
+    ui.shot("12-settings")
+
+
+def test_small_screen_keeps_the_question_box_above_the_fold(browser: object, running: RunningApp) -> None:
+    small = Page(browser, running, width=390, height=844).open()
+    try:
+        page = small.page
+        box = page.locator("#qa-question textarea").bounding_box()
+        assert box and box["y"] + box["height"] <= 844, box
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+        small.shot("13-small-screen")
+        small.doc_shot("small-screen")
+        assert small.external == []
+    finally:
+        small.close()
