@@ -263,8 +263,7 @@ def render_document_html(text: str, title: str, name: str, span: tuple[int, int]
             body = html.escape(text)
     else:
         body = html.escape(text)
-    label = html.escape(f"Text of {title}", quote=True)
-    return f'{head}<div class="qa-doc-text" tabindex="0" role="region" aria-label="{label}">{body}</div>'
+    return f'{head}<div class="qa-doc-text" tabindex="0" role="region" aria-label="Document text">{body}</div>'
 
 
 # ------------------------------------------------------------------------------------------ documents

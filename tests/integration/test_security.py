@@ -26,7 +26,7 @@ from qa.answer import stream_answer
 from tests.integration.app_server import FIXTURES, ROOT, app_env, free_port, stop_process
 
 pytest.importorskip("gradio", reason="the web app needs gradio")
-from qa.web import ui  # noqa: E402
+from qa.web import controller, ui  # noqa: E402
 from qa.web.config import AppConfig, parse_args  # noqa: E402
 from qa.web.controller import ChatApp  # noqa: E402
 from qa.web.state import ChatState  # noqa: E402
@@ -64,12 +64,16 @@ def _gradio_file(tmp_path: Path, name: str, data: bytes) -> dict:
 
 
 ALLOWED_TAGS = {"sup", "mark", "code", "small", "span", "b", "div", "br"}
-ALLOWED_ATTRIBUTES = {"class", "id"}
+ALLOWED_ATTRIBUTES = {"class", "id", "tabindex", "role", "aria-label"}
+# our clickable citations (qa.web.cite): exactly this shape, the quote in an attribute with every <, > and " escaped
+CITE_LINK = re.compile(r'<a class="qa-cite" href="#qa-cite-\d+-\d+" title="([^"<>]*)">&#91;\d+&#93;</a>')
 
 
 def assert_inert(markup: str, where: str, markdown: bool = True) -> None:
     """Markdown (or, ``markdown=False``, HTML) made from document text: only our own few tags (no attributes
-    but class/id); in Markdown also no link, image or autolink syntax and no bare URL."""
+    but class/id and the reader's keyboard/ARIA ones) and citation links of the one shape ``CITE_LINK``; in
+    Markdown also no link, image or autolink syntax and no bare URL."""
+    markup = CITE_LINK.sub("[n]", markup)  # any other <a>, or a tooltip with a raw <, > or ", fails below
     for name, attrs in re.findall(r"<\s*/?\s*([a-zA-Z][\w:-]*)([^>]*)>", markup):
         assert name.lower() in ALLOWED_TAGS, f"{where}: a <{name}> tag: {markup[:300]}"
         for attr in re.findall(r"([\w:-]+)\s*=", attrs):
@@ -242,8 +246,9 @@ def test_plain_text_widgets_never_render_markup(hostile_chat) -> None:
     assert set(table.datatype) <= {"str", "number"}  # not "markdown" or "html"
     assert by_id["qa-chat"].sanitize_html is True
     assert not by_id["qa-chat"].latex_delimiters  # no maths rendering of $...$ in documents
-    for picker in ("qa-doc-pick", "qa-only", "qa-cited"):
+    for picker in ("qa-doc-pick", "qa-only"):
         assert type(by_id[picker]).__name__ == "Dropdown"
+    assert "qa-cited" not in by_id  # quotes open from their [n] links, whose tooltips are escaped (assert_inert)
     rows = hostile_chat.documents_rows()
     assert [r[0] for r in rows if "Quillby" in r[0]] == [HOSTILE_TITLE]  # shown as the text it is
 
@@ -360,6 +365,7 @@ def test_injection_through_the_chat_and_the_api(injected_index: qa.Index, tmp_pa
 
     monkeypatch.setattr(pipeline, "DEFAULT_CONFIG", replace(pipeline.DEFAULT_CONFIG, threshold=LOOSE))
     monkeypatch.setattr(llm_module, "default_model", lambda: ObedientLLM())
+    monkeypatch.setattr(controller, "written_mode_available", lambda: True)  # the app offers written mode only then
     chat = ChatApp(_config(tmp_path), index=injected_index)
     state = _last(chat.ask("Who painted the Varnholm lighthouse red?", ChatState(), mode="written"))
     ans = state.turns[-1].answer
