@@ -2,7 +2,8 @@
 
 Per question, in one process and interleaved: the plain pipeline (sentence-transformers query encode +
 ``IndexFlatIP`` over the same vectors), qa search (hybrid dense + BM25, collapsed, top 5) and qa's quotes
-answer (``Index.ask``: search + sentence scoring + citations). p50/p95 in milliseconds. Each timed call
+answer (``Index.ask``: search + sentence scoring + the reader + citations), and the same answer with the reader
+switched off (``reader=False``, what qa did before it had one). p50/p95 in milliseconds. Each timed call
 follows a 0.1 s pause, so that no engine's idle-spinning threads slow down the next one.
 
 ``--mode rss-qa`` / ``rss-plain``: a separate process that only loads what answering needs (qa: the index +
@@ -37,36 +38,28 @@ def plain_searcher(vectors: np.ndarray):
 
 
 FAST = "qa quotes answer, embed_top=4"
+NO_READER = "qa quotes answer without the reader"
 PAUSE_S = 0.1
 
 
 def latency(corpus: str, n: int) -> dict:
     import qa
+    from qa.answer.evidence import warm
 
     folder = WORK / f"qa-{corpus}"
     with timed() as t_load:
         index = qa.load_index(folder)
         index.embedder.encode_queries(["warm up"])
-    from qa.answer.evidence import warm
-
-    warm(index)  # the word-vector table (built once per machine, then read from ~/.cache/qa/words)
+    warm(index)  # the word-vector table (built once per machine, then read from ~/.cache/qa/words) and the reader
     qs = queries(corpus, n)
     plain = plain_searcher(np.asarray(index.snapshot.vectors))
-    can_answer = True
-    try:
-        import qa.answer.pipeline  # noqa: F401
-    except ImportError:
-        can_answer = False
     for q in qs[:5]:  # warm every path
         plain(q)
         index.search(q, 5)
-        if can_answer:
-            index.ask(q)
-    if can_answer:
-        index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
-    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": []}
+        index.ask(q)
+    index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
+    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], NO_READER: []}
     cpu: dict[str, list[float]] = {k: [] for k in times}
-    found = 0
 
     def clock(name: str, fn, *a):
         # every call starts from idle threads, as a question typed into the chat does: without the pause, the
@@ -78,17 +71,20 @@ def latency(corpus: str, n: int) -> dict:
         cpu[name].append((time.process_time() - c0) * 1000)
         return out
 
-    for q in qs:
+    found = 0
+    for i, q in enumerate(qs):
         clock("plain search", plain, q)
         clock("qa search", index.search, q, 5)
-        if can_answer:
-            found += bool(clock("qa quotes answer", index.ask, q).found)
-    if can_answer:  # the same questions again with fewer sentences embedded (same cache state: emptied first)
-        times[FAST] = []
-        cpu[FAST] = []
-        index.embedder.vector_cache().clear()
-        for q in qs:
-            clock(FAST, lambda x: index.ask(x, embed_top=4), q)
+        # with and without the reader, in alternating order (the second call finds warm sentence vectors)
+        answers = [("qa quotes answer", {}), (NO_READER, {"reader": False})]
+        for name, options in answers[:: 1 if i % 2 else -1]:
+            ans = clock(name, lambda x, o=options: index.ask(x, **o), q)
+            found += bool(name == "qa quotes answer" and ans.found)
+    # the same questions again with fewer sentences embedded (same cache state: emptied first)
+    times[FAST], cpu[FAST] = [], []
+    index.embedder.vector_cache().clear()
+    for q in qs:
+        clock(FAST, lambda x: index.ask(x, embed_top=4), q)
     return {"questions": len(qs), "passages": len(index), "index_load_s": t_load.wall, "answered_found": found,
             "dense_kind": index.manifest["dense"]["kind"], "embedder": index.embedder.fingerprint,
             "ms": {k: percentiles(v) for k, v in times.items() if v},

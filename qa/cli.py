@@ -84,9 +84,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("eval", help="evaluate retrieval on a public benchmark, or replay saved feedback cases")
     sp.add_argument("dataset", choices=["beir", "multihop", "squad", "cases", "squad-answers", "multihop-answers",
-                                        "conflicts", "claims", "latency"],
+                                        "conflicts", "claims", "latency", "reader", "abstention"],
                     help="a benchmark, or 'cases': evaluation cases saved from the web chat's feedback (JSONL)")
-    sp.add_argument("path", help="dataset folder (e.g. ../shared/data/beir-scifact), or the cases file")
+    sp.add_argument("path", help="dataset folder (e.g. ../shared/data/beir-scifact; reader: ../shared/data), "
+                                 "or the cases file")
     sp.add_argument("--split", default="test", help="BEIR qrels split (default test; tune on train)")
     sp.add_argument("--index-dir", help="index folder for the corpus (default: a cache under ~/.cache/qa/eval)")
     sp.add_argument("--chunk-size", type=int, default=256)
@@ -94,11 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--fusion", choices=["rrf", "convex", "dense", "sparse"], default="convex")
     sp.add_argument("--dense-weight", type=float, default=0.5)
     sp.add_argument("--rrf-k", type=int, default=60)
-    sp.add_argument("--limit", type=int, help="only the first N queries (multihop, squad)")
+    sp.add_argument("--limit", type=int, help="only the first N queries (multihop, squad; reader: per data set)")
     sp.add_argument("-k", type=int, help="cases: passages per question (default: each case's own)")
     sp.add_argument("--no-answers", action="store_true", help="cases: check retrieval only, not the answers' citations")
     sp.add_argument("--negatives", help="squad-answers: off-topic questions, a BEIR queries.jsonl "
                                         "(default: beir-scifact/queries.jsonl beside the SQuAD folder)")
+    sp.add_argument("--no-reader", action="store_true", help="squad-answers: answer without the reader (baseline)")
     sp.add_argument("--json", action="store_true")
     return p
 
@@ -201,9 +203,38 @@ def _eval_cases(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_reader(args: argparse.Namespace) -> int:
+    """The reader on its gold passages: EM/F1 overall, has-answer, no-answer and per data set."""
+    from qa.answer.reader import Reader
+    from qa_tools import reading
+
+    reader = Reader()
+    if not reader.available:
+        print("error: no reader model installed (qa/models/reader)", file=sys.stderr)
+        return 2
+    split = "heldout" if args.split == "test" else args.split
+    result = reading.eval_reader(Path(args.path), reader.run, reader.threshold, split=split, limit=args.limit)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"reader, gold passage, split {split} (answered when margin > {reader.threshold:.3f})")
+        print(f"{'set':<16}{'n':>7}{'EM':>8}{'F1':>8}{'answered':>10}")
+        for name, r in result.items():
+            print(f"{name:<16}{r['n']:>7}{r['em']:>8.2f}{r['f1']:>8.2f}{r['answered']:>9.1f}%")
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     if args.dataset == "cases":
         return _eval_cases(args)
+    if args.dataset == "reader":
+        return _eval_reader(args)
+    if args.dataset == "abstention":
+        from qa_tools import gate
+
+        split = "heldout" if args.split == "test" else args.split
+        print(json.dumps(gate.evaluate(Path(args.path), split, args.limit or 1000), indent=2))
+        return 0
     if args.dataset in ("squad-answers", "multihop-answers", "conflicts", "claims", "latency"):
         return _eval_answers(args)
     from qa_tools import evaluation as ev
@@ -269,8 +300,11 @@ def _eval_answers(args: argparse.Namespace) -> int:
     index_dir = Path(args.index_dir) if args.index_dir else None
     progress = sys.stderr.isatty()
     if args.dataset == "squad-answers":
+        from qa.answer.config import AnswerConfig
+
         result = ae.eval_squad_answers(args.path, split=args.split, limit=args.limit, negatives=args.negatives,
-                                       index_dir=index_dir, k=args.k or 5, progress=progress)
+                                       index_dir=index_dir, k=args.k or 5, progress=progress,
+                                       config=AnswerConfig(reader=not args.no_reader))
     elif args.dataset == "multihop-answers":
         result = ae.eval_multihop_answers(args.path, limit=args.limit, index_dir=index_dir, k=args.k or 5,
                                           progress=progress)

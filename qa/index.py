@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .answer.pipeline import answer as answer_with
+from .answer.reader import Reader
 from .embed.base import Embedder
 from .embed.registry import default_embedder, embedder_from_manifest
 from .errors import ModelMismatchError
@@ -36,11 +37,12 @@ class Index:
     """A qa index on disk, loaded: ``search`` it, ``update`` it with more sources, ``remove`` documents."""
 
     def __init__(self, path: str | Path, snapshot: Snapshot, embedder: Embedder,
-                 retrieval: RetrievalConfig | None = None) -> None:
+                 retrieval: RetrievalConfig | None = None, reader: Reader | None = None) -> None:
         self.path = Path(path)
         self.embedder = embedder
         self.snapshot = snapshot
         self.retrieval = retrieval or RetrievalConfig()
+        self.reader = reader if reader is not None else Reader()  # light; loads on first use (warm_up)
         self.last_report: IndexReport | None = None
 
     # ------------------------------------------------------------------------------------ reading
@@ -80,7 +82,7 @@ class Index:
         than once (retrieve passages, then cut the quotes from the documents' texts) must use one, so that an
         ``update`` or ``remove`` finishing in another thread meanwhile cannot make it quote a document that
         is gone, or cut a changed text at the old offsets. Never ``update`` it: write through the live index."""
-        return Index(self.path, self.snapshot, self.embedder, self.retrieval)
+        return Index(self.path, self.snapshot, self.embedder, self.retrieval, self.reader)
 
     # ------------------------------------------------------------------------------------ writing
     def update(self, sources: Iterable[Source], *, prune: bool = True, progress: bool = False,

@@ -74,12 +74,27 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The short answer the reader found: ``document_text[start:end] == text``; ``citation`` is the [n] of the
+    quoted sentence that holds it; ``probability`` the reader's calibrated probability that it answers."""
+
+    text: str
+    doc_id: str
+    start: int
+    end: int
+    probability: float
+    citation: int
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer whose every claim carries [n] markers pointing into ``citations``.
 
     ``found`` is False when the documents do not answer the question (then ``related`` holds the closest
     passages, "related, but not an answer"). ``conflict`` is True when cited sources disagree on the point.
-    ``query`` is the stand-alone question actually searched (follow-ups are rewritten with the history)."""
+    ``query`` is the stand-alone question actually searched (follow-ups are rewritten with the history).
+    ``answer`` is the short answer read from the best passage, when the reader is confident of one (it is
+    omitted, never forced, for questions a span cannot answer: yes/no, why, several sentences)."""
 
     question: str
     text: str
@@ -90,6 +105,7 @@ class Answer:
     mode: str = "quotes"
     query: str = ""
     notes: tuple[str, ...] = ()
+    answer: ShortAnswer | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict

@@ -162,6 +162,8 @@ class AnswerRecord:
     chars: int
     best: float
     conflict: bool
+    short: bool = False  # a short answer (``Answer.answer``) was given
+    short_em: bool = False  # ... and it equals a gold answer (SQuAD normalisation)
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,11 @@ def run_questions(index: Index, qset: QuestionSet, *, k: int = 5, config: Answer
         ans = quotes_answer(index, q, q, ev, config)
         text = quoted_text(ans)
         hit = qset.golds is not None and ans.found and contains_answer(text, qset.golds[i])
-        out.append(AnswerRecord(q, qset.positive, ans.found, hit, len(text) if ans.found else 0, ev.best, ans.conflict))
+        golds = qset.golds[i] if qset.golds is not None else []
+        short = ans.answer is not None
+        em = ans.answer is not None and any(normalize_answer(ans.answer.text) == normalize_answer(g) for g in golds)
+        out.append(AnswerRecord(q, qset.positive, ans.found, hit, len(text) if ans.found else 0, ev.best, ans.conflict,
+                                short, em))
     return out
 
 
@@ -200,6 +206,8 @@ def answer_metrics(pos: Sequence[AnswerRecord], negs: Mapping[str, Sequence[Answ
         "gold_in_answer_if_answered": float(np.mean([r.hit for r in answered])) if answered else 0.0,
         "mean_quoted_chars": float(np.mean([r.chars for r in answered])) if answered else 0.0,
         "answered": len(answered) / len(pos) if pos else 0.0,
+        "short_answer_em": float(np.mean([r.short_em for r in pos])) if pos else 0.0,
+        "short_answered": float(np.mean([r.short for r in pos])) if pos else 0.0,
     }
     pos_abstained = len(pos) - len(answered)
     for name, recs in negs.items():

@@ -16,11 +16,12 @@ import numpy as np
 from ..embed.words import word_vectors
 from ..text.sentences import split_sentences
 from ..text.tokens import query_stopwords
-from ..types import Answer, Citation, Hit
+from ..types import Answer, Citation, Hit, ShortAnswer
 from .candidates import Sentence
 from .config import DEFAULT_CONFIG, NOT_FOUND, AnswerConfig, IndexView
 from .conflicts import Conflict, find_conflict
 from .evidence import Evidence
+from .reader import Reading
 from .followup import entities
 
 logger = logging.getLogger(__name__)
@@ -89,13 +90,14 @@ def _context(text: str, start: int, end: int) -> tuple[str, int]:
     return text[c0:c1], c0
 
 
-def make_citations(index: IndexView, chosen: Sequence[Sentence]) -> list[Citation]:
-    """Citations for the chosen sentences: grouped by document (best document first), in reading order
-    within a document, adjacent sentences merged, numbered from 1."""
+def make_citations(index: IndexView, chosen: Sequence[Sentence], lead: str | None = None) -> list[Citation]:
+    """Citations for the chosen sentences: grouped by document (best document first; ``lead``, the document
+    holding the short answer, before all), in reading order within a document, adjacent sentences merged,
+    numbered from 1."""
     by_doc: dict[str, list[Sentence]] = {}
     for s in chosen:
         by_doc.setdefault(s.doc_id, []).append(s)
-    order = sorted(by_doc, key=lambda d: -max(s.score for s in by_doc[d]))
+    order = sorted(by_doc, key=lambda d: (d != lead, -max(s.score for s in by_doc[d])))
     citations: list[Citation] = []
     for doc_id in order:
         text = index.snapshot.documents[doc_id].document.text
@@ -120,10 +122,21 @@ def _title(c: Citation) -> str:
     return c.title or c.doc_id
 
 
+def _shown(c: Citation, short: ShortAnswer | None) -> str:
+    """The quote for display, the short answer in bold where it lies inside it."""
+    if short is None or short.citation != c.n:
+        return _inline(c.quote)
+    a, b = short.start - c.start, short.end - c.start
+    before, span, after = c.quote[:a], c.quote[a:b], c.quote[b:]
+    pad = (" " if before[-1:].isspace() else "", " " if after[:1].isspace() else "")
+    return f"{_inline(before)}{pad[0]}**{_inline(span)}**{pad[1]}{_inline(after)}".strip()
+
+
 def compose(citations: Sequence[Citation], conflict: Conflict | None = None,
-            conflict_ns: tuple[int, int] | None = None) -> str:
-    """Markdown: an optional disagreement line, then per document "According to <title>: “quote” [n] ..."."""
-    lines: list[str] = []
+            conflict_ns: tuple[int, int] | None = None, short: ShortAnswer | None = None) -> str:
+    """Markdown: the short answer in bold (when there is one), an optional disagreement line, then per
+    document "According to <title>: “quote” [n] ..." with the short answer highlighted in its quote."""
+    lines: list[str] = [f"**{_inline(short.text)}** [{short.citation}]"] if short is not None else []
     if conflict is not None and conflict_ns:
         a, b = conflict_ns
         lines.append(f"**The sources disagree on this:** compare [{a}] ({_title(citations[a - 1])}) with "
@@ -132,7 +145,7 @@ def compose(citations: Sequence[Citation], conflict: Conflict | None = None,
     for c in citations:
         groups.setdefault(c.doc_id, []).append(c)
     for cs in groups.values():
-        quotes = " ".join(f"“{_inline(c.quote)}” [{c.n}]" for c in cs)
+        quotes = " ".join(f"“{_shown(c, short)}” [{c.n}]" for c in cs)
         lines.append(f"According to *{_inline(_title(cs[0]))}*: {quotes}")
     return "\n\n".join(lines)
 
@@ -164,17 +177,72 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
         return Answer(question, not_found_text(related), False, related=related, mode="quotes", query=query)
     found = detect_conflict(index, query, evidence.sentences, config)
     must = [found[1], found[2]] if found else []
-    chosen = select(evidence.sentences, config, must)
-    citations = make_citations(index, chosen)
+    # when the sources disagree, the disagreement is said first and no single short answer is put above it
+    reading, holder = short_answer(index, evidence) if found is None else (None, None)
+    chosen = select(evidence.sentences, config, must) if holder is None else \
+        reader_quotes(index, evidence, holder, must, config)
+    citations = make_citations(index, chosen, lead=holder.doc_id if holder else None)
     conflict_ns = None
     if found:
         conflict_ns = (_citation_of(citations, found[1]), _citation_of(citations, found[2]))
-    text = compose(citations, found[0] if found else None, conflict_ns)
-    return Answer(question, text, True, tuple(citations), conflict=found is not None, mode="quotes", query=query)
+    short = None
+    if reading is not None and holder is not None:
+        n = _citation_of(citations, holder)
+        short = ShortAnswer(reading.text, reading.doc_id, reading.start, reading.end, round(reading.probability, 4), n)
+    text = compose(citations, found[0] if found else None, conflict_ns, short)
+    return Answer(question, text, True, tuple(citations), conflict=found is not None, mode="quotes", query=query,
+                  answer=short)
+
+
+def _holder(evidence: Evidence, r: Reading) -> Sentence | None:
+    for s in evidence.sentences:
+        if s.doc_id == r.doc_id and s.start <= r.start and r.end <= s.end:
+            return s
+    return None
+
+
+def reader_quotes(index: IndexView, evidence: Evidence, holder: Sentence, must: Sequence[Sentence],
+                  config: AnswerConfig = DEFAULT_CONFIG) -> list[Sentence]:
+    """With a short answer: its sentence first, then, per other document whose passage the reader also
+    answers from (margin above its threshold), the sentence holding that document's answer (one voice per
+    document), then the two sides of a conflict. Nothing the reader does not support is added."""
+    reader = index.reader
+    assert reader is not None
+    chosen = [holder]
+    seen = {holder.doc_id}
+    for r in evidence.readings[1:]:
+        if r.doc_id in seen or r.margin < reader.threshold or len(chosen) >= config.max_quotes:
+            continue
+        s = _holder(evidence, r)
+        if s is not None:
+            chosen.append(s)
+            seen.add(r.doc_id)
+    chosen.extend(m for m in must if m not in chosen)
+    return chosen
+
+
+# A question that starts with an auxiliary verb wants yes or no, which no span of the text says: the reader's
+# span is not shown as "the answer" (the quotes still are).
+_YES_NO = re.compile(r"^\W*(?:is|are|was|were|am|do|does|did|can|could|will|would|shall|should|has|have|had|may|"
+                     r"might|must|isn't|aren't|wasn't|weren't|doesn't|didn't|won't|wouldn't|hasn't|haven't)\b", re.I)
+
+
+def short_answer(index: IndexView, evidence: Evidence) -> tuple[Reading | None, Sentence | None]:
+    """The reader's best span when it is confident (margin above its calibrated threshold), and the candidate
+    sentence that holds it; (None, None) when there is no such span (the answer then is quotes only) or the
+    question wants a yes or a no."""
+    reader = index.reader
+    if not evidence.readings or reader is None or _YES_NO.match(evidence.query):
+        return None, None
+    best = evidence.readings[0]
+    if best.margin < reader.threshold or not best.text.strip():
+        return None, None
+    holder = _holder(evidence, best)
+    return (best, holder) if holder is not None else (None, None)
 
 
 def _citation_of(citations: Sequence[Citation], s: Sentence) -> int:
     for c in citations:
         if c.doc_id == s.doc_id and c.start <= s.start and s.end <= c.end:
             return c.n
-    raise AssertionError("a conflicting sentence was not cited")  # select() always keeps them
+    raise AssertionError("a sentence that must be quoted was not cited")  # select() always keeps them

