@@ -179,8 +179,10 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     must = [found[1], found[2]] if found else []
     # when the sources disagree, the disagreement is said first and no single short answer is put above it
     reading, holder = short_answer(index, evidence) if found is None else (None, None)
-    chosen = select(evidence.sentences, config, must) if holder is None else \
-        reader_quotes(index, evidence, holder, must, config)
+    # the sentence holding the short answer leads; the rest are chosen as without the reader (coverage of the
+    # answer probability, character budget), which keeps the held-out gold-in-quotes figures
+    sentences = evidence.sentences if holder is None else [holder, *[x for x in evidence.sentences if x != holder]]
+    chosen = select(sentences, config, must)
     citations = make_citations(index, chosen, lead=holder.doc_id if holder else None)
     conflict_ns = None
     if found:
@@ -199,26 +201,6 @@ def _holder(evidence: Evidence, r: Reading) -> Sentence | None:
         if s.doc_id == r.doc_id and s.start <= r.start and r.end <= s.end:
             return s
     return None
-
-
-def reader_quotes(index: IndexView, evidence: Evidence, holder: Sentence, must: Sequence[Sentence],
-                  config: AnswerConfig = DEFAULT_CONFIG) -> list[Sentence]:
-    """With a short answer: its sentence first, then, per other document whose passage the reader also
-    answers from (margin above its threshold), the sentence holding that document's answer (one voice per
-    document), then the two sides of a conflict. Nothing the reader does not support is added."""
-    reader = index.reader
-    assert reader is not None
-    chosen = [holder]
-    seen = {holder.doc_id}
-    for r in evidence.readings[1:]:
-        if r.doc_id in seen or r.margin < reader.threshold or len(chosen) >= config.max_quotes:
-            continue
-        s = _holder(evidence, r)
-        if s is not None:
-            chosen.append(s)
-            seen.add(r.doc_id)
-    chosen.extend(m for m in must if m not in chosen)
-    return chosen
 
 
 # A question that starts with an auxiliary verb wants yes or no, which no span of the text says: the reader's
