@@ -16,26 +16,11 @@ from qa.answer import Partial, stream_answer
 from qa.answer.claims import check
 
 from tests.conftest import DOCUMENTS
+from tests.unit.answer.grounding import assert_grounded
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LEFT = "documents/gerasimov-left-before-izium-strike-arestovych.txt"
 WOUNDED = "documents/gerasimov-reportedly-wounded-in-izium-ambush.txt"
-
-
-def assert_grounded(idx: qa.Index, ans: qa.Answer) -> None:
-    """Every citation is verbatim at its offsets, its context too, and every [n] in the text exists."""
-    ns = [c.n for c in ans.citations]
-    assert ns == list(range(1, len(ns) + 1))
-    for c in ans.citations:
-        text = idx.document(c.doc_id).text
-        assert text[c.start : c.end] == c.quote
-        assert c.context and text[c.context_start : c.context_start + len(c.context)] == c.context
-        assert c.context_start <= c.start and c.end <= c.context_start + len(c.context)
-        assert f"[{c.n}]" in ans.text
-    import re
-
-    for m in re.findall(r"\[(\d+)\]", ans.text):
-        assert 1 <= int(m) <= len(ns)
 
 
 # ----------------------------------------------------------------------------------------- real model

@@ -1,4 +1,5 @@
-"""A check shared by the answer tests: an answer's citations are verbatim and its [n] markers exist."""
+"""A check shared by the answer tests: an answer's citations (and short answer) are verbatim and its [n] markers
+exist."""
 from __future__ import annotations
 
 import re
@@ -18,3 +19,8 @@ def assert_grounded(idx: qa.Index, ans: qa.Answer) -> None:
         assert f"[{c.n}]" in ans.text
     for m in re.findall(r"\[(\d+)\]", ans.text):
         assert 1 <= int(m) <= len(ns)
+    if ans.answer is not None:  # the short answer: verbatim, inside the quote it cites
+        a = ans.answer
+        assert idx.document(a.doc_id).text[a.start : a.end] == a.text
+        cited = ans.citations[a.citation - 1]
+        assert cited.doc_id == a.doc_id and cited.start <= a.start and a.end <= cited.end
