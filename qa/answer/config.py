@@ -51,6 +51,7 @@ class AnswerConfig:
     # -0.2 points of gold-in-answer; the second pass runs for ~10% of questions)
     paraphrases: bool = True  # match question words no passage contains by close words ("hurt" ~ "wounded")
     related: int = 3  # closest passages listed when nothing answers
+    read_top: int = 3  # passages the reader reads (the best ones; 5 cost the 50-client load test 40% more work)
     reader: bool = True  # read the top passages with the trained reader (when its model is installed):
     # short answer, re-ranking, and its no-answer probability in the found/not-found decision (``qa.answer.gate``)
     depth: int | None = None  # retrieval candidates per retriever (default: the index's setting)

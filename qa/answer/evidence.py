@@ -81,7 +81,7 @@ def read(index: IndexView, ev: Evidence, config: AnswerConfig = DEFAULT_CONFIG) 
     reader = index.reader
     if not config.reader or reader is None or not reader.available or not ev.hits:
         return ev
-    readings = tuple(reader.read(ev.query, ev.hits))
+    readings = tuple(reader.read(ev.query, ev.hits[: config.read_top]))
     margin = readings[0].margin if readings else float("-inf")
     gate = reader.gate(ev.answerability, margin) if ev.sentences else None
     return replace(ev, readings=readings, gate=gate)
