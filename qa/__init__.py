@@ -16,7 +16,7 @@ from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, Load
 from .index import ChunkingConfig, Index, IndexReport, build_index, load_index, retrieve
 from .index import answer as answer  # binds after the qa.answer sub-package was imported: the function wins
 from .search.fusion import RetrievalConfig
-from .types import Answer, Citation, Document, Hit, Passage, ShortAnswer
+from .types import Answer, Citation, Document, Hit, Passage, ShortAnswer, SourceVerdict
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -24,5 +24,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Answer", "AnswerConfig", "Citation", "Partial", "answer", "stream_answer", "ChunkingConfig", "Document", "Embedder", "HashingEmbedder", "Hit", "Index", "IndexFormatError",
     "IndexLockedError", "IndexNotFoundError", "IndexReport", "LoadError", "ModelMismatchError", "Passage",
-    "RetrievalConfig", "SentenceTransformerEmbedder", "ShortAnswer", "build_index", "load_index", "retrieve",
+    "RetrievalConfig", "SentenceTransformerEmbedder", "ShortAnswer", "SourceVerdict", "build_index", "load_index", "retrieve",
 ]

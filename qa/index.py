@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from .answer.pipeline import answer as answer_with
+from .answer.entail import Entailer
 from .answer.reader import Reader
 from .embed.base import Embedder
 from .embed.registry import default_embedder, embedder_from_manifest
 from .errors import ModelMismatchError
-from .ingest.assemble import empty_snapshot
+from .ingest.assemble import EmbedProgress, empty_snapshot
 from .ingest.chunking import ChunkingConfig
 from .ingest.plan import IndexReport, Source
 from .ingest.update import remove_documents, update_folder
@@ -37,12 +38,14 @@ class Index:
     """A qa index on disk, loaded: ``search`` it, ``update`` it with more sources, ``remove`` documents."""
 
     def __init__(self, path: str | Path, snapshot: Snapshot, embedder: Embedder,
-                 retrieval: RetrievalConfig | None = None, reader: Reader | None = None) -> None:
+                 retrieval: RetrievalConfig | None = None, reader: Reader | None = None, *,
+                 entailer: Entailer | None = None) -> None:
         self.path = Path(path)
         self.embedder = embedder
         self.snapshot = snapshot
         self.retrieval = retrieval or RetrievalConfig()
         self.reader = reader if reader is not None else Reader()  # light; loads on first use (warm_up)
+        self.entailer = entailer if entailer is not None else Entailer()  # light, too
         self.last_report: IndexReport | None = None
 
     # ------------------------------------------------------------------------------------ reading
@@ -82,18 +85,20 @@ class Index:
         than once (retrieve passages, then cut the quotes from the documents' texts) must use one, so that an
         ``update`` or ``remove`` finishing in another thread meanwhile cannot make it quote a document that
         is gone, or cut a changed text at the old offsets. Never ``update`` it: write through the live index."""
-        return Index(self.path, self.snapshot, self.embedder, self.retrieval, self.reader)
+        return Index(self.path, self.snapshot, self.embedder, self.retrieval, self.reader, entailer=self.entailer)
 
     # ------------------------------------------------------------------------------------ writing
     def update(self, sources: Iterable[Source], *, prune: bool = True, progress: bool = False,
-               chunking: ChunkingConfig | None = None, rebuild: bool = False) -> IndexReport:
+               chunking: ChunkingConfig | None = None, rebuild: bool = False,
+               on_progress: EmbedProgress | None = None) -> IndexReport:
         """Add or refresh ``sources`` (files, folders, Documents). With ``prune``, documents that were found
-        in one of the given folders before and are gone now are removed."""
+        in one of the given folders before and are gone now are removed. ``on_progress(embedded, total)``
+        follows the embedding (``total`` is None until every document is chunked, then fixed)."""
         with write_lock(self.path):
             self._reload_if_changed()
             self.snapshot, report = update_folder(self.path, self.snapshot, self.embedder, list(sources), prune=prune,
                                                   progress=progress, chunking=chunking or self.chunking,
-                                                  rebuild=rebuild)
+                                                  rebuild=rebuild, on_progress=on_progress)
         self.last_report = report
         return report
 
@@ -126,7 +131,8 @@ def _resolve_embedder(folder: Path, embedder: Embedder | None) -> tuple[Embedder
 def build_index(  # noqa: PLR0913 - the public API, keyword options as the README documents them
         sources: Iterable[Source] | Source, index_dir: str | Path = "index", *,
         embedder: Embedder | None = None, chunk_size: int | None = None, chunk_overlap: int | None = None,
-        embed_title: bool | None = None, prune: bool = True, rebuild: bool = False, progress: bool = False) -> Index:
+        embed_title: bool | None = None, prune: bool = True, rebuild: bool = False, progress: bool = False,
+        on_progress: EmbedProgress | None = None) -> Index:
     """Build or update (in place, incrementally) the index in ``index_dir`` from files, folders and/or
     ``Document`` objects. Unreadable files are skipped with a warning (see ``Index.last_report``)."""
     if isinstance(sources, (str, Path, Document)):
@@ -141,7 +147,7 @@ def build_index(  # noqa: PLR0913 - the public API, keyword options as the READM
     )
     snapshot = read_snapshot(folder) if manifest else empty_snapshot(embedder, chunking)
     idx = Index(folder, snapshot, embedder)
-    idx.update(sources, prune=prune, progress=progress, chunking=chunking, rebuild=rebuild)
+    idx.update(sources, prune=prune, progress=progress, chunking=chunking, rebuild=rebuild, on_progress=on_progress)
     return idx
 
 

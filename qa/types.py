@@ -87,6 +87,17 @@ class ShortAnswer:
 
 
 @dataclass(frozen=True)
+class SourceVerdict:
+    """What one document says to a yes/no question: ``verdict`` is "yes", "no" or "not addressed";
+    ``citation`` is the [n] of the quote that decides it (None when not addressed)."""
+
+    doc_id: str
+    title: str
+    verdict: str
+    citation: int | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer whose every claim carries [n] markers pointing into ``citations``.
 
@@ -94,7 +105,8 @@ class Answer:
     passages, "related, but not an answer"). ``conflict`` is True when cited sources disagree on the point.
     ``query`` is the stand-alone question actually searched (follow-ups are rewritten with the history).
     ``answer`` is the short answer read from the best passage, when the reader is confident of one (it is
-    omitted, never forced, for questions a span cannot answer: yes/no, why, several sentences)."""
+    omitted, never forced, for questions a span cannot answer: yes/no, why, several sentences). ``verdicts``
+    says per source "yes" / "no" / "not addressed" for a yes/no question, each with its quote."""
 
     question: str
     text: str
@@ -106,6 +118,7 @@ class Answer:
     query: str = ""
     notes: tuple[str, ...] = ()
     answer: ShortAnswer | None = None
+    verdicts: tuple[SourceVerdict, ...] = ()  # per source, for yes/no questions (the entailment model)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict

@@ -322,6 +322,9 @@ def format_answer_result(result: EvalResult) -> str:
         shown = f"{value:.1f}" if name.endswith(("_ms", "chars")) else (
             f"{int(value)}" if float(value).is_integer() and name in ("tp", "fp", "fn", "tn", "n") or name.endswith(("_tp", "_fp", "_fn", "_tn")) else f"{value:.4f}")
         lines.append(name.ljust(width) + shown.rjust(10))
+    for label, metrics in result.baselines:
+        lines.append(f"baseline, same run: {label}")
+        lines.extend(f"  {name}".ljust(width) + f"{value:.4f}".rjust(10) for name, value in metrics.items())
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ from ..text.tokens import query_stopwords, tokenize
 from ..text.wordlists import load_wordlists
 from .candidates import SOFT_MATCH
 from .conflicts import FUNCTION_WORDS, find_conflict
+from .entail import Entailer
 
 logger = logging.getLogger(__name__)
 
@@ -152,14 +153,27 @@ def _new_words(sentence: str, quote: str, word_vectors: Encoder | None) -> list[
     return [w for w, row in zip(missing, sims, strict=True) if row.max() < SOFT_MATCH]
 
 
-def support(sentence: str, quote: str, dense: float, word_vectors: Encoder | None = None) -> tuple[bool, float, str]:
-    """(supported?, lexical share, reason when not)."""
+def _model_support(entailer: Entailer, sentence: str, quote: str, lex: float) -> tuple[bool, float, str]:
+    j = entailer.entails(quote, sentence)
+    if j.contradicts:
+        return False, lex, f"contradicts the quote (contradiction probability {j.contradiction:.2f})"
+    if j.entails:
+        return True, lex, ""
+    return False, lex, f"not backed by the quote (entailment probability {j.entailment:.2f})"
+
+
+def support(sentence: str, quote: str, dense: float, word_vectors: Encoder | None = None,
+            entailer: Entailer | None = None) -> tuple[bool, float, str]:
+    """(supported?, lexical share, reason when not). With ``entailer`` the trained entailment model decides
+    whether the quote entails or contradicts the sentence (after the number and name rules)."""
     stop = query_stopwords()
     lex = lexical_support(sentence, quote)
-    if not _numbers_ok(sentence, quote):
-        return False, lex, "states a number the quote does not"
-    if not _names_ok(sentence, quote):
-        return False, lex, "names someone or something the quote does not"
+    why = "" if _numbers_ok(sentence, quote) else "states a number the quote does not"
+    why = why or ("" if _names_ok(sentence, quote) else "names someone or something the quote does not")
+    if why:
+        return False, lex, why
+    if entailer is not None:
+        return _model_support(entailer, sentence, quote, lex)
     names = frozenset(w.lower() for w in re.findall(r"\b[A-Z][\w'’-]+", f"{sentence} {quote}"))
     clash = find_conflict(sentence, [sentence, quote], ["claim", "quote"], stop=stop, word_vectors=word_vectors,
                           entity_words=names)
@@ -174,7 +188,7 @@ def support(sentence: str, quote: str, dense: float, word_vectors: Encoder | Non
 
 
 def _contradicting(sentence: str, cited: Sequence[int], quotes: Sequence[str], sims: np.ndarray,
-                   word_vectors: Encoder | None) -> dict[int, str]:
+                   word_vectors: Encoder | None, *, entailer: Entailer | None = None) -> dict[int, str]:
     """Of a sentence's several citations, those whose quote on its own contradicts it and shares little of
     its wording (number -> reason). Empty when it has one citation, or when every cited quote contradicts
     it; a sentence that reports both sides ("wounded, but officials say he was not among the dead [1][2]")
@@ -183,14 +197,16 @@ def _contradicting(sentence: str, cited: Sequence[int], quotes: Sequence[str], s
         return {}
     out = {}
     for n in cited:
-        ok, lex, why = support(sentence, quotes[n - 1], float(sims[n - 1]), word_vectors)
+        ok, lex, why = support(sentence, quotes[n - 1], float(sims[n - 1]), word_vectors, entailer)
         if not ok and why.startswith("contradicts") and lex < LEXICAL_MIN:
             out[n] = why
     return out if len(out) < len(cited) else {}
 
 
-def check(text: str, quotes: Sequence[str], encode: Encoder, word_vectors: Encoder | None = None) -> CheckResult:
-    """Check every sentence of ``text`` against the numbered ``quotes`` (``[1]`` is ``quotes[0]``)."""
+def check(text: str, quotes: Sequence[str], encode: Encoder, word_vectors: Encoder | None = None,
+          entailer: Entailer | None = None) -> CheckResult:
+    """Check every sentence of ``text`` against the numbered ``quotes`` (``[1]`` is ``quotes[0]``); with
+    ``entailer``, support and contradiction are the trained entailment model's judgement."""
     claims = [markers(s) for s in split_claims(text)]
     claims = [(c, n) for c, n in claims if c]
     if not claims:
@@ -208,9 +224,9 @@ def check(text: str, quotes: Sequence[str], encode: Encoder, word_vectors: Encod
         if valid:
             joined = " ".join(quotes[n - 1] for n in valid)
             dense = max(float(sims[i, n - 1]) for n in valid)
-            ok, lex, why = support(clean, joined, dense, word_vectors)
+            ok, lex, why = support(clean, joined, dense, word_vectors, entailer)
             if ok:
-                contra = _contradicting(clean, valid, quotes, sims[i], word_vectors)
+                contra = _contradicting(clean, valid, quotes, sims[i], word_vectors, entailer=entailer)
                 if contra:  # "He was wounded [1][2]." where [2] says he was not: [2] is dropped
                     keep = tuple(n for n in valid if n not in contra)
                     why = "dropped a citation: " + "; ".join(contra.values())  # numbers change on renumbering
@@ -221,7 +237,7 @@ def check(text: str, quotes: Sequence[str], encode: Encoder, word_vectors: Encod
             reason = why
         best: CheckedSentence | None = None  # repair: the quote that supports it best
         for j in np.argsort(-sims[i]) if len(quotes) else ():
-            ok, lex, _ = support(clean, quotes[j], float(sims[i, j]), word_vectors)
+            ok, lex, _ = support(clean, quotes[j], float(sims[i, j]), word_vectors, entailer)
             if ok:
                 best = CheckedSentence(clean, (int(j) + 1,), "repaired", lex, float(sims[i, j]), reason)
                 break

@@ -16,13 +16,15 @@ import numpy as np
 from ..embed.words import word_vectors
 from ..text.sentences import split_sentences
 from ..text.tokens import query_stopwords
-from ..types import Answer, Citation, Hit, ShortAnswer
+from ..types import Answer, Citation, Hit, ShortAnswer, SourceVerdict
 from .candidates import Sentence
 from .config import DEFAULT_CONFIG, NOT_FOUND, AnswerConfig, IndexView
 from .conflicts import Conflict, find_conflict
+from .disagreement import model_conflict
 from .evidence import Evidence
 from .reader import Reading
 from .followup import entities
+from .yesno import Verdict, disagree, verdicts
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +47,12 @@ def detect_conflict(index: IndexView, query: str, sentences: Sequence[Sentence],
     if len(per_doc) < 2:
         return None
     pool = sorted((s for group in per_doc.values() for s in group), key=lambda s: -s.score)
-    found = find_conflict(query, [s.text for s in pool], [s.doc_id for s in pool], stop=query_stopwords(),
-                          word_vectors=word_vectors(index.embedder), entity_words=_entity_words(query))
+    entailer = index.entailer
+    if config.entailment and entailer is not None and entailer.available:
+        found = model_conflict(entailer, query, [s.text for s in pool], [s.doc_id for s in pool], stop=query_stopwords())
+    else:
+        found = find_conflict(query, [s.text for s in pool], [s.doc_id for s in pool], stop=query_stopwords(),
+                              word_vectors=word_vectors(index.embedder), entity_words=_entity_words(query))
     if found is None:
         return None
     logger.debug("conflict (%s): %s", found.kind, found.reason)
@@ -169,10 +175,18 @@ def not_found_text(related: Sequence[Hit]) -> str:
 # ----------------------------------------------------------------------------------------- answers
 
 
+# A yes/no verdict found where the evidence gate says "not answered" is only trusted when the model is this sure.
+SURE_VERDICT = 0.9
+
+
 def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidence,
                   config: AnswerConfig = DEFAULT_CONFIG) -> Answer:
     """The quotes-mode answer from gathered evidence."""
-    if not evidence.answered(config):
+    answered = evidence.answered(config)
+    yes_no = yes_no_answer(index, question, query, evidence, config, sure=0.0 if answered else SURE_VERDICT)
+    if yes_no is not None:
+        return yes_no
+    if not answered:
         related = tuple(evidence.hits[: config.related])
         return Answer(question, not_found_text(related), False, related=related, mode="quotes", query=query)
     found = detect_conflict(index, query, evidence.sentences, config)
@@ -194,6 +208,50 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     text = compose(citations, found[0] if found else None, conflict_ns, short)
     return Answer(question, text, True, tuple(citations), conflict=found is not None, mode="quotes", query=query,
                   answer=short)
+
+
+def yes_no_answer(index: IndexView, question: str, query: str, evidence: Evidence,
+                  config: AnswerConfig = DEFAULT_CONFIG, *, sure: float = 0.0) -> Answer | None:
+    """Per source "yes" / "no" / "not addressed" for a yes/no question, each verdict with the quote that decides
+    it (``qa.answer.yesno``); None when the question is not a yes/no one, the entailment model is off or not
+    installed, or no source decides it (the answer is then the usual quotes)."""
+    entailer = index.entailer
+    if not config.entailment or entailer is None or not entailer.available or not evidence.sentences:
+        return None
+    got = verdicts(entailer, query, evidence.sentences, per_document=config.conflict_pool)
+    if got is None:
+        return None
+    decided = [v for v in got[1] if v.sentence is not None]
+    if not decided or max(v.probability for v in decided) < sure:
+        return None
+    clash = disagree(decided)
+    citations = make_citations(index, [v.sentence for v in decided if v.sentence is not None])
+    titles = {c.doc_id: _title(c) for c in citations}
+    ns = {v.doc_id: _citation_of(citations, v.sentence) for v in decided if v.sentence is not None}
+    lines = []
+    if clash is not None:
+        a, b = ns[clash[0].doc_id], ns[clash[1].doc_id]
+        lines.append(f"**The sources disagree on this:** compare [{a}] ({titles[clash[0].doc_id]}) with "
+                     f"[{b}] ({titles[clash[1].doc_id]}).")
+    lines.append(" ".join(_verdict_line(v, titles, ns, len(got[1]) > 1) for v in decided))
+    silent = [v for v in got[1] if v.sentence is None]
+    if silent:
+        names = ", ".join(f"*{_inline(_doc_title(index, v.doc_id))}*" for v in silent)
+        lines.append(f"Not addressed by {names}.")
+    lines.append(compose(citations))
+    sv = tuple(SourceVerdict(v.doc_id, _doc_title(index, v.doc_id), v.verdict, ns.get(v.doc_id)) for v in got[1])
+    return Answer(question, "\n\n".join(lines), True, tuple(citations), conflict=clash is not None, mode="quotes",
+                  query=query, verdicts=sv)
+
+
+def _verdict_line(v: Verdict, titles: dict[str, str], ns: dict[str, int], several: bool) -> str:
+    word = "Yes" if v.verdict == "yes" else "No"
+    return f"**{word}**, according to *{_inline(titles[v.doc_id])}* [{ns[v.doc_id]}]." if several else f"**{word}** [{ns[v.doc_id]}]."
+
+
+def _doc_title(index: IndexView, doc_id: str) -> str:
+    stored = index.snapshot.documents.get(doc_id)
+    return (stored.document.title if stored is not None else "") or doc_id
 
 
 def _holder(evidence: Evidence, r: Reading) -> Sentence | None:

@@ -7,6 +7,7 @@ from typing import Protocol
 from ..embed.base import Embedder
 from ..search.fusion import RetrievalConfig
 from ..store.snapshot import Snapshot
+from .entail import Entailer
 from .reader import Reader
 
 MODES = ("quotes", "written")
@@ -28,6 +29,9 @@ class IndexView(Protocol):
 
     @property
     def reader(self) -> Reader | None: ...
+
+    @property
+    def entailer(self) -> Entailer | None: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class AnswerConfig:
     read_top: int = 3  # passages the reader reads (the best ones; 5 cost the 50-client load test 40% more work)
     reader: bool = True  # read the top passages with the trained reader (when its model is installed):
     # short answer, re-ranking, and its no-answer probability in the found/not-found decision (``qa.answer.gate``)
+    entailment: bool = True  # yes/no verdicts per source, conflicts and claim checks by the trained entailment
+    # model (when installed); without it, the word-list rules of ``qa.answer.conflicts`` / ``qa.answer.claims``
     depth: int | None = None  # retrieval candidates per retriever (default: the index's setting)
 
 

@@ -229,7 +229,7 @@ def _pair_conflict(i: int, j: int, concepts: Sequence[str], *, st: Sequence[dict
                    qty: Sequence[dict[str, set[float]]], clear: Callable[[int, str], bool]) -> Conflict | None:
     """Whether sentences ``i`` and ``j`` disagree: opposite stances on a concept (both clear), or different
     values for the same unit."""
-    for q in concepts:
+    for q in concepts if st else ():
         a, b = st[i].get(q), st[j].get(q)
         if a and b and a.polarity != b.polarity and clear(i, q) and clear(j, q):
             pos, neg = (a, b) if a.polarity > 0 else (b, a)
@@ -243,19 +243,22 @@ def _pair_conflict(i: int, j: int, concepts: Sequence[str], *, st: Sequence[dict
 
 def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str], *, stop: frozenset[str],
                   word_vectors: WordEncoder | None = None, entity_words: frozenset[str] = frozenset(),
-                  numeric: bool | None = None) -> Conflict | None:
+                  numeric: bool | None = None, polarity: bool = True) -> Conflict | None:
     """The best pair of sentences from different documents that disagree on the question, or None.
 
     ``sentences`` should be on-point quotes only (the caller keeps those that answer the question), best
-    first; the first disagreeing pair in that order is returned."""
-    concepts = question_concepts(question, stop)
+    first; the first disagreeing pair in that order is returned. With ``polarity=False`` only numbers are
+    compared (the entailment model judges the rest: ``qa.answer.disagreement``)."""
+    concepts = question_concepts(question, stop) if polarity else []
     numeric = bool(_NUMERIC_QUESTION.search(question)) if numeric is None else numeric
+    if not polarity and not numeric:
+        return None
     if word_vectors is not None:  # every word looked up (or encoded) once, in one batch
         word_vectors = _Memo(word_vectors)
         word_vectors.known(sorted({w for s in sentences for w in _words(s) if w.isalpha() and len(w) > 2}))
-    st = [stances(s, concepts, word_vectors, entity_words) for s in sentences]
+    st = [stances(s, concepts, word_vectors, entity_words) for s in sentences] if polarity else []
     qty = [quantities(s, stop) for s in sentences] if numeric else [{} for _ in sentences]
-    mixed = _mixed(concepts, st, doc_ids)
+    mixed = _mixed(concepts, st, doc_ids) if polarity else set()
 
     def clear(i: int, q: str) -> bool:
         return (doc_ids[i], q) not in mixed

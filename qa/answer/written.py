@@ -154,7 +154,8 @@ def finish(index: IndexView, question: str, query: str, raw: str, citations: Seq
         return replace(ans, mode="written", notes=ans.notes + (
             "The language model found no answer in the quotes; the best quotes are shown instead.",))
     embedder = index.embedder
-    result = check(raw, [c.quote for c in citations], embedder.encode_queries, word_vectors(embedder))
+    entailer = index.entailer if index.entailer is not None and index.entailer.available else None
+    result = check(raw, [c.quote for c in citations], embedder.encode_queries, word_vectors(embedder), entailer)
     kept = [(s.text, s.cited) for s in result.kept if s.status != "connective"]  # "Here is what I found:"
     notes = [f"Removed a sentence no quote supports ({s.reason}): “{s.text}”" for s in result.removed]
     notes += [f"Corrected the citation of: “{s.text}” ({s.reason})" for s in result.repaired]

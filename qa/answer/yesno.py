@@ -1,0 +1,66 @@
+"""Yes/no questions: what each source says, by the entailment model.
+
+The question becomes the claim it asks about (``qa.text.questions.to_claim``: "Was the mayor injured?" ->
+"The mayor was injured."). Per document, its best few candidate sentences are judged against the claim: the
+most probable sentence that entails it makes the document's verdict "yes", one that contradicts it "no";
+otherwise the document does not address it. Two documents with opposite verdicts are a conflict, shown by
+the two quotes.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..text.questions import to_claim
+from .candidates import Sentence
+from .entail import Entailer
+
+YES, NO, NOT_ADDRESSED = "yes", "no", "not addressed"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One document's answer to a yes/no question, with the sentence that decides it (None: not addressed)."""
+
+    doc_id: str
+    verdict: str  # "yes" | "no" | "not addressed"
+    sentence: Sentence | None
+    probability: float  # the model's probability of that entailment / contradiction
+
+
+def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *, per_document: int = 4,
+             documents: int = 3) -> tuple[str, list[Verdict]] | None:
+    """(claim, one verdict per document) for a yes/no question; None when the question is not one.
+
+    ``sentences`` are the scored candidates, best first; the best ``per_document`` of each of the first
+    ``documents`` documents are judged, in one batch."""
+    claim = to_claim(question)
+    if claim is None:
+        return None
+    per_doc: dict[str, list[Sentence]] = {}
+    for s in sentences:
+        group = per_doc.get(s.doc_id)
+        if group is None and len(per_doc) < documents:
+            per_doc[s.doc_id] = group = []
+        if group is not None and len(group) < per_document:
+            group.append(s)
+    pool = [s for group in per_doc.values() for s in group]
+    judged = entailer.judge([(s.text, claim) for s in pool])
+    out: list[Verdict] = []
+    for doc_id in per_doc:
+        best: Verdict | None = None
+        for s, j in zip(pool, judged, strict=True):
+            if s.doc_id != doc_id or not (j.entails or j.contradicts):
+                continue
+            v = Verdict(doc_id, YES, s, j.entailment) if j.entails else Verdict(doc_id, NO, s, j.contradiction)
+            if best is None or v.probability > best.probability:
+                best = v
+        out.append(best or Verdict(doc_id, NOT_ADDRESSED, None, 0.0))
+    return claim, out
+
+
+def disagree(found: Sequence[Verdict]) -> tuple[Verdict, Verdict] | None:
+    """The strongest "yes" and "no" of two different documents, when there are both."""
+    yes = sorted((v for v in found if v.verdict == YES), key=lambda v: -v.probability)
+    no = sorted((v for v in found if v.verdict == NO), key=lambda v: -v.probability)
+    return (yes[0], no[0]) if yes and no else None

@@ -1,0 +1,64 @@
+"""Smoke training of the entailment model: a few steps on a handful of pairs, the loss falls, the export loads
+in qa's Entailer and gives probabilities; the data split rules are checked on their own."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+PAIRS = [("A man is playing a guitar on stage.", "A man is playing music.", "entailment"),
+         ("A man is playing a guitar on stage.", "A woman is sleeping at home.", "contradiction"),
+         ("A man is playing a guitar on stage.", "The man is a famous singer.", "neutral"),
+         ("Two dogs run across a snowy field.", "Animals are outside.", "entailment"),
+         ("Two dogs run across a snowy field.", "The dogs are asleep indoors.", "contradiction"),
+         ("Two dogs run across a snowy field.", "The dogs are chasing a ball.", "neutral")]
+
+
+def _data(root: Path) -> Path:
+    nli = root / "nli"
+    (nli / "snli-test-tokenized").mkdir(parents=True)
+    rows = "".join(json.dumps({"premise": p, "hypothesis": h, "label": y}) + "\n" for p, h, y in PAIRS)
+    (nli / "mnli_dev_matched.jsonl").write_text(rows)
+    (nli / "snli_dev.jsonl").write_text(rows)
+    test = nli / "snli-test-tokenized"
+    test.joinpath("s1.test").write_text("".join(p.replace(".", " .") + "\n" for p, _, _ in PAIRS))
+    test.joinpath("s2.test").write_text("".join(h.replace(".", " .") + "\n" for _, h, _ in PAIRS))
+    test.joinpath("labels.test").write_text("".join(y + "\n" for _, _, y in PAIRS))
+    return root
+
+
+def test_split_by_premise_and_detokenize(tmp_path: Path) -> None:
+    from training.nli.data import detokenize, load
+
+    rows = [r for r in load(_data(tmp_path)) if r["set"] != "product"]
+    assert {r["set"] for r in rows} == {"mnli", "snli", "snli-test"}
+    for premise in {r["premise"] for r in rows if r["set"] != "snli-test"}:
+        assert len({r["split"] for r in rows if r["premise"] == premise and r["set"] != "snli-test"}) == 1
+    assert all(r["split"] == "heldout" for r in rows if r["set"] == "snli-test")
+    assert detokenize("He does n't know , he said . ( yes )") == "He doesn't know, he said. (yes)"
+
+
+@pytest.mark.slow
+def test_smoke_training_loss_falls_and_export_loads(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from training.nli import export, train
+
+    from qa.answer.entail import Entailer
+
+    args = train.parser().parse_args(["--data", str(_data(tmp_path)), "--out", str(tmp_path / "run"), "--epochs", "10",
+                                      "--batch-size", "6", "--lr", "2e-4", "--warmup", "0.1", "--eval-every", "100",
+                                      "--eval-size", "6", "--product-weight", "0"])
+    state = train.train(args)
+    losses = state["losses"]
+    assert len(losses) >= 10
+    assert np.mean(losses[-3:]) < 0.9 * np.mean(losses[:3])
+    out = tmp_path / "model"
+    model = export.export(tmp_path / "run" / "final.safetensors", out)
+    assert model.stat().st_size < 25e6
+    (out / "calibration.json").write_text(json.dumps({"labels": ["entailment", "neutral", "contradiction"],
+                                                      "temperature": 1.0, "entail_threshold": 0.5,
+                                                      "contradict_threshold": 0.5}))
+    probs = Entailer(out).probabilities([(p, h) for p, h, _ in PAIRS])
+    assert probs.shape == (6, 3) and np.allclose(probs.sum(1), 1.0, atol=1e-5)

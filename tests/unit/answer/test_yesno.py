@@ -1,0 +1,56 @@
+"""Per-source yes/no verdicts (qa.answer.yesno) with a fake entailment model: the plumbing, not the model."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qa.answer.candidates import Sentence
+from qa.answer.entail import Judgement
+from qa.answer.yesno import NO, NOT_ADDRESSED, YES, disagree, verdicts
+
+
+class FakeEntailer:
+    """Entails when the premise holds the claim's key word, contradicts on "not" + key word."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.seen: list[tuple[str, str]] = []
+
+    def judge(self, pairs: Sequence[tuple[str, str]]) -> list[Judgement]:
+        self.seen.extend(pairs)
+        out = []
+        for premise, _ in pairs:
+            neg = f"not {self.word}" in premise
+            pos = self.word in premise and not neg
+            out.append(Judgement(0.9 if pos else 0.05, 0.1 if pos or neg else 0.9, 0.85 if neg else 0.05, pos, neg))
+        return out
+
+
+def _s(doc: str, text: str, score: float) -> Sentence:
+    return Sentence(doc, doc, None, None, 0, len(text), text, 0, 0, score=score)
+
+
+def test_each_document_gets_its_own_verdict_and_a_clash_is_found() -> None:
+    sentences = [_s("a", "The mayor was injured in the crash.", 3.0), _s("b", "The mayor was not injured at all.", 2.5),
+                 _s("c", "The crash happened on Route 9.", 2.0), _s("a", "Traffic was stopped.", 1.0)]
+    ent = FakeEntailer("injured")
+    claim, found = verdicts(ent, "Was the mayor injured in the crash?", sentences)  # type: ignore[misc]
+    assert claim == "The mayor was injured in the crash."
+    by_doc = {v.doc_id: v for v in found}
+    assert by_doc["a"].verdict == YES and by_doc["a"].sentence is sentences[0]
+    assert by_doc["b"].verdict == NO and by_doc["b"].sentence is sentences[1]
+    assert by_doc["c"].verdict == NOT_ADDRESSED and by_doc["c"].sentence is None
+    assert all(h == claim for _, h in ent.seen)  # the claim, not the question, is judged
+    yes, no = disagree(found)  # type: ignore[misc]
+    assert (yes.doc_id, no.doc_id) == ("a", "b")
+
+
+def test_not_a_yes_no_question() -> None:
+    assert verdicts(FakeEntailer("x"), "Who was injured?", [_s("a", "x", 1.0)]) is None  # type: ignore[arg-type]
+
+
+def test_limits_per_document_and_documents() -> None:
+    sentences = [_s(d, f"sentence {i} of {d}", 10 - i) for d in "abcd" for i in range(6)]
+    ent = FakeEntailer("zzz")
+    _, found = verdicts(ent, "Is it zzz?", sentences, per_document=2, documents=3)  # type: ignore[misc]
+    assert [v.doc_id for v in found] == ["a", "b", "c"]
+    assert len(ent.seen) == 6

