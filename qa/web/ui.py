@@ -41,6 +41,7 @@ from .config import parse_args  # noqa: E402
 from .controller import ChatApp  # noqa: E402
 from .conversation import reader_message  # noqa: E402
 from .guard import UploadTypeGuard  # noqa: E402
+from .uploads import UPLOAD_NAMES_JS  # noqa: E402
 from .state import ChatState, NotReady  # noqa: E402
 from .cite import cite_key  # noqa: E402
 from .scripts import CITE_BRIDGE, SCROLL_READER_TO_MARK  # noqa: E402
@@ -360,7 +361,7 @@ def launch(app: ChatApp, **kwargs: Any) -> Any:
     return demo.launch(
         server_name=cfg.host, server_port=cfg.port, auth=cfg.auth, auth_message="qa: please log in",
         max_file_size=cfg.max_upload_bytes, theme=theme(), css=CSS, footer_links=["api"],
-        run_history=False, show_error=True, allowed_paths=[],
+        run_history=False, show_error=True, allowed_paths=[], js=UPLOAD_NAMES_JS,
         app_kwargs={"middleware": [Middleware(UploadTypeGuard, allowed=webui.ALLOWED_UPLOAD_SUFFIXES)]}, **kwargs,
     )
 

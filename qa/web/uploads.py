@@ -13,6 +13,57 @@ from ..ingest.queue import FileStatus, IndexFiles, IngestQueue
 from .render import UploadRejected, check_upload, inside, md_text, safe_name
 
 
+# Run by the page once loaded (``launch(js=...)``): the browser shows and sends a file's name before the server sees
+# it, and Gradio's own refusals (a type it does not accept, a file too large) put that raw name in a toast and leave
+# the dropzone covered by an "Error" overlay. So: (1) a file chosen or dropped on the upload box whose name holds
+# control, format (direction overrides such as U+202E, zero-width) or line/paragraph separator characters is renamed
+# before Gradio reads it (those characters removed, as the server removes them from the name it stores); (2) when the
+# upload box shows an error, its overlay is cleared at once (the toast still says why), so the next file can be
+# dropped; (3) Gradio's "maximum allowed size of 25.0 Mb" toast says MiB, the unit it means and the label shows. A drop cannot be edited, so it is stopped and dispatched again (marked) with the renamed files.
+UPLOAD_NAMES_JS = """() => {
+  if (window.__qaUploadNames) return;
+  window.__qaUploadNames = true;
+  const UNSAFE = /[\\p{C}\\p{Zl}\\p{Zp}]/gu;
+  const clean = (name) => name.replace(UNSAFE, '') || 'unnamed';
+  const renamed = (files) => {
+    if (!files.some((f) => clean(f.name) !== f.name)) return null;
+    const dt = new DataTransfer();
+    files.forEach((f) => dt.items.add(clean(f.name) === f.name ? f
+      : new File([f], clean(f.name), {type: f.type, lastModified: f.lastModified})));
+    return dt;
+  };
+  const inBox = (el) => !!(el && el.closest && el.closest('#qa-upload'));
+  document.addEventListener('change', (e) => {
+    const input = e.target;
+    if (!inBox(input) || !(input instanceof HTMLInputElement) || input.type !== 'file') return;
+    const dt = renamed(Array.from(input.files || []));
+    if (dt) input.files = dt.files;
+  }, true);
+  document.addEventListener('drop', (e) => {
+    if (e.qaRenamed || !inBox(e.target) || !e.dataTransfer) return;
+    const dt = renamed(Array.from(e.dataTransfer.files || []));
+    if (!dt) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const again = new DragEvent('drop', {bubbles: true, cancelable: true, composed: true, dataTransfer: dt});
+    again.qaRenamed = true;
+    e.target.dispatchEvent(again);
+  }, true);
+  const recover = () => {
+    const box = document.getElementById('qa-upload');
+    const error = box && box.querySelector('[data-testid=status-tracker] .error');
+    const clear = error && box.querySelector('[data-testid=status-tracker] .clear-status button');
+    if (clear) clear.click();
+    document.querySelectorAll('[data-testid=toast-body]').forEach((toast) => {
+      const walk = document.createTreeWalker(toast, NodeFilter.SHOW_TEXT);
+      for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+        if (/allowed size of [\\d.]+ Mb\\b/.test(t.data)) t.data = t.data.replace(/ Mb\\b/, ' MiB');
+      }
+    });
+  };
+  new MutationObserver(recover).observe(document.body, {childList: true, subtree: true});
+}"""
+
 INCOMING = ".incoming"  # uploads received but not yet indexed (moved into uploads/ by the writer)
 MAX_NAME_BYTES = 240  # file systems allow 255 bytes per name; 120 characters of CJK text are 360
 

@@ -156,6 +156,84 @@ def test_the_raw_upload_route_refuses_other_types(app: RunningApp, ui: UIEvents)
     assert not [p for p in _cached_files(app) if p.suffix == ".exe"]
 
 
+FORGED = ["/etc/passwd", "relative.txt", "../../etc/hosts.txt", "http://127.0.0.1:9/notes.txt", "/nonexistent/a.pdf"]
+
+
+@pytest.mark.app
+@pytest.mark.timeout(300)
+def test_a_forged_upload_path_gets_a_plain_error_naming_no_server_path(app: RunningApp, ui: UIEvents) -> None:
+    fn_index, trigger = ui.fns[("qa-upload", "upload")]
+    for path in FORGED:
+        files = [{"path": path, "orig_name": "notes.txt", "meta": {"_type": "gradio.FileData"}}]
+        replies = [ui.http.post(f"{ui.prefix}/queue/join", json={
+            "data": [files], "fn_index": fn_index, "trigger_id": trigger, "session_hash": ui.session,
+            "event_data": None})]
+        replies.append(ui.http.post(f"{ui.prefix}/call/chat", json={"data": ["Who was wounded?", [files[0]]]}))
+        for r in replies:
+            assert r.status_code == 400 and "not uploaded to this app" in r.text, (path, r.status_code, r.text)
+            assert str(app.root) not in r.text and path not in r.text and "Traceback" not in r.text
+    assert not list(app.uploads.glob("*.txt"))
+    _answered(app)
+
+
+@pytest.mark.app
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_direction_characters_in_a_file_name_in_the_browser(app: RunningApp, tmp_path: Path) -> None:
+    """A name with U+202E (right-to-left override) or other control characters: the toast names the file
+    readably, the upload box recovers from Gradio's "Error" at once, an allowed file is stored under its clean
+    name; a file over the cap is refused in MiB."""
+    from tests.integration.browser_page import CHROMIUM, CHROMIUM_ARGS, Page
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    big = tmp_path / "big\u202efdp.txt"
+    with big.open("wb") as fh:
+        fh.truncate(26 * 1024 * 1024)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        ui = Page(browser, app).open()
+        try:
+            page = ui.page
+            ui.tab("Documents")
+            page.locator("#qa-upload input[type=file]").evaluate("e => e.removeAttribute('accept')")
+
+            def toast_after(action, expected: str) -> str:
+                action()
+                toast = page.locator("[data-testid=toast-body]", has_text=expected).first
+                toast.wait_for(timeout=30_000)
+                page.wait_for_timeout(300)
+                assert page.locator("#qa-upload [data-testid=status-tracker] .error").count() == 0  # recovered
+                text = toast.inner_text()
+                assert not any(c in text for c in "\u202e\u0007\u200f"), text
+                return text
+
+            def choose(name: str, data: bytes) -> None:
+                page.set_input_files("#qa-upload input[type=file]",
+                                     files=[{"name": name, "mimeType": "text/plain", "buffer": data}])
+
+            toast_after(lambda: choose("invoice\u202etxt.exe", b"MZ"), "Invalid file type: invoicetxt.exe.")
+            toast_after(lambda: page.evaluate("""() => {
+              const dt = new DataTransfer();
+              dt.items.add(new File(['MZ'], 'drop\\u202etxt.\\u0007exe', {type: 'text/plain'}));
+              document.querySelector('#qa-upload button.upload-container').dispatchEvent(
+                new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+            }"""), "Invalid file type: droptxt.exe.")
+            text = toast_after(lambda: page.set_input_files("#qa-upload input[type=file]", str(big)), "bigfdp.txt")
+            assert "maximum allowed size of 25.0 MiB" in text, text
+            choose("light\u202ehouse\u200f.md", f"# Lighthouse\n\n{bombs.SENTENCE}".encode())
+            page.wait_for_selector("#qa-upload-status:has-text('Added')", timeout=60_000)
+            status = page.inner_text("#qa-upload-status")
+            assert "lighthouse.md" in status and "\u202e" not in status, status
+            assert (app.uploads / "lighthouse.md").is_file()
+            assert page.locator("#qa-upload button.upload-container").is_visible()  # ready for the next file
+            ui.shot("upload-direction-characters")
+        finally:
+            ui.close()
+            browser.close()
+
+
 # ------------------------------------------------------------------------------------------ kill -9
 
 

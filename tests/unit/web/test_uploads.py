@@ -68,7 +68,8 @@ def test_a_file_outside_gradios_cache_is_never_deleted(chat: ChatApp, tmp_path: 
 
 def test_a_small_upload_behind_a_large_one_says_where_it_is(chat: ChatApp, tmp_path: Path, cache: Path) -> None:
     release = threading.Event()
-    real = chat._index_files
+    def real(paths: list[Path], step) -> IndexReport:
+        return chat._index_files("default", paths, step)
 
     def slow(paths: list[Path], step) -> IndexReport:
         if any(p.name == "big.txt" for p in paths):
@@ -156,3 +157,77 @@ def test_the_raw_upload_route_guard(tmp_path: Path) -> None:
     status, body = _guarded([str(ok), str(exe)])
     assert status == 415 and b"cannot be indexed ('.exe')" in body and str(tmp_path).encode() not in body
     assert not exe.exists() and not exe.parent.exists()
+
+
+def _event(body: bytes, path: str = "/gradio_api/queue/join", chunk: int = 0) -> tuple[int, bytes, bytes | None]:
+    """Run the guard on a POST of ``body`` (in pieces of ``chunk`` bytes); returns (status, response body, the
+    body the app received or None when it was not called)."""
+    seen: list[bytes] = []
+
+    async def app(scope, receive, send) -> None:
+        got = b""
+        while True:
+            m = await receive()
+            got += m.get("body", b"")
+            if not m.get("more_body"):
+                break
+        seen.append(got)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    pieces = [body[i:i + chunk] for i in range(0, len(body), chunk)] if chunk else [body]
+    incoming = [{"type": "http.request", "body": p, "more_body": i < len(pieces) - 1} for i, p in enumerate(pieces)]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": path, "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(UploadTypeGuard(app, ALLOWED_UPLOAD_SUFFIXES)(scope, receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:]), seen[0] if seen else None
+
+
+def _join(path: str) -> bytes:
+    return json.dumps({"data": [[{"path": path, "orig_name": "a.txt", "meta": {"_type": "gradio.FileData"}}]],
+                       "fn_index": 3, "session_hash": "x"}).encode()
+
+
+def test_a_forged_file_path_is_refused_without_naming_a_server_path(cache: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "secret.txt").write_text("a file of the server's working folder")
+    (cache / "h1").mkdir(parents=True)
+    (cache / "h1" / "ok.txt").write_text("Ok\n\nThe ferry left at dawn.")
+    (cache / "h1" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    forged = ["/etc/passwd", str(tmp_path / "secret.txt"), "secret.txt", "../../etc/hosts", "http://127.0.0.1:1/x",
+              str(cache / "h1" / ".." / ".." / "secret.txt"), str(cache / "h1" / "missing.txt"), str(cache / "h1"),
+              str(cache / "h1" / "link.txt"), ""]
+    for path in forged:
+        for route in ("/gradio_api/queue/join", "/gradio_api/call/chat", "/gradio_api/run/predict"):
+            status, body, passed = _event(_join(path), route)
+            assert (status, passed) == (400, None), (path, route)
+            assert b"not uploaded to this app" in body and str(tmp_path).encode() not in body
+    status, body, passed = _event(json.dumps({"data": ["q", [{"role": "user", "path": 7}]]}).encode())
+    assert (status, passed) == (400, None)
+    good = _join(str(cache / "h1" / "ok.txt"))
+    assert _event(good, chunk=7) == (200, b"ok", good)  # a real upload passes, its body replayed unchanged
+    for other in (b'{"data": ["Who rang the fog bell?", [], "quotes", 5, null]}', b"not json", b""):
+        assert _event(other) == (200, b"ok", other)
+
+
+def test_an_oversized_event_body_is_refused(cache: Path) -> None:
+    from qa.web.guard import MAX_JSON_BYTES
+
+    status, body, passed = _event(b"[" + b" " * MAX_JSON_BYTES + b"]", chunk=1024 * 1024)
+    assert (status, passed) == (413, None) and b"too large" in body
+
+
+def test_the_refused_suffix_is_shown_without_direction_characters(tmp_path: Path) -> None:
+    exe = tmp_path / "c" / "a.t\u202eexe"
+    exe.parent.mkdir()
+    exe.write_bytes(b"x")
+    status, body = _guarded([str(exe)])
+    assert status == 415 and "\u202e" not in body.decode() and "('.texe')" in body.decode()
