@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("eval", help="evaluate retrieval on a public benchmark, or replay saved feedback cases")
     sp.add_argument("dataset", choices=["beir", "multihop", "squad", "cases", "squad-answers", "multihop-answers",
-                                        "conflicts", "claims", "latency", "reader", "abstention"],
+                                        "conflicts", "claims", "latency", "reader", "abstention", "nli", "yesno"],
                     help="a benchmark, or 'cases': evaluation cases saved from the web chat's feedback (JSONL)")
     sp.add_argument("path", help="dataset folder (e.g. ../shared/data/beir-scifact; reader: ../shared/data), "
                                  "or the cases file")
@@ -224,11 +224,30 @@ def _eval_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_entailment(args: argparse.Namespace) -> int:
+    """The entailment model: 3-way accuracy on held-out pairs (``nli``, path = the shared data folder), or
+    per-source verdicts on the labelled yes/no questions (``yesno``)."""
+    from qa.answer.entail import Entailer
+    from qa_tools import entailment
+
+    if not Entailer().available:
+        print("error: no entailment model installed (qa/models/nli)", file=sys.stderr)
+        return 2
+    if args.dataset == "nli":
+        result = entailment.eval_nli(Path(args.path))
+    else:
+        result = entailment.eval_yesno()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     if args.dataset == "cases":
         return _eval_cases(args)
     if args.dataset == "reader":
         return _eval_reader(args)
+    if args.dataset in ("nli", "yesno"):
+        return _eval_entailment(args)
     if args.dataset == "abstention":
         from qa_tools import gate
 
@@ -309,9 +328,10 @@ def _eval_answers(args: argparse.Namespace) -> int:
         result = ae.eval_multihop_answers(args.path, limit=args.limit, index_dir=index_dir, k=args.k or 5,
                                           progress=progress)
     elif args.dataset == "conflicts":
-        result = ae.eval_conflict_pairs(args.path, index_dir=index_dir)
+        # a file: that file; a folder (e.g. tests/data): every labelled file in it, first and later ones
+        result = ae.eval_conflict_pairs(args.path if Path(args.path).is_file() else None, index_dir=index_dir)
     elif args.dataset == "claims":
-        result = ae.eval_claims(path=args.path)
+        result = ae.eval_claims(path=args.path if Path(args.path).is_file() else None)
     else:
         result = ae.eval_latency(load_index(args.path))
     print(json.dumps(result.to_dict(), indent=2) if args.json else ae.format_answer_result(result))

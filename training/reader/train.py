@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from ..common import batches, load_checkpoint, optimizer, save_checkpoint, seed_all
 from .data import CACHE
@@ -112,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke runs)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", type=Path, help="start from these weights (safetensors) instead of the base model: "
+                                              "a continuation run on a fresh sample of the mix (new --seed)")
     return ap
 
 
@@ -135,6 +137,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the tr
     held = eval_sample("heldout", args.eval_size, args.seed, args.examples)
 
     model = Reader.from_base()
+    if args.init:
+        model.load_state_dict(load_file(str(args.init)))
+        logger.info("starting from %s", args.init)
     total = len(plan)
     opt, sched = optimizer(model, args.lr, total, args.warmup)
     ckpt = args.out / "ckpt"
@@ -146,7 +151,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the tr
         logger.info("resumed at step %d / %d", state["step"], total)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "config.json").write_text(json.dumps({**vars(args), "examples": str(args.examples),
-                                                       "out": str(args.out), "mix": mix, "steps": total,
+                                                       "out": str(args.out), "init": str(args.init or ""), "mix": mix, "steps": total,
                                                        "windows": len(feats)}, indent=1))
     from tqdm import tqdm
 
