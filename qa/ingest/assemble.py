@@ -32,6 +32,8 @@ QUEUE_BLOCKS = 8  # blocks the chunking worker may run ahead of the encoder (bou
 
 Row = tuple[str, int, int, int, str]  # (doc id, start, end, page, content hash of the embedded text)
 Refused = Callable[[str, LoadError], None]  # (doc id, why) of a document refused while chunking
+# (passages embedded so far, how many will be: None until chunking is done, then fixed) - one bar, one true total
+EmbedProgress = Callable[[int, "int | None"], None]
 
 
 def passage_key(text: str) -> str:
@@ -164,6 +166,7 @@ class _Chunker:
         self.stop = threading.Event()
         self._new_keys: dict[str, int] = {}
         self._pending: list[str] = []
+        self.total: int | None = None  # the new passages to embed, once every document is chunked
 
     def put(self, item: list[str] | None) -> None:
         while not self.stop.is_set():
@@ -204,6 +207,7 @@ class _Chunker:
                 if self.stop.is_set():
                     return BM25Index(None, 0)
                 self._add(sd)
+            self.total = len(self._new_keys)
             if self._pending:
                 self.put(self._pending)
         finally:
@@ -211,9 +215,10 @@ class _Chunker:
         return BM25Index.build(PassageTexts(self.layout.documents, self.layout.rows))
 
 
-def _encode_blocks(chunker: _Chunker, embedder: Embedder, progress: bool) -> tuple[list[np.ndarray], BM25Index]:
+def _encode_blocks(chunker: _Chunker, embedder: Embedder, progress: bool,
+                   on_progress: EmbedProgress | None = None) -> tuple[list[np.ndarray], BM25Index]:
     """Encode the blocks the worker queues until it is done; returns the vectors and the BM25 index it built
-    (its error, if any, re-raised)."""
+    (its error, if any, re-raised). ``on_progress(embedded, total)`` follows every encoder batch."""
     worker = _Worker(chunker.run)
     bar = None
     if progress:
@@ -221,10 +226,20 @@ def _encode_blocks(chunker: _Chunker, embedder: Embedder, progress: bool) -> tup
 
         bar = tqdm(desc="embedding", unit="passage")
     parts: list[np.ndarray] = []
+    embedded = 0
+
+    def step(n: int) -> None:
+        nonlocal embedded
+        embedded += n
+        if on_progress is not None:
+            on_progress(embedded, chunker.total)
+
     worker.start()
     try:
+        if on_progress is not None:
+            on_progress(0, chunker.total)
         while (block := chunker.blocks.get()) is not None:
-            parts.append(embedder.encode_documents(block))
+            parts.append(embedder.encode_documents(block, step) if on_progress else embedder.encode_documents(block))
             if bar is not None:
                 bar.update(len(block))
     finally:
@@ -240,15 +255,16 @@ def _encode_blocks(chunker: _Chunker, embedder: Embedder, progress: bool) -> tup
 def assemble(old: Snapshot | None, keep: dict[str, StoredDocument],
              fresh: dict[str, StoredDocument] | Iterable[StoredDocument],
              embedder: Embedder, chunking: ChunkingConfig, *, progress: bool,
-             on_refused: Refused | None = None) -> tuple[Snapshot, int, int]:
+             on_refused: Refused | None = None, on_progress: EmbedProgress | None = None) -> tuple[Snapshot, int, int]:
     """A new snapshot from the kept documents (their passages and vectors copied from ``old``) and the
     fresh ones (chunked and embedded now, reusing any vector ``old`` has for the same text).
     A fresh document over the passage budget is left out and given to ``on_refused`` (without one, its
-    LoadError is raised). Returns (snapshot, passages embedded now, passages whose vector was reused)."""
+    LoadError is raised). ``on_progress(embedded, total)`` follows the embedding (see ``EmbedProgress``).
+    Returns (snapshot, passages embedded now, passages whose vector was reused)."""
     layout = _carry_over(old, keep)
     stream = iter(fresh.values() if isinstance(fresh, Mapping) else fresh)
     chunker = _Chunker(layout, stream, embedder, chunking, on_refused)
-    parts, bm25 = _encode_blocks(chunker, embedder, progress)
+    parts, bm25 = _encode_blocks(chunker, embedder, progress, on_progress)
     new_vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
     src = np.asarray(layout.src_rows, dtype=np.int64)
     vectors = np.zeros((len(layout.rows), embedder.dim), np.float32)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..embed.base import Embedder
 from ..store.disk import write_snapshot
 from ..store.snapshot import Snapshot
-from .assemble import assemble
+from .assemble import EmbedProgress, assemble
 from .chunking import ChunkingConfig
 from .plan import IndexReport, Source, plan_update
 
@@ -27,8 +27,10 @@ def _settings_changed(old: Snapshot, embedder: Embedder, chunking: ChunkingConfi
             or old.manifest.get("chunking") != asdict(chunking))
 
 
-def update_folder(folder: Path, old: Snapshot, embedder: Embedder, sources: Iterable[Source], *, prune: bool,
-                  progress: bool, chunking: ChunkingConfig, rebuild: bool) -> tuple[Snapshot, IndexReport]:
+def update_folder(  # noqa: PLR0913 - Index.update's options, passed through
+        folder: Path, old: Snapshot, embedder: Embedder, sources: Iterable[Source], *, prune: bool,
+        progress: bool, chunking: ChunkingConfig, rebuild: bool,
+        on_progress: EmbedProgress | None = None) -> tuple[Snapshot, IndexReport]:
     """Add or refresh ``sources`` in the index in ``folder`` whose current snapshot is ``old``. Returns the
     new snapshot (``old`` itself when nothing changed) and what happened. Files are read, cleaned and
     chunked in a worker thread while the encoder embeds earlier passages. Another embedder or chunking
@@ -43,7 +45,7 @@ def update_folder(folder: Path, old: Snapshot, embedder: Embedder, sources: Iter
         keep, rechunk = plan.kept()
         stream = itertools.chain(plan.given.values(), plan.load_pending(), rechunk)
         new, embedded, reused = assemble(old if not rebuild else None, keep, stream, embedder, chunking,
-                                         progress=progress, on_refused=plan.refuse)
+                                         progress=progress, on_refused=plan.refuse, on_progress=on_progress)
         if plan.accepted or report.removed or rebuild:  # else every changed file failed to load: leave it
             write_snapshot(folder, new)
             snap, report.embedded, report.reused = new, embedded, reused
