@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ingest.loaders.limits import MIB, Limits
+from .appdb import DB_FILE
 from .render import DEFAULT_MAX_UPLOAD_MB
 
 
@@ -23,10 +24,15 @@ class AppConfig:
     auth: list[tuple[str, str]] | None = None
     limits: Limits = field(default_factory=Limits.from_env)  # what one document may cost (QA_MAX_* variables)
     upload_wait_seconds: float = 20.0  # an upload request waits this long for its files, then says where they are
+    db: Path | None = None  # the chats and collections database (None: <index_dir>/qa.sqlite3)
 
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * MIB)
+
+    @property
+    def db_path(self) -> Path:
+        return self.db if self.db is not None else self.index_dir / DB_FILE
 
 
 def _env(*names: str, default: str) -> str:
@@ -51,6 +57,8 @@ def parse_args(argv: Sequence[str] | None = None) -> AppConfig:
                    help="where uploaded files are kept (default uploads; env QA_UPLOAD_DIR)")
     p.add_argument("--feedback", default=_env("QA_FEEDBACK_DIR", default="feedback"),
                    help="where ratings and evaluation cases are saved (default feedback; env QA_FEEDBACK_DIR)")
+    p.add_argument("--db", default=_env("QA_DB", default=""),
+                   help="the saved chats and collections (SQLite; default <index-dir>/qa.sqlite3; env QA_DB)")
     p.add_argument("--max-upload-mb", type=float,
                    default=float(_env("QA_MAX_UPLOAD_MB", default=str(DEFAULT_MAX_UPLOAD_MB))),
                    help="largest file accepted for upload, in MiB (default 25; env QA_MAX_UPLOAD_MB)")
@@ -60,7 +68,7 @@ def parse_args(argv: Sequence[str] | None = None) -> AppConfig:
         host=args.host, port=args.port, documents_dir=Path(args.documents).expanduser(),
         index_dir=Path(args.index_dir).expanduser(), upload_dir=Path(args.uploads).expanduser(),
         feedback_dir=Path(args.feedback).expanduser(), max_upload_mb=args.max_upload_mb,
-        auth=parse_auth(os.environ.get("QA_AUTH")),
+        auth=parse_auth(os.environ.get("QA_AUTH")), db=Path(args.db).expanduser() if args.db else None,
     )
 
 

@@ -1,12 +1,15 @@
 """The web chat's behaviour, without any Gradio: every UI event (``qa.web.ui``) calls a ``ChatApp`` method.
 
 Give it a ready index (tests), or let :meth:`ChatApp.prepare` open or build the one in the configured folder.
+That index is the default collection; the others (``qa.web.collections``) open at first use, and every chat is
+saved in the app's database (``qa.web.appdb``, ``qa.web.chats``), see ``qa.web.library``.
 """
 from __future__ import annotations
 
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,18 +20,24 @@ from ..answer.pipeline import written_available as written_mode_available
 from ..embed.base import Embedder
 from ..embed.registry import default_embedder
 from ..embed.words import word_vectors
-from ..index import Index, IndexReport
+from ..index import Index
 from ..ingest import loaders
 from ..ingest.loaders.limits import set_limits
 from ..store.disk import read_manifest
 from ..types import Answer
 from . import render as webui
+from .activity import Activity, progress_html
+from .appdb import DEFAULT_COLLECTION, AppDB
+from .chats import ChatStore
 from .cite import cite_links
+from .collections import Collections
 from .config import AppConfig
 from .conversation import ConversationMixin
+from .documents import DocumentsMixin
+from .library import DELETED, LibraryMixin
 from .settings import check_k, check_mode
-from .state import ChatState, NotReady, Progress, Turn, track_embedding
-from .uploads import UploadDesk, status_lines, statuses_markdown, upload_name_and_path
+from .state import ChatState, NotReady, Progress, Turn
+from .uploads import UploadDesk
 
 logger = logging.getLogger("qa.app")
 
@@ -47,24 +56,30 @@ def _sample_examples(path: Path = EXAMPLES) -> dict[str, list[str]]:
 SAMPLE_EXAMPLES = _sample_examples()
 
 
-class ChatApp(ConversationMixin):
+class ChatApp(DocumentsMixin, ConversationMixin, LibraryMixin):
     """The app's behaviour, without any Gradio: every UI event calls one of these methods.
 
     Give it a ready ``index`` (tests), or call :meth:`prepare` to open or build the one in
-    ``config.index_dir`` from ``config.documents_dir`` (the app does so in a background thread)."""
+    ``config.index_dir`` from ``config.documents_dir`` (the app does so in a background thread).
+    Methods about documents take the ``collection`` (id) they work on: the default one when None."""
 
     def __init__(self, config: AppConfig, index: Index | None = None,
                  answer_stream: Callable[..., Iterator[Any]] | None = None) -> None:
         self.config = config
         self.progress = Progress()
+        self.activity = Activity()
         self.index = index
         self._answer_stream = answer_stream
         self._write_lock = threading.Lock()
-        self._desk: UploadDesk | None = None
-        self._desk_lock = threading.Lock()
+        self.db = AppDB(config.db_path)
+        self.collections = Collections(self.db, config.index_dir)
+        self.chats = ChatStore(self.db)
+        self._indexes: dict[str, Index] = {}
+        self._desks: dict[str, UploadDesk] = {}
+        self._open_lock = threading.Lock()
+        self._sessions: OrderedDict[str, str] = OrderedDict()
         set_limits(config.limits)
         if index is not None:
-            track_embedding(index.embedder, self.progress)
             self._set_ready()
 
     # -------------------------------------------------------------------------------- index
@@ -79,13 +94,14 @@ class ChatApp(ConversationMixin):
             logger.exception("could not prepare the index")
             self.progress.error = f"{type(e).__name__}: {e}"
             self.progress.set(f"Could not open the index in {self.config.index_dir}: {e}")
+        finally:
+            self.activity.finish()
 
     def _open_or_build(self, embedder: Embedder | None) -> Index:
         cfg = self.config
         self.progress.set("Loading the embedding model…")
         if read_manifest(cfg.index_dir, missing_ok=True):
             index = qa_index.load_index(cfg.index_dir, embedder=embedder)
-            track_embedding(index.embedder, self.progress)
             index.embedder.encode_queries(["warm up"])
             if index.documents() or not cfg.documents_dir.is_dir():
                 return index
@@ -95,11 +111,12 @@ class ChatApp(ConversationMixin):
             sources = [cfg.documents_dir] if cfg.documents_dir.is_dir() else []
         if embedder is None:
             embedder = index.embedder if index else default_embedder()
-        track_embedding(embedder, self.progress)
         embedder.encode_queries(["warm up"])
         n = len(loaders.discover(sources)) if sources else 0
         self.progress.set(f"Indexing {n} documents from {cfg.documents_dir}…" if n else "No documents to index yet.")
-        index = qa_index.build_index(sources, cfg.index_dir, embedder=embedder, progress=True)
+        self.activity.start(self.collection(DEFAULT_COLLECTION).name, f"{n} documents from {cfg.documents_dir.name}/")
+        index = qa_index.build_index(sources, cfg.index_dir, embedder=embedder, progress=True,
+                                     on_progress=self.activity.step)
         for src, reason in index.last_report.failed if index.last_report else ():
             logger.warning("skipped %s: %s", src, reason)
         return index
@@ -114,35 +131,58 @@ class ChatApp(ConversationMixin):
             raise NotReady(self.progress.error or self.progress.message)
         return self.index
 
-    def summary(self) -> str:
+    def summary(self, collection: str | None = None) -> str:
+        """The collection's documents and passages (the default collection: while it opens, what it does)."""
         if self.index is None:
             return self.progress.message
-        docs = self.index.documents()
-        busy = [s for s in self.desk.queue.statuses() if not s.finished]
+        try:
+            index, name = self.index_of(collection), self.collection(collection).name
+        except KeyError:
+            index, name = self.require_index(), self.collection(None).name
+        docs = index.documents()
+        where = f"“{name}” · " if (collection or DEFAULT_COLLECTION) != DEFAULT_COLLECTION else ""
+        desk = self._desks.get(collection or DEFAULT_COLLECTION)
+        busy = [s for s in desk.queue.statuses() if not s.finished] if desk else []
         queued = f" · indexing {len(busy)} upload{'s' * (len(busy) != 1)}" if busy else ""
         if not docs:
-            return "No documents yet: upload some in the Documents tab." + queued
-        return f"{len(docs)} document{'s' * (len(docs) != 1)} · {len(self.index)} passages" + queued
+            return where + "No documents yet: upload some in the Documents tab." + queued
+        return where + f"{len(docs)} document{'s' * (len(docs) != 1)} · {len(index)} passages" + queued
 
-    def status_markdown(self) -> str:
+    def status_markdown(self, collection: str | None = None) -> str:
+        """The header's status: busy while the index writer works (whichever collection), else Ready."""
+        job = self.activity.job
+        if job is not None:
+            return f"<span class='qa-status qa-busy' role='status'>⏳ {webui.md_text(job.label())}</span>"
         if self.progress.ready:
-            return f"<span class='qa-status'>Ready · {webui.md_text(self.summary())}</span>"
+            return f"<span class='qa-status'>Ready · {webui.md_text(self.summary(collection))}</span>"
         if self.progress.error:
             return f"<span class='qa-status qa-error'>⚠ {webui.md_text(self.progress.message)}</span>"
         return f"<span class='qa-status qa-busy'>… {webui.md_text(self.progress.message)}</span>"
+
+    def progress_html(self) -> str:
+        """The one progress bar of the index writer ("" when it is idle)."""
+        return progress_html(self.activity.job)
+
+    def busy(self) -> bool:
+        """Whether the index writer has work (a job now, or uploads queued in any collection)."""
+        return self.activity.job is not None or any(d.queue.busy() for d in list(self._desks.values()))
 
     def written_available(self) -> bool:
         """Whether written answers can be offered (their language model is installed or configured)."""
         return bool(written_mode_available())
 
-    def examples(self) -> list[str]:
+    def examples(self, collection: str | None = None) -> list[str]:
         """Example questions: about the sample articles when they are indexed (or, while the index is being
         prepared, present in the documents folder); else one per document title."""
         if self.index is None:
             folder = self.config.documents_dir
             names = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
             return [q for name, qs in SAMPLE_EXAMPLES.items() if name in names for q in qs]
-        docs = {webui.file_name(sd.document.source, sd.document.id): sd for sd in self.index.documents()}
+        try:
+            index = self.index_of(collection)
+        except KeyError:
+            return []
+        docs = {webui.file_name(sd.document.source, sd.document.id): sd for sd in index.documents()}
         found = [q for name, qs in SAMPLE_EXAMPLES.items() if name in docs for q in qs]
         if found:
             return found
@@ -181,7 +221,9 @@ class ChatApp(ConversationMixin):
         yield state
         try:
             mode, k = check_mode(mode, self.written_available()), check_k(k)
-            index = self.require_index()
+            if state.collection is None:
+                raise ValueError(DELETED.format(name=state.gone_collection))
+            index = self.index_of(state.collection)
             answer = None
             for item in self._stream(index, question, state.history(), mode, k=k, doc_ids=doc_ids):
                 if isinstance(item, Answer):
@@ -210,6 +252,7 @@ class ChatApp(ConversationMixin):
         msgs = webui.chat_messages(question, answer, cite_links(len(state.turns), answer))
         state.messages = state.messages[:start] + msgs
         state.turns.append(Turn(question, answer, start, len(msgs), int(k), doc_ids))
+        self.save_turn(state, question, answer, k=int(k), doc_ids=doc_ids)
         yield state
 
     def chat_api(self, question: str, history: list[dict[str, Any]] | None = None, mode: str = "quotes",
@@ -222,119 +265,6 @@ class ChatApp(ConversationMixin):
     def search_api(self, question: str, k: int = 5, doc_ids: list[str] | None = None) -> list[dict[str, Any]]:
         """``/search``: the ``k`` passages that best match ``question``, best first."""
         return [h.to_dict() for h in self.require_index().search(question, check_k(k), doc_ids=doc_ids or None)]
-
-    # -------------------------------------------------------------------------------- documents
-    def documents_rows(self) -> list[list[Any]]:
-        return webui.documents_rows(self.index.documents()) if self.index else []
-
-    def document_choices(self) -> list[tuple[str, str]]:
-        return webui.document_choices(self.index.documents()) if self.index else []
-
-    def doc_id_for_row(self, row: Sequence[Any] | None) -> str | None:
-        """The document shown in a row of the documents table (title, file, ...)."""
-        if not row or len(row) < 2 or self.index is None:
-            return None
-        for sd in self.index.documents():
-            d = sd.document
-            if (d.title or d.id) == row[0] and webui.file_name(d.source, d.id) == row[1]:
-                return d.id
-        return None
-
-    def upload(self, files: Sequence[Any] | None, on_progress: Callable[[int, int], None] | None = None,
-               wait: float | None = None) -> str:
-        """Check uploaded files (sanitised names, allowed types, capped sizes), queue them for the background
-        writer and wait up to ``wait`` seconds (default ``config.upload_wait_seconds``) for them. Returns a
-        Markdown report per file: added, refused and why, or still queued / indexing (then the Documents tab
-        keeps showing where it is). Gradio's copy of every file is deleted, refused ones at once."""
-        if not files:
-            return "No file received."
-        self.require_index()
-        lines, received = [], []
-        for f in files:
-            original, path = upload_name_and_path(f)
-            try:
-                received.append(self.desk.receive(original, path, self.config.max_upload_bytes))
-            except webui.UploadRejected as e:
-                name = str(e).split(":", 1)[0]
-                self.desk.queue.report(name, "refused", str(e).split(": ", 1)[-1])
-                lines.append(f"✗ {webui.md_text(str(e))}")
-        if received:
-            done = self.desk.queue.submit(received, prepare=self.desk.into_place, progress=on_progress)
-            done.wait(self.config.upload_wait_seconds if wait is None else wait)
-            lines.extend(self._status_lines([p.name for p in received]))
-        return "\n\n".join(lines)
-
-    @property
-    def desk(self) -> UploadDesk:
-        """The upload queue (created at first use: its worker thread is the only writer of uploads)."""
-        with self._desk_lock:
-            if self._desk is None:
-                self._desk = UploadDesk(self.config.upload_dir, self._index_files)
-            return self._desk
-
-    def _index_files(self, paths: list[Path], step: Callable[[int, int], None]) -> IndexReport:
-        """The writer's job (in the queue's thread): index ``paths`` under the write lock."""
-        index = self.require_index()
-        with self._write_lock:
-            self.progress.listener = step
-            try:
-                report = index.update(paths, prune=False)
-            finally:
-                self.progress.listener = None
-        self.progress.set(self.summary())
-        return report
-
-    def _status_lines(self, names: list[str]) -> list[str]:
-        passages = {sd.document.id: sd.n_passages for sd in self.index.documents()} if self.index else {}
-        return status_lines(self.desk.queue.statuses(), names, passages)
-
-    def uploads_markdown(self) -> str:
-        """Where each recent upload is (queued / indexing x of y / done / refused: why), for the Documents tab."""
-        return statuses_markdown(self.desk.queue.statuses())
-
-    def recover_uploads(self) -> int:
-        """Queue the uploads a crash left unindexed (``.incoming`` and files of ``uploads/`` the index lacks);
-        each ends indexed or refused (and deleted) with its reason in the Documents tab. Returns how many."""
-        index = self.require_index()
-        sources = {str(Path(sd.document.source).resolve()) for sd in index.documents() if sd.document.source}
-        found = self.desk.leftovers(sources)
-        if found:
-            logger.info("indexing %d upload(s) left unindexed by the last run", len(found))
-            self.desk.queue.submit(found, prepare=self.desk.into_place)
-        return len(found)
-
-    def remove(self, doc_id: str | None) -> str:
-        if not doc_id:
-            return "Pick a document to remove."
-        index = self.require_index()
-        try:
-            doc = index.document(doc_id)
-        except KeyError:
-            return "That document is not in the index (any more)."
-        with self._write_lock:
-            try:
-                index.remove([doc_id])
-            except KeyError:  # removed meanwhile (a second click, another session)
-                return "That document is not in the index (any more)."
-            if doc.source and webui.inside(self.config.upload_dir, Path(doc.source)):
-                Path(doc.source).unlink(missing_ok=True)  # our copy of an upload; never a file of the person's folder
-        self.progress.set(self.summary())
-        name = webui.md_text(webui.file_name(doc.source, doc_id))
-        return f"Removed **{webui.md_text(doc.title or doc_id)}** ({name})."
-
-    def rescan(self, on_progress: Callable[[int, int], None] | None = None) -> str:
-        """Index new and changed files of the documents folder (and drop the ones deleted from it)."""
-        index = self.require_index()
-        if not self.config.documents_dir.is_dir():
-            return f"✗ The documents folder {webui.md_text(str(self.config.documents_dir))} does not exist."
-        with self._write_lock:
-            self.progress.listener = on_progress
-            try:
-                r = index.update([self.config.documents_dir])
-            finally:
-                self.progress.listener = None
-        self.progress.set(self.summary())
-        return f"{webui.md_text(str(self.config.documents_dir))}: {webui.md_text(r.summary())}"
 
 
 def notice(text: str) -> dict[str, Any]:

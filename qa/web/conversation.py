@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..errors import IndexError_
 from ..index import Index
 from . import feedback
 from . import render as webui
@@ -19,12 +20,12 @@ def reader_message(text: str) -> str:
 
 
 class ConversationMixin:
-    """Reader and feedback methods of ``ChatApp`` (they need its ``config`` and ``require_index``)."""
+    """Reader and feedback methods of ``ChatApp`` (they need its ``config`` and ``index_of``)."""
 
     config: AppConfig
 
-    def require_index(self) -> Index:  # pragma: no cover - ChatApp's
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by LibraryMixin
+        def index_of(self, collection_id: str | None) -> Index: ...
 
     # -------------------------------------------------------------------------------- citations & reader
     def citation_choices(self, state: ChatState) -> list[tuple[str, str]]:
@@ -44,14 +45,24 @@ class ConversationMixin:
             c = next(c for c in state.turns[ti].answer.citations if c.n == n)
         except (ValueError, IndexError, StopIteration):
             return reader_message("That quote is no longer in this conversation.")
-        return self.open_document(c.doc_id, (c.start, c.end))
+        try:
+            doc = self.index_of(state.collection).document(c.doc_id)
+        except (KeyError, NotReady, IndexError_, OSError):  # removed, its collection deleted, or not open
+            return webui.render_saved_quote_html(c, "This document is no longer in the collection. The quote, "
+                                                    "as it was cited:")
+        span = webui.find_quote(doc.text, c)
+        if span is None:  # the document changed since: its offsets no longer hold the quote
+            return webui.render_saved_quote_html(c, "This document has changed since it was quoted. The quote, "
+                                                    "as it was cited:")
+        return webui.render_document_html(doc.text, doc.title or doc.id, webui.file_name(doc.source, doc.id), span)
 
-    def open_document(self, doc_id: str | None, span: tuple[int, int] | None = None) -> str:
+    def open_document(self, doc_id: str | None, span: tuple[int, int] | None = None,
+                      collection: str | None = None) -> str:
         if not doc_id:
             return reader_message("Pick a document, or a quote from the chat.")
         try:
-            doc = self.require_index().document(doc_id)
-        except (KeyError, NotReady):
+            doc = self.index_of(collection).document(doc_id)
+        except (KeyError, NotReady, IndexError_, OSError):
             return reader_message("That document is not in the index (any more).")
         return webui.render_document_html(doc.text, doc.title or doc.id, webui.file_name(doc.source, doc.id), span)
 
@@ -76,17 +87,17 @@ class ConversationMixin:
             state.feedback_turn, state.candidates = None, []
             return "", []
         state.feedback_turn = ti
-        state.candidates = self._candidates(turn)
+        state.candidates = self._candidates(turn, state.collection)
         choices = [(f"{webui.short(s.title, 40)}: “{webui.short(s.text, 110)}”", i)
                    for i, s in enumerate(state.candidates)]
         return turn.question, choices
 
-    def _candidates(self, turn: Turn) -> list[feedback.Span]:
+    def _candidates(self, turn: Turn, collection: str | None) -> list[feedback.Span]:
         spans: list[feedback.Span] = []
         items: list[Any] = list(turn.answer.citations) + list(turn.answer.related)
         try:
-            items += self.require_index().search(turn.answer.query or turn.question, 10, doc_ids=turn.doc_ids)
-        except (NotReady, KeyError, ValueError):
+            items += self.index_of(collection).search(turn.answer.query or turn.question, 10, doc_ids=turn.doc_ids)
+        except (NotReady, KeyError, ValueError, IndexError_):
             pass
         for item in items:  # the quotes first, then passages that do not contain one already listed
             span = feedback.Span.of(item)

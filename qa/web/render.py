@@ -266,6 +266,37 @@ def render_document_html(text: str, title: str, name: str, span: tuple[int, int]
     return f'{head}<div class="qa-doc-text" tabindex="0" role="region" aria-label="Document text">{body}</div>'
 
 
+def find_quote(text: str, c: Citation) -> tuple[int, int] | None:
+    """Where ``c``'s quote is in ``text``: at its offsets, else the occurrence nearest to them (the document
+    changed since); None when the text no longer holds it."""
+    if 0 <= c.start < c.end <= len(text) and text[c.start:c.end] == c.quote:
+        return c.start, c.end
+    if not c.quote:
+        return None
+    found: list[int] = []
+    pos = text.find(c.quote)
+    while pos >= 0 and len(found) < 100:
+        found.append(pos)
+        pos = text.find(c.quote, pos + 1)
+    if not found:
+        return None
+    best = min(found, key=lambda p: abs(p - c.start))
+    return best, best + len(c.quote)
+
+
+def render_saved_quote_html(c: Citation, note: str) -> str:
+    """A quote as it was saved with its chat (its document removed or changed): the note, the document's
+    title, file and offsets, and the quote highlighted in its saved context; all escaped."""
+    view = quote_in_context(c)
+    where = f"characters {c.start}-{c.end}" + (f", page {c.page}" if c.page else "")
+    head = (f'<div class="qa-doc-head"><b>{html.escape(c.title or c.doc_id)}</b> · '
+            f'<code>{html.escape(file_name(c.source, c.doc_id))}</code> · {where}</div>')
+    body = (html.escape(view.before) + '<mark id="qa-mark">' + html.escape(view.quote) + "</mark>"
+            + html.escape(view.after))
+    return (f'{head}<p class="qa-doc-note">{html.escape(note)}</p>'
+            f'<div class="qa-doc-text" tabindex="0" role="region" aria-label="Quoted text">{body}</div>')
+
+
 # ------------------------------------------------------------------------------------------ documents
 
 

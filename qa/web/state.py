@@ -1,16 +1,13 @@
-"""What the web app remembers: the index's progress (for the status line) and each session's conversation."""
+"""What the web app remembers: whether the index is open (for the status line) and each session's conversation."""
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from ..embed.base import Embedder
 from ..types import Answer
+from .appdb import DEFAULT_COLLECTION
 from .feedback import Span
 from .render import history_for_ask
 
@@ -18,49 +15,19 @@ logger = logging.getLogger("qa.app")
 
 
 class Progress:
-    """What the index is doing now, for the status line and progress bars (thread-safe)."""
+    """Whether the app's default collection is open yet, and what the status line says meanwhile (thread-safe).
+    What the index writer does (the progress bar) is ``qa.web.activity.Activity``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.message = "Starting…"
         self.ready = False
         self.error: str | None = None
-        self.listener: Callable[[int, int], None] | None = None
 
     def set(self, message: str) -> None:
         with self._lock:
             self.message = message
         logger.info("%s", message)
-
-    def embedding(self, done: int, total: int) -> None:
-        with self._lock:
-            self.message = f"Embedding passages: {done} of {total}"
-            listener = self.listener
-        if listener:
-            listener(done, total)
-
-
-def track_embedding(embedder: Embedder, tracker: Progress) -> None:
-    """Report each embedded batch of ``embedder`` to ``tracker`` (wraps this instance's method)."""
-    if getattr(embedder, "_qa_tracked", False):
-        return
-    original = embedder.encode_documents
-
-    def encode_documents(texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        total, done = len(texts), 0
-        tracker.embedding(0, total)
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            tracker.embedding(done, total)
-            if progress:
-                progress(n)
-
-        return original(texts, step)
-
-    embedder.encode_documents = encode_documents  # type: ignore[method-assign]
-    embedder._qa_tracked = True  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -81,6 +48,11 @@ class ChatState:
     turns: list[Turn] = field(default_factory=list)
     feedback_turn: int | None = None
     candidates: list[Span] = field(default_factory=list)
+    collection: str | None = DEFAULT_COLLECTION  # the collection asked; None once it was deleted
+    chat_id: str | None = None  # its saved chat (None until the first answer is saved)
+    owner: str = ""  # the QA_AUTH user ('' without a login)
+    title: str = ""
+    gone_collection: str = ""  # the name of its collection, when that was deleted
 
     def history(self) -> list[dict[str, str]]:
         return history_for_ask((t.question, t.answer.text) for t in self.turns)

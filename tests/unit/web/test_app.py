@@ -273,12 +273,27 @@ def test_prepare_reports_failures_in_the_status_line(tmp_path: Path, corpus_dir:
     assert "Not ready yet" in state.messages[-1]["content"]
 
 
-def test_progress_reports_embedding(tmp_path: Path, corpus_dir: Path) -> None:
+def test_progress_has_one_true_total_and_the_header_is_busy_meanwhile(tmp_path: Path, corpus_dir: Path) -> None:
     chat = ChatApp(_config(tmp_path, corpus_dir))
-    seen: list[tuple[int, int]] = []
-    chat.progress.listener = lambda done, total: seen.append((done, total))
+    seen: list[tuple[int, int | None, str, str]] = []
+    step = chat.activity.step
+
+    def spy(done: int, total: int | None) -> None:
+        step(done, total)
+        seen.append((done, total, chat.status_markdown(), chat.progress_html()))
+
+    chat.activity.step = spy  # type: ignore[method-assign]
     chat.prepare(embedder=qa.HashingEmbedder(128))
     assert seen and seen[-1][0] == seen[-1][1] > 0
+    totals = {t for _, t, _, _ in seen if t is not None}
+    assert len(totals) == 1  # never a total that changes later
+    assert [d for d, *_ in seen] == sorted(d for d, *_ in seen)  # the count never goes back
+    for done, total, status, bar in seen:
+        assert "qa-busy" in status and "Indexing" in status and "Ready" not in status
+        assert bar.count("<progress") == 1
+        if total is not None:
+            assert f'max="{total}" value="{done}"' in bar
+    assert chat.progress_html() == "" and "Ready" in chat.status_markdown()  # idle again
 
 
 def test_examples_are_about_the_sample_articles(tmp_path: Path) -> None:
