@@ -75,7 +75,7 @@ def yesno_sets(folder: Path = YESNO_DOCS) -> dict[str, list[Document]]:
         name = f.parent.name if f.parent != folder else f.stem.split("-")[0]
         text = f.read_text(encoding="utf-8")
         title = text.strip().splitlines()[0].strip() if text.strip() else f.stem
-        sets.setdefault(name, []).append(Document(f.name, title, text, source=str(f)))
+        sets.setdefault(name, []).append(Document(f"{name}/{f.name}", title, text, source=str(f)))
     return sets
 
 
@@ -88,14 +88,14 @@ def eval_yesno(path: Path = YESNO, folder: Path = YESNO_DOCS, *, embedder: Embed
     docs = [d for group in yesno_sets(folder).values() for d in group]
     tag = hashlib.sha1((embedder.fingerprint + "".join(d.text for d in docs)).encode()).hexdigest()[:10]
     index = build_index(docs, cache_dir() / "eval" / f"yesno-{tag}", embedder=embedder)
-    by_name = {d.id: d for d in docs}
     right: dict[str, list[bool]] = {}
     confusion: Counter[tuple[str, str]] = Counter()
     cases = []
     for it in items:
         names = sorted(it["answers"])
-        ans = index.ask(it["question"], doc_ids=[n for n in names if n in by_name], config=config)
-        got = {v.doc_id: v.verdict for v in ans.verdicts}
+        ids = {f"{it['corpus']}/{n}": n for n in names}
+        ans = index.ask(it["question"], doc_ids=list(ids), config=config)
+        got = {ids.get(v.doc_id, v.doc_id): v.verdict for v in ans.verdicts}
         for name in names:
             want, have = it["answers"][name], got.get(name, "not addressed")
             ok = want == have

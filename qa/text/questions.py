@@ -1,10 +1,13 @@
 """Yes/no questions -> the claim they ask about: "Was the mayor injured in the crash?" -> "The mayor was
-injured in the crash." (an entailment model judges claims, not questions).
+injured in the crash."; "Did the port reopen on Wednesday?" -> "The port reopened on Wednesday." (an entailment
+model judges claims, not questions).
 
-No parser ships here, so the subject is found with closed-class words (``data/question_grammar.json``): it
-opens with a determiner, a possessive or a name and ends before the predicate, which opens with a verb (base
-form after do / can / will ...), a participle, an -ing form, a preposition or a determiner. When no split is
-found, the claim is the question without its auxiliary.
+No parser ships here, so the subject is found with closed-class words (``data/question_grammar.json``):
+after be / have, the predicate opens at the first participle ("destroyed", "been") or, failing one, at the
+first preposition, determiner or verb-like word after the subject's head; after do / can / will, it opens at
+the base verb (a listed verb, or the word before a preposition, determiner or the end). "did" + verb becomes the
+past tense, "does" + verb the third person; "anyone" becomes "someone". When no split is found, the claim is the
+question without its auxiliary.
 """
 from __future__ import annotations
 
@@ -17,14 +20,18 @@ from .wordlists import load_wordlists
 
 _BASE_VERB_AUX = frozenset({"do", "does", "did", "can", "could", "will", "would", "shall", "should", "may", "might", "must"})
 _MAX_SUBJECT = 7
+_LISTS = ("auxiliaries", "negated_auxiliaries", "determiners", "prepositions", "verbs", "participles",
+          "predicate_openers", "pronouns", "relative_pronouns")
 
 
 @lru_cache(maxsize=1)
 def grammar() -> dict[str, Any]:
-    g = load_wordlists(Path(__file__).resolve().parent / "data" / "question_grammar.json", {
-        "auxiliaries": "words", "negated_auxiliaries": "words", "determiners": "words", "prepositions": "words",
-        "verbs": "words", "participles": "words", "predicate_openers": "words", "pronouns": "words"})
-    return {k: frozenset(v) for k, v in g.items() if isinstance(v, list)}
+    g = load_wordlists(Path(__file__).resolve().parent / "data" / "question_grammar.json",
+                       {**dict.fromkeys(_LISTS, "words"), "irregular_past": "pairs", "negative_polarity": "pairs"})
+    out: dict[str, Any] = {k: frozenset(g[k]) for k in _LISTS}
+    out["irregular_past"] = dict(g["irregular_past"])
+    out["negative_polarity"] = dict(g["negative_polarity"])
+    return out
 
 
 def _aux(word: str) -> tuple[str, bool] | None:
@@ -44,6 +51,11 @@ def is_yes_no(question: str) -> bool:
     return bool(words) and _aux(words[0]) is not None
 
 
+def _participle(word: str) -> bool:
+    w = word.lower()
+    return w in grammar()["participles"] or (w.endswith("ed") and len(w) > 4)
+
+
 def _verb_like(word: str, base_verbs: bool) -> bool:
     g = grammar()
     w = word.lower()
@@ -51,7 +63,27 @@ def _verb_like(word: str, base_verbs: bool) -> bool:
         return True
     if base_verbs:
         return w in g["verbs"]
-    return w in g["verbs"] or (w.endswith("ed") and len(w) > 4) or (w.endswith("ing") and len(w) > 5) or w in g["determiners"]
+    return w in g["verbs"] or _participle(w) or (w.endswith("ing") and len(w) > 5) or w in g["determiners"]
+
+
+def _opens_object(word: str) -> bool:
+    """A word that may follow a verb: a preposition, determiner, pronoun or predicate opener."""
+    g = grammar()
+    w = word.lower()
+    return w in g["prepositions"] or w in g["determiners"] or w in g["pronouns"] or w in g["predicate_openers"]
+
+
+def _participle_split(words: list[str]) -> int:
+    """be / have questions: the first participle (or "not", "already" ...) after the subject's head; 0 if none."""
+    g = grammar()
+    lo = 2 if words[0].lower() in g["determiners"] else 1
+    for k in range(lo, len(words)):
+        low = words[k].lower()
+        if low in g["relative_pronouns"]:  # "the people who fell into the river rescued": the last participle
+            return next((j for j in range(len(words) - 1, k + 1, -1) if _participle(words[j])), 0)
+        if low in g["predicate_openers"] or _participle(words[k]):
+            return k
+    return 0
 
 
 def _subject_end(words: list[str], base_verbs: bool) -> int:
@@ -59,34 +91,58 @@ def _subject_end(words: list[str], base_verbs: bool) -> int:
     g = grammar()
     if words[0].lower() in g["pronouns"]:
         return 1
+    if not base_verbs and (k := _participle_split(words)):
+        return k
     i = 0
     after_det = False
     while i < min(len(words), _MAX_SUBJECT):
         w = words[i]
         low = w.lower()
-        if i == 0 or after_det:
-            after_det = low in g["determiners"] or low.endswith(("'s", "’s"))
-            i += 1
-            continue
-        if low == "of":  # "the mayor of Paris", "dozens of Russians": the subject goes on
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if base_verbs and low in g["relative_pronouns"] and i + 2 < len(words):  # "the company that built ..."
+            i += 2
             after_det = True
+            continue
+        if i == 0 or after_det or low == "of":
+            after_det = low in g["determiners"] or low.endswith(("'s", "’s")) or low == "of"
             i += 1
             continue
         if w[:1].isupper() and not _verb_like(w, base_verbs) and low not in g["determiners"]:
             after_det = low.endswith(("'s", "’s"))
             i += 1
             continue
-        if _verb_like(w, base_verbs):
+        if _verb_like(w, base_verbs) or (base_verbs and (not nxt or _opens_object(nxt))):
             return i
-        if base_verbs:  # do/can...: the subject runs until the base verb
-            i += 1
-            continue
-        nxt = words[i + 1] if i + 1 < len(words) else ""
-        if nxt and _verb_like(nxt, base_verbs):  # "the new mayor injured": a noun before the predicate
+        if base_verbs or (nxt and _verb_like(nxt, base_verbs)):  # "the new mayor injured": a noun before the predicate
             i += 1
             continue
         return i
     return i if i < len(words) else 0
+
+
+def _past(verb: str) -> str:
+    low = verb.lower()
+    irregular = grammar()["irregular_past"]
+    if low in irregular:
+        return str(irregular[low])
+    if low.endswith("e"):
+        return verb + "d"
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ied"
+    if len(re.findall(r"[aeiou]+", low)) == 1 and re.search(r"[^aeiou][aeiou][^aeiouwxy]$", low):
+        return verb + verb[-1] + "ed"  # stop -> stopped
+    return verb + "ed"
+
+
+def _third_person(verb: str) -> str:
+    low = verb.lower()
+    if low == "have":
+        return "has"
+    if re.search(r"(s|sh|ch|x|z|o)$", low):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    return verb + "s"
 
 
 def to_claim(question: str) -> str | None:
@@ -101,9 +157,18 @@ def to_claim(question: str) -> str | None:
     rest = words[1:]
     if rest[0].lower() == "not":
         negated, rest = True, rest[1:]
+    if not rest:
+        return None
+    if not negated:  # "Was anyone hurt?" asks whether someone was
+        swap = grammar()["negative_polarity"]
+        rest = [w for w in rest if w.lower() != "ever"]
+        rest = [swap.get(w.lower(), w) if w.lower() in swap else w for w in rest]
     end = _subject_end(rest, aux in _BASE_VERB_AUX)
     if end == 0 or end >= len(rest):
         claim = " ".join(rest)
+    elif aux in ("did", "does") and not negated:
+        verb = _past(rest[end]) if aux == "did" else _third_person(rest[end])
+        claim = " ".join([*rest[:end], verb, *rest[end + 1:]])
     else:
         claim = " ".join([*rest[:end], aux + (" not" if negated else ""), *rest[end:]])
     return claim[:1].upper() + claim[1:] + "."

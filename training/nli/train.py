@@ -77,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke runs)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", type=Path, help="start from these weights (safetensors), e.g. a second stage on the "
+                                              "product-like pairs with --limit NLI pairs replayed")
     return ap
 
 
@@ -110,6 +112,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the tr
     if args.max_steps:
         plan = plan[:args.max_steps]
     model = NLI.from_base()
+    if args.init:
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(str(args.init)))
+        logger.info("starting from %s", args.init)
     total = len(plan)
     opt, sched = optimizer(model, args.lr, total, args.warmup)
     ckpt = args.out / "ckpt"
