@@ -89,3 +89,35 @@ def pdf_nested_array(depth: int) -> bytes:
 def html_nested(depth: int) -> bytes:
     return (b"<html><head><title>Deep</title></head><body>" + b"<div>" * depth + f"<p>{SENTENCE}</p>".encode()
             + b"</div>" * depth + b"</body></html>")
+
+
+_WORDS = ("harbour keeper lantern ferry island storm beacon tide north south cliff signal rope anchor gull "
+          "winter summer morning evening ledger visitor painted older newer quiet bright narrow wide stone").split()
+
+
+def docx_formatted(n_bytes: int, words: int = 4, seed: int = 7) -> bytes:
+    """A heavily formatted .docx of about ``n_bytes`` of body XML: every ``words`` words their own run with fonts,
+    bold, colour, size, spacing and a bookmark; a table every 50 paragraphs. Words and colours drawn with a seeded
+    generator, so it compresses like a real document (10-15 to 1), within the zip budgets up to the part limit."""
+    import random
+
+    rng = random.Random(seed)
+    rpr = ('<w:rPr><w:rFonts w:ascii="Georgia" w:hAnsi="Georgia" w:cs="Georgia"/><w:b/><w:i/><w:color w:val="{c:06X}"/>'
+           '<w:spacing w:val="{p}"/><w:sz w:val="{z}"/><w:szCs w:val="{z}"/><w:lang w:val="en-GB"/></w:rPr>')
+    parts: list[tuple[bytes, int]] = [(paragraph(SENTENCE), 1)]
+    size, n = 0, 0
+    while size < n_bytes:
+        n += 1
+        if n % 50 == 0:
+            cells = "".join(f"<w:tc><w:p><w:r><w:t>{rng.choice(_WORDS)} {n}</w:t></w:r></w:p></w:tc>" for _ in range(3))
+            block = f"<w:tbl><w:tr>{cells}</w:tr><w:tr>{cells}</w:tr></w:tbl>"
+        else:
+            runs = "".join(f'<w:bookmarkStart w:id="{n}{i}" w:name="b{rng.randrange(10**9)}"/><w:r>'
+                           f"{rpr.format(c=rng.randrange(1 << 24), p=rng.randrange(-20, 20), z=rng.choice((20, 22, 24)))}"
+                           f'<w:t xml:space="preserve">{" ".join(rng.choices(_WORDS, k=words))} </w:t></w:r>'
+                           f'<w:bookmarkEnd w:id="{n}{i}"/>' for i in range(rng.randint(3, 12)))
+            block = f'<w:p><w:pPr><w:pStyle w:val="Normal"/></w:pPr>{runs}</w:p>'
+        data = block.encode()
+        parts.append((data, 1))
+        size += len(data)
+    return docx(parts)

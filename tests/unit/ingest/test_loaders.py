@@ -430,6 +430,96 @@ def test_docx_title_from_heading_when_no_core_title(tmp_path: Path) -> None:
     assert load_file(make_docx(tmp_path / "plan.docx", core_title=None)).title == "Plan Overview"
 
 
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_MC = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+
+
+def _docx_package(body: str, *, part: str = "word/document.xml", styles: str | None = None,
+                  title: str | None = None) -> bytes:
+    """A .docx written by hand: ``body`` (the inside of w:body) in the main part ``part``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                                          'package/2006/content-types"/>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                                  'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                                  'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                                  f'Target="/{part}"/></Relationships>')
+        z.writestr(part, f'<?xml version="1.0"?><w:document {_W} {_MC}><w:body>{body}</w:body></w:document>')
+        if styles is not None:
+            z.writestr("word/styles.xml", f'<?xml version="1.0"?><w:styles {_W}>{styles}</w:styles>')
+        if title is not None:
+            z.writestr("docProps/core.xml", '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.'
+                                            'openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc='
+                                            f'"http://purl.org/dc/elements/1.1/"><dc:title>{title}</dc:title>'
+                                            '</cp:coreProperties>')
+    return out.getvalue()
+
+
+def _p(*runs: str, style: str | None = None) -> str:
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{ppr}{''.join(runs)}</w:p>"
+
+
+def _r(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def test_docx_reads_what_word_shows_and_not_what_it_hides(tmp_path: Path) -> None:
+    """Content controls, smart tags, hyperlinks, tracked insertions, field results and text boxes are read; deleted
+    text and Word's compatibility fallback (a copy of the text box) are not; tabs and line breaks kept, page breaks
+    dropped, tab stops of the paragraph properties ignored."""
+    textbox = (f"<w:r><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><w:txbxContent>{_p(_r('In the box.'))}"
+               f"</w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent>{_p(_r('In the box.'))}"
+               "</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>")
+    body = "".join([
+        _p(_r("Harbour Log"), style="Heading1"),
+        '<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'
+        f'{_r("Keeper")}<w:r><w:tab/><w:t>Edda</w:t><w:br/><w:t>line two</w:t><w:br w:type="page"/></w:r></w:p>',
+        f'<w:sdt><w:sdtContent>{_p(_r("In a content control."))}</w:sdtContent></w:sdt>',
+        _p(f'<w:smartTag w:element="place">{_r("Varnholm")}</w:smartTag>', _r(" lies "),
+           f'<w:hyperlink r:id="x" xmlns:r="urn:r">{_r("north")}</w:hyperlink>', _r(" of "),
+           f'<w:ins w:id="1">{_r("the")}</w:ins>', '<w:del w:id="2"><w:r><w:delText>DELETED</w:delText></w:r></w:del>',
+           _r(" bay; pier "), f'<w:fldSimple w:instr="PAGE">{_r("7")}</w:fldSimple>', _r(".")),
+        _p(_r("Before the box."), textbox),
+    ])
+    styles = ('<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style>'
+              '<w:style w:type="paragraph" w:styleId="Normal"><w:name w:val="Normal"/></w:style>')
+    doc = load_file(write(tmp_path / "log.docx", _docx_package(body, part="word/document2.xml", styles=styles)))
+    assert doc.title == "Harbour Log"  # the first Heading-styled paragraph (no core title)
+    assert doc.text == ("Harbour Log\n\nKeeper\tEdda\nline two\n\nIn a content control.\n\n"
+                        "Varnholm lies north of the bay; pier 7.\n\nIn the box.\n\nBefore the box.")
+
+
+def test_docx_tables_merged_and_nested_cells(tmp_path: Path) -> None:
+    def tc(text: str, props: str = "") -> str:
+        return f"<w:tc>{'<w:tcPr>' + props + '</w:tcPr>' if props else ''}{_p(_r(text)) if text else _p()}</w:tc>"
+
+    inner = f"<w:tbl><w:tr>{tc('in1')}{tc('in2')}</w:tr></w:tbl>"
+    span, restart = '<w:gridSpan w:val="2"/>', '<w:vMerge w:val="restart"/>'
+    table = ("<w:tbl>"
+             f"<w:tr>{tc('wide', span)}{tc('tall', restart)}</w:tr>"
+             f"<w:tr>{tc('a')}<w:tc>{_p(_r('b'))}{inner}</w:tc>{tc('', '<w:vMerge/>')}</w:tr>"
+             f"<w:tr>{tc('')}{tc('')}{tc('')}</w:tr>"
+             "</w:tbl>")
+    doc = load_file(write(tmp_path / "t.docx", _docx_package(_p(_r("Table:")) + table, title="Tides")))
+    assert doc.title == "Tides"
+    assert doc.text == "Table:\n\nwide | tall\na | b in1 in2 | tall"  # a merged cell once per row, empty rows dropped
+
+
+def test_docx_without_a_document_part_or_with_damaged_xml(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("word/other.xml", "<x/>")
+    with pytest.raises(LoadError, match=r"not a valid \.docx \(no document part"):
+        load_file(write(tmp_path / "empty.docx", out.getvalue()))
+    broken = _docx_package(_p(_r("ok")) + "<w:p>")  # never closed
+    with pytest.raises(LoadError, match=r"not a valid \.docx \(its text is damaged\)"):
+        load_file(write(tmp_path / "broken.docx", broken))
+    with pytest.raises(LoadError, match="no text in this .docx"):
+        load_file(write(tmp_path / "blank.docx", _docx_package(_p())))
+
+
 def test_docx_junk_zip_and_non_zip(tmp_path: Path) -> None:
     junk_zip = io.BytesIO()
     with zipfile.ZipFile(junk_zip, "w") as archive:
