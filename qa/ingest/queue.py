@@ -1,5 +1,6 @@
 """Ingestion off the request path: files wait in a queue that one background thread (the only writer) indexes,
-a batch at a time, keeping a status per file (queued / indexing / done / refused: why) for the UI to show.
+a batch at a time, keeping a status per file (queued / indexing / done / refused: why) for the UI to show. Other
+writes that must not wait on a batch in the caller's thread (removing a document) queue behind it as tasks.
 
 The queue knows nothing of the index: it is given ``index_files(paths, step) -> IndexReport`` (``step(done,
 total)`` reports embedded passages) and ``on_refused(path)`` (what to do with a refused file: delete it).
@@ -41,6 +42,7 @@ class _Job:
     prepare: Callable[[Path], Path] | None  # e.g. move the file into place first (runs in the worker)
     progress: Callable[[int, int], None] | None
     done: threading.Event
+    task: Callable[[], str] | None = None  # instead of indexing paths: run this (e.g. a removal), named paths[0]
 
 
 class IngestQueue:
@@ -77,6 +79,23 @@ class IngestQueue:
                 wait = f"{ahead} upload{'s' * (ahead != 1)} ahead" if ahead else "next"
                 self._set(FileStatus(p.name, "queued", wait))
             job = _Job(self._numbers, tuple(paths), prepare, progress, done)
+        self._jobs.put(job)
+        return done
+
+    def submit_task(self, name: str, task: Callable[[], str], what: str = "removal") -> threading.Event:
+        """Queue ``task`` (e.g. removing a document while a batch holds the write lock) to run in the worker after
+        every batch submitted before, instead of blocking the caller. ``name`` is shown queued ("``what`` after N
+        uploads ahead") until then, and done with what ``task`` returns (refused if it raises ValueError/OSError,
+        with the error's text). Returns an event set once it ran."""
+        done = threading.Event()
+        with self._lock:
+            self._numbers += 1
+            ahead = self._pending
+            self._pending += 1
+            self._idle.clear()
+            wait = f"after {ahead} upload{'s' * (ahead != 1)} ahead" if ahead else "next"
+            self._set(FileStatus(name, "queued", f"{what} {wait}"))
+            job = _Job(self._numbers, (Path(name),), None, None, done, task)
         self._jobs.put(job)
         return done
 
@@ -137,6 +156,14 @@ class IngestQueue:
         return paths
 
     def _process(self, job: _Job) -> None:
+        if job.task is not None:
+            name = str(job.paths[0])
+            try:
+                self.report(name, "done", job.task())
+            except (ValueError, OSError) as e:
+                logger.warning("%s: %s", name, e)
+                self.report(name, "refused", str(e))
+            return
         paths = self._prepared(job)
         if not paths:
             return

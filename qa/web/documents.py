@@ -165,15 +165,33 @@ class DocumentsMixin:
             doc = index.document(doc_id)
         except KeyError:
             return "That document is not in the index (any more)."
-        with self._write_lock:
+        name = webui.md_text(webui.file_name(doc.source, doc_id))
+
+        def remove_now() -> str:  # holds the write lock
             try:
                 index.remove([doc_id])
             except KeyError:  # removed meanwhile (a second click, another session)
-                return "That document is not in the index (any more)."
+                return "already removed"
             if doc.source and webui.inside(self.config.upload_dir, Path(doc.source)):
                 Path(doc.source).unlink(missing_ok=True)  # our copy of an upload; never a file of the person's folder
+            return "removed"
+
+        if not self._write_lock.acquire(blocking=False):  # a batch is being indexed: queue behind it, never block
+            def remove_later() -> str:
+                with self._write_lock:
+                    done = remove_now()
+                self.progress.set(self.summary())
+                return done
+
+            self.desk_of(collection).queue.submit_task(webui.file_name(doc.source, doc_id), remove_later)
+            return (f"**{webui.md_text(doc.title or doc_id)}** ({name}) will be removed as soon as the upload being "
+                    "indexed is done: the list below shows when. You can keep asking meanwhile.")
+        try:
+            if remove_now() != "removed":
+                return "That document is not in the index (any more)."
+        finally:
+            self._write_lock.release()
         self.progress.set(self.summary())
-        name = webui.md_text(webui.file_name(doc.source, doc_id))
         return (f"Removed **{webui.md_text(doc.title or doc_id)}** ({name}). Chats that quoted it keep their "
                 "quotes as text.")
 

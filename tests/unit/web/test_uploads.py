@@ -7,6 +7,7 @@ import asyncio
 import html
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,39 @@ def test_the_refused_suffix_is_shown_without_direction_characters(tmp_path: Path
     exe.write_bytes(b"x")
     status, body = _guarded([str(exe)])
     assert status == 415 and "\u202e" not in body.decode() and "('.texe')" in body.decode()
+
+
+def test_remove_during_a_long_batch_queues_behind_it_instead_of_blocking(chat: ChatApp, cache: Path) -> None:
+    assert "Added" in chat.upload([_cached(cache, "gone.txt", b"Gone\n\nThe old pier was torn down in May.")])
+    index = chat.index_of(None)
+    release, entered = threading.Event(), threading.Event()
+    real_update = index.update
+
+    def slow_update(*args, **kwargs):  # the batch holds the write lock until released
+        entered.set()
+        release.wait(30)
+        return real_update(*args, **kwargs)
+
+    index.update = slow_update
+    big = threading.Thread(target=chat.upload, args=([_cached(cache, "big.txt", b"Big\n\nA big file.")],),
+                           kwargs={"wait": 0})
+    big.start()
+    assert entered.wait(10)
+    try:
+        t0 = time.monotonic()
+        msg = html.unescape(chat.remove("gone.txt"))
+        assert time.monotonic() - t0 < 2.0  # never waits for the batch
+        assert "will be removed as soon as the upload being indexed is done" in msg, msg
+        assert "gone.txt: queued (removal after 1 upload ahead)" in html.unescape(chat.uploads_markdown())
+        assert "gone.txt" in {d for _, d in chat.document_choices()}  # still there until its turn
+        assert chat.search_api("fog bell", 1)[0]["doc_id"] == "fog"  # questions keep working meanwhile
+    finally:
+        release.set()
+    big.join(30)
+    assert chat.desk.queue.wait_idle(30)
+    assert "gone.txt" not in {d for _, d in chat.document_choices()}
+    assert not (chat.config.upload_dir / "gone.txt").exists()
+    states = {s.name: (s.state, s.detail) for s in chat.desk.queue.statuses()}
+    assert states["gone.txt"] == ("done", "removed") and states["big.txt"][0] == "done"
+    assert "Removed" in chat.remove("big.txt")  # the lock is free again: removed at once
+    assert "not in the index" in chat.remove("big.txt")
