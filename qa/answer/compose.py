@@ -49,6 +49,7 @@ def detect_conflict(index: IndexView, query: str, sentences: Sequence[Sentence],
     pool = sorted((s for group in per_doc.values() for s in group), key=lambda s: -s.score)
     entailer = index.entailer
     if config.entailment and entailer is not None and entailer.available:
+        pool = sorted((s for group in per_doc.values() for s in group[:config.entail_pool]), key=lambda s: -s.score)
         found = model_conflict(entailer, query, [s.text for s in pool], [s.doc_id for s in pool], stop=query_stopwords())
     else:
         found = find_conflict(query, [s.text for s in pool], [s.doc_id for s in pool], stop=query_stopwords(),
