@@ -24,6 +24,7 @@ from typing import Any
 
 from ..threads import question_threads
 from ..types import Answer
+from .broad import broad_answer
 from .compose import quotes_answer
 from .config import DEFAULT_CONFIG, MODES, AnswerConfig, IndexView, Partial
 from .evidence import gather
@@ -80,7 +81,11 @@ def stream_answer(index: IndexView, question: str, history: Sequence[Any] | None
         if rest:
             raise TypeError(f"unexpected options for quotes mode: {', '.join(sorted(rest))}")
         with question_threads():
-            ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config), config)
+            # broad questions (summaries, who is / what happened, comparisons, lists): qa.answer.broad; None: a factoid
+            ans = broad_answer(index, question, query, config, doc_ids)
+            if ans is None:
+                ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config),
+                                    config)
         yield Partial(ans.text, ans.text)
         yield ans
         return

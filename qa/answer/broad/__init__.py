@@ -1,0 +1,91 @@
+"""Broad questions, answered from whole documents without a language model: summaries and key points, who is /
+what is / what happened, comparisons of sources, lists of what is mentioned. Every point is a verbatim quote
+with its [n].
+
+``broad_answer(index, question, query, config, doc_ids)`` -> an ``Answer``, or None when the question is a
+factoid (the caller then takes the usual path, unchanged). Modules: ``targets`` (the document a question
+names) -> ``kinds`` (what kind of question) -> ``pool`` (the documents' sentences and cheap vectors) ->
+``summary`` / ``describe`` / ``compare`` / ``lists`` -> ``render`` (citations and text).
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+
+from ...types import Answer
+from ..compose import quotes_answer
+from ..config import DEFAULT_CONFIG, AnswerConfig, IndexView
+from ..evidence import gather
+from .answers import Ask, answer_kind, topic_shown, with_notes
+from .compare import MAX_DOCUMENTS
+from .kinds import Kind, classify
+from .pool import build_pool
+from .render import inline, title_of
+from .targets import Target, resolve
+
+__all__ = ["broad_answer", "classify", "resolve", "Kind", "Target"]
+
+def _scope(index: IndexView, doc_ids: Collection[str] | None) -> list[str]:
+    """The documents in scope, in the order the Documents list shows them."""
+    docs = index.snapshot.documents
+    if doc_ids is None:
+        return list(docs)
+    wanted = set(doc_ids)
+    unknown = wanted - docs.keys()
+    if unknown:  # as the factoid path says it
+        raise KeyError(f"no such document in the index: {', '.join(sorted(unknown))}")
+    return [d for d in docs if d in wanted]
+
+
+def _notes(index: IndexView, target: Target, used: Sequence[str], scope: Sequence[str]) -> list[str]:
+    notes = []
+    for ref in target.ambiguous:
+        names = ", ".join(f"*{title_of(index, d)}*" for d in used)
+        notes.append(f"“{inline(ref)}” could mean more than one document; this answer uses {names}.")
+    for ref in target.unresolved:
+        notes.append(f"No document matches “{inline(ref)}”; this answer uses all {len(scope)} documents.")
+    return notes
+
+
+def broad_answer(index: IndexView, question: str, query: str, config: AnswerConfig = DEFAULT_CONFIG,
+                 doc_ids: Collection[str] | None = None) -> Answer | None:
+    """The answer to a broad question (see the module docstring), or None for a factoid."""
+    scope = _scope(index, doc_ids)
+    if not scope:
+        return None
+    docs = [index.snapshot.documents[d].document for d in scope]
+    target = resolve(question, docs)
+    kind = classify(target.question, target.references)
+    if kind is None and query.strip() != question.strip():
+        target = resolve(query, docs)
+        kind = classify(target.question, target.references)
+    if kind is None:
+        return None
+    used = list(target.doc_ids) if target.doc_ids else scope
+    notes = _notes(index, target, used, scope)
+    if kind.kind == "compare":
+        used = _compare_scope(target, scope)
+    ask = Ask(index, question, query, config, tuple(notes))
+    ans = answer_kind(ask, kind, build_pool(index, used), used)
+    if ans is None and kind.kind in ("entity", "event") and len(used) < len(scope):
+        # the document named does not mention it: say so, and what the others say
+        others = [d for d in scope if d not in used]
+        silent = ", ".join(f"*{title_of(index, d)}*" for d in used)
+        ask = replace(ask, notes=(*ask.notes, f"{silent} does not mention {topic_shown(kind.topic, question)}; "
+                                               "the other documents do."))
+        ans = answer_kind(ask, kind, build_pool(index, others), others)
+    if ans is None:  # the topic is not named in the documents: retrieve by meaning, as for a factoid
+        fallback = quotes_answer(index, question, query, gather(index, query, doc_ids=used, config=config), config)
+        return replace(fallback, text=with_notes(fallback.text, notes), notes=tuple(notes)) if notes else fallback
+    return ans
+
+
+def _compare_scope(target: Target, scope: Sequence[str]) -> list[str]:
+    named = list(target.doc_ids or ())
+    if len(named) >= 2:
+        return named
+    if len(named) == 1:  # "how does the first article differ from the others"
+        return named + [d for d in scope if d not in named][: MAX_DOCUMENTS - 1]
+    return list(scope)
+
+

@@ -1,0 +1,181 @@
+"""The broad answers of each kind, from a sentence pool: summary, description (entity / event), list, comparison.
+
+Each takes the ``Ask`` (the question, its index, the notes to show first) and returns an ``Answer``, or None when
+the documents do not name what is asked about (the caller then retrieves by meaning).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ...types import Answer, Citation
+from ..candidates import Sentence
+from ..config import AnswerConfig, IndexView
+from .compare import MAX_DOCUMENTS, Pair, align, judge, points_per_document, unmatched
+from .describe import describe
+from .kinds import Kind
+from .lists import Item, find_items, title_filter
+from .pool import Pool, dense_vectors
+from .render import answer_of, cite, citation_of, flatten, inline, not_found, points, quoted, title_of
+from .summary import summarise
+
+ITEM_NAMES = {"place": "Places", "person": "People", "org": "Organisations", "date": "Dates", "number": "Numbers",
+              "name": "Names"}
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One broad question being answered."""
+
+    index: IndexView
+    question: str
+    query: str
+    config: AnswerConfig
+    notes: tuple[str, ...] = ()
+
+    def done(self, text: str, citations: Sequence[Citation], conflict: bool = False) -> Answer:
+        return answer_of(self.question, self.query, with_notes(text, self.notes), citations, notes=self.notes,
+                         conflict=conflict)
+
+
+def with_notes(text: str, notes: Sequence[str]) -> str:
+    return "\n\n".join([*(f"_{n}_" for n in notes), text])
+
+
+def topic_shown(topic: str, question: str) -> str:
+    """The topic as the question writes it (its capitals kept)."""
+    low = question.lower().replace("’", "'")
+    i = low.find(topic)
+    return inline(question[i : i + len(topic)]) if i >= 0 else topic
+
+
+def answer_kind(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer | None:
+    """The answer to ``ask`` of its ``kind`` from the ``pool`` of the documents ``used``."""
+    if not pool.sentences:
+        return not_found(ask.question, ask.query, "The documents have no sentences to quote.", ask.notes)
+    if kind.kind == "summary":
+        return summary_answer(ask, kind, pool, used)
+    if kind.kind in ("entity", "event"):
+        return describe_answer(ask, kind, pool)
+    if kind.kind == "list":
+        return list_answer(ask, kind, pool)
+    return compare_answer(ask, kind, pool, used)
+
+
+def summary_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer:
+    chosen = summarise(pool, used, kind.length)
+    groups: dict[str, list[Sentence]] = {}
+    for s in chosen:
+        groups.setdefault(s.doc_id, []).append(s)
+    grouped = cite(ask.index, list(groups.values()))
+    what = {"gist": "In short", "summary": "Summary", "points": "Key points"}[kind.length]
+    n = len(grouped)
+    heading = f"**{what}** ({n} document{'s' if n != 1 else ''}):"
+    return ask.done(points(ask.index, grouped, heading), flatten(grouped))
+
+
+def _query_vector(index: IndexView, text: str) -> np.ndarray:
+    return dense_vectors(index, [text])[0]
+
+
+def describe_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
+    groups = describe(pool, kind.topic, kind.kind, _query_vector(ask.index, ask.query))
+    if not groups:
+        return None
+    grouped = cite(ask.index, groups)
+    topic = topic_shown(kind.topic, ask.question)
+    heading = (f"**What happened** ({topic}), best first:" if kind.kind == "event" else f"**{topic}**, best first:")
+    return ask.done(points(ask.index, grouped, heading), flatten(grouped))
+
+
+def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
+    if kind.item == "other":
+        return describe_answer(ask, Kind("entity", kind.topic), pool)
+    items = find_items(pool, range(len(pool.sentences)), kind.item)
+    if kind.item == "person":
+        items = title_filter(items, pool, kind.topic)
+    if not items:
+        return None
+    return _items_answer(ask, kind, pool, items)
+
+
+def _items_answer(ask: Ask, kind: Kind, pool: Pool, items: Sequence[Item]) -> Answer:
+    index = ask.index
+    rows = sorted({it.row for it in items}, key=lambda r: (pool.doc_order.index(pool.sentences[r].doc_id), r))
+    groups: dict[str, list[Sentence]] = {}
+    for r in rows:
+        groups.setdefault(pool.sentences[r].doc_id, []).append(pool.sentences[r])
+    grouped = cite(index, list(groups.values()))
+    citations = flatten(grouped)
+    shown: set[int] = set()
+    lines = [f"**{ITEM_NAMES.get(kind.item, 'Items')} mentioned** ({len(items)}):"]
+    for it in items:
+        n = citation_of(citations, pool.sentences[it.row])
+        assert n is not None  # every item's sentence was cited above
+        c = citations[n - 1]
+        lines.append(f"- **{inline(it.text)}** — [{n}] *{title_of(index, c.doc_id)}*" if n in shown
+                     else f"- **{inline(it.text)}** — {quoted(c)}")
+        shown.add(n)
+    return ask.done("\n".join(lines), citations)
+
+
+def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer | None:
+    index = ask.index
+    if len(used) < 2:
+        ask = replace(ask, notes=(*ask.notes, "There is only one document to compare; here is what it says."))
+        return summary_answer(ask, Kind("summary", length="summary"), pool, used)
+    if kind.topic:
+        groups = describe(pool, kind.topic, "entity", _query_vector(index, ask.query))
+        if not groups:
+            return None
+    else:
+        chosen = summarise(pool, used[:MAX_DOCUMENTS], "summary")
+        by_doc: dict[str, list[Sentence]] = {}
+        for s in chosen:
+            by_doc.setdefault(s.doc_id, []).append(s)
+        groups = list(by_doc.values())
+    per_doc = points_per_document(pool, used, groups)
+    entailer = index.entailer if ask.config.entailment else None
+    pairs = judge(pool, align(pool, per_doc), entailer, kind.topic)
+    ordered = [[pool.sentences[r] for r in rows] for rows in per_doc if rows]
+    grouped = cite(index, ordered)
+    citations = flatten(grouped)
+    view = Comparison(index, pool, used[:MAX_DOCUMENTS], per_doc, pairs, citations)
+    text = view.text(kind.topic and topic_shown(kind.topic, ask.question))
+    return ask.done(text, citations, conflict=any(p.relation == "differ" for p in pairs))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Aligned points of several documents, written side by side."""
+
+    index: IndexView
+    pool: Pool
+    used: Sequence[str]
+    per_doc: Sequence[Sequence[int]]
+    pairs: Sequence[Pair]
+    citations: Sequence[Citation]
+
+    def side(self, row: int) -> str:
+        s = self.pool.sentences[row]
+        return f"*{title_of(self.index, s.doc_id)}*: “{inline(s.text)}” [{citation_of(self.citations, s)}]"
+
+    def text(self, topic: str) -> str:
+        lines = [f"**Comparing {len(self.used)} documents**" + (f" on {topic}:" if topic else ":")]
+        for relation, label in (("differ", "Where they differ"), ("agree", "Where they agree"),
+                                ("related", "On the same point")):
+            chosen = [p for p in self.pairs if p.relation == relation]
+            if chosen:
+                lines.append("\n".join([f"**{label}:**"] + [
+                    f"- {self.side(p.a)} — {self.side(p.b)}" + (f" ({p.reason})" if p.reason else "") for p in chosen]))
+        for d, rows in zip(self.used, unmatched(self.per_doc, self.pairs), strict=False):
+            if rows:
+                lines.append("\n".join([f"**Only in *{title_of(self.index, d)}*:**"] + [
+                    f"- “{inline(self.pool.sentences[r].text)}” [{citation_of(self.citations, self.pool.sentences[r])}]"
+                    for r in rows]))
+        silent = [d for d, rows in zip(self.used, self.per_doc, strict=False) if not rows]
+        if silent:
+            lines.append("Not mentioned by " + ", ".join(f"*{title_of(self.index, d)}*" for d in silent) + ".")
+        return "\n\n".join(lines)

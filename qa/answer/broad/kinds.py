@@ -1,0 +1,216 @@
+"""What kind of broad question is this? summary / entity / event / compare / list, or factoid (None).
+
+Word patterns, not exact phrasings: the regexes of ``qa/answer/data/broad_kinds.json`` (checked when loaded:
+every pattern compiles, the topic-bearing ones capture a ``topic`` / ``what`` group) are tried on the question,
+lower-cased, with the document it names replaced by "the document" (``targets``). Comparisons are tried first
+(they need a word of comparison *and* of sources, so "what was different about ..." stays a factoid), then
+lists, summaries, events and descriptions of an entity. A question none of them matches is a factoid and takes
+the existing path unchanged. ``python -m qa eval broad`` measures this on the dev and held-out questions and on
+SQuAD factoid questions (which must stay factoids).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ...text.wordlists import WordListError, load_wordlists
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "broad_kinds.json"
+KINDS = ("summary", "entity", "event", "compare", "list")
+ITEMS = ("place", "person", "org", "date", "number", "name")
+LENGTHS = ("gist", "summary", "points")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A broad question's kind. ``topic`` is what it asks about ("" for whole documents); ``length`` how long a
+    summary should be (gist < summary < points); ``item`` the type of things a list asks for (``ITEMS``, or
+    "other" with the asked noun in ``topic``)."""
+
+    kind: str
+    topic: str = ""
+    length: str = "summary"
+    item: str = ""
+
+
+@dataclass(frozen=True)
+class Patterns:
+    summary: tuple[re.Pattern[str], ...]
+    gist: tuple[re.Pattern[str], ...]
+    points: tuple[re.Pattern[str], ...]
+    event: tuple[re.Pattern[str], ...]
+    entity: tuple[re.Pattern[str], ...]
+    compare: tuple[re.Pattern[str], ...]
+    compare_context: re.Pattern[str]
+    lists: tuple[re.Pattern[str], ...]
+    doc_only: re.Pattern[str]  # a topic that is only a reference to the documents ("these articles")
+    stop_starts: frozenset[str]
+    items: dict[str, frozenset[str]]
+
+
+def _compile(path: Path, key: str, pattern: str, subs: dict[str, str], group: str | None = None) -> re.Pattern[str]:
+    for name, value in subs.items():
+        pattern = pattern.replace("{" + name + "}", value)
+    try:
+        compiled = re.compile(pattern)
+    except re.error as e:
+        raise WordListError(f"{path}: a {key!r} pattern does not compile ({e}): {pattern}") from None
+    if group is not None and group not in compiled.groupindex:
+        raise WordListError(f"{path}: every {key!r} pattern must capture (?P<{group}>...): {pattern}")
+    return compiled
+
+
+@lru_cache(maxsize=1)
+def patterns(path: Path = DATA) -> Patterns:
+    """The patterns of ``path``, checked (a broken file fails here, naming itself)."""
+    raw: dict[str, Any] = load_wordlists(path, {
+        "summary": "words", "gist": "words", "points": "words", "event": "words", "entity": "words",
+        "compare": "words", "list": "words", "entity_stop_starts": "words",
+        **{f"item_{i}": "words" for i in ITEMS}})
+    for key in ("doc_nouns", "these", "compare_context"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise WordListError(f"{path}: {key!r} must be a non-empty pattern string")
+    subs = {"DOC": raw["doc_nouns"], "THESE": raw["these"]}
+
+    def many(key: str, group: str | None = None) -> tuple[re.Pattern[str], ...]:
+        return tuple(_compile(path, key, p, subs, group) for p in raw[key])
+
+    doc_only = _compile(path, "doc_nouns", r"^(?:(?:{THESE}|the document|it|them|everything|all) ?)*(?:\w+ )?{DOC}?$", subs)
+    return Patterns(
+        summary=many("summary"), gist=many("gist"), points=many("points"), event=many("event", "topic"),
+        entity=many("entity", "topic"), compare=many("compare"),
+        compare_context=_compile(path, "compare_context", raw["compare_context"], subs), lists=many("list", "what"),
+        doc_only=doc_only, stop_starts=frozenset(raw["entity_stop_starts"]),
+        items={i: frozenset(raw[f"item_{i}"]) for i in ITEMS})
+
+
+def normalise(question: str) -> str:
+    """Lower case, straight quotes, single spaces, no trailing punctuation."""
+    q = question.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    q = re.sub(r"\s+", " ", q).strip().lower()
+    return re.sub(r"[\s?!.:;]+$", "", q)
+
+
+def _length(q: str, p: Patterns) -> str:
+    if any(r.search(q) for r in p.points) and not re.search(r"\bbrief(?:ly)?\b|\bin short\b|\bgist\b", q):
+        return "points"
+    if any(r.search(q) for r in p.gist):
+        return "gist"
+    return "summary"
+
+
+def _clean_topic(topic: str) -> str:
+    topic = re.sub(r"^(?:about|on|regarding|concerning|of|with respect to)\s+", "", topic.strip(" ,'\""))
+    return re.sub(r"\s+(?:according to|in|from) (?:the document|(?:these|the|both|all)(?: two)? \w+)$", "", topic).strip()
+
+
+def _describable(topic: str, p: Patterns) -> bool:
+    """Whether "who/what is <topic>" asks for a description (a name or a short term), not a factoid
+    ("who is the chief of staff", "what is considered ...")."""
+    words = topic.split()
+    if not words or len(words) > 5 or words[0] in p.stop_starts or re.search(r"\w's\b|s'(?:\s|$)", topic):
+        return False
+    if words[-1] in _TRAILING or words[-1].endswith("ed") or "about" in words:
+        return False  # "what are they called", "who is it named after", "what is unique about ..."
+    return not any(w in {"of", "for", "that", "which", "who", "whose", "when", "did", "does", "do", "has", "have",
+                         "by", "to", "from", "with", "in", "on", "at", "than", "if", "because", "and", "or"}
+                   for w in words[1:])
+
+
+_TRAILING = frozenset({"called", "known", "as", "after", "about", "against", "using", "by", "for", "with", "to", "from",
+                       "of", "in", "on", "at", "into", "like", "made", "used", "worth", "doing", "mean", "means"})
+MAX_EVENT_WORDS = 6  # "what happened to <a long clause>" is a factoid about one detail
+
+
+def _item(what: str, p: Patterns) -> tuple[str, str]:
+    """(item type, topic) of a list's noun phrase ("places", "the generals" -> person + "generals")."""
+    what = re.sub(r"^(?:the|all|any|every|each|of|other|different|various|main|key|major|important|specific) ", "",
+                  what.strip())
+    what = re.sub(r"^(?:the|all|any|every|each|of|other|different|various|main|key|major|important|specific) ", "",
+                  what)
+    words = what.split()
+    if not words:
+        return "name", ""
+    for item in ITEMS:
+        names = p.items[item]
+        if what in names or words[-1] in names or words[0] in names:
+            # "figures" are numbers unless they are people ("public figures", "key figures")
+            if item == "number" and words[-1] == "figures" and len(words) > 1 and words[-2] in {"public", "political",
+                                                                                                   "key", "prominent"}:
+                return "person", ""
+            head = words[-1]
+            generic = head in names and item != "person" or head in {"people", "persons", "individuals", "names"}
+            return item, "" if generic else what
+    return "other", what
+
+
+def classify(question: str, references: int = 0) -> Kind | None:
+    """The broad kind of ``question`` (with the documents it names replaced by "the document", ``references``
+    of them), or None for a factoid."""
+    q = normalise(question)
+    if not q:
+        return None
+    p = patterns()
+    # "the Summary for Policymakers" names a thing; "summarize" / "a summary" asks for one
+    named_summary = re.search(r"(?<=\w )Summar", question) is not None
+    return _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _described(q, p)
+
+
+def _compare(q: str, p: Patterns, references: int) -> Kind | None:
+    if not any(r.search(q) for r in p.compare) or not (references >= 2 or p.compare_context.search(q)):
+        return None
+    m = re.search(r"\b(?:on|about|regarding|over|concerning|as to|in (?:their|its) (?:account|description|reporting) "
+                  r"of|when it comes to|with respect to|in how they (?:describe|report|cover)) (?P<topic>.+)$", q)
+    topic = _clean_topic(m.group("topic")) if m else ""
+    if topic and p.doc_only.match(topic):
+        topic = ""
+    return Kind("compare", topic)
+
+
+def _list(q: str, p: Patterns) -> Kind | None:
+    for r in p.lists:
+        m = r.search(q)
+        if m is None:
+            continue
+        what = (m.group("what") or ("places" if m.group().startswith(("where", "what places", "which places")) else "people")).strip()
+        if r.pattern.startswith("^(?:which|what) (?:other )?") and not _plural(what):
+            continue  # "which general was mentioned as ..." asks for one: a factoid
+        item, topic = _item(what, p)
+        return Kind("list", topic, "points", item)
+    return None
+
+
+def _plural(what: str) -> bool:
+    head = what.split()[-1] if what.split() else ""
+    return head.endswith("s") or head in {"people", "media", "personnel", "staff", "police", "data"}
+
+
+def _summary(q: str, p: Patterns, named_summary: bool = False) -> Kind | None:
+    if any(r.search(q) for r in p.summary[1 if named_summary else 0 :]):
+        return Kind("summary", "", _length(q, p))
+    return None
+
+
+def _described(q: str, p: Patterns) -> Kind | None:
+    for kind, rules in (("event", p.event), ("entity", p.entity)):
+        for r in rules:
+            m = r.search(q)
+            if m is None:
+                continue
+            topic = _clean_topic(m.group("topic"))
+            if not topic:
+                continue
+            if p.doc_only.match(topic):  # "tell me about these articles": a summary
+                return Kind("summary", "", _length(q, p))
+            if kind == "entity" and r is p.entity[0] and not _describable(topic, p):
+                continue
+            if kind == "event":
+                topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across)\s+", "", topic)
+                if len(topic.split()) > MAX_EVENT_WORDS or re.search(
+                        r"\b(?:after|when|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
+                    continue
+            return Kind(kind, topic)
+    return None

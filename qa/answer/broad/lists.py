@@ -1,0 +1,165 @@
+"""Which places / people / organisations / dates / numbers are mentioned? The items found, each with the quote
+where it appears.
+
+Names are runs of capitalised words (a sentence's first word only when the documents never write it in lower
+case: "Today", "However" are not names). Each is typed by cues (``qa/answer/data/broad_text.json``): a place
+when the gazetteer knows it, a place word follows it ("the Donbas region") or a preposition of place precedes
+it ("in Izyum"); an organisation when it holds an organisation word ("Ministry", "Times", "Agency") or is an
+acronym; a person when a title precedes it ("General", "President", "adviser"), a speech verb is next to it
+("said Aretovych") or it is two or three plain capitalised words; a person's surname alone joins the full
+name. Dates and numbers are found by their shapes (a month, a weekday, a year; a figure with what it counts).
+``python -m qa eval broad`` measures the lists on the dev and held-out questions.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ...text.tokens import stopwords
+from ..candidates import Sentence
+from .pool import Pool, cues
+
+MAX_ITEMS = 25
+_NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*[\w]|[A-Z])(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du)\s+)?"
+                   r"(?:[A-Z][\w’'.-]*[\w]|[A-Z]\.?))*")
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+DATE = re.compile(
+    r"\b(?:(?:early|mid|late|the end of|the beginning of|the start of)[\s-]+)?(?:" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+\d{4})?|" + _MONTH + r"(?:\s+\d{4})?"
+    r"|" + _WEEKDAY + r"|(?:in|since|by|until|from|of|during)\s+(?:19|20)\d{2}s?|\d{4}-\d{2}-\d{2}|(?:19|20)\d{2}-(?:19|20)?\d{2})\b")
+NUMBER = re.compile(
+    r"(?:\b(?:up to|more than|less than|at least|about|around|over|nearly|almost|some|roughly|approximately)\s+)?"
+    r"(?:[$€£]\s?)?\b\d[\d,.]*(?:\s?(?:%|per ?cent|percent|million|billion|trillion|thousand|bn|m|k)\b)?"
+    r"(?:\s+(?!(?:and|or|the|a|of|to|in|on|at|for|by|from)\b)[a-z][\w-]*){0,2}"
+    r"|\b(?:dozens|hundreds|thousands|millions|billions|scores)\s+of\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str  # as written in the quote
+    kind: str  # place / person / org / date / number
+    row: int  # the pool sentence it was found in
+
+
+def _before(text: str, start: int, n: int = 2) -> list[str]:
+    return [w.lower().strip(".") for w in re.findall(r"[\w’'.]+", text[max(0, start - 40):start])][-n:]
+
+
+def _after(text: str, end: int, n: int = 1) -> list[str]:
+    return [w.lower() for w in re.findall(r"[\w’']+", text[end:end + 30])][:n]
+
+
+def _type(name: str, text: str, start: int, end: int, lower_words: set[str]) -> str | None:
+    """place / person / org, or None when nothing says."""
+    c = cues()
+    words = [w.lower().strip(".’'") for w in name.split()]
+    before, after = _before(text, start), _after(text, end)
+    if name in _gazetteer():
+        return "place"
+    if any(w in c["org_words"] for w in words) or (re.fullmatch(r"[A-Z]{2,6}", name) and name not in _gazetteer()):
+        return "org"
+    if after and after[0] in c["place_words"] and after[0] not in {"east", "west", "north", "south"}:
+        return "place"
+    titled = any(w in c["person_titles"] for w in before)
+    speaks = bool(after and after[0] in c["person_verbs"]) or bool(before and before[-1] in c["person_verbs"])
+    placed = bool(before and before[-1] in c["place_preps"]) and len(words) <= 2 and not re.match(r"\s*\d", text[end:])
+    plain = 2 <= len(words) <= 3 and not any(w in lower_words for w in words)
+    return "person" if titled or speaks else "place" if placed else "person" if plain else None
+
+
+def _gazetteer() -> frozenset[str]:
+    return frozenset(cues()["places"])
+
+
+def _names(s: Sentence, lower_words: set[str]) -> list[tuple[str, int, int]]:
+    stop = stopwords()
+    out = []
+    for m in _NAME.finditer(s.text):
+        name, start = m.group(), m.start()
+        words = name.split()
+        # a sentence's (or clause's) first word is a name only when the documents never write it in lower case
+        while words and (words[0].lower() in stop or (words[0].lower() in lower_words and
+                                                      not re.search(r"[\w,]\s+$", s.text[:start]))):
+            start += len(words[0]) + 1
+            words = words[1:]
+            name = " ".join(words)
+        titles = cues()["person_titles"]
+        while len(words) > 1 and words[0].lower().strip(".") in titles:  # "General Valery Gerasimov"
+            start += len(words[0]) + 1
+            words = words[1:]
+            name = " ".join(words)
+        while len(words) > 1 and words[0] in {"of", "de", "da", "del", "der", "van", "von", "al", "bin", "la", "le", "du"}:
+            start += len(words[0]) + 1
+            words = words[1:]
+            name = " ".join(words)
+        if len(words) == 1 and not re.search(r"[\w,]\s+$", s.text[:start]) and name not in _gazetteer() and \
+                not re.search(r"[a-z,]\s+" + re.escape(name) + r"\b", " ".join(x.text for x in (s,))):
+            continue  # a lone capitalised word opening a sentence ("During", "However")
+        name = re.sub(r"(?:’s|'s)$", "", name).rstrip(".")
+        if not name or len(name) < 3 or re.fullmatch(_MONTH + "|" + _WEEKDAY, name):
+            continue
+        if all(w.lower().strip(".") in cues()["person_titles"] for w in name.split()):
+            continue
+        out.append((name, start, start + len(name)))
+    return out
+
+
+def find_items(pool: Pool, rows: Sequence[int], item: str) -> list[Item]:
+    """The items of type ``item`` in the pool sentences ``rows`` (in order of first appearance)."""
+    if item in ("date", "number"):
+        pattern = DATE if item == "date" else NUMBER
+        found = [Item(_trim(m.group()), item, r) for r in rows for m in pattern.finditer(pool.sentences[r].text)]
+        return _unique([f for f in found if re.search(r"\d|[A-Z]|dozens|hundreds|thousands|millions", f.text)])
+    lower_words = {w for s in pool.sentences for w in re.findall(r"\b[a-z][a-z’']+\b", s.text)}
+    typed: list[Item] = []
+    for r in rows:
+        s = pool.sentences[r]
+        for name, a, b in _names(s, lower_words):
+            kind = _type(name, s.text, a, b, lower_words)
+            if kind is not None and item in ("name", kind):
+                typed.append(Item(name, kind, r))
+            elif kind is None and item == "name":
+                typed.append(Item(name, "name", r))
+    return _merge_surnames(_unique(typed))
+
+
+def _trim(text: str) -> str:
+    """A number's phrase without the function words or verbs it ran into ("dozens of Russians were")."""
+    words = text.split()
+    stop = stopwords() | {"were", "was", "are", "is", "had", "have", "has", "will", "would", "could"}
+    while len(words) > 1 and words[-1].lower() in stop:
+        words.pop()
+    return " ".join(words).strip(" ,.;:")
+
+
+def _unique(items: Sequence[Item]) -> list[Item]:
+    seen: dict[str, Item] = {}
+    for it in items:
+        key = re.sub(r"\W+", " ", it.text.lower()).strip()
+        if key and key not in seen:
+            seen[key] = it
+    return list(seen.values())
+
+
+def _merge_surnames(items: Sequence[Item]) -> list[Item]:
+    """"Gerasimov" and "Valery Gerasimov" are one person (the fuller name kept, where it first appears)."""
+    full = [it for it in items if it.kind == "person" and len(it.text.split()) > 1]
+    out = []
+    for it in items:
+        if it.kind == "person" and len(it.text.split()) == 1 and any(f.text.split()[-1] == it.text for f in full):
+            continue
+        out.append(it)
+    return out[:MAX_ITEMS]
+
+
+def title_filter(items: Sequence[Item], pool: Pool, topic: str) -> list[Item]:
+    """People of one kind ("which generals"): those the quote gives that title; all when none has it."""
+    if not topic:
+        return list(items)
+    head = re.sub(r"s$", "", topic.split()[-1].lower())
+    kept = [it for it in items if re.search(r"\b" + re.escape(head) + r"\w*\.?\s+(?:\w+\s+)?" + re.escape(it.text.split()[0]),
+                                           pool.sentences[it.row].text, re.IGNORECASE)]
+    return kept or list(items)

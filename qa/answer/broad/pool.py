@@ -1,0 +1,195 @@
+"""The quotable sentences of whole documents, page furniture left out, with cheap vectors.
+
+A broad question reads whole documents, not the top passages: every sentence (``qa.text.sentences.quote_spans``)
+of the documents in scope, less what is not a point of the document (photo credits, "Read also:", the
+"Leave a Reply" / "You May Also Like" tail of a web page, a sentence repeated in several documents, the
+title line again). Each gets a vector without running the model: the mean of its words' vectors from the
+bundled model's word table (``qa.embed.words``, built once per machine), plus an IDF-weighted bag of stems;
+the document's stored passage vectors (the model's own) say which part of it is central. So a 20-document
+summary embeds nothing at question time.
+"""
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...embed.base import normalize
+from ...embed.words import known, word_vectors
+from ...text.sentences import quote_spans
+from ...text.tokens import stopwords, tokenize
+from ...text.wordlists import WordListError, load_wordlists
+from ..candidates import Sentence
+from ..config import IndexView
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "broad_text.json"
+MIN_WORDS = 5  # a shorter line is a heading, a caption or a by-line, not a point
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, Any]:
+    """The cue lists of ``qa/answer/data/broad_text.json``, checked; patterns compiled."""
+    raw = load_wordlists(DATA, {"boilerplate": "words", "tail_markers": "words", "person_titles": "words",
+                                "person_verbs": "words", "org_words": "words", "place_preps": "words",
+                                "place_words": "words", "places": "words"})
+    out: dict[str, Any] = dict(raw)
+    for key in ("boilerplate", "tail_markers"):
+        try:
+            out[key] = [re.compile(p, re.IGNORECASE) for p in raw[key]]
+        except re.error as e:
+            raise WordListError(f"{DATA}: a {key!r} pattern does not compile ({e})") from None
+    return out
+
+
+@dataclass
+class Pool:
+    """The sentences of the documents in scope (in Documents-list order, then reading order) and their
+    vectors: ``dense`` (word-vector means, unit rows), ``lexical`` (IDF-weighted stems, unit rows)."""
+
+    sentences: list[Sentence]
+    dense: np.ndarray
+    lexical: np.ndarray
+    idf: dict[str, float]
+    passage_centrality: np.ndarray  # per sentence: its passage's similarity to its document's centroid
+    doc_order: list[str] = field(default_factory=list)
+
+    def of(self, doc_id: str) -> list[int]:
+        return [i for i, s in enumerate(self.sentences) if s.doc_id == doc_id]
+
+    def encode_lexical(self, text: str) -> np.ndarray:
+        return lexical_vectors([Counter(tokenize(text))], self.idf)[0]
+
+
+LEXICAL_DIM = 1024  # stems are hashed into this many dimensions (collisions barely move a cosine)
+
+
+def _slot(stem: str) -> int:
+    return zlib.crc32(stem.encode()) % LEXICAL_DIM
+
+
+def lexical_vectors(tokens: Sequence[Counter[str]], idf: dict[str, float]) -> np.ndarray:
+    """Unit rows of (1 + log tf) x idf over hashed stems; a stem not in ``idf`` counts as nothing."""
+    out = np.zeros((len(tokens), LEXICAL_DIM), np.float32)
+    for i, tk in enumerate(tokens):
+        for t, c in tk.items():
+            w = idf.get(t)
+            if w:
+                out[i, _slot(t)] += (1 + math.log(c)) * w
+    return normalize(out) if len(tokens) else out
+
+
+def _furniture(text: str, title: str, c: dict[str, Any]) -> bool:
+    line = " ".join(text.split())
+    if len(re.findall(r"[A-Za-z]+", line)) < MIN_WORDS or line in " ".join(title.split()):
+        return True  # a heading, or (part of) the title line again
+    if not re.search(r"[a-z]{3}", line):  # all capitals, or no words
+        return True
+    return any(p.search(line) for p in c["boilerplate"])
+
+
+def _tail_start(text: str, c: dict[str, Any]) -> int:
+    """Where the page's own text ends (a "Leave a Reply" / "You May Also Like" line in its second half)."""
+    half = len(text) // 2
+    for m in re.finditer(r"(?m)^[ \t]*(\S[^\n]*)$", text):
+        if m.start() >= half and any(p.match(m.group(1).strip()) for p in c["tail_markers"]):
+            return m.start()
+    return len(text)
+
+
+Where = tuple[int, int, int, int]  # (row, start, end, page) of one passage
+
+
+def passages_of(index: IndexView, doc_ids: Sequence[str]) -> dict[str, list[Where]]:
+    """Each document's passages (row, start, end, page), read by row (no scan of the whole table)."""
+    p = index.snapshot.passages
+    out: dict[str, list[Where]] = {d: [] for d in doc_ids}
+    rows_of = getattr(p, "rows_of", None)  # a store that looks rows up by document (Milvus) has it
+    rows = rows_of(doc_ids) if rows_of is not None else [i for i, d in enumerate(p.doc_ids) if d in out]
+    for row in rows:
+        row = int(row)
+        out.setdefault(p.doc_ids[row], []).append((row, int(p.starts[row]), int(p.ends[row]), int(p.pages[row])))
+    return out
+
+
+def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] = ()) -> list[Sentence]:
+    """The quotable sentences of one document, page furniture left out (``index`` numbers them); a
+    sentence's page is its passage's (``passages``)."""
+    stored = index.snapshot.documents[doc_id]
+    doc = stored.document
+    c = cues()
+    text = doc.text
+    end = _tail_start(text, c)
+    out: list[Sentence] = []
+    for a, b in quote_spans(text, 0, end):
+        if _furniture(text[a:b], doc.title, c):
+            continue
+        page = next((pg for _, s, e, pg in passages if s <= a < e), 0)
+        out.append(Sentence(doc_id=doc_id, title=doc.title, source=doc.source, page=page or None, start=a, end=b,
+                            text=text[a:b], rank=0, index=len(out)))
+    return out
+
+
+def _words(text: str, stop: frozenset[str]) -> list[str]:
+    return [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in stop]
+
+
+def dense_vectors(index: IndexView, texts: Sequence[str]) -> np.ndarray:
+    """Unit word-vector means (the bundled model's word table; unknown words count as nothing)."""
+    stop = stopwords()
+    words = [_words(t, stop) for t in texts]
+    vocab = sorted({w for ws in words for w in ws})
+    dim = index.embedder.dim
+    if not vocab:
+        return np.zeros((len(texts), dim), np.float32)
+    table = known(word_vectors(index.embedder), vocab)
+    row = {w: i for i, w in enumerate(vocab)}
+    out = np.zeros((len(texts), dim), np.float32)
+    for i, ws in enumerate(words):
+        if ws:
+            out[i] = table[[row[w] for w in ws]].mean(axis=0)
+    return normalize(out)
+
+
+def _centrality(index: IndexView, passages: dict[str, list[Where]], sentences: Sequence[Sentence]) -> np.ndarray:
+    """Per sentence: cosine of its passage's stored vector with the mean of its document's passage vectors
+    (0 when the store keeps no vectors in memory)."""
+    vectors = index.snapshot.vectors
+    out = np.zeros(len(sentences), np.float32)
+    if len(vectors) != len(index.snapshot.passages):
+        return out
+    sims: dict[str, list[tuple[int, int, float]]] = {}
+    for d, where in passages.items():
+        if not where:
+            continue
+        vecs = vectors[[w[0] for w in where]]
+        centroid = vecs.mean(axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+        sims[d] = [(w[1], w[2], float(v @ centroid)) for w, v in zip(where, vecs, strict=True)]
+    for i, s in enumerate(sentences):
+        found = [sim for a, b, sim in sims.get(s.doc_id, ()) if a <= s.start < b]
+        out[i] = max(found) if found else 0.0
+    return out
+
+
+def build_pool(index: IndexView, doc_ids: Sequence[str]) -> Pool:
+    """The sentence pool of ``doc_ids`` (in that order). A sentence found word for word in two documents
+    (a site's footer, a shared caption) is dropped from both."""
+    passages = passages_of(index, doc_ids)
+    per_doc = [document_sentences(index, d, passages.get(d, ())) for d in doc_ids]
+    counts = Counter(" ".join(s.text.split()) for group in per_doc for s in {x.text: x for x in group}.values())
+    sentences = [s for group in per_doc for s in group if counts[" ".join(s.text.split())] == 1 or len(doc_ids) == 1]
+    texts = [s.text for s in sentences]
+    tokens = [Counter(tokenize(t)) for t in texts]
+    df = Counter(t for tk in tokens for t in tk)
+    n = max(1, len(texts))
+    idf = {t: math.log((n + 1) / (f + 0.5)) for t, f in df.items()}
+    return Pool(sentences=sentences, dense=dense_vectors(index, texts), lexical=lexical_vectors(tokens, idf), idf=idf,
+                passage_centrality=_centrality(index, passages, sentences), doc_order=list(doc_ids))

@@ -1,0 +1,99 @@
+"""Summaries and key points: each document's most central sentences, not repeating each other.
+
+Per document, a sentence's centrality is its closeness to the document's centroid (word-vector means and
+IDF-weighted stems, ``pool``), its passage's closeness to the document's stored passage vectors, and a lead
+bonus (news puts its point first). Maximal marginal relevance then picks the sentences, each penalised by its
+similarity to those already chosen, in the document and (for a collection) in the documents before it. The
+chosen sentences are shown in reading order, grouped per document in Documents-list order. How many: a gist is
+shorter than a summary, which is shorter than key points; a collection gets fewer per document.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..candidates import Sentence
+from .pool import Pool
+
+# sentences per document: {length: (one document, two or three, four to eight, more)}
+PER_DOCUMENT = {"gist": (2, 1, 1, 1), "summary": (4, 2, 2, 1), "points": (6, 4, 3, 2)}
+MMR_LAMBDA = 0.7  # weight of centrality against redundancy
+LEAD = 0.15  # bonus of a document's first content sentence, halving every 3 sentences
+WEIGHTS = (0.45, 0.35, 0.2)  # word-vector centroid, stem centroid, passage centrality
+REDUNDANT = 0.85  # a sentence this similar to one already chosen is never added
+
+
+def shortlist(k: int) -> int:
+    return 3 * k + 6
+
+
+def per_document(length: str, documents: int) -> int:
+    counts = PER_DOCUMENT.get(length, PER_DOCUMENT["summary"])
+    slot = 0 if documents <= 1 else 1 if documents <= 3 else 2 if documents <= 8 else 3
+    return counts[slot]
+
+
+def similarity(pool: Pool, rows: Sequence[int], others: Sequence[int]) -> np.ndarray:
+    """Pairwise similarity of sentences (mean of the word-vector and stem cosines), [len(rows), len(others)]."""
+    if not len(rows) or not len(others):
+        return np.zeros((len(rows), len(others)), np.float32)
+    d = pool.dense[list(rows)] @ pool.dense[list(others)].T
+    lx = pool.lexical[list(rows)] @ pool.lexical[list(others)].T
+    return (0.5 * d + 0.5 * lx).astype(np.float32)
+
+
+def centrality(pool: Pool, rows: Sequence[int], focus: np.ndarray | None = None) -> np.ndarray:
+    """How central each sentence of ``rows`` (one document) is to it (or to ``focus``, a [dense; lexical]
+    vector pair stacked as a tuple-like array of two rows, when a topic steers the summary)."""
+    rows = list(rows)
+    dense, lexical = pool.dense[rows], pool.lexical[rows]
+    cd = dense.mean(axis=0)
+    cl = lexical.mean(axis=0)
+    cd /= max(float(np.linalg.norm(cd)), 1e-12)
+    cl /= max(float(np.linalg.norm(cl)), 1e-12)
+    w = WEIGHTS
+    score = w[0] * (dense @ cd) + w[1] * (lexical @ cl) + w[2] * pool.passage_centrality[rows]
+    lead = np.array([LEAD * 0.5 ** (j / 3) for j in range(len(rows))], np.float32)
+    return (score + lead).astype(np.float32)
+
+
+def mmr(pool: Pool, rows: Sequence[int], relevance: np.ndarray, k: int, chosen_before: Sequence[int] = ()) -> list[int]:
+    """Up to ``k`` of ``rows`` by maximal marginal relevance (redundancy also against ``chosen_before``); only
+    the ``SHORTLIST(k)`` most relevant are considered."""
+    if not len(rows) or k <= 0:
+        return []
+    keep = np.argsort(-relevance, kind="stable")[: shortlist(k)]
+    rows, relevance = [rows[j] for j in keep], relevance[keep]
+    sims = similarity(pool, rows, rows)
+    before = similarity(pool, rows, chosen_before).max(axis=1) if chosen_before else np.zeros(len(rows), np.float32)
+    picked: list[int] = []
+    for _ in range(min(k, len(rows))):
+        best, best_score = -1, -np.inf
+        for j in range(len(rows)):
+            if j in picked:
+                continue
+            red = max([float(before[j])] + [float(sims[j, p]) for p in picked])
+            if red >= REDUNDANT:
+                continue
+            score = MMR_LAMBDA * float(relevance[j]) - (1 - MMR_LAMBDA) * red
+            if score > best_score:
+                best, best_score = j, score
+        if best < 0:
+            break
+        picked.append(best)
+    return [rows[j] for j in picked]
+
+
+def summarise(pool: Pool, doc_ids: Sequence[str], length: str) -> list[Sentence]:
+    """The summary sentences of ``doc_ids``: per document its most central, non-redundant sentences, in
+    Documents-list order then reading order."""
+    k = per_document(length, len(doc_ids))
+    chosen: list[int] = []
+    for d in doc_ids:
+        rows = pool.of(d)
+        if not rows:
+            continue
+        picked = mmr(pool, rows, centrality(pool, rows), k, chosen)
+        chosen.extend(sorted(picked))
+    return [pool.sentences[i] for i in chosen]

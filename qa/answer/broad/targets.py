@@ -1,0 +1,236 @@
+"""Which document does a question name? "the second article", "the Express article", "the article quoting
+Arestovych", "gerasimov-reportedly-wounded-in-izium-ambush.txt", "according to the New York Times".
+
+A reference is found by its shape (an ordinal, a file name, a modifier before a document noun, a phrase after
+one) and resolved against the documents in scope, in the order the Documents list shows them (the index's
+order). A phrase is matched by its distinctive words (weighted by how few documents contain them) in each
+document's title, file name, source and metadata first, then in its text. When two documents match almost
+equally the reference is ambiguous: the best is used and the answer says so. A reference that matches no
+document restricts nothing (the answer says that too).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from ...text.tokens import stopwords, tokenize
+from ...types import Document
+
+SINGULAR = r"(?:article|document|doc|file|text|source|report|story|paper|piece|page|post|account|outlet|publication|write-?up)"
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6, "eighth": 7,
+             "ninth": 8, "tenth": 9, "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4, "6th": 5, "7th": 6, "8th": 7,
+             "9th": 8, "10th": 9, "former": 0, "last": -1, "final": -1, "latter": -1, "penultimate": -2}
+ORDINAL = re.compile(r"\b(?:the\s+)?(?P<ord>" + "|".join(_ORDINALS) + r")\s+(?:one|" + SINGULAR + r")\b(?!\s+of\b)"
+                     r"|\b(?:" + SINGULAR + r")\s+(?:no\.?\s*|number\s+|#\s*)?(?P<num>\d{1,3})\b(?!\s*(?:%|percent))", re.I)
+FILE_NAME = re.compile(r"(?<![\w/.-])(?P<name>[\w./-]*[\w-]+\.(?:txt|md|markdown|pdf|docx?|html?|rst|csv|json|rtf|odt))\b"
+                       r"|(?<![\w/.-])(?P<slug>[a-z0-9]+(?:[-_][a-z0-9]+){2,})(?![\w/.-])", re.I)
+# "the Express article", "the New York Times piece", "the Gerasimov ambush story"
+MODIFIED = re.compile(r"\b(?:the|that|this)\s+(?P<mod>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+" + SINGULAR + r"\b(?!\s+of\b)",
+                      re.I)
+# "the article quoting Arestovych", "the report about the ambush", "the story by ..."
+_RELATIONS = (r"quoting|that quotes|which quotes|citing|that cites|which cites|mentioning|that mentions|which mentions|"
+              r"about|on|by|from|titled|called|named|headlined|entitled|that says|which says|saying|that reports|"
+              r"which reports|reporting|with|in which|where|describing|that describes|which describes|covering|"
+              r"that covers|which covers|that talks about|which talks about|talking about|discussing|that discusses|"
+              r"featuring|that features|that claims|which claims|claiming|that focuses on|focusing on")
+RELATIVE = re.compile(r"\b(?:the|that|this)\s+" + SINGULAR + r"\s+(?P<rel>" + _RELATIONS + r")\s+(?P<phrase>[^?,;:!]+)", re.I)
+_NAME = r"(?P<phrase>[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*){0,3})"
+# "according to the New York Times", "as reported by Mashable", "in Mashable's article"
+ACCORDING = re.compile(r"\b(?:(?:according to|as reported by|as (?:told|written) by)\s+(?:the\s+)?" + _NAME +
+                       r"(?:(?:'s|’s)?\s+" + SINGULAR + r")?|\bin\s+(?:the\s+)?" + _NAME.replace("phrase", "own") +
+                       r"(?:'s|’s)\s+" + SINGULAR + ")")
+_NOT_MODIFIERS = frozenset(
+    "these those two both each every one other same whole entire full main original above uploaded following "
+    "previous next new latest recent given second first third last final latter former only single whole this "
+    "that the a an your my our their its his her short long old".split())
+# a relation's phrase ends where the question goes on: its verb, an auxiliary, a question word
+_PHRASE_END = frozenset(
+    "say says said claim claims claimed report reports reported mention mentions mentioned tell tells told argue "
+    "argues state states describe describes described cover covers think suggest suggests do does did is are was "
+    "were has have had differ differs compare agree agrees and or but what who when where which why how about "
+    "regarding concerning on in of versus vs than with from".split())
+MAX_PHRASE = 6
+CLEAR_MARGIN = 0.75  # the runner-up scoring at least this share of the best makes the reference ambiguous
+_META_SKIP = frozenset({"size", "mtime", "format", "encoding", "pages", "hash"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the question's document references resolved to. ``question`` has each reference replaced by
+    "the document"; ``doc_ids`` the documents named (in Documents-list order), None when none is named;
+    ``ambiguous`` names references that fitted several documents (the best was used); ``unresolved`` the
+    phrases that matched no document."""
+
+    question: str
+    doc_ids: tuple[str, ...] | None = None
+    references: int = 0
+    ambiguous: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    start: int
+    end: int
+    text: str
+    doc_id: str | None  # None: it matched no document
+    ambiguous: bool = False
+
+
+def _words(text: str) -> set[str]:
+    return set(tokenize(text))
+
+
+def _meta_text(doc: Document) -> str:
+    name = PurePosixPath(doc.id).name
+    parts = [doc.title, doc.id, name, re.sub(r"[-_.]+", " ", name), doc.source or ""]
+    for key, value in (doc.metadata or {}).items():
+        if key not in _META_SKIP and isinstance(value, str):
+            parts.append(value)
+    return " ".join(parts)
+
+
+class Matcher:
+    """Scores a phrase against the documents in scope (built once per question)."""
+
+    def __init__(self, docs: Sequence[Document]) -> None:
+        self.docs = list(docs)
+        self.meta = [_words(_meta_text(d)) for d in self.docs]
+        self.body = [_words(d.text) for d in self.docs]
+        self.lower_meta = [_meta_text(d).lower() for d in self.docs]
+        self.lower_body = [d.text.lower() for d in self.docs]
+
+    def scores(self, phrase: str, *, meta_only: bool = False) -> list[float]:
+        terms = [t for t in dict.fromkeys(tokenize(phrase)) if t not in {"articl", "document", "stori", "report"}]
+        if not terms or not self.docs:
+            return [0.0] * len(self.docs)
+        n = len(self.docs)
+        out = []
+        df = {t: sum(t in m or (not meta_only and t in b) for m, b in zip(self.meta, self.body, strict=True))
+              for t in terms}
+        idf = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
+        total = sum(idf.values()) or 1.0
+        exact = phrase.lower().strip()
+        for i in range(n):
+            s = sum(idf[t] * (1.0 if t in self.meta[i] else 0.0 if meta_only else 0.6 if t in self.body[i] else 0.0)
+                    for t in terms) / total
+            if len(exact) > 3 and (exact in self.lower_meta[i] or (not meta_only and exact in self.lower_body[i])):
+                s += 0.25
+            out.append(s)
+        return out
+
+    def best(self, phrase: str, *, meta_only: bool = False, minimum: float = 0.3) -> tuple[str | None, bool]:
+        """(document id, ambiguous) for ``phrase``; (None, False) when no document matches well enough."""
+        s = self.scores(phrase, meta_only=meta_only)
+        if not s or max(s) < minimum:
+            return None, False
+        order = sorted(range(len(s)), key=lambda i: (-s[i], i))
+        top = order[0]
+        runner = s[order[1]] if len(order) > 1 else 0.0
+        return self.docs[top].id, runner >= CLEAR_MARGIN * s[top]
+
+
+def _trim_phrase(phrase: str) -> str:
+    words: list[str] = []
+    for w in phrase.split():
+        if w.lower().strip("'’\"") in _PHRASE_END and words:
+            break
+        words.append(w)
+        if len(words) >= MAX_PHRASE:
+            break
+    return " ".join(words).strip(" '’\".")
+
+
+def _file_reference(m: re.Match[str], docs: Sequence[Document]) -> str | None:
+    name = (m.group("name") or m.group("slug") or "").lower()
+    stem = re.sub(r"\.[a-z]+$", "", PurePosixPath(name).name)
+    for d in docs:
+        doc_name = PurePosixPath(d.id).name.lower()
+        if d.id.lower() == name or d.id.lower().endswith("/" + name) or doc_name == PurePosixPath(name).name:
+            return d.id
+        if stem and (re.sub(r"\.[a-z]+$", "", doc_name) == stem):
+            return d.id
+    return None
+
+
+def _ordinal(m: re.Match[str], docs: Sequence[Document]) -> str | None:
+    if m.group("num"):
+        i = int(m.group("num")) - 1
+    else:
+        i = _ORDINALS[m.group("ord").lower()]
+    if i >= len(docs) or -i > len(docs):
+        return None
+    return docs[i].id
+
+
+def _overlaps(refs: Sequence[Reference], a: int, b: int) -> bool:
+    return any(r.start < b and a < r.end for r in refs)
+
+
+def _shaped(question: str, docs: Sequence[Document]) -> list[Reference]:
+    """References found by their shape alone: file names, then ordinals."""
+    refs: list[Reference] = []
+    for m in FILE_NAME.finditer(question):
+        doc_id = _file_reference(m, docs)
+        if doc_id is not None or m.group("name"):
+            refs.append(Reference(m.start(), m.end(), m.group(), doc_id))
+    for m in ORDINAL.finditer(question):
+        if not _overlaps(refs, m.start(), m.end()):
+            refs.append(Reference(m.start(), m.end(), m.group(), _ordinal(m, docs)))
+    return refs
+
+
+def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
+    """References by a phrase ("the article quoting X", "the Express article", "according to X"), added to
+    ``refs`` where they do not overlap one found before."""
+    for m in RELATIVE.finditer(question):
+        phrase = _trim_phrase(m.group("phrase"))
+        if phrase and not _overlaps(refs, m.start(), m.end()):
+            doc_id, ambiguous = matcher.best(phrase)
+            end = m.start("phrase") + m.group("phrase").find(phrase) + len(phrase)
+            refs.append(Reference(m.start(), end, m.group()[: end - m.start()], doc_id, ambiguous))
+    for m in MODIFIED.finditer(question):
+        words = [w.lower().strip("'’") for w in m.group("mod").split()]
+        if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
+            doc_id, ambiguous = matcher.best(m.group("mod"))
+            refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+    for m in ACCORDING.finditer(question):
+        if _overlaps(refs, m.start(), m.end()):
+            continue
+        # "according to X" names a document only when X is one's title or source; "in X's article" may be its text
+        own = m.group("own")
+        doc_id, ambiguous = matcher.best(own or m.group("phrase"), meta_only=own is None, minimum=0.5)
+        if doc_id is not None:
+            refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+
+
+def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
+    """The document references in ``question``, resolved against ``docs`` (in Documents-list order)."""
+    refs = _shaped(question, docs)
+    if RELATIVE.search(question) or MODIFIED.search(question) or ACCORDING.search(question):
+        _phrased(question, Matcher(docs), refs)
+    return sorted(refs, key=lambda r: r.start)
+
+
+def resolve(question: str, docs: Sequence[Document]) -> Target:
+    """The question with its document references resolved (see ``Target``)."""
+    refs = find_references(question, docs)
+    if not refs:
+        return Target(question)
+    out, cursor = [], 0
+    for r in refs:
+        out.append(question[cursor : r.start])
+        out.append("the document")
+        cursor = r.end
+    out.append(question[cursor:])
+    named = [r.doc_id for r in refs if r.doc_id is not None]
+    order = {d.id: i for i, d in enumerate(docs)}
+    doc_ids = tuple(sorted(set(named), key=lambda d: order[d])) if named else None
+    return Target(
+        question="".join(out), doc_ids=doc_ids, references=len(refs),
+        ambiguous=tuple(r.text for r in refs if r.ambiguous and r.doc_id is not None),
+        unresolved=tuple(r.text for r in refs if r.doc_id is None),
+    )
