@@ -13,7 +13,7 @@ import numpy as np
 from ...types import Answer, Citation
 from ..candidates import Sentence
 from ..config import AnswerConfig, IndexView
-from .compare import MAX_DOCUMENTS, Pair, align, judge, points_per_document, unmatched
+from .compare import MAX_DOCUMENTS, Pair, align, judge, number_pairs, points_per_document, unmatched
 from .describe import describe
 from .kinds import Kind
 from .lists import Item, find_items, title_filter
@@ -139,6 +139,17 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Ans
     per_doc = points_per_document(pool, used, groups)
     entailer = index.entailer if ask.config.entailment else None
     pairs = judge(pool, align(pool, per_doc), entailer, kind.topic)
+    differ = {r for p in pairs if p.relation == "differ" for r in (p.a, p.b)}
+    extra = number_pairs(pool, used[:MAX_DOCUMENTS], differ)
+    if extra:  # figures that differ elsewhere in the documents are differences too
+        rows = {r for p in extra for r in (p.a, p.b)}
+        pairs = [p for p in pairs if p.a not in rows and p.b not in rows] + extra
+        doc_of = {d: i for i, d in enumerate(used[:MAX_DOCUMENTS])}
+        per_doc = [list(x) for x in per_doc]
+        for r in rows:
+            if r not in per_doc[doc_of[pool.sentences[r].doc_id]]:
+                per_doc[doc_of[pool.sentences[r].doc_id]].append(r)
+        per_doc = [sorted(x) for x in per_doc]
     ordered = [[pool.sentences[r] for r in rows] for rows in per_doc if rows]
     grouped = cite(index, ordered)
     citations = flatten(grouped)

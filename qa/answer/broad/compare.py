@@ -104,6 +104,35 @@ def judge(pool: Pool, pairs: Sequence[tuple[int, int, float]], entailer: Entaile
     return out
 
 
+NUMBER_ALIGN = 0.3  # two sentences with different figures for the same unit this similar disagree on them
+MAX_NUMBER_PAIRS = 3
+
+
+def number_pairs(pool: Pool, doc_ids: Sequence[str], taken: set[int]) -> list[Pair]:
+    """Differences in figures anywhere in the documents: sentences of two documents that give different values
+    for the same unit ("40 firefighters" / "60 firefighters") and are about the same thing; best first."""
+    stop = query_stopwords()
+    rows = [i for i, s in enumerate(pool.sentences) if s.doc_id in doc_ids and i not in taken]
+    qty = {i: quantities(pool.sentences[i].text, stop) for i in rows}
+    rows = [i for i in rows if qty[i]]
+    found: list[tuple[float, Pair]] = []
+    for x, a in enumerate(rows):
+        for b in rows[x + 1:]:
+            if pool.sentences[a].doc_id == pool.sentences[b].doc_id:
+                continue
+            why = _numbers_differ(pool.sentences[a].text, pool.sentences[b].text)
+            sim = float(similarity(pool, [a], [b])[0, 0]) if why else 0.0
+            if why and sim >= NUMBER_ALIGN:
+                found.append((sim, Pair(a, b, "differ", f"the figures differ: {why}")))
+    out: list[Pair] = []
+    used = set(taken)
+    for _, p in sorted(found, key=lambda t: -t[0]):
+        if p.a not in used and p.b not in used and len(out) < MAX_NUMBER_PAIRS:
+            out.append(p)
+            used.update((p.a, p.b))
+    return out
+
+
 def points_per_document(pool: Pool, doc_ids: Sequence[str], groups: Sequence[Sequence[Sentence]]) -> list[list[int]]:
     """Pool rows of each document's points, in ``doc_ids`` order."""
     row = {(s.doc_id, s.start): i for i, s in enumerate(pool.sentences)}

@@ -65,7 +65,8 @@ def _type(name: str, text: str, start: int, end: int, lower_words: set[str]) -> 
         return "place"
     titled = any(w in c["person_titles"] for w in before)
     speaks = bool(after and after[0] in c["person_verbs"]) or bool(before and before[-1] in c["person_verbs"])
-    placed = bool(before and before[-1] in c["place_preps"]) and len(words) <= 2 and not re.match(r"\s*\d", text[end:])
+    placed = (bool(before and before[-1] in c["place_preps"]) or len(before) == 2 and before[1] == "of" and before[0] in c["place_of_heads"]) \
+        and len(words) <= 2 and not re.match(r"\s*\d", text[end:])
     plain = 2 <= len(words) <= 3 and not any(w in lower_words for w in words)
     return "person" if titled or speaks else "place" if placed else "person" if plain else None
 

@@ -39,7 +39,7 @@ def cues() -> dict[str, Any]:
     """The cue lists of ``qa/answer/data/broad_text.json``, checked; patterns compiled."""
     raw = load_wordlists(DATA, {"boilerplate": "words", "tail_markers": "words", "person_titles": "words",
                                 "person_verbs": "words", "org_words": "words", "place_preps": "words",
-                                "place_words": "words", "places": "words"})
+                                "place_words": "words", "places": "words", "place_of_heads": "words"})
     out: dict[str, Any] = dict(raw)
     for key in ("boilerplate", "tail_markers"):
         try:

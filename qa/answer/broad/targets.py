@@ -25,6 +25,14 @@ _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixt
              "9th": 8, "10th": 9, "former": 0, "last": -1, "final": -1, "latter": -1, "penultimate": -2}
 ORDINAL = re.compile(r"\b(?:the\s+)?(?P<ord>" + "|".join(_ORDINALS) + r")\s+(?:one|" + SINGULAR + r")\b(?!\s+of\b)"
                      r"|\b(?:" + SINGULAR + r")\s+(?:no\.?\s*|number\s+|#\s*)?(?P<num>\d{1,3})\b(?!\s*(?:%|percent))", re.I)
+PLURAL = r"(?:articles|documents|docs|files|texts|sources|reports|stories|papers|pieces|pages|posts|ones)"
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
+# "the first two articles", "the last three documents"
+FIRST_N = re.compile(r"\b(?:the\s+)?(?P<end>first|last)\s+(?P<n>" + "|".join(_COUNTS) + r")\s+" + PLURAL + r"\b", re.I)
+# "the first and third articles", "the second, third and fifth documents"
+_ORD = "(?:" + "|".join(o for o in _ORDINALS if o not in ("former", "latter")) + ")"
+ORDINAL_LIST = re.compile(r"\b(?:the\s+)?(?P<ords>" + _ORD + r"(?:\s*,\s*(?:the\s+)?" + _ORD + r")*\s+(?:and|&)\s+(?:the\s+)?"
+                          + _ORD + r")\s+" + PLURAL + r"\b", re.I)
 FILE_NAME = re.compile(r"(?<![\w/.-])(?P<name>[\w./-]*[\w-]+\.(?:txt|md|markdown|pdf|docx?|html?|rst|csv|json|rtf|odt))\b"
                        r"|(?<![\w/.-])(?P<slug>[a-z0-9]+(?:[-_][a-z0-9]+){2,})(?![\w/.-])", re.I)
 # "the Express article", "the New York Times piece", "the Gerasimov ambush story"
@@ -170,12 +178,28 @@ def _overlaps(refs: Sequence[Reference], a: int, b: int) -> bool:
     return any(r.start < b and a < r.end for r in refs)
 
 
+def _ordinal_groups(question: str, docs: Sequence[Document]) -> list[Reference]:
+    """"the first two articles", "the first and third articles": one reference per document named."""
+    refs: list[Reference] = []
+    for m in FIRST_N.finditer(question):
+        n = min(_COUNTS[m.group("n").lower()], len(docs))
+        chosen = docs[:n] if m.group("end").lower() == "first" else docs[len(docs) - n:]
+        refs += [Reference(m.start(), m.end(), m.group(), d.id) for d in chosen]
+    for m in ORDINAL_LIST.finditer(question):
+        if not _overlaps(refs, m.start(), m.end()):
+            for o in re.findall(_ORD, m.group("ords"), re.I):
+                i = _ORDINALS[o.lower()]
+                ok = -len(docs) <= i < len(docs)
+                refs.append(Reference(m.start(), m.end(), m.group(), docs[i].id if ok else None))
+    return refs
+
+
 def _shaped(question: str, docs: Sequence[Document]) -> list[Reference]:
     """References found by their shape alone: file names, then ordinals."""
-    refs: list[Reference] = []
+    refs: list[Reference] = _ordinal_groups(question, docs)
     for m in FILE_NAME.finditer(question):
         doc_id = _file_reference(m, docs)
-        if doc_id is not None or m.group("name"):
+        if (doc_id is not None or m.group("name")) and not _overlaps(refs, m.start(), m.end()):
             refs.append(Reference(m.start(), m.end(), m.group(), doc_id))
     for m in ORDINAL.finditer(question):
         if not _overlaps(refs, m.start(), m.end()):
@@ -222,6 +246,8 @@ def resolve(question: str, docs: Sequence[Document]) -> Target:
         return Target(question)
     out, cursor = [], 0
     for r in refs:
+        if r.start < cursor:  # one span naming several documents ("the first two articles")
+            continue
         out.append(question[cursor : r.start])
         out.append("the document")
         cursor = r.end
@@ -232,5 +258,5 @@ def resolve(question: str, docs: Sequence[Document]) -> Target:
     return Target(
         question="".join(out), doc_ids=doc_ids, references=len(refs),
         ambiguous=tuple(r.text for r in refs if r.ambiguous and r.doc_id is not None),
-        unresolved=tuple(r.text for r in refs if r.doc_id is None),
+        unresolved=tuple(dict.fromkeys(r.text for r in refs if r.doc_id is None)),
     )

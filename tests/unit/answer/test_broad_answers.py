@@ -1,0 +1,118 @@
+"""Broad answers on the hashing embedder: every point a verbatim, cited quote; summaries per document in
+Documents-list order and of the asked length; descriptions from every document that has them; lists with the
+quote where each item appears; comparisons side by side; honest not-found; factoids left to the usual path."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.answer import stream_answer
+from qa.answer.broad import broad_answer
+from qa.answer.config import DEFAULT_CONFIG
+from tests.conftest import CountingEmbedder
+from tests.unit.answer.grounding import assert_grounded
+
+NEWS = {
+    "harbour-fire.txt": "Fire at the Kelmar harbour warehouse\n\nA large fire broke out at the Kelmar harbour warehouse "
+    "on Monday night. Fire chief Anna Lind said that nobody was hurt in the blaze. About 40 firefighters fought the "
+    "flames for six hours. The warehouse stored timber and paper for the port of Kelmar. Police in Kelmar are "
+    "investigating the cause of the fire.\n\nRead also: Weather warning for the coast\n\nLeave a Reply",
+    "harbour-fire-2.txt": "Kelmar blaze injures two workers\n\nA fire at the harbour warehouse in Kelmar injured two "
+    "workers on Monday night, the Kelmar Gazette reported. About 60 firefighters fought the flames for six hours. "
+    "Mayor Tom Berg visited the site in Kelmar on Tuesday. The warehouse belongs to the Northern Timber Company.",
+    "bridge.txt": "Council votes for the new bridge\n\nThe city council of Arlen voted 7 to 2 for the new river bridge. "
+    "Mayor Tom Berg called the vote historic for Arlen. The bridge will cost 40 million euros and open in 2027. "
+    "Engineers from Delta Works in Rotterdam designed the bridge. Critics say the old ferry service is cheaper.",
+}
+
+
+@pytest.fixture
+def news_index(tmp_path: Path) -> qa.Index:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in NEWS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+
+
+def ask(idx: qa.Index, question: str, **kw: object) -> qa.Answer:
+    ans = idx.ask(question, **kw)  # type: ignore[arg-type]
+    assert_grounded(idx, ans)
+    return ans
+
+
+def test_summary_of_everything(news_index: qa.Index) -> None:
+    ans = ask(news_index, "What are these documents about?")
+    assert ans.found and ans.citations
+    order = [d.document.id for d in news_index.documents()]
+    cited = list(dict.fromkeys(c.doc_id for c in ans.citations))
+    assert cited == order  # every document, in Documents-list order
+    assert "Read also" not in ans.text and "Leave a Reply" not in ans.text
+    longer = ask(news_index, "What are the key points of the documents?")
+    assert len(longer.citations) > len(ans.citations)
+
+
+def test_summary_of_one_named_document(news_index: qa.Index) -> None:
+    ans = ask(news_index, "Summarize the third article.")
+    third = news_index.documents()[2].document.id
+    assert ans.found and {c.doc_id for c in ans.citations} == {third}
+    by_name = ask(news_index, "What are the key points of bridge.txt?")
+    assert {c.doc_id for c in by_name.citations} == {"news/bridge.txt"}
+    quotes = [c.start for c in by_name.citations]
+    assert quotes == sorted(quotes)  # reading order
+
+
+def test_entity_from_every_document(news_index: qa.Index) -> None:
+    ans = ask(news_index, "Who is Tom Berg?")
+    assert ans.found and {c.doc_id for c in ans.citations} == {"news/harbour-fire-2.txt", "news/bridge.txt"}
+    assert all("Berg" in c.quote for c in ans.citations)
+
+
+def test_named_document_without_the_topic_says_so(news_index: qa.Index) -> None:
+    order = [d.document for d in news_index.documents()]
+    assert order[0].id == "news/bridge.txt"  # the Documents list: by file name
+    ans = ask(news_index, "What does the second article say about Rotterdam?")
+    assert f"{order[1].title}* does not mention" in ans.text
+    assert ans.found and all("Rotterdam" in c.quote for c in ans.citations)
+
+
+def test_event(news_index: qa.Index) -> None:
+    ans = ask(news_index, "What happened at the Kelmar harbour?")
+    assert ans.found and {c.doc_id for c in ans.citations} >= {"news/harbour-fire.txt", "news/harbour-fire-2.txt"}
+
+
+def test_list_each_item_with_its_quote(news_index: qa.Index) -> None:
+    ans = ask(news_index, "List the places mentioned.")
+    items = re.findall(r"^- \*\*(.+?)\*\*", ans.text, re.M)
+    assert {"Kelmar", "Arlen", "Rotterdam"} <= set(items)
+    people = ask(news_index, "Which people are mentioned?")
+    names = re.findall(r"^- \*\*(.+?)\*\*", people.text, re.M)
+    assert "Anna Lind" in names and "Tom Berg" in names
+    for line in people.text.splitlines()[1:]:
+        assert re.search(r"\[\d+\]", line)
+
+
+def test_comparison_finds_the_differing_figures(news_index: qa.Index) -> None:
+    ans = ask(news_index, "How do the second and third articles differ on the fire?", config=DEFAULT_CONFIG)
+    assert ans.found and {c.doc_id for c in ans.citations} == {"news/harbour-fire.txt", "news/harbour-fire-2.txt"}
+    assert "Where they differ" in ans.text and ans.conflict
+
+
+def test_honest_not_found(news_index: qa.Index) -> None:
+    ans = ask(news_index, "Tell me about volcanoes in Iceland.", threshold=0.0)
+    assert not ans.found
+
+
+def test_factoids_take_the_usual_path(news_index: qa.Index) -> None:
+    q = "How many firefighters fought the flames?"
+    assert broad_answer(news_index, q, q) is None
+    events = list(stream_answer(news_index, "Give me an overview of the documents."))
+    assert isinstance(events[-1], qa.Answer) and events[-2].text == events[-1].text
+
+
+def test_unknown_document_filter_is_refused(news_index: qa.Index) -> None:
+    with pytest.raises(KeyError):
+        news_index.ask("Summarize the documents.", doc_ids=["nope"])

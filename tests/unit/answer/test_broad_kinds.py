@@ -1,0 +1,77 @@
+"""Broad questions are recognised by kind (summary / entity / event / compare / list) and factoids are left alone;
+the pattern file is checked when loaded."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.answer.broad.kinds import DATA, classify, patterns
+from qa.text.wordlists import WordListError
+
+KINDS = [
+    ("What are these articles about?", "summary", "gist"),
+    ("Give me an overview of the documents.", "summary", "summary"),
+    ("Summarize everything for me", "summary", "points"),
+    ("What are the key points of the document?", "summary", "points"),
+    ("tl;dr", "summary", "gist"),
+    ("Briefly, what does the document claim?", "summary", "gist"),
+    ("What topics do the documents cover?", "summary", "summary"),
+    ("Who is Valery Gerasimov?", "entity", ""),
+    ("Tell me about the Amazon river", "entity", ""),
+    ("What do the documents say about solar panels?", "entity", ""),
+    ("What happened in Izium?", "event", ""),
+    ("What happened to the general after the attack at the headquarters", None, ""),
+    ("What happened to Gerasimov?", "event", ""),
+    ("How do the two articles differ on Gerasimov's fate?", "compare", ""),
+    ("Do the sources agree on the number of victims?", "compare", ""),
+    ("Compare the documents.", "compare", ""),
+    ("List the places mentioned.", "list", ""),
+    ("Which people are mentioned in the articles?", "list", ""),
+    ("What organisations are named?", "list", ""),
+    ("Who is mentioned?", "list", ""),
+    ("How many eggs can the queen lay per day?", None, ""),
+    ("Who is the chief of the Russian General Staff?", None, ""),
+    ("What is the capital of France?", None, ""),
+    ("What was different about the 2016 Super Bowl?", None, ""),
+    ("Which general was mentioned as the commander?", None, ""),
+    ("What are ctenophora commonly known as?", None, ""),
+]
+
+
+@pytest.mark.parametrize(("question", "kind", "length"), KINDS)
+def test_kinds(question: str, kind: str | None, length: str) -> None:
+    got = classify(question)
+    assert (got.kind if got else None) == kind, question
+    if got is not None and length:
+        assert got.length == length
+
+
+def test_topics_and_items() -> None:
+    assert classify("What happened in Izium?").topic == "izium"
+    assert classify("Tell me about the Amazon river").topic == "the amazon river"
+    assert classify("How do the two articles differ on Gerasimov's fate?").topic == "gerasimov's fate"
+    items = {q: classify(q).item for q in ("List the places mentioned.", "Which people are mentioned?",
+                                            "What organisations are named in the documents?",
+                                            "What dates are mentioned?", "What numbers are given?")}
+    assert list(items.values()) == ["place", "person", "org", "date", "number"]
+    generals = classify("Which generals are mentioned?")
+    assert generals.item == "person" and generals.topic == "generals"
+
+
+def test_two_named_documents_make_a_comparison() -> None:
+    assert classify("How does the document differ from the document?", references=2).kind == "compare"
+
+
+def test_broken_pattern_file_names_itself(tmp_path: Path) -> None:
+    doc = json.loads(DATA.read_text(encoding="utf-8"))
+    doc["event"] = ["what happened (?P<topic>.+"]
+    bad = tmp_path / "kinds.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(WordListError, match="kinds.json"):
+        patterns.__wrapped__(bad)
+    doc["event"] = ["what happened in (.+)"]  # no topic group
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(WordListError, match="topic"):
+        patterns.__wrapped__(bad)

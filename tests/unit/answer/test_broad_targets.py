@@ -1,0 +1,44 @@
+"""A document named in a question: by ordinal (Documents-list order), file name, title or source words, a phrase
+after the document noun; ambiguous and unmatched references are reported."""
+from __future__ import annotations
+
+from qa.answer.broad.targets import resolve
+from qa.types import Document
+
+DOCS = [
+    Document("news/harbour-fire.txt", "Fire at the harbour warehouse", "A fire broke out at the Kelmar harbour. "
+             "Chief Anna Lind said nobody was hurt.", "news/harbour-fire.txt", {"source": "Kelmar Gazette"}),
+    Document("news/bridge-vote.txt", "Council votes on the new bridge", "The council voted 7 to 2 for the bridge. "
+             "Mayor Tom Berg called it historic.", "news/bridge-vote.txt", {"source": "Daily Courier"}),
+    Document("news/bridge-cost.txt", "Bridge costs rise again", "The bridge will cost 40 million. Engineers blame "
+             "steel prices.", "news/bridge-cost.txt", {"source": "Daily Courier"}),
+]
+
+
+def test_ordinals_follow_the_documents_list() -> None:
+    assert resolve("Summarize the second article.", DOCS).doc_ids == ("news/bridge-vote.txt",)
+    assert resolve("What does the last document say?", DOCS).doc_ids == ("news/bridge-cost.txt",)
+    t = resolve("How does the first article differ from the third one?", DOCS)
+    assert t.doc_ids == ("news/harbour-fire.txt", "news/bridge-cost.txt") and t.references == 2
+    assert t.question == "How does the document differ from the document?"
+    assert resolve("What is the first article of the constitution?", DOCS).doc_ids is None
+
+
+def test_file_names_titles_sources_and_phrases() -> None:
+    assert resolve("What is harbour-fire.txt about?", DOCS).doc_ids == ("news/harbour-fire.txt",)
+    assert resolve("What does the Kelmar Gazette article say?", DOCS).doc_ids == ("news/harbour-fire.txt",)
+    assert resolve("Briefly, what does the article quoting Anna Lind claim?", DOCS).doc_ids == ("news/harbour-fire.txt",)
+    assert resolve("What does the report about steel prices say?", DOCS).doc_ids == ("news/bridge-cost.txt",)
+
+
+def test_ambiguous_and_unmatched() -> None:
+    t = resolve("What does the Daily Courier article say?", DOCS)
+    assert t.doc_ids is not None and len(t.doc_ids) == 1 and t.ambiguous == ("the Daily Courier article",)
+    none = resolve("What does the Guardian article say?", DOCS)
+    assert none.doc_ids is None and none.unresolved == ("the Guardian article",)
+    assert resolve("What does the fifth article say?", DOCS).unresolved == ("the fifth article",)
+
+
+def test_no_reference() -> None:
+    t = resolve("What are these articles about?", DOCS)
+    assert t.doc_ids is None and t.references == 0 and t.question == "What are these articles about?"
