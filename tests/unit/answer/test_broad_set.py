@@ -1,0 +1,157 @@
+"""The broad-question evaluation set (issue 17): tests/data/broad_questions.jsonl and broad_corpora.json follow their
+schema, every key is achievable (it matches a sentence of a document the question names, and every document a
+question requires has a sentence a key matches), a named document is really the one the question names, and the
+held-out third is no near-duplicate of the dev questions. Corpora other than the samples are built from
+../shared/data; their checks are skipped when it is missing."""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from qa.text.sentences import split_sentences
+from qa.types import Document
+from qa_tools.broad_set import (
+    KINDS,
+    NAMED_BY,
+    SHARED_DATA,
+    BroadQuestion,
+    BroadSetError,
+    load_corpora_description,
+    load_corpus,
+    load_questions,
+)
+
+QUESTIONS = load_questions()
+DESCRIPTION = load_corpora_description()
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+STOP = frozenset("the a an of in on to and or what which who is are was were do does did how about me tell give this "
+                 "these those that for with by s it its be all".split())
+
+
+@cache
+def corpus(name: str) -> tuple[Document, ...]:
+    try:
+        return tuple(load_corpus(name))
+    except FileNotFoundError as err:
+        pytest.skip(f"{err.filename} is missing (../shared/data): corpus {name!r} not checked")
+
+
+def sentences(doc: Document) -> list[str]:
+    return [doc.text[s.start:s.end] for s in split_sentences(doc.text)]
+
+
+def test_the_set_is_big_enough_and_covers_every_kind_in_both_splits() -> None:
+    assert len(QUESTIONS) >= 60
+    assert len({q.corpus for q in QUESTIONS}) >= 3
+    by_split = Counter(q.split for q in QUESTIONS)
+    assert by_split["heldout"] * 3 >= len(QUESTIONS), by_split  # a third (at least) held out
+    for split in ("dev", "heldout"):
+        assert {q.kind for q in QUESTIONS if q.split == split} == set(KINDS), split
+    assert {q.named_by for q in QUESTIONS if q.named_by} == set(NAMED_BY)
+    assert {q.named_by for q in QUESTIONS if q.split == "heldout" and q.named_by} == set(NAMED_BY)
+    assert len({q.question.lower() for q in QUESTIONS}) == len(QUESTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(DESCRIPTION["corpora"]))
+def test_every_key_is_achievable(name: str) -> None:
+    docs = {d.id: d for d in corpus(name)}
+    said = {doc_id: sentences(doc) for doc_id, doc in docs.items()}
+    for q in (q for q in QUESTIONS if q.corpus == name):
+        patterns = q.patterns()
+        for key, pattern in zip(q.keys, patterns, strict=True):
+            assert any(pattern.search(s) for d in q.documents() for s in said[d]), (q.id, key)
+        for required in q.cite:  # each required document (or one of the alternatives) contributes a key
+            options = (required,) if isinstance(required, str) else required
+            assert any(p.search(s) for d in options for s in said[d] for p in patterns), (q.id, required)
+
+
+@pytest.mark.parametrize("name", sorted(DESCRIPTION["corpora"]))
+def test_the_corpora_are_what_they_describe(name: str) -> None:
+    described = DESCRIPTION["corpora"][name]["documents"]
+    docs = corpus(name)
+    assert [d.id for d in docs] == [d["id"] for d in described]
+    assert [d.title for d in docs] == sorted((d.title for d in docs), key=str.lower)  # the Documents list's order
+    for doc in docs:
+        assert " ".join(doc.text.split()).startswith(doc.title) and len(doc.text) > 1_000, doc.id
+
+
+def test_a_named_document_is_the_one_the_question_names() -> None:
+    for q in QUESTIONS:
+        if q.named_by is None:
+            continue
+        doc = next(d for d in DESCRIPTION["corpora"][q.corpus]["documents"] if d["id"] == q.only_document)
+        text = q.question.lower()
+        if q.named_by == "ordinal":
+            n = len(DESCRIPTION["corpora"][q.corpus]["documents"])
+            words = [w for w in re.findall(r"[a-z]+", text) if w in ORDINALS or w == "last"]
+            assert words and [n if w == "last" else ORDINALS[w] for w in words][0] == doc["position"], q.id
+        elif q.named_by == "file":
+            assert doc["id"] in q.question, q.id
+        elif q.named_by == "outlet":
+            outlet = re.sub(r"^the |\s*\(.*\)$", "", doc["outlet"].lower())
+            assert outlet.split()[-1] in text, q.id
+            others = [d for d in DESCRIPTION["corpora"][q.corpus]["documents"] if d is not doc and d.get("outlet")]
+            assert all(outlet not in d["outlet"].lower() for d in others), f"{q.id}: the outlet names two documents"
+        elif q.named_by == "title":
+            words = re.findall(r"\w+", doc["title"].lower())
+            assert " ".join(words[:3]) in " ".join(re.findall(r"\w+", text)), q.id
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP}
+
+
+def test_held_out_questions_are_not_near_duplicates_of_dev_ones() -> None:
+    dev = [q for q in QUESTIONS if q.split == "dev"]
+    for h in (q for q in QUESTIONS if q.split == "heldout"):
+        for d in dev:
+            a, b = _words(h.question), _words(d.question)
+            assert len(a & b) / len(a | b) < 0.5, (h.id, d.id)
+            same_target = (h.corpus, h.kind, set(h.documents())) == (d.corpus, d.kind, set(d.documents()))
+            assert not (same_target and set(h.keys) & set(d.keys)), (h.id, d.id)  # same question, reworded
+
+
+def test_an_answer_covers_cite_when_it_quotes_one_of_each_alternative() -> None:
+    q = BroadQuestion(id="x", corpus="multihop", group="g", question="?", kind="summary",
+                      cite=("a.txt", ("b.txt", "c.txt")), keys=("k",), split="dev")
+    assert q.cited_enough(["a.txt", "c.txt"]) and not q.cited_enough(["a.txt"]) and not q.cited_enough(["c.txt"])
+    assert q.documents() == ["a.txt", "b.txt", "c.txt"]
+
+
+GOOD = {"id": "z1", "corpus": "samples", "group": "g", "question": "What happened?", "kind": "event", "named_by": None,
+        "cite": ["gerasimov-left-before-izium-strike-arestovych.txt"], "keys": ["Izyum"], "only_document": None,
+        "split": "dev"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"corpus": "nope"}, "unknown corpus"),
+    ({"kind": "factoid"}, "kind must be one of"),
+    ({"cite": ["missing.txt"]}, "'cite' must list documents"),
+    ({"cite": [["gerasimov-left-before-izium-strike-arestovych.txt"]]}, "two or more alternative ids"),
+    ({"keys": ["(unclosed"]}, "is not a regular expression"),
+    ({"named_by": "ordinal"}, "go together"),
+    ({"named_by": "ordinal", "only_document": "gerasimov-reportedly-wounded-in-izium-ambush.txt"}, "the one cited"),
+    ({"extra": 1}, "unknown ['extra']"),
+])
+def test_malformed_questions_are_refused_with_their_line(tmp_path: Path, change: dict, message: str) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({**GOOD, **change}) + "\n", encoding="utf-8")
+    with pytest.raises(BroadSetError, match=re.escape(message)) as err:
+        load_questions(path, DESCRIPTION)
+    assert "q.jsonl:1" in str(err.value)
+
+
+def test_a_group_may_not_straddle_the_splits(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "id": "z2", "split": "heldout"}) + "\n")
+    with pytest.raises(BroadSetError, match="groups in both splits"):
+        load_questions(path, DESCRIPTION)
+
+
+def test_shared_data_location_is_the_sibling_of_the_repository() -> None:
+    assert SHARED_DATA.parts[-2:] == ("shared", "data")
