@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("eval", help="evaluate retrieval on a public benchmark, or replay saved feedback cases")
     sp.add_argument("dataset", choices=["beir", "multihop", "squad", "cases", "squad-answers", "multihop-answers",
-                                        "conflicts", "claims", "latency", "reader", "abstention", "nli", "yesno"],
+                                        "conflicts", "claims", "latency", "reader", "abstention", "nli", "yesno",
+                                        "broad"],
                     help="a benchmark, or 'cases': evaluation cases saved from the web chat's feedback (JSONL)")
     sp.add_argument("path", help="dataset folder (e.g. ../shared/data/beir-scifact; reader: ../shared/data), "
                                  "or the cases file")
@@ -241,6 +242,18 @@ def _eval_entailment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_broad(args: argparse.Namespace) -> int:
+    """Broad questions (issue 17): per kind on the dev and held-out splits of tests/data/broad_questions.jsonl;
+    ``path``: the shared data folder's squad-v1.1 (its factoid questions must stay factoids), or '-'."""
+    from qa_tools import broad
+
+    squad = None if args.path == "-" else Path(args.path)
+    splits = ("dev", "heldout") if args.split == "test" else (args.split,)
+    result = broad.eval_broad(splits=splits, squad=squad)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else broad.format_result(result))
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     if args.dataset == "cases":
         return _eval_cases(args)
@@ -248,6 +261,8 @@ def _eval(args: argparse.Namespace) -> int:
         return _eval_reader(args)
     if args.dataset in ("nli", "yesno"):
         return _eval_entailment(args)
+    if args.dataset == "broad":
+        return _eval_broad(args)
     if args.dataset == "abstention":
         from qa_tools import gate
 

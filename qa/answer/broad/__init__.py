@@ -26,15 +26,14 @@ from .targets import Target, resolve
 __all__ = ["broad_answer", "classify", "resolve", "Kind", "Target"]
 
 def _scope(index: IndexView, doc_ids: Collection[str] | None) -> list[str]:
-    """The documents in scope, in the order the Documents list shows them."""
+    """The documents in scope, in the order the Documents list shows them (by title, case-insensitive, then
+    id: what "the second article" counts in)."""
     docs = index.snapshot.documents
-    if doc_ids is None:
-        return list(docs)
-    wanted = set(doc_ids)
+    wanted = set(docs) if doc_ids is None else set(doc_ids)
     unknown = wanted - docs.keys()
     if unknown:  # as the factoid path says it
         raise KeyError(f"no such document in the index: {', '.join(sorted(unknown))}")
-    return [d for d in docs if d in wanted]
+    return sorted(wanted, key=lambda d: ((docs[d].document.title or "").lower(), d))
 
 
 def _notes(index: IndexView, target: Target, used: Sequence[str], scope: Sequence[str]) -> list[str]:

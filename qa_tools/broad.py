@@ -1,0 +1,155 @@
+"""``python -m qa eval broad``: the broad-question set of issue 17, per kind, on its dev and held-out splits.
+
+A question is right when the answer is found, cites the documents it must (``cite``), quotes only the named
+document when the question names one (``only_document``), and its quotes contain every key between them
+(``qa_tools.broad_set``). Also measured: the kind classifier on the set (its labels) and on SQuAD v1.1 dev
+questions, which are factoids and must stay on the factoid path (the share routed to a broad answer).
+
+Each corpus is indexed once with the bundled model under ``~/.cache/qa/eval/broad-<corpus>`` (incremental).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.answer.broad import classify, resolve
+from qa.index import Index, build_index
+from qa.paths import cache_dir
+from qa.types import Answer, Document
+
+from .broad_set import BroadQuestion, load_corpus, load_questions
+
+logger = logging.getLogger(__name__)
+
+# the set's kind names -> the classifier's
+KIND_OF = {"comparison": "compare"}
+
+
+@dataclass
+class Outcome:
+    id: str
+    split: str
+    kind: str
+    question: str
+    right: bool
+    why: str
+    classified: str
+    seconds: float
+
+
+@dataclass
+class BroadResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    squad_routed: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> dict[str, dict[str, Any]]:
+        """Per split, per kind: right / total."""
+        out: dict[str, dict[str, Any]] = {}
+        for split in ("dev", "heldout"):
+            rows = [o for o in self.outcomes if o.split == split]
+            kinds: dict[str, list[Outcome]] = defaultdict(list)
+            for o in rows:
+                kinds[o.kind].append(o)
+            out[split] = {k: f"{sum(o.right for o in v)}/{len(v)}" for k, v in sorted(kinds.items())}
+            out[split]["all"] = f"{sum(o.right for o in rows)}/{len(rows)}"
+            out[split]["accuracy"] = round(sum(o.right for o in rows) / len(rows), 3) if rows else 0.0
+            out[split]["kind recognised"] = f"{sum(o.classified == KIND_OF.get(o.kind, o.kind) for o in rows)}/{len(rows)}"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"per_split": self.table(), "squad_routed": self.squad_routed,
+                "wrong": [o.__dict__ for o in self.outcomes if not o.right]}
+
+
+def judge(q: BroadQuestion, ans: Answer) -> tuple[bool, str]:
+    """(right, why not) of one answer."""
+    if not ans.found:
+        return False, "not found"
+    cited = [c.doc_id.rsplit("/", 1)[-1] for c in ans.citations]
+    if not q.cited_enough(cited):
+        return False, f"cites {sorted(set(cited))}, must cite {list(q.cite)}"
+    if q.only_document and any(c != q.only_document for c in cited):
+        return False, f"quotes other documents than {q.only_document}"
+    quotes = "\n".join(c.quote for c in ans.citations)
+    missing = [k for k, p in zip(q.keys, q.patterns(), strict=True) if not p.search(quotes)]
+    if missing:
+        return False, f"keys not quoted: {missing}"
+    return True, ""
+
+
+def corpus_index(name: str, docs: Sequence[Document], index_root: Path | None = None) -> Index:
+    folder = (index_root or cache_dir() / "eval") / f"broad-{name}"
+    return build_index(list(docs), folder)
+
+
+def _kind_of(question: str, docs: Sequence[Document]) -> str:
+    target = resolve(question, docs)
+    k = classify(target.question, target.references)
+    return k.kind if k else "factoid"
+
+
+def eval_broad(*, splits: Sequence[str] = ("dev", "heldout"), index_root: Path | None = None,
+               squad: Path | None = None) -> BroadResult:
+    """Answer every question of the set (the given splits) and judge it; with ``squad``, also the share of
+    SQuAD dev questions the classifier sends to a broad answer."""
+    questions = [q for q in load_questions() if q.split in splits]
+    result = BroadResult()
+    indexes: dict[str, Index] = {}
+    for q in questions:
+        if q.corpus not in indexes:
+            docs = load_corpus(q.corpus)
+            indexes[q.corpus] = corpus_index(q.corpus, [_named(d) for d in docs], index_root)
+            indexes[q.corpus].embedder.warm_up()
+        idx = indexes[q.corpus]
+        t0 = time.perf_counter()
+        ans = idx.ask(q.question)
+        dt = time.perf_counter() - t0
+        right, why = judge(q, ans)
+        docs_in = [sd.document for sd in idx.documents()]
+        result.outcomes.append(Outcome(q.id, q.split, q.kind, q.question, right, why, _kind_of(q.question, docs_in),
+                                       round(dt, 3)))
+    if squad is not None:
+        result.squad_routed = squad_routing(squad)
+    return result
+
+
+def _named(d: Document) -> Document:
+    """The set's documents are named by file name (their id); the index keeps that id."""
+    return d
+
+
+def squad_routing(path: Path) -> dict[str, Any]:
+    """How many SQuAD v1.1 dev questions (factoids) the classifier sends to a broad answer, by kind, with examples."""
+    data = json.loads((path / "dev-v1.1.json" if path.is_dir() else path).read_text(encoding="utf-8"))
+    qs = [qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]]
+    kinds: Counter[str] = Counter()
+    examples: dict[str, list[str]] = defaultdict(list)
+    for q in qs:
+        k = classify(q)
+        if k is not None:
+            kinds[k.kind] += 1
+            if len(examples[k.kind]) < 5:
+                examples[k.kind].append(q)
+    return {"questions": len(qs), "routed": sum(kinds.values()), "share": round(sum(kinds.values()) / len(qs), 4),
+            "by_kind": dict(kinds), "examples": dict(examples)}
+
+
+def format_result(result: BroadResult) -> str:
+    lines = []
+    for split, row in result.table().items():
+        lines.append(f"{split:8s} " + "  ".join(f"{k}: {v}" for k, v in row.items()))
+    if result.squad_routed:
+        r = result.squad_routed
+        lines.append(f"SQuAD dev factoids routed to a broad answer: {r['routed']}/{r['questions']} ({r['share']:.2%}) "
+                     f"{r['by_kind']}")
+    wrong = [o for o in result.outcomes if not o.right]
+    if wrong:
+        lines.append("wrong:")
+        lines += [f"  {o.id} [{o.split} {o.kind} -> {o.classified}] {o.question}  ({o.why})" for o in wrong]
+    return "\n".join(lines)
