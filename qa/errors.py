@@ -37,5 +37,10 @@ class IndexLockedError(IndexError_):
     """Another writer held the index's lock for too long."""
 
 
+class StoreUnavailableError(IndexError_):
+    """The chosen store cannot be used here: its client package is not installed, or its server cannot be
+    reached (the message names the package or the address)."""
+
+
 __all__ = ["IndexError_", "IndexFormatError", "IndexLockedError", "IndexNotFoundError", "LoadError",
-           "ModelMismatchError"]
+           "ModelMismatchError", "StoreUnavailableError"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,7 +187,7 @@ def _check_files(plan: Plan, files: list[tuple[Path, str, str | None]], progress
     return seen
 
 
-def plan_update(stored: dict[str, StoredDocument], sources: Iterable[Source], *, prune: bool, rebuild: bool,
+def plan_update(stored: Mapping[str, StoredDocument], sources: Iterable[Source], *, prune: bool, rebuild: bool,
                 progress: bool = False) -> Plan:
     """Decide what an update of an index holding ``stored`` with ``sources`` changes. With ``prune``,
     documents found in one of the given folders before and gone from it now are removed."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..store.bm25 import top_rows
+
 FUSIONS = ("rrf", "convex", "dense", "sparse")
 
 
@@ -36,21 +38,6 @@ class Scored:
     score: float
     dense: float | None
     sparse: float | None
-
-
-def top_rows(scores: np.ndarray, rows: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
-    """Best ``depth`` rows of a full score vector (restricted to ``rows``), best first; zero scores dropped."""
-    if rows is not None:
-        masked = np.full_like(scores, -np.inf)
-        masked[rows] = scores[rows]
-        scores = masked
-    depth = min(depth, len(scores))
-    if depth == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    idx = np.argpartition(-scores, depth - 1)[:depth]
-    idx = idx[np.argsort(-scores[idx], kind="stable")]
-    keep = scores[idx] > 0
-    return idx[keep], scores[idx][keep]
 
 
 Ranking = dict[int, float]  # passage row -> score, best first (dicts keep insertion order)
@@ -94,3 +81,5 @@ def fuse_convex(dense: Ranking, sparse: Ranking, config: RetrievalConfig) -> Ran
 FUSE: dict[str, Callable[[Ranking, Ranking, RetrievalConfig], Ranking]] = {
     "convex": fuse_convex, "rrf": fuse_rrf, "dense": fuse_single, "sparse": fuse_single,
 }
+
+__all__ = ["FUSE", "FUSIONS", "RetrievalConfig", "Scored", "top_rows"]  # top_rows lives in qa.store.bm25 now

@@ -12,7 +12,7 @@ from ..embed.base import Embedder
 from ..store.snapshot import Snapshot
 from ..threads import question_threads
 from ..types import Hit
-from .fusion import FUSE, RetrievalConfig, Scored, top_rows
+from .fusion import FUSE, RetrievalConfig, Scored
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def rank(
         scores, ids = snap.dense.search(qv.reshape(1, -1), depth, rows)
         dense = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
     if config.fusion != "dense":
-        ids, scores = top_rows(snap.sparse.scores(query), rows, depth)
+        ids, scores = snap.sparse.top(query, rows=rows, depth=depth)
         sparse = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
     fused = FUSE[config.fusion](dense, sparse, config)
@@ -51,9 +51,9 @@ def collapse(snap: Snapshot, ranked: list[Scored], k: int) -> list[Scored]:
     kept: list[Scored] = []
     spans: dict[str, list[tuple[int, int]]] = {}
     texts: set[str] = set()
-    p = snap.passages
     for s in ranked:
-        doc, a, b = p.doc_ids[s.row], int(p.starts[s.row]), int(p.ends[s.row])
+        r = snap.passages.record(s.row)
+        doc, a, b = r.doc_id, r.start, r.end
         if any(a < e and s0 < b for s0, e in spans.get(doc, ())):
             continue
         text = snap.passage_text(s.row)
@@ -71,19 +71,18 @@ def rows_for_documents(snap: Snapshot, doc_ids: Collection[str] | None) -> np.nd
     if doc_ids is None:
         return None
     wanted = set(doc_ids)
-    unknown = wanted - snap.documents.keys()
+    unknown = [d for d in wanted if d not in snap.documents]
     if unknown:
         raise KeyError(f"no such document in the index: {', '.join(sorted(unknown))}")
-    return np.array([i for i, d in enumerate(snap.passages.doc_ids) if d in wanted], dtype=np.int64)
+    return snap.passages.rows_of(wanted)
 
 
 def to_hit(snap: Snapshot, s: Scored) -> Hit:
-    p = snap.passages
-    doc = snap.documents[p.doc_ids[s.row]].document
-    page = int(p.pages[s.row]) or None
+    r = snap.passages.record(s.row)
+    doc = snap.documents[r.doc_id].document
     return Hit(
-        text=snap.passage_text(s.row), score=s.score, doc_id=doc.id, title=doc.title, source=doc.source,
-        start=int(p.starts[s.row]), end=int(p.ends[s.row]), passage_id=p.keys[s.row], page=page,
+        text=doc.text[r.start : r.end], score=s.score, doc_id=doc.id, title=doc.title, source=doc.source,
+        start=r.start, end=r.end, passage_id=r.key, page=r.page or None,
         dense_score=s.dense, sparse_score=s.sparse,
     )
 

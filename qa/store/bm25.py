@@ -24,6 +24,21 @@ from ..text.tokens import tokenize
 logger = logging.getLogger(__name__)
 
 
+def top_rows(scores: np.ndarray, rows: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``depth`` rows of a full score vector (restricted to ``rows``), best first; zero scores dropped."""
+    if rows is not None:
+        masked = np.full_like(scores, -np.inf)
+        masked[rows] = scores[rows]
+        scores = masked
+    depth = min(depth, len(scores))
+    if depth == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    idx = np.argpartition(-scores, depth - 1)[:depth]
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    keep = scores[idx] > 0
+    return idx[keep], scores[idx][keep]
+
+
 class BM25Index:
     """A BM25 (Lucene variant) index over a list of passage texts; rows match the dense index's rows."""
 
@@ -100,6 +115,10 @@ class BM25Index:
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._model.get_scores_from_ids(ids), dtype=np.float32)
+
+    def top(self, query: str, depth: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the best ``depth`` passages for ``query`` (restricted to ``rows``), no zeros."""
+        return top_rows(self.scores(query), rows, depth)
 
     def document_frequency(self, term: str) -> int:
         """How many passages contain ``term`` (a token as ``tokenize`` makes it; 0 when it is unknown).

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import IndexError_, IndexFormatError, IndexLockedError, IndexNotFoundError
 from .ann import DenseIndex
+from .base import Store
 from .bm25 import BM25Index
 from .snapshot import PassageTable, Snapshot, StoredDocument
 
@@ -115,6 +116,9 @@ def _write_jsonl(path: Path, records: Iterator[Any]) -> None:
 
 def write_snapshot(folder: Path, snap: Snapshot) -> dict[str, Any]:
     """Write ``snap`` as the next generation of ``folder`` (caller holds the write lock). Returns the manifest."""
+    passages, dense, sparse = snap.passages, snap.dense, snap.sparse
+    if not (isinstance(passages, PassageTable) and isinstance(dense, DenseIndex) and isinstance(sparse, BM25Index)):
+        raise TypeError("write_snapshot writes a snapshot held in memory, not a view of another store")
     folder.mkdir(parents=True, exist_ok=True)
     old = read_manifest(folder, missing_ok=True)
     gen = int(old.get("generation", 0)) + 1 if old else 1
@@ -128,7 +132,7 @@ def write_snapshot(folder: Path, snap: Snapshot) -> dict[str, Any]:
     files["documents"] = _finish(t, folder / f"documents.{gen}.jsonl")
 
     t = tmp("passages")
-    _write_jsonl(t, (list(r) for r in snap.passages.rows()))
+    _write_jsonl(t, (list(r) for r in passages.rows()))
     files["passages"] = _finish(t, folder / f"passages.{gen}.jsonl")
 
     t = tmp("vectors.npy")
@@ -137,12 +141,12 @@ def write_snapshot(folder: Path, snap: Snapshot) -> dict[str, Any]:
     files["vectors"] = _finish(t, folder / f"vectors.{gen}.npy")
 
     t = tmp("dense")
-    snap.dense.save(t)
+    dense.save(t)
     files["dense"] = _finish(t, folder / f"dense.{gen}.faiss")
 
     bm25_tmp = tmp("bm25")
     shutil.rmtree(bm25_tmp, ignore_errors=True)
-    snap.sparse.save(bm25_tmp)
+    sparse.save(bm25_tmp)
     bm25_dir = folder / f"bm25.{gen}"
     shutil.rmtree(bm25_dir, ignore_errors=True)
     for f in sorted(bm25_tmp.iterdir()):
@@ -161,7 +165,7 @@ def write_snapshot(folder: Path, snap: Snapshot) -> dict[str, Any]:
         created=(old or {}).get("created", now),
         updated=now,
         counts={"documents": len(snap.documents), "passages": len(snap.passages)},
-        dense={"kind": snap.dense.kind, "size": snap.dense.size},
+        dense={"kind": dense.kind, "size": dense.size},
         files=files,
     )
     t = tmp("manifest")
@@ -314,3 +318,25 @@ def _count_problems(snap: Snapshot) -> list[str]:
         per_doc[d] = per_doc.get(d, 0) + 1
     return [f"document {d}: manifest records {sd.n_passages} passages, index holds {per_doc.get(d, 0)}"
             for d, sd in snap.documents.items() if sd.n_passages != per_doc.get(d, 0)]
+
+
+class DiskStore(Store):
+    """The index folder as a ``Store`` (the default backend)."""
+
+    kind = "disk"
+
+    def __init__(self, folder: str | Path) -> None:
+        super().__init__(str(folder))
+        self.folder = Path(folder)
+
+    def read_manifest(self, missing_ok: bool = False) -> dict[str, Any]:
+        return read_manifest(self.folder, missing_ok=missing_ok)
+
+    def read_snapshot(self, verify: bool = True) -> Snapshot:
+        return read_snapshot(self.folder, verify=verify)
+
+    def write_lock(self) -> Any:
+        return write_lock(self.folder)
+
+    def check(self) -> list[str]:
+        return check_index(self.folder)

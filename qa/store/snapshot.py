@@ -1,15 +1,84 @@
-"""One generation of an index, in memory: documents, the passage table, vectors, FAISS and BM25."""
+"""One generation of an index as search and answering read it: documents, passages, dense and BM25 search.
+
+The parts follow small protocols (``PassageRows``, ``DenseSearch``, ``SparseSearch``) so that a store
+backend other than the index folder (``qa.store.milvus``) can serve them. A passage is named by an integer
+*row*: its position in the index folder's tables, its primary key in Milvus."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..types import Document
-from .ann import DenseIndex
-from .bm25 import BM25Index
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """Where one passage is: ``document.text[start:end]``; ``page`` 0 = none; ``key`` the content hash of
+    its embedded text."""
+
+    doc_id: str
+    start: int
+    end: int
+    page: int
+    key: str
+
+
+class PassageRows(Protocol):
+    """The passages of a view, by row. ``record`` reads one row; the columns (``doc_ids[row]``, ``starts[row]``
+    ...) are numpy arrays and lists in the index folder, and lazy look-ups in Milvus (iterating one there reads
+    the whole collection: evaluation tools do, the question path never does)."""
+
+    def __len__(self) -> int: ...
+
+    @property
+    def doc_ids(self) -> Sequence[str]: ...
+
+    @property
+    def keys(self) -> Sequence[str]: ...
+
+    @property
+    def starts(self) -> Any: ...  # int per row
+
+    @property
+    def ends(self) -> Any: ...  # int per row
+
+    @property
+    def pages(self) -> Any: ...  # int per row, 0 = no page
+
+    def record(self, row: int) -> PassageRecord: ...
+
+    def rows_of(self, doc_ids: Collection[str]) -> np.ndarray:
+        """The rows of the passages of these documents (int64)."""
+        ...
+
+
+class DenseSearch(Protocol):
+    """Inner-product search over unit vectors."""
+
+    @property
+    def size(self) -> int: ...
+
+    def search(self, queries: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows), each (n_queries, k), best first; rows are -1 where fewer than k qualify."""
+        ...
+
+
+class SparseSearch(Protocol):
+    """BM25 over the passages (Lucene variant, qa's tokenizer, the same scores on every backend)."""
+
+    @property
+    def size(self) -> int: ...
+
+    def top(self, query: str, depth: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the best ``depth`` passages (restricted to ``rows``), best first, no zeros."""
+        ...
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25 IDF of each term over the passages."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -61,18 +130,29 @@ class PassageTable:
         for i in range(len(self)):
             yield self.doc_ids[i], int(self.starts[i]), int(self.ends[i]), int(self.pages[i]), self.keys[i]
 
+    def record(self, row: int) -> PassageRecord:
+        return PassageRecord(self.doc_ids[row], int(self.starts[row]), int(self.ends[row]), int(self.pages[row]),
+                             self.keys[row])
+
+    def rows_of(self, doc_ids: Collection[str]) -> np.ndarray:
+        wanted = set(doc_ids)
+        return np.array([i for i, d in enumerate(self.doc_ids) if d in wanted], dtype=np.int64)
+
 
 @dataclass
 class Snapshot:
-    """Everything one generation of the index holds, in memory."""
+    """What one generation of the index holds. The index folder's (``qa.store.disk``) is all in memory:
+    a ``PassageTable``, FAISS (``DenseIndex``), bm25s (``BM25Index``) and the float32 vectors; a Milvus
+    view (``qa.store.milvus``) fetches its passages, documents and scores from the collections instead
+    (``vectors`` is then empty). Search and answering only use the protocols of ``qa.store.base``."""
 
     manifest: dict[str, Any]
-    documents: dict[str, StoredDocument]
-    passages: PassageTable
+    documents: Mapping[str, StoredDocument]
+    passages: PassageRows
     vectors: np.ndarray
-    dense: DenseIndex
-    sparse: BM25Index
+    dense: DenseSearch
+    sparse: SparseSearch
 
     def passage_text(self, row: int) -> str:
-        doc = self.documents[self.passages.doc_ids[row]].document
-        return doc.text[int(self.passages.starts[row]) : int(self.passages.ends[row])]
+        r = self.passages.record(row)
+        return self.documents[r.doc_id].document.text[r.start : r.end]
