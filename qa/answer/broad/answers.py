@@ -17,7 +17,7 @@ from .compare import MAX_DOCUMENTS, Pair, align, judge, number_pairs, points_per
 from .describe import describe
 from .kinds import Kind
 from .lists import Item, find_items, title_filter
-from .pool import Pool, dense_vectors
+from .pool import Pool, dense_vectors, passage_relevance
 from .render import answer_of, cite, citation_of, flatten, inline, not_found, points, quoted, title_of
 from .summary import summarise
 
@@ -80,8 +80,9 @@ def _query_vector(index: IndexView, text: str) -> np.ndarray:
     return dense_vectors(index, [text])[0]
 
 
-def describe_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
-    groups = describe(pool, kind.topic, kind.kind, _query_vector(ask.index, ask.query))
+def describe_answer(ask: Ask, kind: Kind, pool: Pool, per_document: int = 3) -> Answer | None:
+    groups = describe(pool, kind.topic, kind.kind, _query_vector(ask.index, ask.query), question=ask.question,
+                      passage_relevance=passage_relevance(ask.index, pool, ask.query), per_document=per_document)
     if not groups:
         return None
     grouped = cite(ask.index, groups)
@@ -91,8 +92,8 @@ def describe_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
 
 
 def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
-    if kind.item == "other":
-        return describe_answer(ask, Kind("entity", kind.topic), pool)
+    if kind.item == "other":  # "which explanations are floated": the sentences about them, more of each
+        return describe_answer(ask, Kind("entity", kind.topic), pool, per_document=5)
     items = find_items(pool, range(len(pool.sentences)), kind.item)
     if kind.item == "person":
         items = title_filter(items, pool, kind.topic)
@@ -127,7 +128,8 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Ans
         ask = replace(ask, notes=(*ask.notes, "There is only one document to compare; here is what it says."))
         return summary_answer(ask, Kind("summary", length="summary"), pool, used)
     if kind.topic:
-        groups = describe(pool, kind.topic, "entity", _query_vector(index, ask.query))
+        groups = describe(pool, kind.topic, "entity", _query_vector(index, ask.query), question=ask.question,
+                          passage_relevance=passage_relevance(index, pool, ask.query), budget=2 * MAX_DOCUMENTS)
         if not groups:
             return None
     else:

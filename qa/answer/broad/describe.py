@@ -20,12 +20,15 @@ import numpy as np
 
 from ...text.tokens import stem, stopwords, tokenize
 from ..candidates import Sentence
-from .pool import Pool
+from .pool import Pool, cues
 from .summary import mmr
 
+PASSAGE_WEIGHT = 0.6  # weight of the sentence's passage's similarity to the question (stored model vectors)
+MAX_QUOTES = 8
 FUZZY = 0.78  # SequenceMatcher ratio for two spellings of a name
 PER_DOCUMENT = 3
-MAX_DOCUMENTS = 8
+MAX_PER_DOCUMENT = 5  # when few documents describe it, each may give this many
+MAX_DOCUMENTS = 6
 MIN_COVERAGE = 0.5  # share of the topic's weighted words a sentence must have
 # words of a topic that say what is asked, not about what ("Gerasimov's fate", "the role of X")
 GENERIC = frozenset("fate role situation story news thing things happened happen say said claim claims report "
@@ -40,11 +43,45 @@ class Match:
     coverage: float
 
 
+@dataclass(frozen=True)
+class Term:
+    """One word of the topic: the stems that stand for it, an alias pattern ("US" ~ "United States"), its
+    weight, and whether it is a name (written with a capital in the question: a sentence must name one)."""
+
+    stems: frozenset[str]
+    alias: re.Pattern[str] | None
+    weight: float
+    name: bool
+
+
 def topic_terms(topic: str) -> list[str]:
-    """The topic's content words, lower case, in order (generic and stop words out)."""
+    """The topic's content words, lower case, in order (generic and stop words out; an acronym is kept)."""
     stop = stopwords()
-    words = [w for w in re.findall(r"[\w'’-]+", topic.lower()) if w not in stop and w not in GENERIC]
-    return [re.sub(r"['’]s$", "", w) for w in words if len(w) > 1]
+    words = [w for w in re.findall(r"[\w'’-]+", topic) if (w.lower() not in stop or w.isupper()) and
+             w.lower() not in GENERIC]
+    return [re.sub(r"['’]s$", "", w.lower()) for w in words if len(w) > 1]
+
+
+def _alias(term: str) -> re.Pattern[str] | None:
+    for group in cues()["aliases"]:
+        if term in {a.lower() for a in group}:
+            return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in group) + r")(?![\w])")
+    return None
+
+
+def terms_of(pool: Pool, topic: str, question: str) -> list[Term]:
+    """The topic's terms, weighted by rarity in the pool (IDF); names are those capitalised in ``question``."""
+    words = topic_terms(topic)
+    vocabulary = {w for s in pool.sentences for w in re.findall(r"[a-z]+", s.text.lower()) if len(w) >= 4}
+    top = max(pool.idf.values(), default=1.0)
+    out = []
+    for w in words:
+        stems = frozenset(_variants(w, vocabulary))
+        weight = max([pool.idf[v] for v in stems if v in pool.idf], default=top)
+        m = re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", question, re.IGNORECASE)
+        name = bool(m and m.group()[:1].isupper() and m.start() > 0)
+        out.append(Term(stems, _alias(w), max(weight, 0.5), name))
+    return out
 
 
 def _variants(term: str, vocabulary: set[str]) -> set[str]:
@@ -70,44 +107,53 @@ def _cue(kind: str, text: str, names: Sequence[str]) -> float:
     return 0.0
 
 
-def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray) -> list[Match]:
-    """Sentences of the pool that mention the topic, best first."""
-    terms = topic_terms(topic)
+def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, question: str = "",
+            passage_relevance: np.ndarray | None = None) -> list[Match]:
+    """Sentences of the pool that mention the topic, best first. ``passage_relevance``: per sentence, its
+    passage's similarity to the question (the model's own vectors, stored in the index)."""
+    terms = terms_of(pool, topic, question or topic)
     if not terms:
         return []
-    vocabulary = {w for s in pool.sentences for w in re.findall(r"[a-z]+", s.text.lower()) if len(w) >= 4}
-    variants = [_variants(t, vocabulary) for t in terms]
-    top = max(pool.idf.values(), default=1.0)
-    weights = np.array([max([pool.idf[v] for v in vs if v in pool.idf], default=top) for vs in variants], np.float32)
-    weights = np.maximum(weights, 0.5)
-    total = float(weights.sum())
+    total = sum(t.weight for t in terms)
+    names = [t for t in terms if t.name]
     sims = pool.dense @ query_vector if len(pool.sentences) else np.zeros(0)
+    lows = [re.sub(r"['’]s$", "", w.lower()) for w in topic.split()]
     out: list[Match] = []
     for i, s in enumerate(pool.sentences):
         toks = set(tokenize(s.text))
-        has = np.array([bool(vs & toks) for vs in variants])
-        coverage = float(weights[has].sum()) / total
+        has = [bool(t.stems & toks) or bool(t.alias and t.alias.search(s.text)) for t in terms]
+        if names and not any(h for h, t in zip(has, terms, strict=True) if t.name):
+            continue  # a topic that names someone: the sentence must name them
+        coverage = sum(t.weight for h, t in zip(has, terms, strict=True) if h) / total
         if coverage < MIN_COVERAGE:
             continue
-        score = coverage + 0.5 * float(sims[i]) + _cue(kind, s.text, terms) + 0.05 / (1 + s.index / 5)
+        score = coverage + 0.5 * float(sims[i]) + _cue(kind, s.text, lows) + 0.05 / (1 + s.index / 5)
+        if passage_relevance is not None:
+            score += PASSAGE_WEIGHT * float(passage_relevance[i])
         out.append(Match(i, score, coverage))
     out.sort(key=lambda m: -m.score)
     return out
 
 
-def describe(pool: Pool, topic: str, kind: str, query_vector: np.ndarray) -> list[list[Sentence]]:
-    """Per document (best document first) its best sentences on ``topic``; [] when none mentions it.
-    ``query_vector``: the question in the pool's word-vector space (``pool.dense_vectors``)."""
-    found = matches(pool, topic, kind, query_vector)
+def describe(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, question: str = "",
+             passage_relevance: np.ndarray | None = None, per_document: int = PER_DOCUMENT,
+             budget: int = MAX_QUOTES) -> list[list[Sentence]]:
+    """Per document (best document first) its best sentences on ``topic``, ``budget`` quotes in all; [] when
+    none mentions it. ``query_vector``: the question in the pool's word-vector space (``dense_vectors``)."""
+    found = matches(pool, topic, kind, query_vector, question=question, passage_relevance=passage_relevance)
     by_doc: dict[str, list[Match]] = {}
     for m in found:
         by_doc.setdefault(pool.sentences[m.row].doc_id, []).append(m)
+    docs = list(by_doc.values())[:MAX_DOCUMENTS]
     groups: list[list[Sentence]] = []
     chosen: list[int] = []
-    for ms in list(by_doc.values())[:MAX_DOCUMENTS]:
+    per_document = max(per_document, min(MAX_PER_DOCUMENT, budget // max(1, len(docs))))
+    for k, ms in enumerate(docs):
+        # every document that describes it keeps one quote; the best ones may have more, within the budget
+        left = budget - len(chosen) - (len(docs) - k - 1)
         rows = [m.row for m in ms]
         relevance = np.array([m.score for m in ms], np.float32)
-        picked = mmr(pool, rows, relevance, PER_DOCUMENT, chosen)
+        picked = mmr(pool, rows, relevance, max(1, min(per_document, left)), chosen)
         chosen.extend(picked)
         groups.append([pool.sentences[r] for r in picked])
     return [g for g in groups if g]

@@ -88,10 +88,14 @@ def patterns(path: Path = DATA) -> Patterns:
 
 
 def normalise(question: str) -> str:
-    """Lower case, straight quotes, single spaces, no trailing punctuation."""
+    """Lower case, straight quotes, single spaces, no trailing punctuation, no "according to the document," (the
+    document it names is already known)."""
     q = question.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     q = re.sub(r"\s+", " ", q).strip().lower()
-    return re.sub(r"[\s?!.:;]+$", "", q)
+    q = re.sub(r"[\s?!.:;]+$", "", q)
+    q = re.sub(r"^(?:according to|in|from|based on|per) the document,?\s+", "", q)
+    q = re.sub(r",?\s+(?:according to|in|from|based on) the document$", "", q)
+    return re.sub(r"\bthe document in (?:the|my) (?:list|collection|documents list)\b", "the document", q)
 
 
 def _length(q: str, p: Patterns) -> str:
@@ -107,13 +111,18 @@ def _clean_topic(topic: str) -> str:
     return re.sub(r"\s+(?:according to|in|from) (?:the document|(?:these|the|both|all)(?: two)? \w+)$", "", topic).strip()
 
 
-def _describable(topic: str, p: Patterns) -> bool:
+def _describable(topic: str, p: Patterns, original: str = "") -> bool:
     """Whether "who/what is <topic>" asks for a description (a name or a short term), not a factoid
-    ("who is the chief of staff", "what is considered ...")."""
+    ("who is the chief of staff", "what is considered ..."). "the X" is one when X is a name in ``original``
+    ("What is the Preparedness Framework?")."""
     words = topic.split()
+    if words and words[0] == "the" and len(words) > 1 and re.search(r"\bthe " + r"\s+".join(
+            re.escape(w[:1].upper()) + re.escape(w[1:]) for w in words[1:2]), original):
+        words = words[1:]
     if not words or len(words) > 5 or words[0] in p.stop_starts or re.search(r"\w's\b|s'(?:\s|$)", topic):
         return False
-    if words[-1] in _TRAILING or words[-1].endswith("ed") or "about" in words:
+    named = _capitalised(words[-1], original)
+    if words[-1] in _TRAILING or (words[-1].endswith("ed") and not named) or "about" in words:
         return False  # "what are they called", "who is it named after", "what is unique about ..."
     return not any(w in {"of", "for", "that", "which", "who", "whose", "when", "did", "does", "do", "has", "have",
                          "by", "to", "from", "with", "in", "on", "at", "than", "if", "because", "and", "or"}
@@ -123,6 +132,12 @@ def _describable(topic: str, p: Patterns) -> bool:
 _TRAILING = frozenset({"called", "known", "as", "after", "about", "against", "using", "by", "for", "with", "to", "from",
                        "of", "in", "on", "at", "into", "like", "made", "used", "worth", "doing", "mean", "means"})
 MAX_EVENT_WORDS = 6  # "what happened to <a long clause>" is a factoid about one detail
+
+
+def _capitalised(word: str, original: str) -> bool:
+    """Whether ``word`` is written with a capital in ``original`` (a name, not a participle)."""
+    m = re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", original, re.IGNORECASE)
+    return bool(m and m.group()[:1].isupper())
 
 
 def _item(what: str, p: Patterns) -> tuple[str, str]:
@@ -156,15 +171,19 @@ def classify(question: str, references: int = 0) -> Kind | None:
     p = patterns()
     # "the Summary for Policymakers" names a thing; "summarize" / "a summary" asks for one
     named_summary = re.search(r"(?<=\w )Summar", question) is not None
-    return _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _described(q, p)
+    return _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _described(q, p, question)
 
 
 def _compare(q: str, p: Patterns, references: int) -> Kind | None:
-    if not any(r.search(q) for r in p.compare) or not (references >= 2 or p.compare_context.search(q)):
+    opens = re.match(r"^(?:please )?(?:compare|contrast)\b", q) is not None
+    if not any(r.search(q) for r in p.compare) or not (opens or references >= 2 or p.compare_context.search(q)):
         return None
     m = re.search(r"\b(?:on|about|regarding|over|concerning|as to|in (?:their|its) (?:account|description|reporting) "
                   r"of|when it comes to|with respect to|in how they (?:describe|report|cover)) (?P<topic>.+)$", q)
     topic = _clean_topic(m.group("topic")) if m else ""
+    # "on Altman's firing with TechCrunch's <document>": the topic stops where the other source is named
+    topic = re.sub(r"\s+(?:with|and|to|versus|vs\.?|against|from)\s+(?:(?:\w+'s|the other|the)\s+)?the document\b.*$", "", topic)
+    topic = re.sub(r"\b(?:\w+'s\s+)?the document\b", "", topic).strip(" ,")
     if topic and p.doc_only.match(topic):
         topic = ""
     return Kind("compare", topic)
@@ -176,7 +195,7 @@ def _list(q: str, p: Patterns) -> Kind | None:
         if m is None:
             continue
         what = (m.group("what") or ("places" if m.group().startswith(("where", "what places", "which places")) else "people")).strip()
-        if r.pattern.startswith("^(?:which|what) (?:other )?") and not _plural(what):
+        if r.pattern.startswith("^(?:which|what) ") and not _plural(what):
             continue  # "which general was mentioned as ..." asks for one: a factoid
         item, topic = _item(what, p)
         return Kind("list", topic, "points", item)
@@ -184,7 +203,13 @@ def _list(q: str, p: Patterns) -> Kind | None:
 
 
 def _plural(what: str) -> bool:
-    head = what.split()[-1] if what.split() else ""
+    """Whether the noun phrase's head ("explanations" in "explanations for the firing") is plural."""
+    words = what.split()
+    for i, w in enumerate(words):
+        if i and w in {"for", "of", "in", "on", "about", "from", "to", "with", "by", "behind", "against"}:
+            words = words[:i]
+            break
+    head = words[-1] if words else ""
     return head.endswith("s") or head in {"people", "media", "personnel", "staff", "police", "data"}
 
 
@@ -194,7 +219,7 @@ def _summary(q: str, p: Patterns, named_summary: bool = False) -> Kind | None:
     return None
 
 
-def _described(q: str, p: Patterns) -> Kind | None:
+def _described(q: str, p: Patterns, original: str = "") -> Kind | None:
     for kind, rules in (("event", p.event), ("entity", p.entity)):
         for r in rules:
             m = r.search(q)
@@ -205,12 +230,12 @@ def _described(q: str, p: Patterns) -> Kind | None:
                 continue
             if p.doc_only.match(topic):  # "tell me about these articles": a summary
                 return Kind("summary", "", _length(q, p))
-            if kind == "entity" and r is p.entity[0] and not _describable(topic, p):
+            if kind == "entity" and r is p.entity[0] and not _describable(topic, p, original):
                 continue
             if kind == "event":
                 topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across)\s+", "", topic)
                 if len(topic.split()) > MAX_EVENT_WORDS or re.search(
-                        r"\b(?:after|when|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
+                        r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
                     continue
             return Kind(kind, topic)
     return None

@@ -60,6 +60,7 @@ class Pool:
     idf: dict[str, float]
     passage_centrality: np.ndarray  # per sentence: its passage's similarity to its document's centroid
     doc_order: list[str] = field(default_factory=list)
+    passage_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per sentence (-1: none)
 
     def of(self, doc_id: str) -> list[int]:
         return [i for i, s in enumerate(self.sentences) if s.doc_id == doc_id]
@@ -89,7 +90,7 @@ def lexical_vectors(tokens: Sequence[Counter[str]], idf: dict[str, float]) -> np
 def _furniture(text: str, title: str, c: dict[str, Any]) -> bool:
     line = " ".join(text.split())
     if len(re.findall(r"[A-Za-z]+", line)) < MIN_WORDS or line in " ".join(title.split()):
-        return True  # a heading, or (part of) the title line again
+        return True  # a heading, a by-line, a caption, (part of) the title line: shown above the points anyway
     if not re.search(r"[a-z]{3}", line):  # all capitals, or no words
         return True
     return any(p.search(line) for p in c["boilerplate"])
@@ -191,5 +192,20 @@ def build_pool(index: IndexView, doc_ids: Sequence[str]) -> Pool:
     df = Counter(t for tk in tokens for t in tk)
     n = max(1, len(texts))
     idf = {t: math.log((n + 1) / (f + 0.5)) for t, f in df.items()}
+    rows = np.array([next((w[0] for w in passages.get(s.doc_id, ()) if w[1] <= s.start < w[2]), -1) for s in sentences],
+                    np.int64)
     return Pool(sentences=sentences, dense=dense_vectors(index, texts), lexical=lexical_vectors(tokens, idf), idf=idf,
-                passage_centrality=_centrality(index, passages, sentences), doc_order=list(doc_ids))
+                passage_centrality=_centrality(index, passages, sentences), doc_order=list(doc_ids), passage_rows=rows)
+
+
+def passage_relevance(index: IndexView, pool: Pool, query: str) -> np.ndarray:
+    """Per sentence: the similarity of its passage's stored vector (the model's own) to the question, which
+    is embedded once; zeros when the store keeps no vectors in memory."""
+    vectors = index.snapshot.vectors
+    out = np.zeros(len(pool.sentences), np.float32)
+    if len(vectors) != len(index.snapshot.passages) or not len(pool.sentences):
+        return out
+    qv = index.embedder.encode_queries([query])[0]
+    ok = pool.passage_rows >= 0
+    out[ok] = vectors[pool.passage_rows[ok]] @ qv
+    return out

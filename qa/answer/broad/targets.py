@@ -50,6 +50,15 @@ _NAME = r"(?P<phrase>[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*){0,3})"
 ACCORDING = re.compile(r"\b(?:(?:according to|as reported by|as (?:told|written) by)\s+(?:the\s+)?" + _NAME +
                        r"(?:(?:'s|’s)?\s+" + SINGULAR + r")?|\bin\s+(?:the\s+)?" + _NAME.replace("phrase", "own") +
                        r"(?:'s|’s)\s+" + SINGULAR + ")")
+# "'Putin humiliated again'", "“WTF is going on at OpenAI”": a quoted title (or a phrase of one)
+QUOTED = re.compile(r"(?:(?<=\s)|^|(?<=[(\[]))(?:'(?P<a>[^']{4,120})'|\"(?P<b>[^\"]{4,120})\"|‘(?P<c>[^’]{4,120})’|“(?P<d>[^”]{4,120})”)"
+                    r"(?:\s+(?:" + SINGULAR + r"))?")
+# "Fortune's report", "TechCrunch's 'Sam Altman ousted' piece"
+POSSESSIVE = re.compile(r"\b(?P<mod>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})(?:'s|’s)\s+(?:(?:'[^']*'|‘[^’]*’|[\w-]+)\s+){0,4}?"
+                        + SINGULAR + r"\b")
+# "the Genghis Khan and Yuan dynasty articles"
+MODIFIED_PLURAL = re.compile(r"\b(?:the|both)\s+(?P<a>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?:and|&)\s+"
+                             r"(?P<b>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+" + PLURAL + r"\b", re.I)
 _NOT_MODIFIERS = frozenset(
     "these those two both each every one other same whole entire full main original above uploaded following "
     "previous next new latest recent given second first third last final latter former only single whole this "
@@ -130,15 +139,22 @@ class Matcher:
             out.append(s)
         return out
 
-    def best(self, phrase: str, *, meta_only: bool = False, minimum: float = 0.3) -> tuple[str | None, bool]:
-        """(document id, ambiguous) for ``phrase``; (None, False) when no document matches well enough."""
+    def best(self, phrase: str, *, meta_only: bool = False, minimum: float = 0.3,
+             context: str = "") -> tuple[str | None, bool]:
+        """(document id, ambiguous) for ``phrase``; (None, False) when no document matches well enough. When
+        several match almost equally, ``context`` (the rest of the question) breaks the tie."""
         s = self.scores(phrase, meta_only=meta_only)
         if not s or max(s) < minimum:
             return None, False
         order = sorted(range(len(s)), key=lambda i: (-s[i], i))
         top = order[0]
-        runner = s[order[1]] if len(order) > 1 else 0.0
-        return self.docs[top].id, runner >= CLEAR_MARGIN * s[top]
+        close = [i for i in order if s[i] >= CLEAR_MARGIN * s[top]]
+        if len(close) > 1 and context:
+            c = self.scores(context)
+            close.sort(key=lambda i: (-c[i], order.index(i)))
+            if c[close[0]] > c[close[1]] / CLEAR_MARGIN:
+                return self.docs[close[0]].id, False
+        return self.docs[top].id, len(close) > 1
 
 
 def _trim_phrase(phrase: str) -> str:
@@ -207,19 +223,48 @@ def _shaped(question: str, docs: Sequence[Document]) -> list[Reference]:
     return refs
 
 
+def _quoted(question: str, matcher: Matcher, refs: list[Reference]) -> None:
+    """Quoted titles, possessive outlets and two modifiers of a plural ("the X and Y articles")."""
+    for m in QUOTED.finditer(question):
+        phrase = next(g for g in m.group("a", "b", "c", "d") if g)
+        doc_id, ambiguous = matcher.best(phrase, meta_only=True, minimum=0.5)
+        if doc_id is not None and not _overlaps(refs, m.start(), m.end()):
+            refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+    for m in POSSESSIVE.finditer(question):
+        if _overlaps(refs, m.start(), m.end()):
+            continue
+        words = m.group("mod").split()
+        for i in range(len(words)):  # "Compare Fortune's report": the outlet is the shortest name that matches
+            doc_id, ambiguous = matcher.best(" ".join(words[i:]), minimum=0.5, context=question)
+            if doc_id is not None:
+                start = m.start() + m.group().find(words[i])
+                refs.append(Reference(start, m.end(), m.group()[start - m.start():], doc_id, ambiguous))
+                break
+    for m in MODIFIED_PLURAL.finditer(question):
+        if _overlaps(refs, m.start(), m.end()):
+            continue
+        for g in ("a", "b"):
+            words = [w.lower() for w in m.group(g).split()]
+            if all(w in _NOT_MODIFIERS or w in stopwords() for w in words):
+                break
+            doc_id, ambiguous = matcher.best(m.group(g), minimum=0.5)
+            refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+
+
 def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     """References by a phrase ("the article quoting X", "the Express article", "according to X"), added to
     ``refs`` where they do not overlap one found before."""
+    _quoted(question, matcher, refs)
     for m in RELATIVE.finditer(question):
         phrase = _trim_phrase(m.group("phrase"))
         if phrase and not _overlaps(refs, m.start(), m.end()):
-            doc_id, ambiguous = matcher.best(phrase)
+            doc_id, ambiguous = matcher.best(phrase, context=question)
             end = m.start("phrase") + m.group("phrase").find(phrase) + len(phrase)
             refs.append(Reference(m.start(), end, m.group()[: end - m.start()], doc_id, ambiguous))
     for m in MODIFIED.finditer(question):
         words = [w.lower().strip("'’") for w in m.group("mod").split()]
         if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
-            doc_id, ambiguous = matcher.best(m.group("mod"))
+            doc_id, ambiguous = matcher.best(m.group("mod"), context=question)
             refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
     for m in ACCORDING.finditer(question):
         if _overlaps(refs, m.start(), m.end()):
@@ -234,7 +279,7 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
 def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
     """The document references in ``question``, resolved against ``docs`` (in Documents-list order)."""
     refs = _shaped(question, docs)
-    if RELATIVE.search(question) or MODIFIED.search(question) or ACCORDING.search(question):
+    if any(p.search(question) for p in (RELATIVE, MODIFIED, ACCORDING, QUOTED, POSSESSIVE, MODIFIED_PLURAL)):
         _phrased(question, Matcher(docs), refs)
     return sorted(refs, key=lambda r: r.start)
 
