@@ -52,6 +52,7 @@ class Term:
     alias: re.Pattern[str] | None
     weight: float
     name: bool
+    when: bool = False  # a month, weekday, year or number: it narrows the topic, it is not the topic
 
 
 def topic_terms(topic: str) -> list[str]:
@@ -79,9 +80,15 @@ def terms_of(pool: Pool, topic: str, question: str) -> list[Term]:
         stems = frozenset(_variants(w, vocabulary))
         weight = max([pool.idf[v] for v in stems if v in pool.idf], default=top)
         m = re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", question, re.IGNORECASE)
-        name = bool(m and m.group()[:1].isupper() and m.start() > 0)
-        out.append(Term(stems, _alias(w), max(weight, 0.5), name))
+        when = bool(_WHEN.fullmatch(w))
+        name = bool(m and m.group()[:1].isupper() and m.start() > 0) and not when
+        out.append(Term(stems, _alias(w), max(weight, 0.5), name, when))
     return out
+
+
+_WHEN = re.compile(r"\d[\d,.]*(?:s|st|nd|rd|th)?|january|february|march|april|may|june|july|august|september|october|"
+                   r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|year|"
+                   r"month|week|day|weekend|night|morning|spring|summer|autumn|fall|winter")
 
 
 def _variants(term: str, vocabulary: set[str]) -> set[str]:
@@ -107,6 +114,25 @@ def _cue(kind: str, text: str, names: Sequence[str]) -> float:
     return 0.0
 
 
+TITLE_WEIGHT = 0.5  # a document whose title names the topic ("Genghis Khan") describes it first
+DOCUMENT_WEIGHT = 0.3  # and one whose best passage is closest to the question
+
+
+def _document_boost(pool: Pool, main: Sequence[Term], total: float,
+                    passage_relevance: np.ndarray | None) -> dict[str, float]:
+    """Per document: how much its title names the topic, and how close its best passage is to the question."""
+    out: dict[str, float] = {}
+    titles = {s.doc_id: s.title for s in pool.sentences}
+    for d, title in titles.items():
+        toks = set(tokenize(title))
+        out[d] = TITLE_WEIGHT * sum(t.weight for t in main if t.stems & toks) / total
+    if passage_relevance is not None and len(passage_relevance):
+        for d in titles:
+            rows = [i for i, s in enumerate(pool.sentences) if s.doc_id == d]
+            out[d] += DOCUMENT_WEIGHT * float(max(passage_relevance[rows]))
+    return out
+
+
 def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, question: str = "",
             passage_relevance: np.ndarray | None = None) -> list[Match]:
     """Sentences of the pool that mention the topic, best first. ``passage_relevance``: per sentence, its
@@ -114,20 +140,25 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     terms = terms_of(pool, topic, question or topic)
     if not terms:
         return []
-    total = sum(t.weight for t in terms)
+    main = [t for t in terms if not t.when] or terms
+    total = sum(t.weight for t in main)
     names = [t for t in terms if t.name]
     sims = pool.dense @ query_vector if len(pool.sentences) else np.zeros(0)
     lows = [re.sub(r"['’]s$", "", w.lower()) for w in topic.split()]
+    boost = _document_boost(pool, main, total, passage_relevance)
     out: list[Match] = []
     for i, s in enumerate(pool.sentences):
         toks = set(tokenize(s.text))
         has = [bool(t.stems & toks) or bool(t.alias and t.alias.search(s.text)) for t in terms]
         if names and not any(h for h, t in zip(has, terms, strict=True) if t.name):
             continue  # a topic that names someone: the sentence must name them
-        coverage = sum(t.weight for h, t in zip(has, terms, strict=True) if h) / total
+        coverage = sum(t.weight for h, t in zip(has, terms, strict=True) if h and t in main) / total
         if coverage < MIN_COVERAGE:
             continue
-        score = coverage + 0.5 * float(sims[i]) + _cue(kind, s.text, lows) + 0.05 / (1 + s.index / 5)
+        when = sum(0.2 for h, t in zip(has, terms, strict=True) if h and t.when and t not in main) if len(main) < len(
+            terms) else 0.0
+        score = coverage + when + 0.5 * float(sims[i]) + _cue(kind, s.text, lows) + 0.05 / (1 + s.index / 5) + \
+            boost.get(s.doc_id, 0.0)
         if passage_relevance is not None:
             score += PASSAGE_WEIGHT * float(passage_relevance[i])
         out.append(Match(i, score, coverage))
@@ -147,10 +178,11 @@ def describe(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, que
     docs = list(by_doc.values())[:MAX_DOCUMENTS]
     groups: list[list[Sentence]] = []
     chosen: list[int] = []
-    per_document = max(per_document, min(MAX_PER_DOCUMENT, budget // max(1, len(docs))))
     for k, ms in enumerate(docs):
-        # every document that describes it keeps one quote; the best ones may have more, within the budget
+        # every document that describes it keeps one quote; the best describe it most (5, 3, then 2), within
+        # the budget
         left = budget - len(chosen) - (len(docs) - k - 1)
+        per_document = max(per_document, (MAX_PER_DOCUMENT, 3, 2)[min(k, 2)])
         rows = [m.row for m in ms]
         relevance = np.array([m.score for m in ms], np.float32)
         picked = mmr(pool, rows, relevance, max(1, min(per_document, left)), chosen)

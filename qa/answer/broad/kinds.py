@@ -94,7 +94,7 @@ def normalise(question: str) -> str:
     q = re.sub(r"\s+", " ", q).strip().lower()
     q = re.sub(r"[\s?!.:;]+$", "", q)
     q = re.sub(r"^(?:according to|in|from|based on|per) the document,?\s+", "", q)
-    q = re.sub(r",?\s+(?:according to|in|from|based on) the document$", "", q)
+    q = re.sub(r"(?:,\s*(?:according to|in|from|based on)|\s+according to) the document$", "", q)
     return re.sub(r"\bthe document in (?:the|my) (?:list|collection|documents list)\b", "the document", q)
 
 

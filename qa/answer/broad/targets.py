@@ -224,7 +224,7 @@ def _shaped(question: str, docs: Sequence[Document]) -> list[Reference]:
 
 
 def _quoted(question: str, matcher: Matcher, refs: list[Reference]) -> None:
-    """Quoted titles, possessive outlets and two modifiers of a plural ("the X and Y articles")."""
+    """Quoted titles and possessive outlets ("'WTF is going on at OpenAI'", "Fortune's report")."""
     for m in QUOTED.finditer(question):
         phrase = next(g for g in m.group("a", "b", "c", "d") if g)
         doc_id, ambiguous = matcher.best(phrase, meta_only=True, minimum=0.5)
@@ -240,6 +240,10 @@ def _quoted(question: str, matcher: Matcher, refs: list[Reference]) -> None:
                 start = m.start() + m.group().find(words[i])
                 refs.append(Reference(start, m.end(), m.group()[start - m.start():], doc_id, ambiguous))
                 break
+
+
+def _pairs(question: str, matcher: Matcher, refs: list[Reference]) -> None:
+    """Two modifiers of a plural document noun: "the Genghis Khan and Yuan dynasty articles"."""
     for m in MODIFIED_PLURAL.finditer(question):
         if _overlaps(refs, m.start(), m.end()):
             continue
@@ -255,6 +259,7 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     """References by a phrase ("the article quoting X", "the Express article", "according to X"), added to
     ``refs`` where they do not overlap one found before."""
     _quoted(question, matcher, refs)
+    _pairs(question, matcher, refs)
     for m in RELATIVE.finditer(question):
         phrase = _trim_phrase(m.group("phrase"))
         if phrase and not _overlaps(refs, m.start(), m.end()):
