@@ -1,0 +1,66 @@
+"""Broad questions (issue 17): p50 latency of a summary of two documents (the sample articles) and of a 20-document
+collection (MultiHop-RAG articles), warm, with a factoid question on the same index as the same-run baseline.
+
+Targets: <= 300 ms (two documents) and <= 1.5 s (20 documents), warm. "Warm" is a loaded process (model, word
+table) asking again; the first summary of a collection (cold: its documents' sentences read and vectorised for
+the first time in the process) is reported beside it. Writes ``results/broad.json``.
+
+    python benchmarks/bench_broad.py [--runs 15] [--docs 20]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from common import MULTIHOP, RESULTS, ROOT, WORK, machine  # type: ignore[import-not-found]
+
+import qa
+from qa.answer.evidence import warm
+from qa.types import Document
+
+QUESTIONS = {"summary": "What are these documents about?", "key points": "Give me the key points of the documents.",
+             "factoid (baseline)": "Who was wounded in the attack?"}
+
+
+def _collection(n: int) -> list[Document]:
+    corpus = json.loads((MULTIHOP / "corpus.json").read_text(encoding="utf-8"))
+    return [Document(f"mh-{i:03d}", a["title"], a["body"], a.get("url"), {"outlet": a.get("source", "")})
+            for i, a in enumerate(corpus[:n])]
+
+
+def _time(idx: qa.Index, question: str, runs: int) -> dict[str, float]:
+    t0 = time.perf_counter()
+    first = idx.ask(question)
+    cold = time.perf_counter() - t0
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        idx.ask(question)
+        times.append(time.perf_counter() - t0)
+    return {"cold_s": round(cold, 4), "p50_s": round(statistics.median(times), 4),
+            "p90_s": round(sorted(times)[int(0.9 * (len(times) - 1))], 4), "citations": len(first.citations),
+            "found": first.found}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--docs", type=int, default=20)
+    args = ap.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    two = qa.build_index(ROOT / "documents", WORK / "broad-two")
+    many = qa.build_index(_collection(args.docs), WORK / f"broad-{args.docs}")
+    for idx in (two, many):
+        warm(idx)  # the model, the reader and the word table, as the app does before its first question
+    out: dict[str, object] = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "runs": args.runs}
+    for name, idx in (("two documents", two), (f"{args.docs} documents", many)):
+        out[name] = {label: _time(idx, q, args.runs) for label, q in QUESTIONS.items()}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "broad.json").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
