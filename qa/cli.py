@@ -18,16 +18,21 @@ from typing import Any
 from .answer.config import Partial
 from .answer.llm import LLMUnavailable
 from .answer.pipeline import stream_answer
-from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, LoadError, ModelMismatchError
-from .index import ChunkingConfig, build_index, load_index
+from .errors import (
+    IndexFormatError, IndexLockedError, IndexNotFoundError, LoadError, ModelMismatchError, StoreUnavailableError,
+)
+from .index import ChunkingConfig, build_index, load_index, resolve_store
 from .search.fusion import RetrievalConfig
-from .store.disk import check_index
 
 DEFAULT_INDEX = os.environ.get("QA_INDEX_DIR", "index")
 
 
 def _common(sp: argparse.ArgumentParser, json_flag: bool = True) -> None:
     sp.add_argument("--index-dir", default=DEFAULT_INDEX, help=f"index folder (default: {DEFAULT_INDEX}; env QA_INDEX_DIR)")
+    sp.add_argument("--store", default=os.environ.get("QA_STORE_URI") or None, metavar="URI",
+                    help="where the index lives instead of --index-dir: milvus:///path/qa.db (Milvus Lite file) or "
+                         "http://host:19530 (a Milvus server), optionally ?collection=NAME (env QA_STORE_URI; "
+                         "pip install -r requirements-scale.txt)")
     if json_flag:
         sp.add_argument("--json", action="store_true", help="machine-readable JSON output")
 
@@ -41,6 +46,9 @@ def _add_index_commands(sub: Any) -> None:
     sp.add_argument("--chunk-overlap", type=int, help="tokens of trailing sentences repeated in the next passage")
     sp.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything")
     sp.add_argument("--no-prune", action="store_true", help="keep documents that disappeared from the folders")
+    sp.add_argument("--ray", nargs="?", const=True, default=None, metavar="ADDRESS",
+                    help="load, chunk and embed in a Ray Data actor pool: a local Ray (no ADDRESS) or the Ray "
+                         "cluster at ADDRESS (pip install -r requirements-scale.txt)")
 
     sp = sub.add_parser("search", help="print the passages that best match a question")
     sp.add_argument("question")
@@ -118,20 +126,21 @@ def _print_hits(hits: list[Any]) -> None:
 
 def _index(args: argparse.Namespace) -> int:
     idx = build_index(args.sources, args.index_dir, chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap,
-                      rebuild=args.rebuild, prune=not args.no_prune, progress=not args.json and sys.stderr.isatty())
+                      rebuild=args.rebuild, prune=not args.no_prune, progress=not args.json and sys.stderr.isatty(),
+                      store=args.store, ray=args.ray)
     r = idx.last_report
     assert r is not None  # build_index always updates
     if args.json:
-        print(json.dumps({**r.__dict__, "index_dir": str(idx.path)}, indent=2))
+        print(json.dumps({**r.__dict__, "index_dir": str(idx.location)}, indent=2))
     else:
         for src, reason in r.failed:
             print(f"skipped {src}: {reason}", file=sys.stderr)
-        print(f"{idx.path}: {r.summary()}")
+        print(f"{idx.location}: {r.summary()}")
     return 0 if not r.failed or (r.added or r.updated or r.unchanged) else 1
 
 
 def _search(args: argparse.Namespace) -> int:
-    hits = load_index(args.index_dir).search(args.question, args.k, doc_ids=args.doc_ids, fusion=args.fusion)
+    hits = load_index(args.index_dir, store=args.store).search(args.question, args.k, doc_ids=args.doc_ids, fusion=args.fusion)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
     else:
@@ -140,7 +149,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    idx = load_index(args.index_dir, verify=False)
+    idx = load_index(args.index_dir, verify=False, store=args.store)
     docs = idx.documents()
     if args.json:
         rows = [{k: v for k, v in sd.to_json().items() if k != "text"} for sd in docs]
@@ -148,22 +157,24 @@ def _list(args: argparse.Namespace) -> int:
     else:
         for sd in docs:
             print(f"{sd.document.id}\t{sd.n_passages} passages\t{sd.document.title}")
-        print(f"{len(docs)} documents, {len(idx)} passages in {idx.path}")
+        print(f"{len(docs)} documents, {len(idx)} passages in {idx.location}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    problems = check_index(Path(args.index_dir))
+    where = resolve_store(args.index_dir, args.store)
+    problems = where.check()
     if args.json:
         print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
     else:
-        print("\n".join(f"problem: {p}" for p in problems) or f"{args.index_dir}: index is sound")
+        print("\n".join(f"problem: {p}" for p in problems) or f"{where.uri}: index is sound")
     return 1 if problems else 0
 
 
 def _remove(args: argparse.Namespace) -> int:
-    r = load_index(args.index_dir).remove(args.doc_ids)
-    print(json.dumps(r.__dict__) if args.json else f"{args.index_dir}: {r.summary()}")
+    idx = load_index(args.index_dir, store=args.store)
+    r = idx.remove(args.doc_ids)
+    print(json.dumps(r.__dict__) if args.json else f"{idx.location}: {r.summary()}")
     return 0
 
 
@@ -180,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except (IndexNotFoundError, IndexFormatError, ModelMismatchError, IndexLockedError, LoadError, KeyError,
-            ValueError) as e:
+            ValueError, StoreUnavailableError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"error: {msg}", file=sys.stderr)
         return 2
@@ -304,7 +315,7 @@ def _print_answer(ans: Any) -> None:
 
 def _ask(args: argparse.Namespace) -> int:
     """Answer a question; written mode streams the model's draft to stderr when it is a terminal."""
-    index = load_index(args.index_dir)
+    index = load_index(args.index_dir, store=args.store)
     live = args.mode == "written" and not args.json and sys.stderr.isatty()
     ans = None
     try:

@@ -4,7 +4,7 @@ overlapping passages collapsed and an optional document filter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
 
@@ -41,9 +41,24 @@ def rank(
         ids, scores = snap.sparse.top(query, rows=rows, depth=depth)
         sparse = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
+    def tie_break(row: int) -> tuple[str, int]:
+        r = snap.passages.record(row)
+        return r.doc_id, r.start
+
+    dense, sparse = canonical(dense, tie_break), canonical(sparse, tie_break)
     fused = FUSE[config.fusion](dense, sparse, config)
-    order = sorted(fused, key=lambda r: (-fused[r], r))
+    order = sorted(fused, key=lambda r: (-fused[r], tie_break(r)))
     return [Scored(r, fused[r], dense.get(r), sparse.get(r)) for r in order]
+
+
+TIE_DIGITS = 6  # a retriever's scores equal to this many decimals are ties
+
+
+def canonical(ranking: dict[int, float], tie_break: Callable[[int], tuple[str, int]]) -> dict[int, float]:
+    """A retriever's candidates best first, ties in document order (id, offset): the same order whichever
+    store answered (the index folder's rows are positions, Milvus's are primary keys; their float32 scores
+    may differ in the last bits), so rank-based fusion (RRF) gives every store the same ranks."""
+    return dict(sorted(ranking.items(), key=lambda item: (-round(item[1], TIE_DIGITS), tie_break(item[0]))))
 
 
 def collapse(snap: Snapshot, ranked: list[Scored], k: int) -> list[Scored]:

@@ -38,11 +38,19 @@ QUERY_BATCH = 1_000
 
 
 class _QuietIterator(logging.Filter):
-    """Drops pymilvus's per-iterator warning that Milvus Lite returns no MVCC timestamp (it then uses the
-    client's clock, which is what a single-node Lite store needs)."""
+    """Drops the two messages every query iterator over Milvus Lite logs: pymilvus's warning that Lite
+    returns no MVCC timestamp (it then uses the client's clock, right for a single-node store) and the
+    in-process Lite server's traceback for the ``AllocTimestamp`` call it does not implement."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "mvccTs" not in record.getMessage()
+        if "mvccTs" in record.getMessage():
+            return False
+        tb = record.exc_info[2] if record.exc_info else None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_name == "AllocTimestamp":
+                return False
+            tb = tb.tb_next
+        return True
 
 
 def load_pymilvus() -> Any:
@@ -54,9 +62,10 @@ def load_pymilvus() -> Any:
             "the Milvus store needs pymilvus (and milvus-lite for a local .db file or server): "
             "pip install -r requirements-scale.txt"
         ) from None
-    quiet = logging.getLogger("pymilvus.client.iterator.query_iterator")
-    if not any(isinstance(f, _QuietIterator) for f in quiet.filters):
-        quiet.addFilter(_QuietIterator())
+    for name in ("pymilvus.client.iterator.query_iterator", "grpc._server"):
+        quiet = logging.getLogger(name)
+        if not any(isinstance(f, _QuietIterator) for f in quiet.filters):
+            quiet.addFilter(_QuietIterator())
     return pymilvus
 
 
