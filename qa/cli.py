@@ -27,14 +27,79 @@ from .search.fusion import RetrievalConfig
 DEFAULT_INDEX = os.environ.get("QA_INDEX_DIR", "index")
 
 
-def _common(sp: argparse.ArgumentParser, json_flag: bool = True) -> None:
+def _common(sp: argparse.ArgumentParser, json_flag: bool = True, collection: bool = True) -> None:
     sp.add_argument("--index-dir", default=DEFAULT_INDEX, help=f"index folder (default: {DEFAULT_INDEX}; env QA_INDEX_DIR)")
     sp.add_argument("--store", default=os.environ.get("QA_STORE_URI") or None, metavar="URI",
                     help="where the index lives instead of --index-dir: milvus:///path/qa.db (Milvus Lite file) or "
                          "http://host:19530 (a Milvus server), optionally ?collection=NAME (env QA_STORE_URI; "
                          "pip install -r requirements-scale.txt)")
+    if collection:
+        sp.add_argument("--collection", metavar="NAME",
+                        help="a named collection of the index folder (see `collections`; default: the index folder's "
+                             "own, 'default')")
+    sp.add_argument("--db", default=os.environ.get("QA_DB"),
+                    help="the collections and saved chats database (default: <index-dir>/qa.sqlite3; env QA_DB)")
     if json_flag:
         sp.add_argument("--json", action="store_true", help="machine-readable JSON output")
+
+
+def _add_collection_commands(sub: Any) -> None:
+    sp = sub.add_parser("collections", help="list, create, rename or delete named collections (each its own index "
+                                            "folder, shared with the web chat)")
+    sp.add_argument("action", nargs="?", default="list", choices=["list", "create", "rename", "delete"])
+    sp.add_argument("names", nargs="*", metavar="NAME", help="create NAME | rename NAME NEW_NAME | delete NAME")
+    sp.add_argument("--yes", action="store_true", help="delete without asking")
+    _common(sp, collection=False)
+
+
+def _collections(args: argparse.Namespace) -> int:
+    """Named collections of the index folder (the web chat's Collection picker shows the same)."""
+    from .web.appdb import AppDB, default_db_path
+    from .web.collections import Collections
+
+    wanted = {"list": 0, "create": 1, "rename": 2, "delete": 1}[args.action]
+    if len(args.names) != wanted:
+        raise ValueError(f"collections {args.action} takes {wanted} name{'s' * (wanted != 1)}, got {len(args.names)}")
+    path = Path(args.db) if args.db else default_db_path(Path(args.index_dir))
+    if args.action == "list" and not path.is_file():  # nothing made yet: only the index folder's own collection
+        print(json.dumps([{"name": "default", "folder": args.index_dir, "default": True}]) if args.json
+              else f"default\t{args.index_dir}\t(default)")
+        return 0
+    db = AppDB(path)
+    try:
+        cols = Collections(db, args.index_dir)
+        if args.action == "create":
+            c = cols.create(args.names[0])
+            print(f"created collection {c.name!r} in {cols.path(c)}")
+        elif args.action == "rename":
+            c = cols.rename(cols.find(args.names[0]).id, args.names[1])
+            print(f"renamed {args.names[0]!r} to {c.name!r}")
+        elif args.action == "delete":
+            return _delete_collection(cols, args.names[0], args.yes)
+        elif args.json:
+            print(json.dumps([{"name": c.name, "id": c.id, "folder": str(cols.path(c)), "default": c.is_default,
+                               "created": c.created} for c in cols.list()], indent=2, ensure_ascii=False))
+        else:
+            for c in cols.list():
+                print(f"{c.name}\t{cols.path(c)}" + ("\t(default)" if c.is_default else ""))
+    finally:
+        db.close()
+    return 0
+
+
+def _delete_collection(cols: Any, name: str, yes: bool) -> int:
+    """Delete a collection and its index folder: asked first on a terminal, else only with --yes."""
+    c = cols.find(name)
+    if not c.is_default and not yes:
+        if not sys.stdin.isatty():
+            raise ValueError(f"deleting {c.name!r} removes its index folder {cols.path(c)}: add --yes")
+        if input(f"Delete collection {c.name!r} and its index folder {cols.path(c)}? [y/N] ").strip().lower() \
+                not in ("y", "yes"):
+            print("kept")
+            return 1
+    cols.delete(c.id)
+    print(f"deleted collection {c.name!r}")
+    return 0
 
 
 def _add_index_commands(sub: Any) -> None:
@@ -89,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     _add_index_commands(sub)
+    _add_collection_commands(sub)
 
     sp = sub.add_parser("eval", help="evaluate retrieval on a public benchmark, or replay saved feedback cases")
     sp.add_argument("dataset", choices=["beir", "multihop", "squad", "cases", "squad-answers", "multihop-answers",
@@ -186,9 +252,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "index": _index, "search": _search, "list": _list, "check": _check, "remove": _remove, "ask": _ask,
-        "eval": _eval,
+        "eval": _eval, "collections": _collections,
     }
     try:
+        if getattr(args, "collection", None):  # --collection NAME: that collection's index folder
+            from .web.collections import collection_dir
+
+            args.index_dir = str(collection_dir(args.index_dir, args.collection, args.db))
         return commands[args.command](args)
     except (IndexNotFoundError, IndexFormatError, ModelMismatchError, IndexLockedError, LoadError, KeyError,
             ValueError, StoreUnavailableError) as e:

@@ -46,7 +46,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(ValueError):
     """The database file cannot be used; the message names the file and the problem."""
 
 
