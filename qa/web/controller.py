@@ -152,7 +152,7 @@ class ChatApp(DocumentsMixin, ConversationMixin, LibraryMixin):
         """The header's status: busy while the index writer works (whichever collection), else Ready."""
         job = self.activity.job
         if job is not None:
-            return f"<span class='qa-status qa-busy' role='status'>⏳ {webui.md_text(job.label())}</span>"
+            return f"<span class='qa-status qa-busy' role='status'>… {webui.md_text(job.label())}</span>"
         if self.progress.ready:
             return f"<span class='qa-status'>Ready · {webui.md_text(self.summary(collection))}</span>"
         if self.progress.error:

@@ -155,6 +155,21 @@ class DocumentsMixin:
         return self._recover(DEFAULT_COLLECTION)
 
     # -------------------------------------------------------------------------------- removing, re-scanning
+    def remove_question(self, doc_id: str | None, collection: str | None = None) -> str:
+        """What to confirm before :meth:`remove` ("Remove ...?"), or why there is nothing to remove."""
+        if not doc_id:
+            return "Pick a document to remove."
+        try:
+            doc = self.index_of(collection).document(doc_id)
+        except KeyError:
+            return "That document is not in the index (any more)."
+        uploaded = bool(doc.source and webui.inside(self.config.upload_dir, Path(doc.source)))
+        name = webui.md_text(webui.file_name(doc.source, doc_id))
+        return (f"Remove **{webui.md_text(doc.title or doc_id)}** ({name}) from "
+                f"“{webui.md_text(self.collection(collection).name)}”? "
+                + ("The uploaded copy is deleted too. " if uploaded else "The file itself stays in its folder. ")
+                + "Chats that quoted it keep their quotes as text.")
+
     def remove(self, doc_id: str | None, collection: str | None = None) -> str:
         """Remove a document from the collection (and our copy of it, when it was uploaded). The chats that
         quoted it keep their quotes (they are saved with the chat)."""

@@ -144,6 +144,13 @@ class LibraryMixin:
         return (f"✓ Deleted the collection **{webui.md_text(collection.name)}** and its index; its chats keep "
                 "their quotes as text.")
 
+    def browser_secret(self) -> str:
+        """The key the browser's saved state (which chat was open) is encrypted with: made once, kept in the
+        database, so a restart still reopens each browser's chat."""
+        import secrets
+
+        return self.collections.db.meta("browser_secret", lambda: secrets.token_urlsafe(24))
+
     # -------------------------------------------------------------------------------- sessions
     def bind(self, session: str | None, collection_id: str | None) -> None:
         """Remember the collection a browser session works in (uploads and removals go there)."""

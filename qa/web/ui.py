@@ -6,18 +6,18 @@
 Settings (flag / environment variable):
     --host        GRADIO_SERVER_NAME (or QA_HOST)   default 127.0.0.1 (this machine only)
     --port        GRADIO_SERVER_PORT (or QA_PORT)   default 7860
-    --documents   QA_DOCUMENTS_DIR                  default documents
-    --index-dir   QA_INDEX_DIR                      default index
+    --documents   QA_DOCUMENTS_DIR                  default documents (the default collection's folder)
+    --index-dir   QA_INDEX_DIR                      default index (other collections in index/collections/)
     --uploads     QA_UPLOAD_DIR                     default uploads (where uploaded files are kept)
     --feedback    QA_FEEDBACK_DIR                   default feedback (ratings.jsonl, cases.jsonl)
+    --db          QA_DB                             default <index-dir>/qa.sqlite3 (saved chats, collections)
     --max-upload-mb QA_MAX_UPLOAD_MB                default 25 (MiB)
-    QA_AUTH       "user:password", or a file of such lines: ask for a login
+    QA_AUTH       "user:password", or a file of such lines: ask for a login (each user sees only their chats)
 
 API (stable names, see ``gradio_client``): ``/chat`` (question -> answer with citations) and ``/search``
-(question -> passages). Everything shown comes from the ``qa`` package; this file is the UI only.
-
-It runs a little over 350 lines on purpose: the whole page (layout, then one small wiring function per
-area) reads in one place; the CSS is in ``style.py`` and every behaviour in ``controller.py``.
+(question -> passages), on the default collection. Everything shown comes from the ``qa`` package; this file is the
+UI only: the page's layout and one small wiring function per area (the sidebar's are in ``ui_sidebar``, the shared
+parts in ``ui_parts``, the CSS in ``style.py``, every behaviour in ``controller.py``).
 """
 from __future__ import annotations
 
@@ -29,123 +29,73 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import logging  # noqa: E402
 import threading  # noqa: E402
-from collections.abc import Callable, Iterator, Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import Any, TypeVar  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
+from typing import Any  # noqa: E402
 
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from . import render as webui  # noqa: E402
+from .appdb import DEFAULT_COLLECTION  # noqa: E402
+from .cite import cite_key  # noqa: E402
 from .config import parse_args  # noqa: E402
 from .controller import ChatApp  # noqa: E402
 from .conversation import reader_message  # noqa: E402
 from .guard import UploadTypeGuard  # noqa: E402
-from .uploads import UPLOAD_NAMES_JS  # noqa: E402
-from .state import ChatState, NotReady  # noqa: E402
-from .cite import cite_key  # noqa: E402
-from .scripts import CITE_BRIDGE, SCROLL_READER_TO_MARK  # noqa: E402
+from .scripts import CITE_BRIDGE, CLOSE_DRAWER, OPEN_DRAWER, SCROLL_READER_TO_MARK  # noqa: E402
 from .settings import K_DEFAULT, K_MAX, K_MIN, WRITTEN_UNAVAILABLE  # noqa: E402
+from .state import ChatState, NotReady  # noqa: E402
 from .style import CSS, MONO_FONTS, SYSTEM_FONTS  # noqa: E402
+from .ui_parts import (Components, api_call, chats_update, message_or_not_ready, not_ready_text, owner_of,  # noqa: E402
+                       refreshed, remembered, session_of, view)
+from .ui_sidebar import sidebar, wire_sidebar  # noqa: E402
+from .uploads import UPLOAD_NAMES_JS  # noqa: E402
 
 logger = logging.getLogger("qa.app")
 
-T = TypeVar("T")
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
-@dataclass
-class Components:
-    """The page's components that events read or update."""
-
-    state: Any
-    status: Any
-    chatbot: Any
-    question: Any
-    ask_btn: Any
-    new_btn: Any
-    fb_group: Any
-    fb_title: Any
-    fb_choice: Any
-    fb_comment: Any
-    fb_save: Any
-    fb_cancel: Any
-    fb_status: Any
-    tabs: Any = None
-    bridge: Any = None  # hidden: turns a click on a [n] in the chat into opening its quote
-    reader: Any = None
-    docs_table: Any = None
-    upload: Any = None
-    upload_status: Any = None
-    doc_pick: Any = None
-    open_btn: Any = None
-    remove_btn: Any = None
-    rescan_btn: Any = None
-    mode: Any = None
-    k: Any = None
-    only: Any = None
-    timer: Any = None
-    uploads: Any = None  # where each upload is (queued / indexing / done / refused)
-    ingest_timer: Any = None  # refreshes it while the background writer has work
-
-
-def not_ready_text(e: NotReady) -> str:
-    return f"… Not ready yet: {webui.md_text(str(e))}"
-
-
-def message_or_not_ready(action: Callable[[], str]) -> str:
-    """The Markdown message of a documents action, or why it cannot run yet."""
-    try:
-        return action()
-    except NotReady as e:
-        return not_ready_text(e)
-
-
-def api_call(action: Callable[[], T]) -> T:
-    """Run an API request; "not ready" and bad input become Gradio errors the client sees."""
-    try:
-        return action()
-    except NotReady as e:
-        raise gr.Error(f"Not ready yet: {e}") from None
-    except (KeyError, ValueError) as e:
-        raise gr.Error(e.args[0] if e.args else str(e)) from None
-
-
-def _chat_column(app: ChatApp) -> Components:
-    state = gr.State(ChatState())
-    with gr.Row(equal_height=False):
+def _layout(app: ChatApp) -> Components:
+    c = Components()
+    c.state = gr.State(ChatState())
+    c.open_chat = gr.BrowserState(None, storage_key="qa-open-chat", secret=app.browser_secret())
+    sidebar(app, c)
+    with gr.Row(equal_height=False, elem_id="qa-top"):
         gr.Markdown("# qa\nAnswers quoted from your documents: every sentence comes with its source.",
                     elem_classes="qa-header")
-        status = gr.Markdown(app.status_markdown(), elem_id="qa-status")
+        c.status = gr.Markdown(app.status_markdown(), elem_id="qa-status")
+        c.drawer_open = gr.Button("Reader & documents", size="sm", scale=0, elem_id="qa-drawer-open")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
-            chatbot = gr.Chatbot(
-                elem_id="qa-chat", label="Chat", show_label=False, height=600, buttons=["copy"],
-                latex_delimiters=[],
-                layout="bubble", feedback_options=("Like", "Dislike"), group_consecutive_messages=True,
-                placeholder="Ask a question about your documents.",
-                examples=[{"text": q} for q in app.examples()] or None,
-            )
-            with gr.Row():
-                question = gr.Textbox(label="Your question", placeholder="Ask a question about your documents…",
-                                      show_label=False,
-                                      scale=6, elem_id="qa-question", autofocus=True, max_lines=4)
-                ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
-                new_btn = gr.Button("New chat", scale=1, min_width=80, elem_id="qa-new")
-            with gr.Group(visible=False, elem_id="qa-feedback") as fb_group:
-                fb_title = gr.Markdown()
-                fb_choice = gr.Radio(label="Which passage answers it?", choices=[], type="value",
-                                     elem_id="qa-feedback-choice")
-                with gr.Row():
-                    fb_comment = gr.Textbox(label="Comment (optional)", scale=4)
-                    fb_save = gr.Button("Save as evaluation case", variant="primary", scale=1,
-                                        elem_id="qa-feedback-save")
-                    fb_cancel = gr.Button("Cancel", scale=1)
-            fb_status = gr.Markdown(elem_id="qa-feedback-status")
-        c = Components(state, status, chatbot, question, ask_btn, new_btn, fb_group, fb_title, fb_choice, fb_comment,
-                       fb_save, fb_cancel, fb_status)
-        with gr.Column(scale=2, min_width=360):
+            _chat_column(app, c)
+        with gr.Column(scale=2, min_width=360, elem_id="qa-side"):
+            c.drawer_close = gr.Button("Close", size="sm", elem_id="qa-drawer-close")
             _side_column(app, c)
     return c
+
+
+def _chat_column(app: ChatApp, c: Components) -> None:
+    c.chatbot = gr.Chatbot(
+        elem_id="qa-chat", label="Chat", show_label=False, height=600, buttons=["copy"], latex_delimiters=[],
+        layout="bubble", feedback_options=("Like", "Dislike"), group_consecutive_messages=True,
+        placeholder="Ask a question about your documents.",
+        examples=[{"text": q} for q in app.examples()] or None,
+    )
+    with gr.Row():
+        c.question = gr.Textbox(label="Your question", placeholder="Ask a question about your documents…",
+                                show_label=False, scale=6, elem_id="qa-question", autofocus=True, max_lines=4)
+        c.ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
+        c.new_btn = gr.Button("New chat", scale=1, min_width=80, elem_id="qa-new")
+    with gr.Group(visible=False, elem_classes="qa-feedback") as c.fb_group:
+        c.fb_title = gr.Markdown()
+        c.fb_choice = gr.Radio(label="Which passage answers it?", choices=[], type="value",
+                               elem_id="qa-feedback-choice")
+        with gr.Row():
+            c.fb_comment = gr.Textbox(label="Comment (optional)", scale=4)
+            c.fb_save = gr.Button("Save as evaluation case", variant="primary", scale=1, elem_id="qa-feedback-save")
+            c.fb_cancel = gr.Button("Cancel", scale=1)
+    c.fb_status = gr.Markdown(elem_id="qa-feedback-status")
 
 
 def _side_column(app: ChatApp, c: Components) -> None:
@@ -156,25 +106,7 @@ def _side_column(app: ChatApp, c: Components) -> None:
             c.reader = gr.HTML(reader_message("Click a [n] in an answer: its quote opens here, highlighted in its "
                                               "document."), elem_id="qa-reader")
         with gr.Tab("Documents", id="documents"):
-            c.docs_table = gr.Dataframe(
-                value=app.documents_rows(), headers=["Title", "File", "Passages", "Added"],
-                datatype=["str", "str", "number", "str"], interactive=False, wrap=True,
-                column_widths=["38%", "32%", "12%", "18%"], max_height=360,
-                elem_id="qa-docs", label="Indexed documents (click a row to read it)",
-            )
-            cap = f"{app.config.max_upload_mb:g} MiB"
-            c.upload = gr.File(label=f"Add documents (txt, md, html, pdf, docx; up to {cap} each)",
-                               file_count="multiple", file_types=sorted(webui.ALLOWED_UPLOAD_SUFFIXES),
-                               elem_id="qa-upload")
-            c.upload_status = gr.Markdown(elem_id="qa-upload-status")
-            c.uploads = gr.Markdown(app.uploads_markdown(), elem_id="qa-uploads")
-            with gr.Row():
-                c.doc_pick = gr.Dropdown(label="Document", choices=app.document_choices(), value=None,
-                                         scale=3, elem_id="qa-doc-pick")
-                with gr.Column(scale=1, min_width=100):
-                    c.open_btn = gr.Button("Open", elem_id="qa-open")
-                    c.remove_btn = gr.Button("Remove", variant="stop", elem_id="qa-remove")
-            c.rescan_btn = gr.Button(f"Re-scan {app.config.documents_dir.name}/", size="sm")
+            _documents_tab(app, c)
         with gr.Tab("Settings", id="settings"):
             modes = [("Quotes only", "quotes"),
                      ("Written answer" if written else "Written answer (not installed)", "written")]
@@ -182,18 +114,48 @@ def _side_column(app: ChatApp, c: Components) -> None:
                               info=None if written else WRITTEN_UNAVAILABLE.replace("`", ""))
             c.k = gr.Slider(K_MIN, K_MAX, value=K_DEFAULT, step=1, label="Passages to read per question",
                             info=f"{K_MIN} to {K_MAX}", elem_id="qa-k")
-            c.only = gr.Dropdown(label="Ask only these documents (empty: all)", choices=app.document_choices(),
-                                 multiselect=True, value=[], elem_id="qa-only")
+            c.only = gr.Dropdown(label="Ask only these documents (empty: all)", choices=[], multiselect=True,
+                                 value=[], elem_id="qa-only")
+
+
+def _documents_tab(app: ChatApp, c: Components) -> None:
+    # the lists are filled when the page loads, for the collection the session works in
+    c.docs_table = gr.Dataframe(
+        value=[], headers=["Title", "File", "Passages", "Added"], datatype=["str", "str", "number", "str"],
+        interactive=False, wrap=True, column_widths=["38%", "32%", "12%", "18%"], max_height=360,
+        elem_id="qa-docs", label="Documents of this collection (click a row to read it)",
+    )
+    cap = f"{app.config.max_upload_mb:g} MiB"
+    c.upload = gr.File(label=f"Add documents to this collection (txt, md, html, pdf, docx; up to {cap} each)",
+                       file_count="multiple", file_types=sorted(webui.ALLOWED_UPLOAD_SUFFIXES), elem_id="qa-upload")
+    c.upload_status = gr.Markdown(elem_id="qa-upload-status")
+    c.progress = gr.HTML(app.progress_html(), elem_id="qa-progress")
+    c.uploads = gr.Markdown(elem_id="qa-uploads")
+    with gr.Row():
+        c.doc_pick = gr.Dropdown(label="Document", choices=[], value=None, scale=3, elem_id="qa-doc-pick")
+        with gr.Column(scale=1, min_width=100):
+            c.open_btn = gr.Button("Open", elem_id="qa-open")
+            c.remove_btn = gr.Button("Remove…", variant="stop", elem_id="qa-remove-ask")
+    with gr.Group(visible=False, elem_classes="qa-confirm") as c.remove_confirm:
+        c.remove_confirm_text = gr.Markdown(elem_id="qa-remove-confirm")
+        with gr.Row():
+            c.remove_yes = gr.Button("Remove it", variant="stop", size="sm", elem_id="qa-remove")
+            c.remove_no = gr.Button("Keep it", size="sm", elem_id="qa-remove-cancel")
+    c.rescan_btn = gr.Button(f"Re-scan {app.config.documents_dir.name}/ (default collection)", size="sm",
+                             elem_id="qa-rescan")
 
 
 def _wire_chat(app: ChatApp, c: Components) -> None:
-    def respond(q: str, st: ChatState, m: str, kk: float, ids: list[str]) -> Iterator[tuple[Any, ...]]:
+    def respond(q: str, st: ChatState, m: str, kk: float, ids: list[str],  # noqa: PLR0917 - Gradio's inputs, by position
+                request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        st.owner = owner_of(request)
         for s in app.ask(q, st, m or "quotes", kk, ids or None):
-            yield s.messages, s, ""
+            yield s.messages, s, "", gr.update(), gr.update(), gr.update()
+        yield st.messages, st, "", chats_update(app, st), remembered(st), st.title  # saved: listed in the sidebar
 
     chat_io: dict[str, Any] = dict(inputs=[c.question, c.state, c.mode, c.k, c.only],
-                                   outputs=[c.chatbot, c.state, c.question],
-                                   api_visibility="private", show_progress="minimal")
+                                   outputs=[c.chatbot, c.state, c.question, c.chats, c.open_chat, c.chat_title],
+                                   show_progress="minimal", **PRIVATE)
     c.question.submit(respond, **chat_io)
     c.ask_btn.click(respond, **chat_io)
 
@@ -201,89 +163,125 @@ def _wire_chat(app: ChatApp, c: Components) -> None:
         value = evt.value
         return value.get("text", "") if isinstance(value, dict) else str(value)
 
-    c.chatbot.example_select(pick_example, None, c.question, api_visibility="private").then(respond, **chat_io)
+    c.chatbot.example_select(pick_example, None, c.question, **PRIVATE).then(respond, **chat_io)
 
-    def new_chat() -> tuple[Any, ...]:
-        fresh = ChatState()
-        return fresh.messages, fresh, gr.update(visible=False), ""
+    def new_chat(st: ChatState, request: gr.Request) -> tuple[Any, ...]:
+        return view(app, app.new_chat(owner_of(request), st.collection), session_of(request))
 
-    cleared = [c.chatbot, c.state, c.fb_group, c.fb_status]
-    c.new_btn.click(new_chat, None, cleared, api_visibility="private")
-    c.chatbot.clear(new_chat, None, cleared, api_visibility="private")
+    c.new_btn.click(new_chat, c.state, c.view_outputs(), **PRIVATE)
+    c.chatbot.clear(new_chat, c.state, c.view_outputs(), **PRIVATE)
 
 
 def _wire_reader(app: ChatApp, c: Components) -> None:
     def open_cited(st: ChatState, evt: gr.EventData) -> tuple[str, Any]:
         return app.open_citation(cite_key(getattr(evt, "cite", None)), st), gr.Tabs(selected="reader")
 
-    c.bridge.click(open_cited, c.state, [c.reader, c.tabs], api_visibility="private",
-                   show_progress="hidden").then(None, None, None, js=SCROLL_READER_TO_MARK, api_visibility="private")
+    c.bridge.click(open_cited, c.state, [c.reader, c.tabs], show_progress="hidden", **PRIVATE).then(
+        None, None, None, js=SCROLL_READER_TO_MARK, **PRIVATE)
 
-    def open_row(evt: gr.SelectData) -> tuple[str, Any]:
-        return app.open_document(app.doc_id_for_row(evt.row_value)), gr.Tabs(selected="reader")
+    def open_row(evt: gr.SelectData, request: gr.Request) -> tuple[str, Any]:
+        cid = app.session_collection(session_of(request))
+        return app.open_document(app.doc_id_for_row(evt.row_value, cid), collection=cid), gr.Tabs(selected="reader")
 
-    c.docs_table.select(open_row, None, [c.reader, c.tabs], api_visibility="private")
-    c.open_btn.click(lambda d: (app.open_document(d), gr.Tabs(selected="reader")), c.doc_pick, [c.reader, c.tabs],
-                     api_visibility="private")
+    c.docs_table.select(open_row, None, [c.reader, c.tabs], **PRIVATE)
 
+    def open_picked(doc_id: str | None, request: gr.Request) -> tuple[str, Any]:
+        cid = app.session_collection(session_of(request))
+        return app.open_document(doc_id, collection=cid), gr.Tabs(selected="reader")
 
-def refreshed(app: ChatApp) -> tuple[Any, ...]:
-    """New values for the documents table, the two document pickers and the status line."""
-    choices = app.document_choices()
-    return (app.documents_rows(), gr.update(choices=choices, value=None), gr.update(choices=choices),
-            app.status_markdown())
+    c.open_btn.click(open_picked, c.doc_pick, [c.reader, c.tabs], **PRIVATE)
+    c.drawer_open.click(None, None, None, js=OPEN_DRAWER, **PRIVATE)
+    c.drawer_close.click(None, None, None, js=CLOSE_DRAWER, **PRIVATE)
 
 
 def _wire_documents(app: ChatApp, c: Components) -> None:
-    doc_outputs = [c.docs_table, c.doc_pick, c.only, c.status]
+    doc_outputs = c.doc_outputs()
+    upload_outputs = [c.upload_status, c.upload, c.uploads, c.progress, c.ingest_timer, *doc_outputs]
 
-    def do_upload(files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - Gradio's way
-        progress(0, desc="Reading files…")
+    def do_upload(files: list[Any] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        """Receive and queue at once (the bar and the header follow the writer), then wait for the files a while.
+        The first output is the message (the load test and the upload tests read it)."""
+        cid = app.session_collection(session_of(request))
+        try:
+            batch = app.receive(files, cid)
+        except (NotReady, KeyError) as e:
+            message = not_ready_text(e) if isinstance(e, NotReady) else f"✗ {webui.md_text(e.args[0])}"
+            yield message, None, app.uploads_markdown(cid), app.progress_html(), gr.Timer(active=False), \
+                *refreshed(app, cid, keep_picks=True)
+            return
+        if batch.names:
+            waiting = "\n\n".join([*batch.lines, f"… indexing {len(batch.names)} file{'s' * (len(batch.names) != 1)}"
+                                   ": the bar below follows it, and you can keep asking meanwhile."])
+            yield waiting, None, app.uploads_markdown(cid), app.progress_html(), gr.Timer(active=True), \
+                *refreshed(app, cid, keep_picks=True)
+        message = app.upload_report(batch)
+        yield message, None, app.uploads_markdown(cid), app.progress_html(), gr.Timer(active=app.busy()), \
+            *refreshed(app, cid, keep_picks=True)
 
-        def step(done: int, total: int) -> None:
-            progress((done, total), desc="Embedding passages", unit="passages")
+    c.upload.upload(do_upload, c.upload, upload_outputs, show_progress="hidden", **PRIVATE)
 
-        message = message_or_not_ready(lambda: app.upload(files, step))
-        return (message, None, app.uploads_markdown(), gr.Timer(active=app.desk.queue.busy()), *refreshed(app))
+    def ingest_tick(request: gr.Request) -> tuple[Any, ...]:
+        cid = app.session_collection(session_of(request))
+        return (app.uploads_markdown(cid), app.progress_html(), gr.Timer(active=app.busy()),
+                *refreshed(app, cid, keep_picks=True))
 
-    c.upload.upload(do_upload, c.upload, [c.upload_status, c.upload, c.uploads, c.ingest_timer, *doc_outputs],
-                    api_visibility="private")
+    c.ingest_timer.tick(ingest_tick, None, [c.uploads, c.progress, c.ingest_timer, *doc_outputs],
+                        show_progress="hidden", **PRIVATE)
 
-    def ingest_tick() -> tuple[Any, ...]:
-        return (app.uploads_markdown(), gr.Timer(active=app.desk.queue.busy()), *refreshed(app))
+    def ask_remove(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        question = message_or_not_ready(
+            lambda: app.remove_question(doc_id, app.session_collection(session_of(request))))
+        if not question.startswith("Remove"):
+            return gr.update(visible=False), "", question
+        return gr.update(visible=True), question, ""
 
-    c.ingest_timer.tick(ingest_tick, None, [c.uploads, c.ingest_timer, *doc_outputs], api_visibility="private",
-                        show_progress="hidden")
+    c.remove_btn.click(ask_remove, c.doc_pick, [c.remove_confirm, c.remove_confirm_text, c.upload_status], **PRIVATE)
 
-    def do_remove(doc_id: str | None) -> tuple[Any, ...]:
-        return (message_or_not_ready(lambda: app.remove(doc_id)), *refreshed(app))
+    def do_remove(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        """The confirmed removal (its first output is the message: the load test reads it)."""
+        cid = app.session_collection(session_of(request))
+        return (message_or_not_ready(lambda: app.remove(doc_id, cid)), *refreshed(app, cid), gr.update(visible=False))
 
-    c.remove_btn.click(do_remove, c.doc_pick, [c.upload_status, *doc_outputs], api_visibility="private")
+    c.remove_yes.click(do_remove, c.doc_pick, [c.upload_status, *doc_outputs, c.remove_confirm], **PRIVATE)
+    c.remove_no.click(lambda: (gr.update(visible=False), ""), None, [c.remove_confirm, c.upload_status], **PRIVATE)
 
-    def do_rescan(progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - Gradio's way
-        def step(done: int, total: int) -> None:
-            progress((done, total), desc="Embedding passages", unit="passages")
+    def do_rescan(request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        cid = app.session_collection(session_of(request))
+        yield (f"… Re-scanning {webui.md_text(app.config.documents_dir.name)}/ into the default collection…",
+               gr.Timer(active=True), *refreshed(app, cid, keep_picks=True))
+        message = message_or_not_ready(app.rescan)
+        yield message, gr.Timer(active=app.busy()), *refreshed(app, cid)
 
-        return (message_or_not_ready(lambda: app.rescan(step)), *refreshed(app))
-
-    c.rescan_btn.click(do_rescan, None, [c.upload_status, *doc_outputs], api_visibility="private")
+    c.rescan_btn.click(do_rescan, None, [c.upload_status, c.ingest_timer, *doc_outputs], show_progress="hidden",
+                       **PRIVATE)
 
 
 def _wire_status(app: ChatApp, c: Components, demo: Any) -> None:
-    """The status line (and the lists) while the index is being prepared; the timer stops once it is ready."""
-    def tick() -> tuple[Any, ...]:
+    """The page's first state (the user's chats, the chat reopened after a reload), and the status line (and the
+    lists) while the index is being prepared; that timer stops once it is ready."""
+    def on_load(kept: Any, request: gr.Request) -> tuple[Any, ...]:
+        owner = owner_of(request)
+        kept = kept if isinstance(kept, dict) else {}
+        try:
+            st = app.open_chat(kept.get("chat"), owner) if kept.get("chat") else None
+        except (KeyError, ValueError):
+            st = None
+        if st is None:
+            st = app.new_chat(owner, kept.get("collection") or DEFAULT_COLLECTION)
+        return (*view(app, st, session_of(request)), gr.Timer(active=app.busy()))
+
+    demo.load(on_load, c.open_chat, [*c.view_outputs(), c.ingest_timer], show_progress="hidden", **PRIVATE)
+
+    def tick(request: gr.Request) -> tuple[Any, ...]:
+        cid = app.session_collection(session_of(request))
         if not app.progress.ready and not app.progress.error:
-            return app.status_markdown(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
-        rows, pick, only_, st = refreshed(app)
-        return (st, rows, pick, only_, gr.update(examples=[{"text": q} for q in app.examples()] or None),
+            return app.status_markdown(cid), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+        rows, pick, only_, st = refreshed(app, cid)
+        return (st, rows, pick, only_, gr.update(examples=[{"text": q} for q in app.examples(cid)] or None),
                 gr.Timer(active=False))
 
-    c.timer.tick(tick, None, [c.status, c.docs_table, c.doc_pick, c.only, c.chatbot, c.timer],
-                 api_visibility="private", show_progress="hidden")
-    demo.load(lambda: (app.status_markdown(), *refreshed(app)[:3], app.uploads_markdown(),
-                       gr.Timer(active=app.desk.queue.busy())), None,
-              [c.status, c.docs_table, c.doc_pick, c.only, c.uploads, c.ingest_timer],
-              api_visibility="private", show_progress="hidden")
+    c.timer.tick(tick, None, [c.status, c.docs_table, c.doc_pick, c.only, c.chatbot, c.timer], show_progress="hidden",
+                 **PRIVATE)
 
 
 def _wire_feedback(app: ChatApp, c: Components) -> None:
@@ -297,7 +295,7 @@ def _wire_feedback(app: ChatApp, c: Components) -> None:
         return st, gr.update(visible=True), title, gr.update(choices=choices, value=None), ""
 
     c.chatbot.like(on_like, c.state, [c.state, c.fb_group, c.fb_title, c.fb_choice, c.fb_status],
-                   api_visibility="private")
+                   **PRIVATE)
 
     def on_save(st: ChatState, choice: int | None, comment: str) -> tuple[Any, ...]:
         message = app.save_case(st, choice, comment or "")
@@ -305,13 +303,13 @@ def _wire_feedback(app: ChatApp, c: Components) -> None:
         return st, gr.update(visible=not done), message, "" if done else gr.update()
 
     c.fb_save.click(on_save, [c.state, c.fb_choice, c.fb_comment], [c.state, c.fb_group, c.fb_status, c.fb_comment],
-                    api_visibility="private")
+                    **PRIVATE)
     c.fb_cancel.click(lambda: (gr.update(visible=False), ""), None, [c.fb_group, c.fb_status],
-                      api_visibility="private")
+                      **PRIVATE)
 
 
 def _wire_api(app: ChatApp) -> None:
-    """The HTTP API, under stable names."""
+    """The HTTP API, under stable names (on the default collection)."""
     def chat(question: str, history: list[dict[str, Any]] | None = None, mode: str = "quotes", k: int = 5,
              doc_ids: list[str] | None = None) -> dict[str, Any]:
         """Answer a question from the indexed documents. Returns the answer (Markdown with [n] markers),
@@ -335,7 +333,7 @@ def build_ui(app: ChatApp) -> Any:
     # cache older than an hour are swept every 10 minutes, and all of it when the app stops
     with gr.Blocks(title="qa: answers quoted from your documents", fill_width=True, analytics_enabled=False,
                    delete_cache=(600, 3600)) as demo:
-        c = _chat_column(app)
+        c = _layout(app)
         c.timer = gr.Timer(1.0, active=not app.progress.ready)
         c.ingest_timer = gr.Timer(1.0, active=False)
         _wire_chat(app, c)
@@ -343,6 +341,7 @@ def build_ui(app: ChatApp) -> Any:
         _wire_documents(app, c)
         _wire_status(app, c, demo)
         _wire_feedback(app, c)
+        wire_sidebar(app, c)
         _wire_api(app)
     return demo
 

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +22,7 @@ class RunningApp:
     root: Path
     proc: subprocess.Popen
     log: Path
+    env_extra: dict[str, str] = field(default_factory=dict)  # e.g. QA_AUTH, kept for a restart
 
     @property
     def documents(self) -> Path:
@@ -73,28 +74,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(root: Path, extra_documents: tuple[str, ...] = ("quillby-festival.md",)) -> RunningApp:
-    """Copy the sample documents (and ``extra_documents`` from the fixtures) under ``root``, start the app,
-    and wait until it answers searches (index built). Raises RuntimeError with the app's log on failure."""
+def start_app(root: Path, extra_documents: tuple[str, ...] = ("quillby-festival.md",), **env_extra: str) -> RunningApp:
+    """Copy the sample documents (and ``extra_documents`` from the fixtures) under ``root`` (unless they are there:
+    a restart), start the app with ``env_extra`` in its environment, and wait until it answers searches (index
+    built). Raises RuntimeError with the app's log on failure."""
     docs = root / "documents"
-    shutil.copytree(ROOT / "documents", docs)
-    for name in extra_documents:
-        shutil.copy(FIXTURES / name, docs / name)
+    if not docs.exists():
+        shutil.copytree(ROOT / "documents", docs)
+        for name in extra_documents:
+            shutil.copy(FIXTURES / name, docs / name)
     port = free_port()
-    env = app_env()
+    env = app_env(**env_extra)
     log = root / "app.log"
     cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
            "--documents", str(docs), "--index-dir", str(root / "index"), "--uploads", str(root / "uploads"),
            "--feedback", str(root / "feedback")]
-    with open(log, "wb") as out:
+    with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
-    app = RunningApp(f"http://127.0.0.1:{port}/", root, proc, log)
+    app = RunningApp(f"http://127.0.0.1:{port}/", root, proc, log, dict(env_extra))
     try:
         wait_ready(app)
     except Exception:
         app.stop()
         raise
     return app
+
+
+def restart_app(app: RunningApp) -> RunningApp:
+    """Stop the app and start it again on the same folders (documents, index, uploads, database)."""
+    app.stop()
+    return start_app(app.root, (), **app.env_extra)
 
 
 def wait_ready(app: RunningApp, timeout: float = READY_TIMEOUT) -> None:
@@ -108,10 +117,18 @@ def wait_ready(app: RunningApp, timeout: float = READY_TIMEOUT) -> None:
         if app.proc.poll() is not None:
             raise RuntimeError(f"the app exited with code {app.proc.returncode}:\n{app.log_tail()}")
         try:
-            client = client or Client(app.url, verbose=False)
+            client = client or Client(app.url, auth=_login(app), verbose=False)
             client.predict("Gerasimov", api_name="/search")
             return
         except Exception as e:  # not up yet, or still indexing
             last = e
             time.sleep(1.0)
     raise RuntimeError(f"the app was not ready after {timeout:.0f}s ({last}):\n{app.log_tail()}")
+
+
+def _login(app: RunningApp) -> tuple[str, str] | None:
+    """The first user of the app's QA_AUTH, if it has one (to ask it whether it is ready)."""
+    from qa.web.config import parse_auth
+
+    users = parse_auth(app.env_extra.get("QA_AUTH"))
+    return users[0] if users else None

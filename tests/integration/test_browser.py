@@ -169,6 +169,8 @@ def test_remove_document(ui: Page, tmp_path: Path) -> None:
         if "Short-lived note" in pick.input_value():
             break
     assert "Short-lived note" in pick.input_value()
+    page.click("#qa-remove-ask")  # asks first
+    page.wait_for_selector("#qa-remove-confirm:has-text('Remove')", timeout=15_000)
     page.click("#qa-remove")
     page.wait_for_selector("#qa-upload-status:has-text('Removed')", timeout=ANSWER_TIMEOUT)
     page.wait_for_timeout(500)
