@@ -116,6 +116,7 @@ def eval_broad(*, splits: Sequence[str] = ("dev", "heldout"), index_root: Path |
                                        round(dt, 3)))
     if squad is not None:
         result.squad_routed = squad_routing(squad)
+        result.squad_routed["factoid_guard"] = {k: v for k, v in factoid_guard(squad).items() if k != "rows"}
     return result
 
 
@@ -140,6 +141,44 @@ def squad_routing(path: Path) -> dict[str, Any]:
             "by_kind": dict(kinds), "examples": dict(examples)}
 
 
+def factoid_guard(path: Path, limit: int = 2000) -> dict[str, Any]:
+    """The factoid figures before/after, in one run: of the first ``limit`` SQuAD v1.1 dev questions, those the
+    classifier sends to a broad answer are answered both ways (the pipeline, and the factoid path alone) and
+    scored as ``eval squad-answers`` scores them (gold answer inside the quotes, short-answer EM). Every other
+    question takes the factoid path unchanged (``broad_answer`` returns None before any work)."""
+    from qa.answer.compose import quotes_answer
+    from qa.answer.evidence import gather, warm
+    from qa.embed.registry import default_embedder
+    from qa.ingest.chunking import ChunkingConfig
+
+    from .answer_eval import contains_answer, normalize_answer, quoted_text
+    from .evaluation import index_for, load_squad
+
+    docs, questions = load_squad(path / "dev-v1.1.json" if path.is_dir() else path)
+    qs = questions[:limit]
+    routed = [q for q in qs if classify(q["question"]) is not None]
+    if not routed:
+        return {"questions": len(qs), "routed": 0}
+    index = index_for("squad-v1.1", docs, None, default_embedder(), ChunkingConfig(), progress=False)
+    warm(index)
+    rows = []
+    for q in routed:
+        before = quotes_answer(index, q["question"], q["question"], gather(index, q["question"]))
+        after = index.ask(q["question"])
+        rows.append({
+            "question": q["question"],
+            "before_gold_in_quotes": before.found and contains_answer(quoted_text(before), q["answers"]),
+            "after_gold_in_quotes": after.found and contains_answer(quoted_text(after), q["answers"]),
+            "before_em": before.answer is not None and any(
+                normalize_answer(before.answer.text) == normalize_answer(g) for g in q["answers"]),
+            "after_em": after.answer is not None and any(
+                normalize_answer(after.answer.text) == normalize_answer(g) for g in q["answers"]),
+        })
+    n = len(rows)
+    return {"questions": len(qs), "routed": n, **{k: round(sum(r[k] for r in rows) / n, 3) for k in rows[0] if
+                                                   k != "question"}, "rows": rows}
+
+
 def format_result(result: BroadResult) -> str:
     lines = []
     for split, row in result.table().items():
@@ -148,6 +187,8 @@ def format_result(result: BroadResult) -> str:
         r = result.squad_routed
         lines.append(f"SQuAD dev factoids routed to a broad answer: {r['routed']}/{r['questions']} ({r['share']:.2%}) "
                      f"{r['by_kind']}")
+        if r.get("factoid_guard"):
+            lines.append(f"  of the first 2,000, answered both ways (factoid path / pipeline): {r['factoid_guard']}")
     wrong = [o for o in result.outcomes if not o.right]
     if wrong:
         lines.append("wrong:")

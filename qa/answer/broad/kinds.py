@@ -116,9 +116,10 @@ def _describable(topic: str, p: Patterns, original: str = "") -> bool:
     ("who is the chief of staff", "what is considered ..."). "the X" is one when X is a name in ``original``
     ("What is the Preparedness Framework?")."""
     words = topic.split()
-    if words and words[0] == "the" and len(words) > 1 and re.search(r"\bthe " + r"\s+".join(
-            re.escape(w[:1].upper()) + re.escape(w[1:]) for w in words[1:2]), original):
-        words = words[1:]
+    if words and words[0] == "the" and len(words) > 1 and re.match(r"^\W*what\b", original, re.IGNORECASE) and all(
+            _capitalised(w, original) for w in words[1:] if w not in {"of", "and", "for", "the"}) and \
+            not any(w[:1].isdigit() for w in words[1:]):
+        words = words[1:]  # "what is the Preparedness Framework": a name; "who was the Norse leader" is not
     if not words or len(words) > 5 or words[0] in p.stop_starts or re.search(r"\w's\b|s'(?:\s|$)", topic):
         return False
     named = _capitalised(words[-1], original)
