@@ -171,6 +171,17 @@ class ChatApp(DocumentsMixin, ConversationMixin, LibraryMixin):
         """Whether written answers can be offered (their language model is installed or configured)."""
         return bool(written_mode_available())
 
+    def summary_question(self, doc_id: str | None, collection: str | None = None) -> str:
+        """The question the Documents tab's Summarize buttons ask: the picked document named by its title
+        (``qa.answer.broad`` resolves it and quotes only that document), or the whole collection."""
+        if not doc_id:
+            return "Give me an overview of all the documents."
+        try:
+            title = self.index_of(collection).document(doc_id).title
+        except KeyError:
+            title = ""
+        return f"Summarize “{webui.short(title, 190)}”." if title else f"Summarize {doc_id}."
+
     def examples(self, collection: str | None = None) -> list[str]:
         """Example questions: about the sample articles when they are indexed (or, while the index is being
         prepared, present in the documents folder); else one per document title."""

@@ -135,12 +135,14 @@ def _documents_tab(app: ChatApp, c: Components) -> None:
         c.doc_pick = gr.Dropdown(label="Document", choices=[], value=None, scale=3, elem_id="qa-doc-pick")
         with gr.Column(scale=1, min_width=100):
             c.open_btn = gr.Button("Open", elem_id="qa-open")
+            c.summarize_btn = gr.Button("Summarize", elem_id="qa-summarize")
             c.remove_btn = gr.Button("Remove…", variant="stop", elem_id="qa-remove-ask")
     with gr.Group(visible=False, elem_classes="qa-confirm") as c.remove_confirm:
         c.remove_confirm_text = gr.Markdown(elem_id="qa-remove-confirm")
         with gr.Row():
             c.remove_yes = gr.Button("Remove it", variant="stop", size="sm", elem_id="qa-remove")
             c.remove_no = gr.Button("Keep it", size="sm", elem_id="qa-remove-cancel")
+    c.summarize_all_btn = gr.Button("Summarize the whole collection", size="sm", elem_id="qa-summarize-all")
     c.rescan_btn = gr.Button(f"Re-scan {app.config.documents_dir.name}/ (default collection)", size="sm",
                              elem_id="qa-rescan")
 
@@ -164,6 +166,15 @@ def _wire_chat(app: ChatApp, c: Components) -> None:
         return value.get("text", "") if isinstance(value, dict) else str(value)
 
     c.chatbot.example_select(pick_example, None, c.question, **PRIVATE).then(respond, **chat_io)
+
+    def summary_question(doc_id: str | None, request: gr.Request) -> str:  # the Documents tab's "Summarize"
+        return app.summary_question(doc_id, app.session_collection(session_of(request)))
+
+    def overview_question() -> str:
+        return app.summary_question(None)
+
+    c.summarize_btn.click(summary_question, c.doc_pick, c.question, **PRIVATE).then(respond, **chat_io)
+    c.summarize_all_btn.click(overview_question, None, c.question, **PRIVATE).then(respond, **chat_io)
 
     def new_chat(st: ChatState, request: gr.Request) -> tuple[Any, ...]:
         return view(app, app.new_chat(owner_of(request), st.collection), session_of(request))

@@ -48,6 +48,8 @@ class Components:
     uploads: Any = None  # where each upload is (queued / indexing / done / refused)
     doc_pick: Any = None
     open_btn: Any = None
+    summarize_btn: Any = None  # asks the chat to summarize the picked document (qa.answer.broad) ...
+    summarize_all_btn: Any = None  # ... or the whole collection
     remove_btn: Any = None  # asks first ...
     remove_confirm: Any = None
     remove_confirm_text: Any = None

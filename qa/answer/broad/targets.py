@@ -51,7 +51,7 @@ ACCORDING = re.compile(r"\b(?:(?:according to|as reported by|as (?:told|written)
                        r"(?:(?:'s|’s)?\s+" + SINGULAR + r")?|\bin\s+(?:the\s+)?" + _NAME.replace("phrase", "own") +
                        r"(?:'s|’s)\s+" + SINGULAR + ")")
 # "'Putin humiliated again'", "“WTF is going on at OpenAI”": a quoted title (or a phrase of one)
-QUOTED = re.compile(r"(?:(?<=\s)|^|(?<=[(\[]))(?:'(?P<a>[^']{4,120})'|\"(?P<b>[^\"]{4,120})\"|‘(?P<c>[^’]{4,120})’|“(?P<d>[^”]{4,120})”)"
+QUOTED = re.compile(r"(?:(?<=\s)|^|(?<=[(\[]))(?:'(?P<a>[^']{4,200})'|\"(?P<b>[^\"]{4,200})\"|‘(?P<c>[^’]{4,200})’|“(?P<d>[^”]{4,200})”)"
                     r"(?:\s+(?:" + SINGULAR + r"))?")
 # "Fortune's report", "TechCrunch's 'Sam Altman ousted' piece"
 POSSESSIVE = re.compile(r"\b(?P<mod>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})(?:'s|’s)\s+(?:(?:'[^']*'|‘[^’]*’|[\w-]+)\s+){0,4}?"

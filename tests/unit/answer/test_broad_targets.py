@@ -42,3 +42,9 @@ def test_ambiguous_and_unmatched() -> None:
 def test_no_reference() -> None:
     t = resolve("What are these articles about?", DOCS)
     assert t.doc_ids is None and t.references == 0 and t.question == "What are these articles about?"
+
+
+def test_the_summarize_buttons_question_names_its_document() -> None:
+    # qa.web's "Summarize" asks 'Summarize “<title>”.' (ChatApp.summary_question)
+    for d in DOCS:
+        assert resolve(f"Summarize “{d.title}”.", DOCS).doc_ids == (d.id,)
