@@ -162,8 +162,37 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
         if passage_relevance is not None:
             score += PASSAGE_WEIGHT * float(passage_relevance[i])
         out.append(Match(i, score, coverage))
+    out += _continuations(pool, out, kind)
     out.sort(key=lambda m: -m.score)
     return out
+
+
+# "... Gerasimov had suffered a minor shrapnel wound. It is thought that the injury forced the top commander to be
+# evacuated": the next sentences that go on about it without naming it (a pronoun, "the injury", "the general")
+_REFERS = {"entity": re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE),
+           "event": re.compile(r"\b(?:he|she|him|his|her|they|them|their|it|its|this|these)\b", re.IGNORECASE)}
+CONTINUATION = 0.75  # a continuation's score, relative to the sentence it follows
+FOLLOW = 2  # how many following sentences may go on about it
+
+
+def _continuations(pool: Pool, found: Sequence[Match], kind: str) -> list[Match]:
+    if kind not in ("event", "entity"):
+        return []
+    have = {m.row for m in found}
+    out: dict[int, Match] = {}
+    for m in found:
+        s = pool.sentences[m.row]
+        for step in range(1, FOLLOW + 1):
+            r = m.row + step
+            if r >= len(pool.sentences) or pool.sentences[r].doc_id != s.doc_id or r in have:
+                break
+            nxt = pool.sentences[r]
+            if not _REFERS[kind].search(nxt.text):
+                break
+            score = m.score * CONTINUATION ** step
+            if r not in out or out[r].score < score:
+                out[r] = Match(r, score, m.coverage * CONTINUATION ** step)
+    return list(out.values())
 
 
 def describe(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, question: str = "",

@@ -18,7 +18,7 @@ from ..candidates import Sentence
 from .pool import Pool
 
 # sentences per document: {length: (one document, two or three, four to eight, more)}
-PER_DOCUMENT = {"gist": (3, 2, 1, 1), "summary": (5, 3, 2, 1), "points": (7, 5, 3, 2)}
+PER_DOCUMENT = {"gist": (3, 2, 1, 1), "summary": (5, 3, 2, 1), "points": (7, 6, 3, 2)}
 MMR_LAMBDA = 0.7  # weight of centrality against redundancy
 LEAD = 0.2  # bonus of a document's first content sentence, halving every 3 sentences
 FACTS = 0.05  # bonus of a sentence that states a figure, and per name it gives (at most 3): facts make points
