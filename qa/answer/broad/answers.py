@@ -93,7 +93,10 @@ def describe_answer(ask: Ask, kind: Kind, pool: Pool, per_document: int = 3) -> 
 
 def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
     if kind.item == "other":  # "which explanations are floated": the sentences about them, more of each
-        return describe_answer(ask, Kind("entity", kind.topic), pool, per_document=5)
+        found = describe_answer(ask, Kind("entity", kind.topic), pool, per_document=5)
+        if found is None and len(pool.doc_order) == 1:  # in the one document named: its key points
+            return summary_answer(ask, Kind("summary", length="points"), pool, pool.doc_order)
+        return found
     items = find_items(pool, range(len(pool.sentences)), kind.item)
     if kind.item == "person":
         items = title_filter(items, pool, kind.topic)

@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from ...text.tokens import stem, stopwords, tokenize
+from ...text.tokens import query_stopwords, stem, tokenize
 from ..candidates import Sentence
 from .pool import Pool, cues
 from .summary import mmr
@@ -57,7 +57,7 @@ class Term:
 
 def topic_terms(topic: str) -> list[str]:
     """The topic's content words, lower case, in order (generic and stop words out; an acronym is kept)."""
-    stop = stopwords()
+    stop = query_stopwords()
     words = [w for w in re.findall(r"[\w'’-]+", topic) if (w.lower() not in stop or w.isupper()) and
              w.lower() not in GENERIC]
     return [re.sub(r"['’]s$", "", w.lower()) for w in words if len(w) > 1]
@@ -170,8 +170,8 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
 # "... Gerasimov had suffered a minor shrapnel wound. It is thought that the injury forced the top commander to be
 # evacuated": the next sentences that go on about it without naming it (a pronoun, "the injury", "the general")
 _REFERS = {"entity": re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE),
-           "event": re.compile(r"\b(?:he|she|him|his|her|they|them|their|it|its|this|these)\b", re.IGNORECASE)}
-CONTINUATION = 0.75  # a continuation's score, relative to the sentence it follows
+           "event": re.compile(r"\b(?:he|she|him|his|her|they|them|their|it)\b", re.IGNORECASE)}
+CONTINUATION = 0.9  # a continuation's score, relative to the sentence it follows
 FOLLOW = 2  # how many following sentences may go on about it
 
 
