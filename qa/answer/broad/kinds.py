@@ -132,6 +132,8 @@ def _describable(topic: str, p: Patterns, original: str = "") -> bool:
 
 _TRAILING = frozenset({"called", "known", "as", "after", "about", "against", "using", "by", "for", "with", "to", "from",
                        "of", "in", "on", "at", "into", "like", "made", "used", "worth", "doing", "mean", "means"})
+_POINTS = frozenset("events developments points facts takeaways findings arguments claims issues topics highlights "
+                    "themes ideas messages conclusions".split())
 MAX_EVENT_WORDS = 6  # "what happened to <a long clause>" is a factoid about one detail
 
 
@@ -199,6 +201,8 @@ def _list(q: str, p: Patterns) -> Kind | None:
         if r.pattern.startswith("^(?:which|what) ") and not _plural(what):
             continue  # "which general was mentioned as ..." asks for one: a factoid
         item, topic = _item(what, p)
+        if item == "other" and topic.split()[-1:] and topic.split()[-1] in _POINTS:
+            return Kind("summary", "", "points")  # "list the key events": the key points
         return Kind("list", topic, "points", item)
     return None
 

@@ -32,7 +32,7 @@ FIRST_N = re.compile(r"\b(?:the\s+)?(?P<end>first|last)\s+(?P<n>" + "|".join(_CO
 # "the first and third articles", "the second, third and fifth documents"
 _ORD = "(?:" + "|".join(o for o in _ORDINALS if o not in ("former", "latter")) + ")"
 ORDINAL_LIST = re.compile(r"\b(?:the\s+)?(?P<ords>" + _ORD + r"(?:\s*,\s*(?:the\s+)?" + _ORD + r")*\s+(?:and|&)\s+(?:the\s+)?"
-                          + _ORD + r")\s+" + PLURAL + r"\b", re.I)
+                          + _ORD + r")\s+(?:" + PLURAL + "|" + SINGULAR + r"s?)\b", re.I)
 FILE_NAME = re.compile(r"(?<![\w/.-])(?P<name>[\w./-]*[\w-]+\.(?:txt|md|markdown|pdf|docx?|html?|rst|csv|json|rtf|odt))\b"
                        r"|(?<![\w/.-])(?P<slug>[a-z0-9]+(?:[-_][a-z0-9]+){2,})(?![\w/.-])", re.I)
 # "the Express article", "the New York Times piece", "the Gerasimov ambush story"
