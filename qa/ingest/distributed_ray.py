@@ -49,6 +49,7 @@ ACTORS = 2
 ACTOR_CPUS = 0.5  # two actors and Ray Data's own tasks fit on 2 CPUs
 OBJECT_STORE_MB = 256
 DOCS_PER_TASK = 8  # documents per actor call
+ACTORS_START_S = 600  # how long the actors may take to start (each loads the embedding model)
 
 
 def load_ray() -> Any:
@@ -160,6 +161,9 @@ class RayIngest:
             self._started = True
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
+        # the whole pool (every actor with its embedder loaded) before work is handed out: else the first
+        # actor up takes every block of a small job, and a pool the cluster cannot host fails with a clear error
+        ctx.wait_for_min_actors_s = ACTORS_START_S
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -175,11 +179,12 @@ class RayIngest:
         if not items:
             return
         ray = self.ray
-        blocks = max(1, -(-len(items) // DOCS_PER_TASK))
+        blocks = min(len(items), max(2 * self.actors, -(-len(items) // DOCS_PER_TASK)))  # work for every actor
         ds = ray.data.from_items([{"item": i} for i in items], override_num_blocks=blocks)
         out = ds.map_batches(
             PrepareActor, batch_size=DOCS_PER_TASK, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=self.actors), num_cpus=self.actor_cpus,
+            compute=ray.data.ActorPoolStrategy(size=self.actors, max_tasks_in_flight_per_actor=1),
+            num_cpus=self.actor_cpus,
             fn_constructor_kwargs={"embedder": describe(embedder), "chunking": asdict(chunking), "known": list(known)},
             ray_remote_args_fn=_spread,  # actors on every node, not packed on the first that fits them
         )

@@ -126,10 +126,18 @@ class MilvusStore(Store):
         if self._client is None:
             pymilvus = load_pymilvus()
             try:
-                self._client = pymilvus.MilvusClient(uri=self.address, token=self.token or "")
+                client = pymilvus.MilvusClient(uri=self.address, token=self.token or "")
+                self._load(client)
             except Exception as e:  # noqa: BLE001 - any connection failure: say where
                 raise StoreUnavailableError(f"{self.address}: cannot connect to Milvus ({type(e).__name__}: {e})") from None
+            self._client = client
         return self._client
+
+    def _load(self, client: Any) -> None:
+        """Load this index's collections into memory (a restarted server holds them released)."""
+        for name in self.names.values():
+            if client.has_collection(name) and "Loaded" not in str(client.get_load_state(name).get("state", "")):
+                client.load_collection(name)
 
     def close(self) -> None:
         if self._client is not None:

@@ -74,6 +74,7 @@ def test_same_hits_and_answers_as_the_index_folder(corpus_dir: Path, tmp_path: P
     for q in QUESTIONS:
         for fusion in ("convex", "rrf", "dense", "sparse"):
             hits_agree(disk.search(q, 4, fusion=fusion), milvus.search(q, 4, fusion=fusion))
+    for q in QUESTIONS[:3]:
         a, b = disk.ask(q), milvus.ask(q)
         assert (a.found, a.text, [c.quote for c in a.citations]) == (b.found, b.text, [c.quote for c in b.citations])
     for h in milvus.search("queen eggs", 3):  # verbatim offsets into the stored text
