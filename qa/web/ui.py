@@ -16,8 +16,9 @@ Settings (flag / environment variable):
 
 API (stable names, see ``gradio_client``): ``/chat`` (question -> answer with citations) and ``/search``
 (question -> passages), on the default collection. Everything shown comes from the ``qa`` package; this file is the
-UI only: the page's layout and one small wiring function per area (the sidebar's are in ``ui_sidebar``, the shared
-parts in ``ui_parts``, the CSS in ``style.py``, every behaviour in ``controller.py``).
+UI only: the page's layout and one small wiring function per area (the sidebar's are in ``ui_sidebar``, the
+Documents tab's in ``ui_documents``, the shared parts in ``ui_parts``, the CSS in ``style.py``, every behaviour in
+``controller.py``).
 """
 from __future__ import annotations
 
@@ -44,10 +45,11 @@ from .conversation import reader_message  # noqa: E402
 from .guard import UploadTypeGuard  # noqa: E402
 from .scripts import CITE_BRIDGE, CLOSE_DRAWER, OPEN_DRAWER, SCROLL_READER_TO_MARK  # noqa: E402
 from .settings import K_DEFAULT, K_MAX, K_MIN, WRITTEN_UNAVAILABLE  # noqa: E402
-from .state import ChatState, NotReady  # noqa: E402
+from .state import ChatState  # noqa: E402
 from .style import CSS, MONO_FONTS, SYSTEM_FONTS  # noqa: E402
-from .ui_parts import (Components, api_call, chats_update, message_or_not_ready, not_ready_text, owner_of,  # noqa: E402
+from .ui_parts import (Components, api_call, chats_update, owner_of,  # noqa: E402
                        refreshed, remembered, session_of, view)
+from .ui_documents import documents_tab, wire_documents  # noqa: E402
 from .ui_sidebar import sidebar, wire_sidebar  # noqa: E402
 from .uploads import UPLOAD_NAMES_JS  # noqa: E402
 
@@ -106,7 +108,7 @@ def _side_column(app: ChatApp, c: Components) -> None:
             c.reader = gr.HTML(reader_message("Click a [n] in an answer: its quote opens here, highlighted in its "
                                               "document."), elem_id="qa-reader")
         with gr.Tab("Documents", id="documents"):
-            _documents_tab(app, c)
+            documents_tab(app, c)
         with gr.Tab("Settings", id="settings"):
             modes = [("Quotes only", "quotes"),
                      ("Written answer" if written else "Written answer (not installed)", "written")]
@@ -116,35 +118,6 @@ def _side_column(app: ChatApp, c: Components) -> None:
                             info=f"{K_MIN} to {K_MAX}", elem_id="qa-k")
             c.only = gr.Dropdown(label="Ask only these documents (empty: all)", choices=[], multiselect=True,
                                  value=[], elem_id="qa-only")
-
-
-def _documents_tab(app: ChatApp, c: Components) -> None:
-    # the lists are filled when the page loads, for the collection the session works in
-    c.docs_table = gr.Dataframe(
-        value=[], headers=["Title", "File", "Passages", "Added"], datatype=["str", "str", "number", "str"],
-        interactive=False, wrap=True, column_widths=["38%", "32%", "12%", "18%"], max_height=360,
-        elem_id="qa-docs", label="Documents of this collection (click a row to read it)",
-    )
-    cap = f"{app.config.max_upload_mb:g} MiB"
-    c.upload = gr.File(label=f"Add documents to this collection (txt, md, html, pdf, docx; up to {cap} each)",
-                       file_count="multiple", file_types=sorted(webui.ALLOWED_UPLOAD_SUFFIXES), elem_id="qa-upload")
-    c.upload_status = gr.Markdown(elem_id="qa-upload-status")
-    c.progress = gr.HTML(app.progress_html(), elem_id="qa-progress")
-    c.uploads = gr.Markdown(elem_id="qa-uploads")
-    with gr.Row():
-        c.doc_pick = gr.Dropdown(label="Document", choices=[], value=None, scale=3, elem_id="qa-doc-pick")
-        with gr.Column(scale=1, min_width=100):
-            c.open_btn = gr.Button("Open", elem_id="qa-open")
-            c.summarize_btn = gr.Button("Summarize", elem_id="qa-summarize")
-            c.remove_btn = gr.Button("Remove…", variant="stop", elem_id="qa-remove-ask")
-    with gr.Group(visible=False, elem_classes="qa-confirm") as c.remove_confirm:
-        c.remove_confirm_text = gr.Markdown(elem_id="qa-remove-confirm")
-        with gr.Row():
-            c.remove_yes = gr.Button("Remove it", variant="stop", size="sm", elem_id="qa-remove")
-            c.remove_no = gr.Button("Keep it", size="sm", elem_id="qa-remove-cancel")
-    c.summarize_all_btn = gr.Button("Summarize the whole collection", size="sm", elem_id="qa-summarize-all")
-    c.rescan_btn = gr.Button(f"Re-scan {app.config.documents_dir.name}/ (default collection)", size="sm",
-                             elem_id="qa-rescan")
 
 
 def _wire_chat(app: ChatApp, c: Components) -> None:
@@ -203,68 +176,6 @@ def _wire_reader(app: ChatApp, c: Components) -> None:
     c.open_btn.click(open_picked, c.doc_pick, [c.reader, c.tabs], **PRIVATE)
     c.drawer_open.click(None, None, None, js=OPEN_DRAWER, **PRIVATE)
     c.drawer_close.click(None, None, None, js=CLOSE_DRAWER, **PRIVATE)
-
-
-def _wire_documents(app: ChatApp, c: Components) -> None:
-    doc_outputs = c.doc_outputs()
-    upload_outputs = [c.upload_status, c.upload, c.uploads, c.progress, c.ingest_timer, *doc_outputs]
-
-    def do_upload(files: list[Any] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        """Receive and queue at once (the bar and the header follow the writer), then wait for the files a while.
-        The first output is the message (the load test and the upload tests read it)."""
-        cid = app.session_collection(session_of(request))
-        try:
-            batch = app.receive(files, cid)
-        except (NotReady, KeyError) as e:
-            message = not_ready_text(e) if isinstance(e, NotReady) else f"✗ {webui.md_text(e.args[0])}"
-            yield message, None, app.uploads_markdown(cid), app.progress_html(), gr.Timer(active=False), \
-                *refreshed(app, cid, keep_picks=True)
-            return
-        if batch.names:
-            waiting = "\n\n".join([*batch.lines, f"… indexing {len(batch.names)} file{'s' * (len(batch.names) != 1)}"
-                                   ": the bar below follows it, and you can keep asking meanwhile."])
-            yield waiting, None, app.uploads_markdown(cid), app.progress_html(), gr.Timer(active=True), \
-                *refreshed(app, cid, keep_picks=True)
-        message = app.upload_report(batch)
-        yield message, None, app.uploads_markdown(cid), app.progress_html(), gr.Timer(active=app.busy()), \
-            *refreshed(app, cid, keep_picks=True)
-
-    c.upload.upload(do_upload, c.upload, upload_outputs, show_progress="hidden", **PRIVATE)
-
-    def ingest_tick(request: gr.Request) -> tuple[Any, ...]:
-        cid = app.session_collection(session_of(request))
-        return (app.uploads_markdown(cid), app.progress_html(), gr.Timer(active=app.busy()),
-                *refreshed(app, cid, keep_picks=True))
-
-    c.ingest_timer.tick(ingest_tick, None, [c.uploads, c.progress, c.ingest_timer, *doc_outputs],
-                        show_progress="hidden", **PRIVATE)
-
-    def ask_remove(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
-        question = message_or_not_ready(
-            lambda: app.remove_question(doc_id, app.session_collection(session_of(request))))
-        if not question.startswith("Remove"):
-            return gr.update(visible=False), "", question
-        return gr.update(visible=True), question, ""
-
-    c.remove_btn.click(ask_remove, c.doc_pick, [c.remove_confirm, c.remove_confirm_text, c.upload_status], **PRIVATE)
-
-    def do_remove(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
-        """The confirmed removal (its first output is the message: the load test reads it)."""
-        cid = app.session_collection(session_of(request))
-        return (message_or_not_ready(lambda: app.remove(doc_id, cid)), *refreshed(app, cid), gr.update(visible=False))
-
-    c.remove_yes.click(do_remove, c.doc_pick, [c.upload_status, *doc_outputs, c.remove_confirm], **PRIVATE)
-    c.remove_no.click(lambda: (gr.update(visible=False), ""), None, [c.remove_confirm, c.upload_status], **PRIVATE)
-
-    def do_rescan(request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        cid = app.session_collection(session_of(request))
-        yield (f"… Re-scanning {webui.md_text(app.config.documents_dir.name)}/ into the default collection…",
-               gr.Timer(active=True), *refreshed(app, cid, keep_picks=True))
-        message = message_or_not_ready(app.rescan)
-        yield message, gr.Timer(active=app.busy()), *refreshed(app, cid)
-
-    c.rescan_btn.click(do_rescan, None, [c.upload_status, c.ingest_timer, *doc_outputs], show_progress="hidden",
-                       **PRIVATE)
 
 
 def _wire_status(app: ChatApp, c: Components, demo: Any) -> None:
@@ -349,7 +260,7 @@ def build_ui(app: ChatApp) -> Any:
         c.ingest_timer = gr.Timer(1.0, active=False)
         _wire_chat(app, c)
         _wire_reader(app, c)
-        _wire_documents(app, c)
+        wire_documents(app, c)
         _wire_status(app, c, demo)
         _wire_feedback(app, c)
         wire_sidebar(app, c)
