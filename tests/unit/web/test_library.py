@@ -232,3 +232,15 @@ def test_the_page_builds_and_keeps_its_handlers_private(chat: ChatApp) -> None:
 def test_the_browser_secret_is_kept(chat: ChatApp) -> None:
     first = chat.browser_secret()
     assert len(first) >= 24 and ChatApp(chat.config, index=chat.index).browser_secret() == first
+
+
+def test_a_collections_crash_leftovers_are_indexed_when_it_is_first_opened(chat: ChatApp) -> None:
+    cid, _ = chat.create_collection("Field notes")
+    folder = chat.config.upload_dir / COLLECTIONS_FOLDER / "field-notes"
+    folder.mkdir(parents=True)
+    (folder / "lighthouse.txt").write_text(f"Varnholm\n\n{LIGHT}", encoding="utf-8")  # copied, never indexed
+    again = ChatApp(chat.config, index=chat.index)
+    again.index_of(cid)
+    assert again.desk_of(cid).queue.wait_idle(30)
+    assert [r[1] for r in again.documents_rows(cid)] == ["lighthouse.txt"]
+    assert [r[1] for r in again.documents_rows(None)] == ["fog.txt"]
