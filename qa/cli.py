@@ -408,6 +408,13 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labelled(path: str) -> str | None:
+    """A labelled file: itself; a folder: None (every labelled file qa ships); missing: a clear error."""
+    if not Path(path).exists():
+        raise FileNotFoundError(2, "no such file or folder", path)
+    return path if Path(path).is_file() else None
+
+
 def _eval_answers(args: argparse.Namespace) -> int:
     """Answer-quality evaluations (see qa.answer_eval)."""
     from qa_tools import answer_eval as ae
@@ -425,9 +432,9 @@ def _eval_answers(args: argparse.Namespace) -> int:
                                           progress=progress)
     elif args.dataset == "conflicts":
         # a file: that file; a folder (e.g. tests/data): every labelled file in it, first and later ones
-        result = ae.eval_conflict_pairs(args.path if Path(args.path).is_file() else None, index_dir=index_dir)
+        result = ae.eval_conflict_pairs(_labelled(args.path), index_dir=index_dir)
     elif args.dataset == "claims":
-        result = ae.eval_claims(path=args.path if Path(args.path).is_file() else None)
+        result = ae.eval_claims(path=_labelled(args.path))
     else:
         result = ae.eval_latency(load_index(args.path))
     print(json.dumps(result.to_dict(), indent=2) if args.json else ae.format_answer_result(result))
