@@ -33,8 +33,11 @@ from .milvus_schema import MAX_LIMIT, QUERY_BATCH, in_filter, names, term_id, te
 from .snapshot import PassageRecord, StoredDocument
 
 PASSAGE_FIELDS = ["doc_id", "doc_hash", "start", "end", "page", "key"]
-RECORDS_MAX = 200_000  # passage records remembered per view
-DOCUMENTS_MAX = 256  # full documents (with text) remembered per view
+RECORDS_MAX = 200_000  # passage records (and document versions) remembered per view
+DOCUMENTS_MAX = 20_000  # full documents (with text) remembered per view ...
+TEXT_CHARS_MAX = 64_000_000  # ... holding at most this many characters of text
+LISTING_MAX = 1_000_000  # a view remembers the list of documents up to this many
+PREFETCH_DOCUMENTS = 256  # texts read along with a missed one when the listing is known
 
 
 @dataclass(frozen=True)
@@ -47,15 +50,25 @@ class DocInfo:
 
 
 class _LRU(OrderedDict):
-    def __init__(self, limit: int) -> None:
+    """Least recently put evicted first, past ``limit`` items or ``chars`` characters of document text."""
+
+    def __init__(self, limit: int, chars: int | None = None) -> None:
         super().__init__()
-        self.limit = limit
+        self.limit, self.chars, self.held = limit, chars, 0
+
+    @staticmethod
+    def size(value: Any) -> int:
+        return len(value.document.text) if isinstance(value, StoredDocument) else 0
 
     def put(self, key: Any, value: Any) -> None:
+        if key in self:
+            self.held -= self.size(self[key])
         self[key] = value
+        self.held += self.size(value)
         self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
+        while len(self) > self.limit or (self.chars is not None and self.held > self.chars and len(self) > 1):
+            _, old = self.popitem(last=False)
+            self.held -= self.size(old)
 
 
 def bm25_params(manifest: dict[str, Any]) -> dict[str, float]:
@@ -72,7 +85,9 @@ class MilvusReader:
         self.bm25 = bm25_params(manifest)
         self._records: _LRU = _LRU(RECORDS_MAX)
         self._infos: _LRU = _LRU(RECORDS_MAX)
-        self._documents: _LRU = _LRU(DOCUMENTS_MAX)
+        self._documents: _LRU = _LRU(DOCUMENTS_MAX, TEXT_CHARS_MAX)
+        self._listing: list[DocInfo] | None = None  # every document, once listed (this view's generation)
+        self._position: dict[str, int] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------------------- documents
@@ -98,31 +113,65 @@ class MilvusReader:
         info = self.infos([doc_id])[doc_id]
         if info is None:
             raise KeyError(doc_id)
-        return self.document_version(doc_id, info.hash, int(info.info.get("parts", 1)))
+        with self._lock:
+            hit = self._documents.get((doc_id, info.hash))
+        if hit is not None:
+            return hit
+        # a miss while the whole listing is known: read the texts of the documents listed after it in the
+        # same call (a caller walking every document, as broad questions do, then costs a few calls, not one each)
+        listing = self._listing
+        window = [info]
+        if listing is not None:
+            start = self._position.get(doc_id, 0)
+            with self._lock:
+                window += [i for i in listing[start + 1 : start + 1 + PREFETCH_DOCUMENTS]
+                           if (i.doc_id, i.hash) not in self._documents]
+        return self.read_texts(window)[doc_id]
 
     def document_version(self, doc_id: str, doc_hash: str, parts: int) -> StoredDocument:
         with self._lock:
             hit = self._documents.get((doc_id, doc_hash))
         if hit is not None:
             return hit
-        ids = [text_part_id(doc_id, doc_hash, i) for i in range(parts)]
-        rows = {r["id"]: r["data"] for r in self.client.get(self.names["texts"], ids=ids, output_fields=["id", "data"])}
-        if len(rows) != len(ids):
-            raise KeyError(f"{doc_id}: its text (version {doc_hash[:12]}) is missing from {self.names['texts']}")
-        sd = StoredDocument.from_json(json.loads("".join(rows[i] for i in ids)))
-        with self._lock:
-            self._documents.put((doc_id, doc_hash), sd)
-        return sd
+        return self.read_texts([DocInfo(doc_id, doc_hash, {"parts": parts})])[doc_id]
 
-    def all_infos(self) -> Iterator[DocInfo]:
+    def read_texts(self, infos: list[DocInfo]) -> dict[str, StoredDocument]:
+        """The stored documents (with their texts) of these versions, read in as few calls as possible."""
+        ids = {i.doc_id: [text_part_id(i.doc_id, i.hash, p) for p in range(int(i.info.get("parts", 1)))] for i in infos}
+        flat = [t for parts in ids.values() for t in parts]
+        rows: dict[str, str] = {}
+        for k in range(0, len(flat), QUERY_BATCH):
+            rows.update((r["id"], r["data"]) for r in self.client.get(self.names["texts"], ids=flat[k : k + QUERY_BATCH],
+                                                                        output_fields=["id", "data"]))
+        out: dict[str, StoredDocument] = {}
+        for i in infos:
+            if any(t not in rows for t in ids[i.doc_id]):
+                raise KeyError(f"{i.doc_id}: its text (version {i.hash[:12]}) is missing from {self.names['texts']}")
+            sd = StoredDocument.from_json(json.loads("".join(rows[t] for t in ids[i.doc_id])))
+            out[i.doc_id] = sd
+            with self._lock:
+                self._documents.put((i.doc_id, i.hash), sd)
+        return out
+
+    def all_infos(self) -> list[DocInfo]:
+        """Every document's current version (listed once per view when there are at most ``LISTING_MAX``)."""
+        if self._listing is not None:
+            return self._listing
+        out: list[DocInfo] = []
         it = self.client.query_iterator(self.names["documents"], batch_size=QUERY_BATCH, filter="",
                                         output_fields=["doc_id", "hash", "info"])
         try:
             while batch := it.next():
-                for r in batch:
-                    yield DocInfo(r["doc_id"], r["hash"], json.loads(r["info"]))
+                out.extend(DocInfo(r["doc_id"], r["hash"], json.loads(r["info"])) for r in batch)
         finally:
             it.close()
+        if len(out) <= LISTING_MAX:
+            with self._lock:
+                self._position = {i.doc_id: n for n, i in enumerate(out)}
+                for i in out[:RECORDS_MAX]:
+                    self._infos.put(i.doc_id, i)
+                self._listing = out
+        return out
 
     # ------------------------------------------------------------------------------- passages
     def remember(self, entities: Iterable[tuple[int, dict[str, Any]]]) -> None:
