@@ -26,7 +26,9 @@ from .summary import similarity
 
 ALIGN = 0.35  # two points this similar are about the same thing
 AGREE = 0.75  # without the model: this similar and no clash is an agreement
-ENTAILS = 0.5  # the model's entailment probability (either direction) for an agreement
+ENTAILS = 0.5
+MODEL_ALIGN = 0.5  # the model judges only pairs at least this similar (a contradiction between loosely related
+# sentences is noise: "sent to the region" / "managed to leave")  # the model's entailment probability (either direction) for an agreement
 MAX_DOCUMENTS = 4
 
 
@@ -88,7 +90,9 @@ def judge(pool: Pool, pairs: Sequence[tuple[int, int, float]], entailer: Entaile
         if probs is not None:
             contradiction = float(probs[k, 2] + probs[n + k, 2]) / 2
             entailment = float(max(probs[k, 0], probs[n + k, 0]))
-            if contradiction >= threshold:
+            if sim < MODEL_ALIGN:  # the model's verdict on two loosely related points means little
+                out.append(Pair(a, b, "related"))
+            elif contradiction >= threshold:
                 out.append(Pair(a, b, "differ"))
             elif entailment >= ENTAILS:
                 out.append(Pair(a, b, "agree"))
