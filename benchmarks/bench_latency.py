@@ -2,8 +2,9 @@
 
 Per question, in one process and interleaved: the plain pipeline (sentence-transformers query encode +
 ``IndexFlatIP`` over the same vectors), qa search (hybrid dense + BM25, collapsed, top 5) and qa's quotes
-answer (``Index.ask``: search + sentence scoring + the reader + citations), and the same answer with the reader
-switched off (``reader=False``, what qa did before it had one). p50/p95 in milliseconds. Each timed call
+answer (``Index.ask``: search + sentence scoring + the reader + the entailment model + citations), and the same
+answer with the reader switched off (``reader=False``, what qa did before it had one) and with the entailment
+model switched off (``entailment=False``: the word-list conflict rules). p50/p95 in milliseconds. Each timed call
 follows a 0.1 s pause, so that no engine's idle-spinning threads slow down the next one.
 
 ``--mode rss-qa`` / ``rss-plain``: a separate process that only loads what answering needs (qa: the index +
@@ -39,6 +40,7 @@ def plain_searcher(vectors: np.ndarray):
 
 FAST = "qa quotes answer, embed_top=4"
 NO_READER = "qa quotes answer without the reader"
+NO_ENTAIL = "qa quotes answer without the entailment model"
 PAUSE_S = 0.1
 
 
@@ -58,7 +60,7 @@ def latency(corpus: str, n: int) -> dict:
         index.search(q, 5)
         index.ask(q)
     index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
-    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], NO_READER: []}
+    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], NO_READER: [], NO_ENTAIL: []}
     cpu: dict[str, list[float]] = {k: [] for k in times}
 
     def clock(name: str, fn, *a):
@@ -75,9 +77,9 @@ def latency(corpus: str, n: int) -> dict:
     for i, q in enumerate(qs):
         clock("plain search", plain, q)
         clock("qa search", index.search, q, 5)
-        # with and without the reader, in alternating order (the second call finds warm sentence vectors)
-        answers = [("qa quotes answer", {}), (NO_READER, {"reader": False})]
-        for name, options in answers[:: 1 if i % 2 else -1]:
+        # with and without the reader / the entailment model, in rotating order (later calls find warm sentence vectors)
+        answers = [("qa quotes answer", {}), (NO_READER, {"reader": False}), (NO_ENTAIL, {"entailment": False})]
+        for name, options in answers[i % 3:] + answers[:i % 3]:
             ans = clock(name, lambda x, o=options: index.ask(x, **o), q)
             found += bool(name == "qa quotes answer" and ans.found)
     # the same questions again with fewer sentences embedded (same cache state: emptied first)

@@ -112,3 +112,56 @@ def eval_yesno(path: Path = YESNO, folder: Path = YESNO_DOCS, *, embedder: Embed
             "heldout_confusion (want->got)": {f"{a}->{b}": n for (a, b), n in sorted(confusion.items())},
             "claims_written_as_labelled": round(100 * sum(claims) / max(1, len(claims)), 1),
             "errors": cases[:40]}
+
+
+def _verdict_probs(split: str, path: Path = YESNO, folder: Path = YESNO_DOCS, embedder: Embedder | None = None,
+                   per_document: int = 4) -> list[tuple[str, np.ndarray]]:
+    """(labelled answer, probabilities [n, 3] of the document's best candidate sentences against the claim) per
+    source of the ``split`` questions, as ``qa.answer.yesno.verdicts`` sees them."""
+    from qa.answer.evidence import gather
+
+    items = [it for it in _jsonl(path) if it.get("split", "dev") == split]
+    embedder = embedder or default_embedder()
+    docs = [d for group in yesno_sets(folder).values() for d in group]
+    tag = hashlib.sha1((embedder.fingerprint + "".join(d.text for d in docs)).encode()).hexdigest()[:10]
+    index = build_index(docs, cache_dir() / "eval" / f"yesno-{tag}", embedder=embedder)
+    view = index.pinned()
+    out = []
+    for it in items:
+        ids = {f"{it['corpus']}/{n}": n for n in it["answers"]}
+        ev = gather(view, it["question"], k=5, doc_ids=list(ids))
+        claim = to_claim(it["question"]) or it["question"]
+        for doc_id, name in ids.items():
+            sents = [s for s in ev.sentences if s.doc_id == doc_id][:per_document]
+            probs = index.entailer.probabilities([(s.text, claim) for s in sents]) if sents else np.zeros((0, 3))
+            out.append((it["answers"][name], probs))
+    return out
+
+
+def fit_yesno(model_dir: Path, precision: float = 0.85) -> dict[str, Any]:
+    """Choose the yes/no thresholds on the dev questions only: the lowest entailment probability at which the
+    "yes" verdicts are at least ``precision`` right, and the same for contradiction and "no" (0.99, i.e. no
+    "no" verdicts, when none reaches it); written into ``calibration.json``."""
+    import os
+
+    rows = _verdict_probs("dev")
+    fitted: dict[str, Any] = {}
+    for key, col, label in (("yesno_entail_threshold", 0, "yes"), ("yesno_contradict_threshold", 2, "no")):
+        choice = (0.99, None, 0)
+        for t in np.arange(0.3, 0.951, 0.05):
+            # as qa.answer.yesno decides: the sentence most in favour must lean that way itself
+            said = [want == label for want, p in rows if len(p) and (best := p[int(p[:, col].argmax())])[col] >= t
+                    and best[col] > best[2 - col]]
+            if said and np.mean(said) >= precision:
+                choice = (round(float(t), 2), round(float(np.mean(said)), 3), len(said))
+                break
+        fitted[key] = choice[0]
+        fitted[f"dev_{label}_precision"] = choice[1]
+        fitted[f"dev_{label}_verdicts"] = choice[2]
+    path = model_dir / "calibration.json"
+    cal = json.loads(path.read_text(encoding="utf-8"))
+    cal.update(fitted, yesno_dev_sources=len(rows), yesno_target_precision=precision)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(cal, indent=1) + "\n")
+    os.replace(tmp, path)
+    return fitted

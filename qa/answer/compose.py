@@ -24,7 +24,7 @@ from .disagreement import model_conflict
 from .evidence import Evidence
 from .reader import Reading
 from .followup import entities
-from .yesno import Verdict, disagree, verdicts
+from .yesno import Verdict, verdicts
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def detect_conflict(index: IndexView, query: str, sentences: Sequence[Sentence],
         return None
     pool = sorted((s for group in per_doc.values() for s in group), key=lambda s: -s.score)
     entailer = index.entailer
-    if config.entailment and entailer is not None and entailer.available:
+    if config.entailment and config.entail_conflicts and entailer is not None and entailer.available:
         pool = sorted((s for group in per_doc.values() for s in group[:config.entail_pool]), key=lambda s: -s.score)
         found = model_conflict(entailer, query, [s.text for s in pool], [s.doc_id for s in pool], stop=query_stopwords())
     else:
@@ -225,23 +225,22 @@ def yes_no_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     decided = [v for v in got[1] if v.sentence is not None]
     if not decided or max(v.probability for v in decided) < sure:
         return None
-    clash = disagree(decided)
-    citations = make_citations(index, [v.sentence for v in decided if v.sentence is not None])
+    if detect_conflict(index, query, evidence.sentences, config) is not None:
+        return None  # the sources disagree: the quotes answer says so first, with both quotes
+    # a source without a verdict still shows its best on-point sentence, unlabelled
+    silent = [v for v in got[1] if v.sentence is None]
+    extra = [next(s for s in evidence.sentences if s.doc_id == v.doc_id) for v in silent]
+    extra = [s for s in extra if s.score >= config.on_point]
+    citations = make_citations(index, [*[v.sentence for v in decided if v.sentence is not None], *extra])
     titles = {c.doc_id: _title(c) for c in citations}
     ns = {v.doc_id: _citation_of(citations, v.sentence) for v in decided if v.sentence is not None}
-    lines = []
-    if clash is not None:
-        a, b = ns[clash[0].doc_id], ns[clash[1].doc_id]
-        lines.append(f"**The sources disagree on this:** compare [{a}] ({titles[clash[0].doc_id]}) with "
-                     f"[{b}] ({titles[clash[1].doc_id]}).")
-    lines.append(" ".join(_verdict_line(v, titles, ns, len(got[1]) > 1) for v in decided))
-    silent = [v for v in got[1] if v.sentence is None]
+    lines = [" ".join(_verdict_line(v, titles, ns, len(got[1]) > 1) for v in decided)]
     if silent:
         names = ", ".join(f"*{_inline(_doc_title(index, v.doc_id))}*" for v in silent)
-        lines.append(f"Not addressed by {names}.")
+        lines.append(f"No clear yes or no from {names}.")
     lines.append(compose(citations))
     sv = tuple(SourceVerdict(v.doc_id, _doc_title(index, v.doc_id), v.verdict, ns.get(v.doc_id)) for v in got[1])
-    return Answer(question, "\n\n".join(lines), True, tuple(citations), conflict=clash is not None, mode="quotes",
+    return Answer(question, "\n\n".join(lines), True, tuple(citations), conflict=False, mode="quotes",
                   query=query, verdicts=sv)
 
 

@@ -45,17 +45,25 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
         if group is not None and len(group) < per_document:
             group.append(s)
     pool = [s for group in per_doc.values() for s in group]
-    judged = entailer.judge([(s.text, claim) for s in pool])
+    probs = entailer.probabilities([(s.text, claim) for s in pool]) if pool else None
+    # thresholds chosen on the dev questions for precision (``qa_tools.entailment.fit_yesno``)
+    te = entailer.calibration("yesno_entail_threshold", 0.99)
+    tc = entailer.calibration("yesno_contradict_threshold", 0.99)
     out: list[Verdict] = []
     for doc_id in per_doc:
-        best: Verdict | None = None
-        for s, j in zip(pool, judged, strict=True):
-            if s.doc_id != doc_id or not (j.entails or j.contradicts):
-                continue
-            v = Verdict(doc_id, YES, s, j.entailment) if j.entails else Verdict(doc_id, NO, s, j.contradiction)
-            if best is None or v.probability > best.probability:
-                best = v
-        out.append(best or Verdict(doc_id, NOT_ADDRESSED, None, 0.0))
+        rows = [(s, p) for s, p in zip(pool, probs if probs is not None else [], strict=True) if s.doc_id == doc_id]
+        yes = max(rows, key=lambda r: r[1][0], default=None)
+        no = max(rows, key=lambda r: r[1][2], default=None)
+        v = Verdict(doc_id, NOT_ADDRESSED, None, 0.0)
+        # each verdict rests on one sentence, which must lean that way itself (the model's contradictions are
+        # noisy: another sentence's does not veto an entailment)
+        if yes is not None and no is not None:
+            e, c = float(yes[1][0]), float(no[1][2])
+            if e >= te and e > float(yes[1][2]) and not (c >= tc and c > e):
+                v = Verdict(doc_id, YES, yes[0], e)
+            elif c >= tc and c > float(no[1][0]) and not e >= te:
+                v = Verdict(doc_id, NO, no[0], c)
+        out.append(v)
     return claim, out
 
 

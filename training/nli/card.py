@@ -18,6 +18,28 @@ def _table(rows: dict[str, dict[str, Any]], cols: list[str]) -> str:
     return head + "".join(f"| {k} | " + " | ".join(str(v.get(c, "")) for c in cols) + " |\n" for k, v in rows.items())
 
 
+def _command(c: dict[str, Any], out: str) -> str:
+    cmd = (f"python -m training.nli.train --data ../shared/data --out {out} --seed {c['seed']} --epochs {c['epochs']} "
+           f"--lr {c['lr']} --warmup {c['warmup']} --batch-size {c['batch_size']} --product-weight {c['product_weight']}")
+    cmd += f" --limit {c['limit']}" if c.get("limit") else ""
+    cmd += f" --max-steps {c['max_steps']}" if c.get("max_steps") else ""
+    cmd += f" --stop-after {c['stop_after']}" if c.get("stop_after") else ""
+    return cmd + (f" --init {c['init']}" if c.get("init") and c["init"] != "None" else "") + "\n"
+
+
+def _commands(config: dict[str, Any]) -> str:
+    """The training command(s): a run started ``--init`` from another run's weights lists that run first."""
+    out = ""
+    init = config.get("init")
+    if init and init != "None" and (Path(init).parent / "config.json").exists():
+        first = json.loads((Path(init).parent / "config.json").read_text())
+        if "tests/data/nli_product.jsonl" not in first.get("data", {}):  # it did not exist yet for that run
+            first["product_weight"] = 0
+        first.setdefault("stop_after", json.loads((Path(init).parent / "ckpt" / "state.json").read_text()).get("best_step"))
+        out += "# stage 1\n" + _command(first, first["out"]) + "# stage 2\n"
+    return out + _command(config, config["out"])
+
+
 def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> str:
     config = json.loads((run / "config.json").read_text())
     state = json.loads((run / "ckpt" / "state.json").read_text())
@@ -37,10 +59,8 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         "qa uses it for yes/no questions (what each source says), conflicts between sources, and the claim check of "
         "written answers (`qa/answer/yesno.py`, `disagreement.py`, `claims.py`).\n",
         "## Reproduce\n",
-        "```\n"
-        f"python -m training.nli.train --data ../shared/data --seed {config['seed']} --epochs {config['epochs']} "
-        f"--lr {config['lr']} --batch-size {config['batch_size']} --product-weight {config['product_weight']}\n"
-        "python -m training.nli.export --weights ~/.cache/qa/train/nli/run/best.safetensors --out qa/models/nli\n"
+        "```\n" + _commands(config) +
+        f"python -m training.nli.export --weights {run}/best.safetensors --out qa/models/nli\n"
         "python -m training.nli.calibrate --data ../shared/data --model qa/models/nli   # dev splits only\n"
         "python -m qa eval nli ../shared/data; python -m qa eval yesno -; python -m qa eval conflicts tests/data; "
         "python -m qa eval claims tests/data\n```\n",

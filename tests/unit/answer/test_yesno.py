@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from qa.answer.candidates import Sentence
-from qa.answer.entail import Judgement
 from qa.answer.yesno import NO, NOT_ADDRESSED, YES, disagree, verdicts
 
 
@@ -15,14 +16,17 @@ class FakeEntailer:
         self.word = word
         self.seen: list[tuple[str, str]] = []
 
-    def judge(self, pairs: Sequence[tuple[str, str]]) -> list[Judgement]:
+    def calibration(self, key: str, default: float) -> float:
+        return 0.5
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         self.seen.extend(pairs)
         out = []
         for premise, _ in pairs:
             neg = f"not {self.word}" in premise
             pos = self.word in premise and not neg
-            out.append(Judgement(0.9 if pos else 0.05, 0.1 if pos or neg else 0.9, 0.85 if neg else 0.05, pos, neg))
-        return out
+            out.append([0.9, 0.05, 0.05] if pos else [0.05, 0.1, 0.85] if neg else [0.05, 0.9, 0.05])
+        return np.array(out)
 
 
 def _s(doc: str, text: str, score: float) -> Sentence:

@@ -1,0 +1,60 @@
+"""The shipped entailment model (real, int8 ONNX) and what qa does with it: plain pairs, yes/no verdicts per
+source on the sample articles (every decided source quoted verbatim), and the claim check keeping an entailed
+sentence and dropping a contradicted one."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import qa
+from qa.answer.claims import check
+from qa.answer.entail import LABELS, Entailer
+from qa.embed.words import word_vectors
+
+from tests.unit.answer.grounding import assert_grounded
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def entailer() -> Entailer:
+    e = Entailer()
+    if not e.available:
+        pytest.fail("the entailment model must ship in qa/models/nli")
+    return e
+
+
+def test_clear_pairs(entailer: Entailer) -> None:
+    """What qa relies on: an entailed claim is entailed, an unrelated detail is not. (Contradiction is the
+    model's weak class, 34-57% recall on held-out product-like pairs: qa does not act on it alone.)"""
+    premise = "The bakery on Mill Street closed in 1998 after forty years."
+    probs = entailer.probabilities([(premise, "The bakery closed in 1998."), (premise, "The bakery sold wedding cakes.")])
+    assert probs.shape == (2, 3) and np.allclose(probs.sum(1), 1.0, atol=1e-5)
+    assert LABELS[int(probs[0].argmax())] == "entailment"
+    assert probs[1, 0] < entailer.calibration("yesno_entail_threshold", 0.5) < probs[0, 0]
+    again = entailer.probabilities([(premise, "The bakery closed in 1998.")])  # cached per pair: the same numbers
+    assert np.allclose(again[0], probs[0])
+
+
+def test_yes_no_question_gets_verdicts_with_their_quotes(tmp_path_factory: pytest.TempPathFactory,
+                                                         real_embedder: qa.Embedder) -> None:
+    docs = [qa.Document("a.txt", "Harbour report", "Fire broke out at the grain store on Monday night. The harbour "
+                        "master was treated in hospital for smoke inhalation after he helped firefighters."),
+            qa.Document("b.txt", "Council notes", "The council met on Thursday to approve the new budget for parks. "
+                        "Members also discussed the summer festival.")]
+    idx = qa.build_index(docs, tmp_path_factory.mktemp("yn") / "index", embedder=real_embedder)
+    ans = idx.ask("Was the harbour master treated in hospital?")
+    assert ans.found
+    assert_grounded(idx, ans)
+    by_doc = {v.doc_id: v for v in ans.verdicts}
+    assert by_doc["a.txt"].verdict == "yes" and by_doc["a.txt"].citation is not None
+    cited = ans.citations[by_doc["a.txt"].citation - 1]
+    assert "treated in hospital" in cited.quote and ans.text.startswith("**Yes**")
+    assert by_doc.get("b.txt") is None or by_doc["b.txt"].verdict != "yes"
+
+
+def test_claim_check_uses_the_model(real_embedder: qa.Embedder, entailer: Entailer) -> None:
+    quotes = ["The museum reopened in March 2021 after a two-year renovation funded by the city."]
+    text = "The museum reopened in March 2021 [1]. The museum was closed for good in 2021 [1]."
+    res = check(text, quotes, real_embedder.encode_queries, word_vectors(real_embedder), entailer)
+    assert [s.status for s in res.sentences] == ["supported", "removed"]
