@@ -335,23 +335,21 @@ def _eval_broad(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(args: argparse.Namespace) -> int:
-    if args.dataset == "cases":
-        return _eval_cases(args)
-    if args.dataset == "reader":
-        return _eval_reader(args)
-    if args.dataset in ("nli", "yesno"):
-        return _eval_entailment(args)
-    if args.dataset == "broad":
-        return _eval_broad(args)
-    if args.dataset == "abstention":
-        from qa_tools import gate
+def _eval_abstention(args: argparse.Namespace) -> int:
+    from qa_tools import gate
 
-        split = "heldout" if args.split == "test" else args.split
-        print(json.dumps(gate.evaluate(Path(args.path), split, args.limit or 1000), indent=2))
-        return 0
-    if args.dataset in ("squad-answers", "multihop-answers", "conflicts", "claims", "latency"):
-        return _eval_answers(args)
+    split = "heldout" if args.split == "test" else args.split
+    print(json.dumps(gate.evaluate(Path(args.path), split, args.limit or 1000), indent=2))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    special = {"cases": _eval_cases, "reader": _eval_reader, "nli": _eval_entailment, "yesno": _eval_entailment,
+               "broad": _eval_broad, "abstention": _eval_abstention, "squad-answers": _eval_answers,
+               "multihop-answers": _eval_answers, "conflicts": _eval_answers, "claims": _eval_answers,
+               "latency": _eval_answers}
+    if args.dataset in special:
+        return special[args.dataset](args)
     from qa_tools import evaluation as ev
 
     chunking = ChunkingConfig(max_tokens=args.chunk_size, overlap_tokens=args.chunk_overlap)
