@@ -23,6 +23,8 @@ from .uploads import UploadDesk, status_lines, statuses_markdown, upload_name_an
 
 logger = logging.getLogger("qa.app")
 
+REMOVE_WAIT_S = 1.0  # how long Remove waits for the write lock before it queues behind the batch holding it
+
 Step = Callable[[int, int], None]
 
 
@@ -191,7 +193,9 @@ class DocumentsMixin:
                 Path(doc.source).unlink(missing_ok=True)  # our copy of an upload; never a file of the person's folder
             return "removed"
 
-        if not self._write_lock.acquire(blocking=False):  # a batch is being indexed: queue behind it, never block
+        # a removal or a small upload holds the lock for a moment: wait for it; a batch being indexed holds it for
+        # long: queue behind it, never block the page
+        if not self._write_lock.acquire(timeout=REMOVE_WAIT_S):
             def remove_later() -> str:
                 with self._write_lock:
                     done = remove_now()
