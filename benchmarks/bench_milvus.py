@@ -304,7 +304,7 @@ def big(uri: str, n: int, queries: int = 200) -> dict:
             "query_ms": percentiles(lat), "recall@10": float(np.mean(recall))}
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=400, help="SciFact abstracts for the ingest comparison")
     ap.add_argument("--questions", type=int, default=100, help="questions timed per backend")
@@ -313,50 +313,60 @@ def main() -> None:
     ap.add_argument("--multihop", type=int, default=0, help="MultiHop-RAG queries for Hits@10 (0: skip; builds "
                                                             "both stores from the 609 articles, ~5 min)")
     ap.add_argument("--skip", nargs="*", default=[], choices=["quality", "latency", "ingest"])
-    args = ap.parse_args()
-    import qa
+    ap.add_argument("--name", default="milvus", help="results file name (benchmarks/results/NAME.json)")
+    return ap.parse_args()
+
+
+def scifact_stages(server: Server, args: argparse.Namespace, result: dict) -> None:
+    """Quality and latency on SciFact: the folder, its copy in the server (HNSW) and in a Lite file (FLAT)."""
     from qa_tools.evaluation import load_beir
 
-    result: dict = {"machine": machine(), "load_avg_start": load_avg()}
-    BENCH.mkdir(parents=True, exist_ok=True)
     folder, how = folder_index()
     result["folder_index"] = how
     _, queries, qrels = load_beir(SCIFACT, "test")
-    server_dir = BENCH / "server"
-    shutil.rmtree(server_dir, ignore_errors=True)
     lite_db = BENCH / "scifact.db"
     shutil.rmtree(lite_db, ignore_errors=True)
+    milvus, write = milvus_copy(folder, f"{server.uri}?collection=scifact")
+    result["milvus_write"] = {**write, "server_rss_mb": server.rss_mb()}
+    print("written", write, flush=True)
+    lite, result["lite_write"] = milvus_copy(folder, f"milvus://{lite_db}?index=FLAT")
+    if "quality" not in args.skip:
+        result["quality"] = quality({"folder": folder, "milvus server (AUTOINDEX = HNSW)": milvus,
+                                     "milvus lite file (FLAT)": lite}, queries, qrels)
+        print("quality", result["quality"], flush=True)
+    if "latency" not in args.skip:
+        qs = list(queries.values())[: args.questions]
+        result["latency_ms"] = latency({"folder": folder, "milvus lite file": lite, "milvus server": milvus},
+                                       qs, args.answers)
+        print("latency", json.dumps(result["latency_ms"]), flush=True)
+    result["server_rss_mb"] = server.rss_mb()
+    milvus.store.close()
+    lite.store.close()
+
+
+def main() -> None:
+    args = parse_args()
+    import qa
+
+    result: dict = {"machine": machine(), "load_avg_start": load_avg()}
+    BENCH.mkdir(parents=True, exist_ok=True)
+    server_dir = BENCH / "server"
+    shutil.rmtree(server_dir, ignore_errors=True)
     with Server(server_dir) as server:
-        uri = f"{server.uri}?collection=scifact"
-        milvus, write = milvus_copy(folder, uri)
-        result["milvus_write"] = {**write, "server_rss_mb": server.rss_mb()}
-        print("written", write, flush=True)
-        lite, lite_write = milvus_copy(folder, f"milvus://{lite_db}?index=FLAT")
-        result["lite_write"] = lite_write
-        if "quality" not in args.skip:
-            result["quality"] = quality({"folder": folder, "milvus server (AUTOINDEX = HNSW)": milvus,
-                                         "milvus lite file (FLAT)": lite}, queries, qrels)
-            print("quality", result["quality"], flush=True)
-        if "latency" not in args.skip:
-            qs = list(queries.values())[: args.questions]
-            result["latency_ms"] = latency({"folder": folder, "milvus lite file": lite, "milvus server": milvus},
-                                           qs, args.answers)
-            print("latency", json.dumps(result["latency_ms"]), flush=True)
-        result["server_rss_mb"] = server.rss_mb()
+        if not ("quality" in args.skip and "latency" in args.skip):
+            scifact_stages(server, args, result)
         if args.multihop:
             result["multihop"] = multihop(server, args.multihop)
             print("multihop", result["multihop"], flush=True)
         if args.big:
             result["big"] = big(server.uri, args.big)
             print("big", result["big"], flush=True)
-        milvus.store.close()
-        lite.store.close()
     if "ingest" not in args.skip:
         result["ingest"] = ingest(args.docs)
         print("ingest", json.dumps(result["ingest"]), flush=True)
     result["versions"] = {m: __import__(m).__version__ for m in ("pymilvus", "milvus_lite", "ray")}
     result["qa"] = qa.__version__
-    print(write_result("milvus", result))
+    print(write_result(args.name, result))
 
 
 if __name__ == "__main__":

@@ -395,6 +395,11 @@ class MilvusDocuments(Mapping[str, StoredDocument]):
         return (info.doc_id for info in self._reader.all_infos())
 
     def listing(self) -> list[StoredDocument]:
-        """Every document with its text (read in one pass over the collections)."""
-        return [self._reader.document_version(i.doc_id, i.hash, int(i.info.get("parts", 1)))
-                for i in self._reader.all_infos()]
+        """Every document with its text (the texts read ``PREFETCH_DOCUMENTS`` documents per call)."""
+        infos = self._reader.all_infos()
+        out: list[StoredDocument] = []
+        for k in range(0, len(infos), PREFETCH_DOCUMENTS):
+            block = infos[k : k + PREFETCH_DOCUMENTS]
+            texts = self._reader.read_texts(block)
+            out.extend(texts[i.doc_id] for i in block)
+        return out
