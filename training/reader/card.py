@@ -18,6 +18,16 @@ def _table(rows: dict[str, dict[str, Any]], cols: list[str]) -> str:
     return head + "".join(f"| {k} | " + " | ".join(str(v.get(c, "")) for c in cols) + " |\n" for k, v in rows.items())
 
 
+def _stage1(config: dict[str, Any]) -> str:
+    """The first run's command when this run started from its weights (``--init``)."""
+    init = config.get("init")
+    if not init or not (Path(init).parent / "config.json").exists():
+        return ""
+    c = json.loads((Path(init).parent / "config.json").read_text())
+    return (f"python -m training.reader.train --scale {c['scale']} --max-steps {c['max_steps'] or 0} --seed {c['seed']}"
+            f" --lr {c['lr']} --warmup {c['warmup']} --out {c['out']}   # stage 1\n")
+
+
 def card(run: Path, model: Path, results: dict[str, Any]) -> str:
     config = json.loads((run / "config.json").read_text())
     state = json.loads((run / "ckpt" / "state.json").read_text())
@@ -37,8 +47,12 @@ def card(run: Path, model: Path, results: dict[str, Any]) -> str:
         f"(sha256 of the table `{graph['embedding_table_sha256'][:16]}…`, checked on load).\n",
         "## Reproduce\n",
         "```\npython -m training.reader.data --data ../shared/data      # examples + retrieved negatives\n"
-        f"python -m training.reader.train --scale {config['scale']} --max-steps {config['max_steps'] or 0} --seed {config['seed']}\n"
-        "python -m training.reader.export --weights ~/.cache/qa/train/reader/run/final.safetensors --out qa/models/reader\n"
+        + _stage1(config) +
+        f"python -m training.reader.train --scale {config['scale']} --max-steps {config['max_steps'] or 0} --seed {config['seed']}"
+        f" --lr {config['lr']} --warmup {config['warmup']}"
+        + (f" --stop-after {config['stop_after']}" if config.get("stop_after") else "")
+        + (f" --init {config['init']} --out {config['out']}" if config.get("init") else "") + "\n"
+        f"python -m training.reader.export --weights {run}/best.safetensors --out qa/models/reader\n"
         "python -m training.reader.calibrate --model qa/models/reader   # dev split only\n"
         "python -m qa_tools.gate --data ../shared/data                 # dev split only\n"
         "python -m training.reader.card --results <eval results>\n```\n",

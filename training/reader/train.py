@@ -111,6 +111,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--eval-size", type=int, default=240)
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke runs)")
+    ap.add_argument("--stop-after", type=int, default=0, help="stop after this many steps, keeping the learning-rate "
+                                                              "schedule of the whole run (an interrupted run, replayed)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", type=Path, help="start from these weights (safetensors) instead of the base model: "
                                               "a continuation run on a fresh sample of the mix (new --seed)")
@@ -160,7 +162,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the tr
     started = time.time() - state["seconds"]
     bar = tqdm(total=total, initial=state["step"], desc="reader", unit="step")
     ema = None
-    for step in range(state["step"], total):
+    last = min(total, args.stop_after) if getattr(args, "stop_after", 0) else total
+    for step in range(state["step"], last):
         inputs, s_pos, e_pos = tensors(feats, plan[step])
         start, end = model(**inputs)
         loss = (torch.nn.functional.cross_entropy(start, s_pos) + torch.nn.functional.cross_entropy(end, e_pos)) / 2
@@ -175,7 +178,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the tr
         bar.set_postfix(loss=f"{ema:.3f}", lr=f"{sched.get_last_lr()[0]:.1e}")
         state["step"] = step + 1
         state["seconds"] = time.time() - started
-        done = step + 1 == total
+        done = step + 1 == last
         if (step + 1) % args.eval_every == 0 or done:
             d, h = evaluate(model, dev), evaluate(model, held)
             entry = {"step": step + 1, "loss": round(ema, 4), "minutes": round(state["seconds"] / 60, 1),
