@@ -147,7 +147,7 @@ def fit_yesno(model_dir: Path, precision: float = 0.85) -> dict[str, Any]:
     rows = _verdict_probs("dev")
     fitted: dict[str, Any] = {}
     for key, col, label in (("yesno_entail_threshold", 0, "yes"), ("yesno_contradict_threshold", 2, "no")):
-        choice = (0.99, None, 0)
+        choice: tuple[float, float | None, int] = (0.99, None, 0)
         for t in np.arange(0.3, 0.951, 0.05):
             # as qa.answer.yesno decides: the sentence most in favour must lean that way itself
             said = [want == label for want, p in rows if len(p) and (best := p[int(p[:, col].argmax())])[col] >= t
