@@ -94,11 +94,20 @@ def _counting_tokenizer(model_dir: str):
     return tok
 
 
+# Texts tokenized per call when counting: each Encoding holds its tokens' strings and offsets until the call
+# returns, so one call over a large document's sentences held them all (a 5 MB text: +140 MiB; sliced: +7 MiB).
+COUNT_SLICE = 1024
+
+
 def count_word_pieces(model_dir: str | Path, texts: Sequence[str]) -> list[int]:
-    """Word pieces per text by the tokenizer in ``model_dir`` (no special tokens, no truncation)."""
+    """Word pieces per text by the tokenizer in ``model_dir`` (no special tokens, no truncation), counted
+    ``COUNT_SLICE`` texts at a time."""
     if not texts:
         return []
-    return [len(e.ids) for e in _counting_tokenizer(str(model_dir)).encode_batch(list(texts), add_special_tokens=False)]
+    tok = _counting_tokenizer(str(model_dir))
+    texts = list(texts)
+    return [len(e.ids) for i in range(0, len(texts), COUNT_SLICE)
+            for e in tok.encode_batch(texts[i : i + COUNT_SLICE], add_special_tokens=False)]
 
 
 def normalize(x: np.ndarray) -> np.ndarray:

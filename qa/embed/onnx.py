@@ -195,8 +195,15 @@ def _check_model(path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------- embedder
 
-def open_session(path: Path, threads: int) -> Any:
-    """An onnxruntime session on ``path`` with ``threads`` intra-op threads (its embedder keeps it)."""
+def open_session(path: Path, threads: int, *, mem_pattern: bool = False) -> Any:
+    """An onnxruntime session on ``path`` with ``threads`` intra-op threads (its embedder keeps it).
+
+    Its memory arena is kept, without onnxruntime's memory pattern (``mem_pattern=False``): the second run of
+    an input shape would otherwise ask the arena for the whole run's tensors as one block, which fits in none
+    of the arena's free chunks, so the arena grows by another power of two (three runs of 32 x 256 word
+    pieces in a fresh process: +438 MiB with it, +298 MiB without). Without it the tensors are allocated one
+    by one from the chunks the first run left; the vectors are the same bits. ``working_set_order`` is the
+    other half."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -204,6 +211,7 @@ def open_session(path: Path, threads: int) -> Any:
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.enable_mem_pattern = mem_pattern
     # Threads busy-wait between ops (onnxruntime's default): ingest ~6% faster, answers ~15% faster. It
     # slowed answers down only while OpenBLAS's threads spun too, which qa.threads prevents on the
     # question path; see BENCHMARKS.md. QA_ONNX_SPIN=0 turns it off.
@@ -236,12 +244,34 @@ def plan_batches(lengths: Sequence[int], max_batch: int, overhead: int = CALL_OV
     return groups[::-1]
 
 
+# Working memory of one run of the int8 model per padded word piece is about (width + this) * 43 bytes
+# (measured in a fresh process, 2 threads: 32 x 256 word pieces +294 MiB, 32 x 128 +127 MiB, 32 x 64 +56 MiB).
+WIDTH_EQUIVALENT = 600
+
+
+def working_set_order(groups: Sequence[tuple[int, int]], lengths: Sequence[int]) -> list[tuple[int, int]]:
+    """The batches of ``plan_batches`` (``lengths`` sorted longest first) in the order to run them: the one
+    that needs the most working memory first, ties in plan order. onnxruntime's arena grows by powers of two
+    and never merges its regions, so a run larger than every earlier one adds a region rather than reusing
+    the free ones (a batch of 25 passages of 256 word pieces and then one of 32 left +380 MiB; 32 first,
+    +300 MiB). Which texts share a batch is unchanged, so every vector is the same."""
+    def need(group: tuple[int, int]) -> int:
+        width = lengths[group[0]]  # the longest of the batch: what it is padded to
+        return (group[1] - group[0]) * width * (width + WIDTH_EQUIVALENT)
+
+    return sorted(groups, key=lambda g: -need(g))
+
+
 class OnnxEmbedder(Embedder):
     """all-MiniLM-L6-v2, int8-quantized, on onnxruntime. Same pooling and normalisation as the torch path;
     vectors have cosine >= ~0.99 to the torch ones (see BENCHMARKS.md), but an index records which one built it."""
 
     backend = "onnx-int8"
     dim = 384
+    # How batches are fed (see ``open_session`` and ``working_set_order``); the defaults hold the arena to one
+    # run's working memory. benchmarks/bench_encoder.py sets them back to measure what they saved.
+    mem_pattern = False
+    largest_first = True
 
     def __init__(self, model_dir: str | Path | None = None, name: str = DEFAULT_MODEL, batch_size: int = 32,
                  threads: int | None = None, cache: Path | None = None) -> None:
@@ -276,7 +306,7 @@ class OnnxEmbedder(Embedder):
                 if self._session is None:
                     if self._model_path is None:
                         self._model_path = export_model(self.model_dir, self.cache)
-                    self._session = open_session(self._model_path, self.threads)
+                    self._session = open_session(self._model_path, self.threads, mem_pattern=self.mem_pattern)
         return self._session
 
     def _tokenizer(self) -> Any:
@@ -300,7 +330,9 @@ class OnnxEmbedder(Embedder):
         hidden = self._sess().run(None, {"input_ids": input_ids, "attention_mask": mask,
                                          "token_type_ids": np.zeros_like(input_ids)})[0]
         m = mask[:, :, None].astype(np.float32)
-        return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        # in place: the same products as ``hidden * m`` without a second (n, width, 384) array (12 MiB at 32 x 256)
+        hidden = np.multiply(hidden, m, out=hidden if hidden.flags.writeable else None)
+        return hidden.sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self._run([e.ids for e in self._tokenizer().encode_batch(texts)])
@@ -317,13 +349,16 @@ class OnnxEmbedder(Embedder):
     def _encode_sorted(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         """Tokenize once, sort by word pieces, and cut the sorted list into the batches that cost least
         (``plan_batches``): a question's few candidate sentences of very different lengths are no longer
-        padded to the longest, and passages are grouped by their exact length rather than by characters."""
+        padded to the longest, and passages are grouped by their exact length rather than by characters.
+        The batch needing the most memory runs first (``working_set_order``)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         ids = [e.ids for e in self._tokenizer().encode_batch(texts)]
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        for a, b in plan_batches([len(ids[i]) for i in order], self.batch_size):
+        lengths = [len(ids[i]) for i in order]
+        groups = plan_batches(lengths, self.batch_size)
+        for a, b in working_set_order(groups, lengths) if self.largest_first else groups:
             idx = order[a:b]
             out[idx] = self._run([ids[i] for i in idx])
             if progress:

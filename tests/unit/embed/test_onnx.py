@@ -1,6 +1,6 @@
 """The ONNX int8 embedder without loading a model: identity in the manifest, a safe export cache (concurrent
-first use, failures), fallback to torch, the QA_EMBEDDER switch and the batch planner (the real-model checks are
-in tests/integration/test_onnx_real.py)."""
+first use, failures), fallback to torch, the QA_EMBEDDER switch, the batch planner and how batches are fed (the
+real-model checks are in tests/integration/test_onnx_real.py and test_onnx_feeding.py)."""
 from __future__ import annotations
 
 import itertools
@@ -112,3 +112,73 @@ def test_plan_batches_is_the_cheapest_cut_and_covers_every_text_once():
     assert embedding_onnx.plan_batches([120, 30, 28, 25], 32) == [(0, 1), (1, 4)]
     assert [b - a for a, b in embedding_onnx.plan_batches([64] * 64, 32)] == [32, 32]
     assert embedding_onnx.plan_batches([], 32) == []
+
+
+def test_working_set_order_runs_the_largest_batch_first_and_keeps_every_batch_whole():
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        lengths = sorted((int(x) for x in rng.integers(2, 257, int(rng.integers(1, 200)))), reverse=True)
+        groups = embedding_onnx.plan_batches(lengths, 32)
+        ordered = embedding_onnx.working_set_order(groups, lengths)
+        assert sorted(ordered) == groups  # the same batches (so the same texts share an int8 scale), reordered
+
+        need = [(b - a) * lengths[a] * (lengths[a] + embedding_onnx.WIDTH_EQUIVALENT) for a, b in ordered]
+        assert need == sorted(need, reverse=True)
+    # 25 passages of 256 word pieces then 32 of 250 (plan order) run as 32 x 250 first
+    lengths = [256] * 25 + [250] * 32
+    assert embedding_onnx.plan_batches(lengths, 32) == [(0, 25), (25, 57)]
+    assert embedding_onnx.working_set_order([(0, 25), (25, 57)], lengths) == [(25, 57), (0, 25)]
+    assert embedding_onnx.working_set_order([], []) == []
+
+
+def test_encode_runs_the_planned_batches_largest_first_and_returns_vectors_in_input_order(monkeypatch):
+    """Without the model: ``_run`` is replaced by a recorder whose vector is a function of a text's token ids,
+    so any mix-up of rows between batches or in the output order would show."""
+    calls: list[list[int]] = []
+
+    def fake_run(self, ids):
+        calls.append([len(x) for x in ids])
+        return np.array([[float(len(x)), float(sum(x) % 997)] + [0.0] * 382 for x in ids], np.float32)
+
+    monkeypatch.setattr(OnnxEmbedder, "_run", fake_run)
+    words = "harbour keeper lantern ferry island storm beacon tide north south cliff signal rope anchor gull".split()
+    rng = np.random.default_rng(3)
+    texts = [" ".join(rng.choice(words, int(n))) for n in rng.integers(1, 120, 150)]
+    emb = OnnxEmbedder()
+    vecs = emb.encode_documents(texts)
+    ids = [e.ids for e in emb._tokenizer().encode_batch(texts)]
+    expected = np.array([[float(len(x)), float(sum(x) % 997)] + [0.0] * 382 for x in ids], np.float32)
+    np.testing.assert_allclose(vecs, embedding_base.normalize(expected), rtol=1e-6)
+    lengths = sorted((len(x) for x in ids), reverse=True)
+    planned = embedding_onnx.working_set_order(embedding_onnx.plan_batches(lengths, 32), lengths)
+    assert [sorted(c, reverse=True) for c in calls] == [lengths[a:b] for a, b in planned]
+
+    calls.clear()
+    monkeypatch.setattr(OnnxEmbedder, "largest_first", False)  # the plan's own order (longest first)
+    np.testing.assert_array_equal(OnnxEmbedder().encode_documents(texts), vecs)
+    assert [sorted(c, reverse=True) for c in calls] == [lengths[a:b] for a, b in embedding_onnx.plan_batches(lengths, 32)]
+
+
+def test_the_session_keeps_its_arena_without_the_memory_pattern(monkeypatch, tmp_path):
+    import onnxruntime as ort
+
+    seen = []
+    monkeypatch.setattr(ort, "InferenceSession", lambda path, so, providers: seen.append(so) or object())
+    embedding_onnx.open_session(tmp_path / "model.onnx", 2)
+    embedding_onnx.open_session(tmp_path / "model.onnx", 2, mem_pattern=True)
+    assert [so.enable_mem_pattern for so in seen] == [False, True]
+    assert all(so.enable_cpu_mem_arena for so in seen)
+    assert OnnxEmbedder.mem_pattern is False and OnnxEmbedder.largest_first is True
+
+
+def test_word_pieces_are_counted_in_slices_with_the_same_counts(monkeypatch):
+    rng = np.random.default_rng(5)
+    words = "the homocysteine lighthouse Varnholm was painted red in 1911 by keeper Edda Lindqvist".split()
+    texts = [" ".join(rng.choice(words, int(n))) for n in rng.integers(0, 40, 23)]
+    model_dir = embedding_base.bundled_model_dir()
+    whole = embedding_base.count_word_pieces(model_dir, texts)
+    monkeypatch.setattr(embedding_base, "COUNT_SLICE", 4)
+    assert embedding_base.count_word_pieces(model_dir, texts) == whole
+    assert embedding_base.count_word_pieces(model_dir, []) == []
+    tok = embedding_base._counting_tokenizer(str(model_dir))
+    assert whole == [len(tok.encode(t, add_special_tokens=False).ids) for t in texts]
