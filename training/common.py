@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import random
 import tempfile
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,102 @@ def optimizer(model: torch.nn.Module, lr: float, total: int, warmup: float
     return opt, sched
 
 
+def run_arguments(ap: Any, out: Path, init_help: str, defaults: dict[str, float]) -> None:
+    """The options every training run takes (``ap``: an ``argparse.ArgumentParser``); ``defaults`` gives the run's
+    seed, epochs, lr, warmup, eval_every and eval_size."""
+    ap.add_argument("--out", type=Path, default=out)
+    ap.add_argument("--seed", type=int, default=int(defaults["seed"]))
+    ap.add_argument("--epochs", type=float, default=defaults["epochs"])
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=defaults["lr"])
+    ap.add_argument("--warmup", type=float, default=defaults["warmup"])
+    ap.add_argument("--eval-every", type=int, default=int(defaults["eval_every"]))
+    ap.add_argument("--eval-size", type=int, default=int(defaults["eval_size"]))
+    ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke runs)")
+    ap.add_argument("--stop-after", type=int, default=0, help="stop after this many steps, keeping the learning-rate "
+                                                              "schedule of the whole run (an interrupted run, replayed)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", type=Path, help=init_help)
+
+
+def plan_batches(lengths: Sequence[int], args: Any, rng: random.Random) -> list[list[int]]:
+    """The run's batches in order: ``args.epochs`` passes of length-bucketed batches (a fraction of the last
+    pass for a fractional count), cut at ``args.max_steps``."""
+    epochs = max(1, math.ceil(args.epochs))
+    plan = [b for _ in range(epochs) for b in batches(lengths, args.batch_size, rng)]
+    plan = plan[:int(len(plan) * args.epochs / epochs)]
+    return plan[:args.max_steps] if args.max_steps else plan
+
+
+def start_from(model: torch.nn.Module, init: Path | None) -> None:
+    """Load ``init``'s weights into ``model`` (a second stage), when given."""
+    if init:
+        model.load_state_dict(load_file(str(init)))
+        logger.info("starting from %s", init)
+
+
+def fit(model: torch.nn.Module, plan: list[list[int]], args: Any, *, desc: str,  # noqa: PLR0915 - the loop reads best in one piece
+        loss_of: Callable[[list[int]], torch.Tensor], evaluate: Callable[[], tuple[dict[str, Any], float]],
+        config: dict[str, Any]) -> dict[str, Any]:
+    """Train ``model`` on ``plan`` (or resume from ``args.out/ckpt``): AdamW with warm-up and linear decay,
+    gradient clipping, a progress bar with the loss, every ``args.eval_every`` steps ``evaluate()`` (metrics to
+    log, and the dev score that keeps ``best.safetensors``), checkpoints every ``args.checkpoint_minutes``,
+    ``final.safetensors`` at the end. Writes ``config.json`` (the options and ``config``). Returns the state
+    (step, per-step losses, eval log, best dev score and step)."""
+    from tqdm import tqdm
+
+    total = len(plan)
+    opt, sched = optimizer(model, args.lr, total, args.warmup)
+    ckpt = args.out / "ckpt"
+    state: dict[str, Any] = {"step": 0, "log": [], "best_dev": -1.0, "seconds": 0.0, "losses": []}
+    if ckpt.exists():
+        state = {**state, **load_checkpoint(ckpt, model, opt)}
+        for _ in range(state["step"]):
+            sched.step()
+        logger.info("resumed at step %d / %d", state["step"], total)
+    args.out.mkdir(parents=True, exist_ok=True)
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    (args.out / "config.json").write_text(json.dumps({**options, **config, "steps": total}, indent=1))
+    model.train()
+    last_save = time.time()
+    started = time.time() - state["seconds"]
+    bar = tqdm(total=total, initial=state["step"], desc=desc, unit="step")
+    ema = None
+    last = min(total, args.stop_after) if args.stop_after else total
+    for step in range(state["step"], last):
+        loss = loss_of(plan[step])
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+        state["losses"].append(round(loss.item(), 4))
+        bar.update(1)
+        bar.set_postfix(loss=f"{ema:.3f}", lr=f"{sched.get_last_lr()[0]:.1e}")
+        state["step"] = step + 1
+        state["seconds"] = time.time() - started
+        done = step + 1 == last
+        if (step + 1) % args.eval_every == 0 or done:
+            model.eval()
+            metrics, dev = evaluate()
+            model.train()
+            entry = {"step": step + 1, "loss": round(ema, 4), "minutes": round(state["seconds"] / 60, 1), **metrics}
+            state["log"].append(entry)
+            logger.info("eval %s", entry)
+            if dev > state["best_dev"]:
+                state["best_dev"], state["best_step"] = dev, step + 1
+                save_weights(model, args.out / "best.safetensors")
+        if done or time.time() - last_save > args.checkpoint_minutes * 60:
+            save_checkpoint(ckpt, model, opt, state)
+            last_save = time.time()
+    bar.close()
+    save_weights(model, args.out / "final.safetensors")
+    logger.info("done: %d steps in %.1f min", state["step"], state["seconds"] / 60)
+    return state
+
+
 def save_weights(model: torch.nn.Module, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
@@ -124,15 +222,30 @@ def embedding_table_sha256() -> str:
     return hashlib.sha256(table.tobytes()).hexdigest()
 
 
-def export_int8(graph: torch.nn.Module, outputs: list[str], out_dir: Path, *, hidden_size: int, num_heads: int,
-                extra: dict[str, Any] | None = None) -> Path:
-    """Export ``graph(inputs_embeds, attention_mask, token_type_ids)`` to ONNX (opset 17), fuse the BERT
-    sub-graphs with onnxruntime's optimizer, quantize MatMuls to int8 per channel, and write ``model.onnx`` and
-    ``graph.json`` (inputs, outputs, sha256 of the model and of the embedding table it expects) into ``out_dir``."""
+class _FromEmbeddings(torch.nn.Module):
+    """The graph qa ships: ``model.from_embeddings(inputs_embeds, attention_mask, token_type_ids)``."""
+
+    def __init__(self, inner: torch.nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> Any:
+        return self.inner.from_embeddings(inputs_embeds, attention_mask, token_type_ids)
+
+
+def export_int8(model: torch.nn.Module, outputs: list[str], out_dir: Path, extra: dict[str, Any] | None = None) -> Path:
+    """Export ``model.from_embeddings(inputs_embeds, attention_mask, token_type_ids)`` (a model with an
+    ``encoder``) to ONNX (opset 17), fuse the BERT sub-graphs with onnxruntime's optimizer, quantize MatMuls to
+    int8 per channel, and write ``model.onnx`` and ``graph.json`` (inputs, outputs, sha256 of the model and of
+    the embedding table it expects) into ``out_dir``."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
     import onnx
+
+    model.eval()
+    graph = _FromEmbeddings(model)
+    hidden_size, num_heads = model.encoder.config.hidden_size, model.encoder.config.num_attention_heads
 
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
@@ -165,3 +278,51 @@ def export_int8(graph: torch.nn.Module, outputs: list[str], out_dir: Path, *, hi
     (out_dir / "graph.json").write_text(json.dumps(meta, indent=1) + "\n")
     logger.info("wrote %s (%.1f MB)", out_dir / "model.onnx", (out_dir / "model.onnx").stat().st_size / 1e6)
     return out_dir / "model.onnx"
+
+
+def export_main(export: Callable[[Path, Path], Path], doc: str, default_out: str) -> None:
+    """The command line of an ``export`` module: ``--weights`` (safetensors) and ``--out`` (model folder)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--weights", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=Path(default_out))
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("onnxruntime").setLevel(logging.ERROR)
+    export(args.weights, args.out)
+
+
+def markdown_table(rows: dict[str, dict[str, Any]], cols: list[str]) -> str:
+    head = "| set | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols) + "\n"
+    return head + "".join(f"| {k} | " + " | ".join(str(v.get(c, "")) for c in cols) + " |\n" for k, v in rows.items())
+
+
+def card_sections(results: dict[str, Any], notes: str = "") -> list[str]:
+    """A model card's result sections (``{title: {row: {column: value}}}`` as a table, anything else as JSON),
+    then the notes."""
+    parts: list[str] = []
+    for title, block in results.items():
+        parts.append(f"## {title}\n")
+        if isinstance(block, dict) and block and all(isinstance(v, dict) for v in block.values()):
+            parts.append(markdown_table(block, sorted({c for v in block.values() for c in v})))
+        else:
+            parts.append("```\n" + json.dumps(block, indent=1) + "\n```\n")
+    if notes:
+        parts.append("## Notes\n\n" + notes + "\n")
+    return parts
+
+
+def card_main(card: Callable[[Path, Path, dict[str, Any], str], str], doc: str, run: Path, model: str) -> None:
+    """The command line of a ``card`` module: ``--run``, ``--model``, ``--results`` (JSON), ``--notes`` (Markdown)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--run", type=Path, default=run)
+    ap.add_argument("--model", type=Path, default=Path(model))
+    ap.add_argument("--results", type=Path, help="JSON: {section title: results}")
+    ap.add_argument("--notes", type=Path, help="a Markdown file of notes appended to the card")
+    args = ap.parse_args()
+    results = json.loads(args.results.read_text()) if args.results else {}
+    notes = args.notes.read_text() if args.notes else ""
+    (args.model / "README.md").write_text(card(args.run, args.model, results, notes))

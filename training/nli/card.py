@@ -5,17 +5,12 @@ config (with the sha256 of every data file) and log, the calibration, and the ev
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
 
+from ..common import card_main, card_sections
 from .train import CACHE
-
-
-def _table(rows: dict[str, dict[str, Any]], cols: list[str]) -> str:
-    head = "| set | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols) + "\n"
-    return head + "".join(f"| {k} | " + " | ".join(str(v.get(c, "")) for c in cols) + " |\n" for k, v in rows.items())
 
 
 def _command(c: dict[str, Any], out: str) -> str:
@@ -81,28 +76,12 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         "## Calibration (dev splits)\n",
         "```\n" + json.dumps(cal, indent=1) + "\n```\n",
     ]
-    for title, block in results.items():
-        parts.append(f"## {title}\n")
-        if isinstance(block, dict) and block and all(isinstance(v, dict) for v in block.values()):
-            cols2 = sorted({c for v in block.values() for c in v})
-            parts.append(_table(block, cols2))
-        else:
-            parts.append("```\n" + json.dumps(block, indent=1) + "\n```\n")
-    if notes:
-        parts.append("## Notes\n\n" + notes + "\n")
+    parts += card_sections(results, notes)
     return "\n".join(parts)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--run", type=Path, default=CACHE / "run")
-    ap.add_argument("--model", type=Path, default=Path("qa/models/nli"))
-    ap.add_argument("--results", type=Path, help="JSON: {section title: results}")
-    ap.add_argument("--notes", type=Path, help="a Markdown file of notes appended to the card")
-    args = ap.parse_args()
-    results = json.loads(args.results.read_text()) if args.results else {}
-    notes = args.notes.read_text() if args.notes else ""
-    (args.model / "README.md").write_text(card(args.run, args.model, results, notes))
+    card_main(card, __doc__, CACHE / "run", "qa/models/nli")
 
 
 if __name__ == "__main__":

@@ -5,17 +5,12 @@ config and log, the data manifest (files + sha256), the calibration, and the eva
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
 
+from ..common import card_main, card_sections
 from .data import CACHE
-
-
-def _table(rows: dict[str, dict[str, Any]], cols: list[str]) -> str:
-    head = "| set | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols) + "\n"
-    return head + "".join(f"| {k} | " + " | ".join(str(v.get(c, "")) for c in cols) + " |\n" for k, v in rows.items())
 
 
 def _stage1(config: dict[str, Any]) -> str:
@@ -28,7 +23,7 @@ def _stage1(config: dict[str, Any]) -> str:
             f" --lr {c['lr']} --warmup {c['warmup']} --out {c['out']}   # stage 1\n")
 
 
-def card(run: Path, model: Path, results: dict[str, Any]) -> str:
+def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> str:
     config = json.loads((run / "config.json").read_text())
     state = json.loads((run / "ckpt" / "state.json").read_text())
     manifest = json.loads((CACHE / "data_manifest.json").read_text())
@@ -76,24 +71,12 @@ def card(run: Path, model: Path, results: dict[str, Any]) -> str:
         f"Answered when margin > {cal['margin_threshold']} (best dev F1); P(answers) = sigmoid({cal['logistic']['a']} x margin "
         f"+ {cal['logistic']['b']}). Gate: {json.dumps({k: gate.get(k) for k in ('features', 'weights', 'threshold', 'fitted_on', 'dev')})}\n",
     ]
-    for title, block in results.items():
-        parts.append(f"## {title}\n")
-        if isinstance(block, dict) and all(isinstance(v, dict) for v in block.values()):
-            cols = sorted({c for v in block.values() for c in v})
-            parts.append(_table(block, cols))
-        else:
-            parts.append("```\n" + json.dumps(block, indent=1) + "\n```\n")
+    parts += card_sections(results, notes)
     return "\n".join(parts)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--run", type=Path, default=CACHE / "run")
-    ap.add_argument("--model", type=Path, default=Path("qa/models/reader"))
-    ap.add_argument("--results", type=Path, help="JSON: {section title: results}")
-    args = ap.parse_args()
-    results = json.loads(args.results.read_text()) if args.results else {}
-    (args.model / "README.md").write_text(card(args.run, args.model, results))
+    card_main(card, __doc__, CACHE / "run", "qa/models/reader")
 
 
 if __name__ == "__main__":

@@ -8,20 +8,16 @@ the checkpoint) and of held-out questions (shown only, never used for a choice).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import math
 import random
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 
-from ..common import batches, load_checkpoint, optimizer, save_checkpoint, seed_all
+from ..common import fit, plan_batches, run_arguments, seed_all, start_from
 from .data import CACHE
 from .evaluate import load_split, predict, score
 from qa.answer.reader.windows import batch as pad_batch
@@ -100,26 +96,14 @@ def eval_sample(split: str, n: int, seed: int, path: Path) -> list[dict[str, Any
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--examples", type=Path, default=CACHE / "examples.jsonl")
-    ap.add_argument("--out", type=Path, default=CACHE / "run")
-    ap.add_argument("--seed", type=int, default=17)
-    ap.add_argument("--epochs", type=float, default=1.0)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=1e-4)
-    ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every source's count in the mix")
-    ap.add_argument("--eval-every", type=int, default=150)
-    ap.add_argument("--eval-size", type=int, default=240)
-    ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
-    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke runs)")
-    ap.add_argument("--stop-after", type=int, default=0, help="stop after this many steps, keeping the learning-rate "
-                                                              "schedule of the whole run (an interrupted run, replayed)")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--init", type=Path, help="start from these weights (safetensors) instead of the base model: "
-                                              "a continuation run on a fresh sample of the mix (new --seed)")
+    run_arguments(ap, CACHE / "run", "start from these weights (safetensors) instead of the base model: a "
+                  "continuation run on a fresh sample of the mix (new --seed)",
+                  {"seed": 17, "epochs": 1.0, "lr": 1e-4, "warmup": 0.06, "eval_every": 150, "eval_size": 240})
     return ap
 
 
-def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the training loop reads best in one piece
+def train(args: argparse.Namespace) -> dict[str, Any]:
     """Train (or resume) as ``args`` says; returns the final state (step, per-step losses, eval log)."""
     torch.set_num_threads(args.threads)
     rng = seed_all(args.seed)
@@ -130,72 +114,24 @@ def train(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - the tr
     feats = featurize(chosen, rng)
     logger.info("training on %d questions -> %d windows %s", len(chosen), len(feats),
                 dict(Counter(e["source"] + ("/neg" if not e["answers"] else "") for e in chosen)))
-    epochs = math.ceil(args.epochs)
-    plan = [b for _ in range(epochs) for b in batches([len(f[0].input_ids) for f in feats], args.batch_size, rng)]
-    plan = plan[:int(len(plan) * args.epochs / epochs)]
-    if args.max_steps:
-        plan = plan[:args.max_steps]
+    plan = plan_batches([len(f[0].input_ids) for f in feats], args, rng)
     dev = eval_sample("dev", args.eval_size, args.seed, args.examples)
     held = eval_sample("heldout", args.eval_size, args.seed, args.examples)
-
     model = Reader.from_base()
-    if args.init:
-        model.load_state_dict(load_file(str(args.init)))
-        logger.info("starting from %s", args.init)
-    total = len(plan)
-    opt, sched = optimizer(model, args.lr, total, args.warmup)
-    ckpt = args.out / "ckpt"
-    state: dict[str, Any] = {"step": 0, "log": [], "best_dev_f1": -1.0, "seconds": 0.0, "losses": []}
-    if ckpt.exists():
-        state = load_checkpoint(ckpt, model, opt)
-        for _ in range(state["step"]):
-            sched.step()
-        logger.info("resumed at step %d / %d", state["step"], total)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "config.json").write_text(json.dumps({**vars(args), "examples": str(args.examples),
-                                                       "out": str(args.out), "init": str(args.init or ""), "mix": mix, "steps": total,
-                                                       "windows": len(feats)}, indent=1))
-    from tqdm import tqdm
+    start_from(model, args.init)
 
-    model.train()
-    last_save = time.time()
-    started = time.time() - state["seconds"]
-    bar = tqdm(total=total, initial=state["step"], desc="reader", unit="step")
-    ema = None
-    last = min(total, args.stop_after) if getattr(args, "stop_after", 0) else total
-    for step in range(state["step"], last):
-        inputs, s_pos, e_pos = tensors(feats, plan[step])
+    def loss_of(ids: list[int]) -> torch.Tensor:
+        inputs, s_pos, e_pos = tensors(feats, ids)
         start, end = model(**inputs)
-        loss = (torch.nn.functional.cross_entropy(start, s_pos) + torch.nn.functional.cross_entropy(end, e_pos)) / 2
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
-        state.setdefault("losses", []).append(round(loss.item(), 4))
-        bar.update(1)
-        bar.set_postfix(loss=f"{ema:.3f}", lr=f"{sched.get_last_lr()[0]:.1e}")
-        state["step"] = step + 1
-        state["seconds"] = time.time() - started
-        done = step + 1 == last
-        if (step + 1) % args.eval_every == 0 or done:
-            d, h = evaluate(model, dev), evaluate(model, held)
-            entry = {"step": step + 1, "loss": round(ema, 4), "minutes": round(state["seconds"] / 60, 1),
-                     "dev_f1": d["all"]["f1"], "dev_noans": d.get("no_answer", {}).get("em"),
-                     "heldout_f1": h["all"]["f1"], "heldout_noans": h.get("no_answer", {}).get("em")}
-            state["log"].append(entry)
-            logger.info("eval %s", entry)
-            if d["all"]["f1"] > state["best_dev_f1"]:
-                state["best_dev_f1"] = d["all"]["f1"]
-                save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(args.out / "best.safetensors"))
-        if done or time.time() - last_save > args.checkpoint_minutes * 60:
-            save_checkpoint(ckpt, model, opt, state)
-            last_save = time.time()
-    bar.close()
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(args.out / "final.safetensors"))
-    logger.info("done: %d steps in %.1f min", total, state["seconds"] / 60)
-    return state
+        return (torch.nn.functional.cross_entropy(start, s_pos) + torch.nn.functional.cross_entropy(end, e_pos)) / 2
+
+    def check() -> tuple[dict[str, Any], float]:
+        d, h = evaluate(model, dev), evaluate(model, held)
+        return ({"dev_f1": d["all"]["f1"], "dev_noans": d.get("no_answer", {}).get("em"),
+                 "heldout_f1": h["all"]["f1"], "heldout_noans": h.get("no_answer", {}).get("em")}, d["all"]["f1"])
+
+    return fit(model, plan, args, desc="reader", loss_of=loss_of, evaluate=check,
+               config={"mix": mix, "windows": len(feats)})
 
 
 def main() -> None:
