@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..embed.words import word_vectors
+from ..text.questions import is_yes_no
 from ..text.sentences import split_sentences
 from ..text.tokens import query_stopwords
 from ..types import Answer, Citation, Hit, ShortAnswer, SourceVerdict
@@ -184,13 +185,17 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
                   config: AnswerConfig = DEFAULT_CONFIG) -> Answer:
     """The quotes-mode answer from gathered evidence."""
     answered = evidence.answered(config)
-    yes_no = yes_no_answer(index, question, query, evidence, config, sure=0.0 if answered else SURE_VERDICT)
-    if yes_no is not None:
-        return yes_no
+    entailer = index.entailer
+    verdicts_wanted = (config.entailment and entailer is not None and entailer.available and bool(evidence.sentences)
+                       and is_yes_no(query))
+    found = detect_conflict(index, query, evidence.sentences, config) if answered or verdicts_wanted else None
+    if verdicts_wanted and found is None:  # when the sources disagree, the quotes below say so first
+        yes_no = _yes_no_answer(index, question, query, evidence, config, sure=0.0 if answered else SURE_VERDICT)
+        if yes_no is not None:
+            return yes_no
     if not answered:
         related = tuple(evidence.hits[: config.related])
         return Answer(question, not_found_text(related), False, related=related, mode="quotes", query=query)
-    found = detect_conflict(index, query, evidence.sentences, config)
     must = [found[1], found[2]] if found else []
     # when the sources disagree, the disagreement is said first and no single short answer is put above it
     reading, holder = short_answer(index, evidence) if found is None else (None, None)
@@ -211,22 +216,18 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
                   answer=short)
 
 
-def yes_no_answer(index: IndexView, question: str, query: str, evidence: Evidence,
-                  config: AnswerConfig = DEFAULT_CONFIG, *, sure: float = 0.0) -> Answer | None:
-    """Per source "yes" / "no" / "not addressed" for a yes/no question, each verdict with the quote that decides
-    it (``qa.answer.yesno``); None when the question is not a yes/no one, the entailment model is off or not
-    installed, or no source decides it (the answer is then the usual quotes)."""
-    entailer = index.entailer
-    if not config.entailment or entailer is None or not entailer.available or not evidence.sentences:
-        return None
-    got = verdicts(entailer, query, evidence.sentences, per_document=config.conflict_pool)
+def _yes_no_answer(index: IndexView, question: str, query: str, evidence: Evidence,
+                   config: AnswerConfig = DEFAULT_CONFIG, *, sure: float = 0.0) -> Answer | None:
+    """Per source "yes" / "not addressed" for a yes/no question on which the sources do not disagree, each
+    verdict with the quote that decides it (``qa.answer.yesno``); None when no source decides it (the answer is
+    then the usual quotes). The caller checks the question, the model and the conflict."""
+    assert index.entailer is not None
+    got = verdicts(index.entailer, query, evidence.sentences, per_document=config.conflict_pool)
     if got is None:
         return None
     decided = [v for v in got[1] if v.sentence is not None]
     if not decided or max(v.probability for v in decided) < sure:
         return None
-    if detect_conflict(index, query, evidence.sentences, config) is not None:
-        return None  # the sources disagree: the quotes answer says so first, with both quotes
     # a source without a verdict still shows its best on-point sentence, unlabelled
     silent = [v for v in got[1] if v.sentence is None]
     extra = [next(s for s in evidence.sentences if s.doc_id == v.doc_id) for v in silent]
@@ -261,18 +262,12 @@ def _holder(evidence: Evidence, r: Reading) -> Sentence | None:
     return None
 
 
-# A question that starts with an auxiliary verb wants yes or no, which no span of the text says: the reader's
-# span is not shown as "the answer" (the quotes still are).
-_YES_NO = re.compile(r"^\W*(?:is|are|was|were|am|do|does|did|can|could|will|would|shall|should|has|have|had|may|"
-                     r"might|must|isn't|aren't|wasn't|weren't|doesn't|didn't|won't|wouldn't|hasn't|haven't)\b", re.I)
-
-
 def short_answer(index: IndexView, evidence: Evidence) -> tuple[Reading | None, Sentence | None]:
     """The reader's best span when it is confident (margin above its calibrated threshold), and the candidate
     sentence that holds it; (None, None) when there is no such span (the answer then is quotes only) or the
     question wants a yes or a no."""
     reader = index.reader
-    if not evidence.readings or reader is None or _YES_NO.match(evidence.query):
+    if not evidence.readings or reader is None or is_yes_no(evidence.query):  # no span says yes or no
         return None, None
     best = evidence.readings[0]
     if best.margin < reader.threshold or not best.text.strip():

@@ -65,10 +65,3 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
                 v = Verdict(doc_id, NO, no[0], c)
         out.append(v)
     return claim, out
-
-
-def disagree(found: Sequence[Verdict]) -> tuple[Verdict, Verdict] | None:
-    """The strongest "yes" and "no" of two different documents, when there are both."""
-    yes = sorted((v for v in found if v.verdict == YES), key=lambda v: -v.probability)
-    no = sorted((v for v in found if v.verdict == NO), key=lambda v: -v.probability)
-    return (yes[0], no[0]) if yes and no else None

@@ -36,7 +36,7 @@ def grammar() -> dict[str, Any]:
 
 def _aux(word: str) -> tuple[str, bool] | None:
     """(auxiliary, negated) of the question's first word, or None when it does not open a yes/no question."""
-    w = word.lower().replace("’", "'")
+    w = re.sub(r"^\W+|[^\w']+$", "", word.lower().replace("’", "'"))  # "“Was" / "Is," open a question too
     g = grammar()
     if w in g["auxiliaries"]:
         return w, False

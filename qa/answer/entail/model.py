@@ -42,14 +42,6 @@ class Judgement:
     entails: bool  # entailment above the calibrated threshold
     contradicts: bool  # contradiction above the calibrated threshold
 
-    @property
-    def label(self) -> str:
-        if self.entails:
-            return "entailment"
-        if self.contradicts:
-            return "contradiction"
-        return "neutral"
-
 
 class Entailer:
     """Judges premise/hypothesis pairs. Thread-safe after ``warm_up()``."""
@@ -105,24 +97,18 @@ class Entailer:
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Calibrated probabilities [n, 3]; cached per pair."""
         self.warm_up()
-        todo = [pair for pair in dict.fromkeys(pairs) if pair not in self._cache]
+        with self._lock:
+            known = {pair: self._cache[pair] for pair in set(pairs) if pair in self._cache}
+        todo = [pair for pair in dict.fromkeys(pairs) if pair not in known]
         if todo:
             z = self.logits(todo) / float(self._calibration["temperature"])
             z = np.exp(z - z.max(axis=1, keepdims=True))
-            probs = z / z.sum(axis=1, keepdims=True)
+            known.update(zip(todo, z / z.sum(axis=1, keepdims=True), strict=True))
             with self._lock:
-                for pair, p in zip(todo, probs, strict=True):
-                    self._cache[pair] = p
+                self._cache.update((pair, known[pair]) for pair in todo)
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
-        with self._lock:
-            return np.array([self._cache[pair] if pair in self._cache else self._fallback(pair) for pair in pairs])
-
-    def _fallback(self, pair: tuple[str, str]) -> np.ndarray:
-        # evicted between the two steps above by another thread: compute it again
-        z = self.logits([pair])[0] / float(self._calibration["temperature"])
-        e = np.exp(z - z.max())
-        return e / e.sum()
+        return np.array([known[pair] for pair in pairs]).reshape(len(pairs), 3)
 
     def judge(self, pairs: Sequence[tuple[str, str]]) -> list[Judgement]:
         if not pairs:
