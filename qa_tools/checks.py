@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 from dataclasses import replace
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,16 @@ def _prf(outcomes: Sequence[tuple[bool, bool]]) -> dict[str, float]:
             "tp": tp, "fp": fp, "fn": fn, "tn": len(outcomes) - tp - fp - fn}
 
 
+def _per_split(outcomes: dict[str, list[tuple[bool, bool]]],
+               measure: Callable[[Sequence[tuple[bool, bool]]], dict[str, float]]) -> dict[str, float]:
+    """``measure`` of every group of (predicted, truth) outcomes: "all" unprefixed, the splits as ``<split>_``."""
+    metrics: dict[str, float] = {}
+    for key, outs in outcomes.items():
+        for name, value in measure(outs).items():
+            metrics[name if key == "all" else f"{key}_{name}"] = value
+    return metrics
+
+
 def eval_conflicts(index: Index, pairs: Sequence[dict[str, Any]], config: AnswerConfig = DEFAULT_CONFIG
                    ) -> tuple[EvalResult, list[tuple[dict[str, Any], Answer]]]:
     """Ask each pair's question against its two documents; a predicted conflict must cite both. Metrics for
@@ -79,26 +89,24 @@ def eval_conflicts(index: Index, pairs: Sequence[dict[str, Any]], config: Answer
         predicted = ans.conflict and len({c.doc_id for c in ans.citations}) == 2
         for key in ("all", p.get("split", "dev")):
             outcomes.setdefault(key, []).append((predicted, bool(p["conflict"])))
-    metrics: dict[str, float] = {}
-    for key, outs in outcomes.items():
-        for name, value in _prf(outs).items():
-            metrics[name if key == "all" else f"{key}_{name}"] = value
-    return EvalResult("conflict pairs", len(pairs), metrics, {}, []), answers
+    return EvalResult("conflict pairs", len(pairs), _per_split(outcomes, _prf), {}, []), answers
 
 
 def eval_conflict_pairs(path: str | Path | None = None, *, embedder: Embedder | None = None,
                         index_dir: Path | None = None, config: AnswerConfig = DEFAULT_CONFIG) -> EvalResult:
-    """Conflict detection on the labelled pairs (both files unless ``path`` names one), with the entailment
-    model as ``config`` says and, in the same run, the word-list rules as the baseline."""
+    """Conflict detection on the labelled pairs (both files unless ``path`` names one) as ``config`` says and,
+    in the same run, the word-list rules alone (``entailment=False``) and the entailment model deciding
+    conflicts (``entail_conflicts=True``) as baselines."""
     pairs = load_pairs(path) if path else load_all(PAIRS, MORE_PAIRS)
     embedder = embedder or default_embedder()
     tag = hashlib.sha1((embedder.fingerprint + str(len(pairs))).encode()).hexdigest()[:10]
     folder = index_dir or cache_dir() / "eval" / f"conflict-pairs-{tag}"
     index = build_index(pair_documents(pairs), folder, embedder=embedder)
     result = eval_conflicts(index, pairs, config)[0]
-    if config.entailment:
-        base = eval_conflicts(index, pairs, replace(config, entailment=False))[0]
-        result.baselines.append(("word-list rules (entailment=False)", base.metrics))
+    for label, other in (("word-list rules (entailment=False)", replace(config, entailment=False)),
+                         ("entailment model (entail_conflicts=True)", replace(config, entailment=True, entail_conflicts=True))):
+        if other != config:
+            result.baselines.append((label, eval_conflicts(index, pairs, other)[0].metrics))
     return result
 
 
@@ -120,11 +128,7 @@ def _claims_run(items: Sequence[dict[str, Any]], embedder: Embedder, entailer: E
         accepted = bool(res.kept) and all(s.status in ("supported", "repaired") for s in res.sentences)
         for key in ("all", it.get("split", "dev")):
             outcomes.setdefault(key, []).append((accepted, bool(it["supported"])))
-    metrics: dict[str, float] = {}
-    for key, outs in outcomes.items():
-        for name, value in _claim_metrics(outs).items():
-            metrics[name if key == "all" else f"{key}_{name}"] = value
-    return metrics
+    return _per_split(outcomes, _claim_metrics)
 
 
 def eval_claims(embedder: Embedder | None = None, path: str | Path | None = None, *,
