@@ -97,6 +97,8 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--examples", type=Path, default=CACHE / "examples.jsonl")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every source's count in the mix")
+    ap.add_argument("--unanswerable-repeat", type=int, default=1,
+                    help="use each chosen written unanswerable question this many times (a fresh window each time)")
     run_arguments(ap, CACHE / "run", "start from these weights (safetensors) instead of the base model: a "
                   "continuation run on a fresh sample of the mix (new --seed)",
                   {"seed": 17, "epochs": 1.0, "lr": 1e-4, "warmup": 0.06, "eval_every": 150, "eval_size": 240})
@@ -111,6 +113,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     train = load_split("train", args.examples)
     mix = {k: max(1, int(v * args.scale)) for k, v in DEFAULT_MIX.items()}
     chosen = select(train, mix, rng)
+    chosen += [e for e in chosen if e["kind"] == "unanswerable"] * (args.unanswerable_repeat - 1)
     feats = featurize(chosen, rng)
     logger.info("training on %d questions -> %d windows %s", len(chosen), len(feats),
                 dict(Counter(e["source"] + ("/neg" if not e["answers"] else "") for e in chosen)))
