@@ -3,7 +3,10 @@
 Fits P(the question is answered by this passage) = sigmoid(a * margin + b) by logistic regression, where
 ``margin`` = best span score - no-answer score, on dev questions with their gold passage (answerable),
 SQuAD 2.0 dev unanswerables and retrieved passages of other articles (not answerable); picks the margin
-threshold that maximises dev F1. Writes ``calibration.json`` next to the model.
+threshold that maximises the chosen dev objective: ``balanced`` (default: the mean of has-answer F1 and no-answer
+accuracy, so a wrong short answer weighs as much as a missing one, whatever the share of unanswerable questions
+in dev) or ``f1`` (F1 over all dev questions pooled, mostly answerable ones). Writes ``calibration.json`` next
+to the model.
 
     python -m training.reader.calibrate --model qa/models/reader
 """
@@ -37,9 +40,16 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 2000, lr: float = 0.
     return a / sd, b - a * mu / sd
 
 
+OBJECTIVES = {
+    "f1": lambda r: r["all"]["f1"],
+    "balanced": lambda r: (r["has_answer"]["f1"] + r["no_answer"]["em"]) / 2,
+}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", type=Path, default=Path("qa/models/reader"))
+    ap.add_argument("--objective", choices=sorted(OBJECTIVES), default="balanced")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     dev = load_split("dev", CACHE / "examples.jsonl")
@@ -49,9 +59,11 @@ def main() -> None:
     finite = np.isfinite(margins)
     a, b = fit_logistic(margins[finite], answerable[finite])
     candidates = np.quantile(margins[finite], np.linspace(0.02, 0.98, 97))
-    best = max(candidates, key=lambda t: score(dev, preds, float(t))["all"]["f1"])
+    objective = OBJECTIVES[args.objective]
+    best = max(candidates, key=lambda t: objective(score(dev, preds, float(t))))
     result = score(dev, preds, float(best))
-    out = {"margin_threshold": round(float(best), 4), "logistic": {"a": round(a, 6), "b": round(b, 6)},
+    out = {"margin_threshold": round(float(best), 4), "objective": args.objective,
+           "logistic": {"a": round(a, 6), "b": round(b, 6)},
            "fitted_on": {"split": "dev", "counts": dict(Counter(f"{e['source']}/{e['kind']}" for e in dev))},
            "dev_scores": result}
     old = json.loads((args.model / "calibration.json").read_text())
