@@ -13,14 +13,25 @@ from ..common import card_main, card_sections
 from .data import CACHE
 
 
-def _stage1(config: dict[str, Any]) -> str:
-    """The first run's command when this run started from its weights (``--init``)."""
-    init = config.get("init")
-    if not init or not (Path(init).parent / "config.json").exists():
-        return ""
-    c = json.loads((Path(init).parent / "config.json").read_text())
-    return (f"python -m training.reader.train --scale {c['scale']} --max-steps {c['max_steps'] or 0} --seed {c['seed']}"
-            f" --lr {c['lr']} --warmup {c['warmup']} --out {c['out']}   # stage 1\n")
+def _command(c: dict[str, Any]) -> str:
+    """The training command that reproduces one stage from its ``config.json``."""
+    cmd = (f"python -m training.reader.train --scale {c['scale']} --max-steps {c['max_steps'] or 0} --seed {c['seed']}"
+           f" --lr {c['lr']} --warmup {c['warmup']}")
+    if c.get("unanswerable_repeat", 1) != 1:
+        cmd += f" --unanswerable-repeat {c['unanswerable_repeat']}"
+    if c.get("stop_after"):
+        cmd += f" --stop-after {c['stop_after']}"
+    if c.get("init"):
+        cmd += f" --init {c['init']}"
+    return cmd + f" --out {c['out']}"
+
+
+def _stages(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """This run's config and those of the runs it started from (``--init``), first stage first."""
+    chain = [config]
+    while chain[0].get("init") and (Path(chain[0]["init"]).parent / "config.json").exists():
+        chain.insert(0, json.loads((Path(chain[0]["init"]).parent / "config.json").read_text()))
+    return chain
 
 
 def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> str:
@@ -42,11 +53,7 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         f"(sha256 of the table `{graph['embedding_table_sha256'][:16]}…`, checked on load).\n",
         "## Reproduce\n",
         "```\npython -m training.reader.data --data ../shared/data      # examples + retrieved negatives\n"
-        + _stage1(config) +
-        f"python -m training.reader.train --scale {config['scale']} --max-steps {config['max_steps'] or 0} --seed {config['seed']}"
-        f" --lr {config['lr']} --warmup {config['warmup']}"
-        + (f" --stop-after {config['stop_after']}" if config.get("stop_after") else "")
-        + (f" --init {config['init']} --out {config['out']}" if config.get("init") else "") + "\n"
+        + "".join(f"{_command(c)}   # stage {i}\n" for i, c in enumerate(_stages(config), 1)) +
         f"python -m training.reader.export --weights {run}/best.safetensors --out qa/models/reader\n"
         "python -m training.reader.calibrate --model qa/models/reader   # dev split only\n"
         "python -m qa_tools.gate --data ../shared/data                 # dev split only\n"
@@ -63,12 +70,15 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         "## Hyper-parameters\n",
         f"seed {config['seed']}, batch {config['batch_size']}, lr {config['lr']} (AdamW, wd 0.01, linear warm-up "
         f"{config['warmup']} then linear decay), max length 192 word pieces, stride 64, {config['windows']} training windows "
-        f"(mix x{config['scale']}: {json.dumps(config['mix'])}), {state['step']} steps, "
+        f"(mix x{config['scale']}: {json.dumps(config['mix'])}; written unanswerables used "
+        f"{config.get('unanswerable_repeat', 1)}x) (last stage), {state['step']} steps, "
         f"{state['seconds'] / 60:.0f} minutes on 2 CPU cores (shared with other work during the run).\n",
-        "## Training log (dev F1 chose nothing but is shown; held-out F1 is shown only)\n",
+        "## Training log of the last stage (dev F1 chose the shipped checkpoint, `best.safetensors`; held-out F1 is "
+        "shown only)\n",
         "| step | minutes | loss | dev F1 (240) | held-out F1 (240) |\n|---:|---:|---:|---:|---:|\n" + log,
         "## Calibration (dev split)\n",
-        f"Answered when margin > {cal['margin_threshold']} (best dev F1); P(answers) = sigmoid({cal['logistic']['a']} x margin "
+        f"Answered when margin > {cal['margin_threshold']} (best dev {cal.get('objective', 'f1')} objective, "
+        "`training/reader/calibrate.py`); P(answers) = sigmoid({cal['logistic']['a']} x margin "
         f"+ {cal['logistic']['b']}). Gate: {json.dumps({k: gate.get(k) for k in ('features', 'weights', 'threshold', 'fitted_on', 'dev')})}\n",
     ]
     parts += card_sections(results, notes)
