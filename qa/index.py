@@ -54,6 +54,7 @@ class Index:
         self.entailer = entailer if entailer is not None else Entailer()  # light, too
         self.last_report: IndexReport | None = None
         self.preparer: Any = None  # Milvus: who loads, chunks and embeds changed documents (None: this process)
+        self._fixed = False  # a pinned view: never follows other writers
 
     # ------------------------------------------------------------------------------------ reading
     @property
@@ -68,10 +69,12 @@ class Index:
         return len(self.snapshot.passages)
 
     def documents(self) -> list[StoredDocument]:
+        self._follow()
         listing = getattr(self.snapshot.documents, "listing", None)  # Milvus: every text in one pass
         return listing() if listing is not None else list(self.snapshot.documents.values())
 
     def document(self, doc_id: str) -> Document:
+        self._follow()
         try:
             return self.snapshot.documents[doc_id].document
         except KeyError:
@@ -94,14 +97,18 @@ class Index:
         """A read-only view of this index fixed to its current snapshot. A request that reads the index more
         than once (retrieve passages, then cut the quotes from the documents' texts) must use one, so that an
         ``update`` or ``remove`` finishing in another thread meanwhile cannot make it quote a document that
-        is gone, or cut a changed text at the old offsets. Never ``update`` it: write through the live index."""
-        return Index(self.path, self.snapshot, self.embedder, self.retrieval, self.reader, entailer=self.entailer,
+        is gone, or cut a changed text at the old offsets. Never ``update`` it: write through the live index.
+        (A Milvus index first follows other replicas' writes: the view is of the store's current generation.)"""
+        self._follow()
+        view = Index(self.path, self.snapshot, self.embedder, self.retrieval, self.reader, entailer=self.entailer,
                      store=self.store)
+        view._fixed = True
+        return view
 
     def _follow(self) -> None:
         """Another replica's writes: a Milvus index whose generation moved is read through a fresh view (the
         view's caches hold documents' versions). An index folder is reloaded by ``LoadedIndexes`` instead."""
-        if self.store.kind == "disk":
+        if self.store.kind == "disk" or self._fixed:
             return
         if self.store.generation() != self.manifest.get("generation"):
             self.snapshot = self.store.read_snapshot()

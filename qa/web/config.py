@@ -6,8 +6,11 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from ..ingest.loaders.limits import MIB, Limits
+from ..store.factory import ENV as STORE_ENV
+from ..store.factory import is_milvus
 from .appdb import DB_FILE
 from .render import DEFAULT_MAX_UPLOAD_MB
 
@@ -25,6 +28,22 @@ class AppConfig:
     limits: Limits = field(default_factory=Limits.from_env)  # what one document may cost (QA_MAX_* variables)
     upload_wait_seconds: float = 20.0  # an upload request waits this long for its files, then says where they are
     db: Path | None = None  # the chats and collections database (None: <index_dir>/qa.sqlite3)
+    store: str | None = None  # a Milvus URI (--store, QA_STORE_URI): the index every replica shares; None: index_dir
+
+    @property
+    def shared(self) -> bool:
+        """Whether the index lives in a Milvus store (shared by every app replica) rather than in ``index_dir``."""
+        return is_milvus(self.store)
+
+    @property
+    def store_collection(self) -> str:
+        """The Milvus collection name (prefix) the store URI names (``?collection=``, default ``qa``)."""
+        return parse_qs(urlsplit(self.store or "").query).get("collection", ["qa"])[-1]
+
+    @property
+    def store_uri(self) -> str:
+        """What ``qa.build_index`` / ``qa.load_index`` get as ``store=``: the Milvus URI, or the index folder."""
+        return str(self.store) if self.shared else str(self.index_dir)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -53,6 +72,9 @@ def parse_args(argv: Sequence[str] | None = None) -> AppConfig:
                    help="folder indexed on first start (default documents; env QA_DOCUMENTS_DIR)")
     p.add_argument("--index-dir", default=_env("QA_INDEX_DIR", default="index"),
                    help="index folder (default index; env QA_INDEX_DIR)")
+    p.add_argument("--store", default=_env(STORE_ENV, default=""),
+                   help="a Milvus URI to serve instead of the index folder, e.g. http://127.0.0.1:19530 or "
+                        "'http://host:19530?collection=docs' (several app replicas can share it; env QA_STORE_URI)")
     p.add_argument("--uploads", default=_env("QA_UPLOAD_DIR", default="uploads"),
                    help="where uploaded files are kept (default uploads; env QA_UPLOAD_DIR)")
     p.add_argument("--feedback", default=_env("QA_FEEDBACK_DIR", default="feedback"),
@@ -64,9 +86,13 @@ def parse_args(argv: Sequence[str] | None = None) -> AppConfig:
                    help="largest file accepted for upload, in MiB (default 25; env QA_MAX_UPLOAD_MB)")
     p.add_argument("-v", "--verbose", action="store_true", help="log details")
     args = p.parse_args(argv)
+    store = args.store.strip() or None
+    index_dir = Path(args.index_dir).expanduser()
+    if store is not None and not is_milvus(store):  # --store FOLDER: the index folder, as for python -m qa
+        index_dir, store = Path(store).expanduser(), None
     return AppConfig(
         host=args.host, port=args.port, documents_dir=Path(args.documents).expanduser(),
-        index_dir=Path(args.index_dir).expanduser(), upload_dir=Path(args.uploads).expanduser(),
+        index_dir=index_dir, upload_dir=Path(args.uploads).expanduser(), store=store,
         feedback_dir=Path(args.feedback).expanduser(), max_upload_mb=args.max_upload_mb,
         auth=parse_auth(os.environ.get("QA_AUTH")), db=Path(args.db).expanduser() if args.db else None,
     )

@@ -23,7 +23,6 @@ from ..embed.words import word_vectors
 from ..index import Index
 from ..ingest import loaders
 from ..ingest.loaders.limits import set_limits
-from ..store.disk import read_manifest
 from ..types import Answer
 from . import render as webui
 from .activity import Activity, progress_html
@@ -93,15 +92,19 @@ class ChatApp(DocumentsMixin, ConversationMixin, LibraryMixin):
         except Exception as e:  # shown to the person; the server keeps running
             logger.exception("could not prepare the index")
             self.progress.error = f"{type(e).__name__}: {e}"
-            self.progress.set(f"Could not open the index in {self.config.index_dir}: {e}")
+            where = self.config.store_uri if self.config.shared else f"the index in {self.config.index_dir}"
+            self.progress.set(f"Could not open {where}: {e}")
         finally:
             self.activity.finish()
 
     def _open_or_build(self, embedder: Embedder | None) -> Index:
         cfg = self.config
         self.progress.set("Loading the embedding model…")
-        if read_manifest(cfg.index_dir, missing_ok=True):
-            index = qa_index.load_index(cfg.index_dir, embedder=embedder)
+        # the index folder, or the Milvus store every replica shares (opened by its URI, never QA_STORE_URI behind
+        # the config's back)
+        store = qa_index.resolve_store(cfg.index_dir, cfg.store_uri)
+        if store.read_manifest(missing_ok=True):
+            index = qa_index.load_index(cfg.index_dir, embedder=embedder, store=store)
             index.embedder.encode_queries(["warm up"])
             if index.documents() or not cfg.documents_dir.is_dir():
                 return index
@@ -116,7 +119,7 @@ class ChatApp(DocumentsMixin, ConversationMixin, LibraryMixin):
         self.progress.set(f"Indexing {n} documents from {cfg.documents_dir}…" if n else "No documents to index yet.")
         self.activity.start(self.collection(DEFAULT_COLLECTION).name, f"{n} documents from {cfg.documents_dir.name}/")
         index = qa_index.build_index(sources, cfg.index_dir, embedder=embedder, progress=True,
-                                     on_progress=self.activity.step)
+                                     on_progress=self.activity.step, store=store)
         for src, reason in index.last_report.failed if index.last_report else ():
             logger.warning("skipped %s: %s", src, reason)
         return index

@@ -136,6 +136,12 @@ class DocumentsMixin:
                 report = index.update(paths, prune=False, on_progress=on_progress)
             finally:
                 self.activity.finish()
+        if self.config.shared:
+            # the text now lives in the Milvus store, which every replica reads: no copy stays on this one (what
+            # is left in uploads/ after a crash is what was not indexed, and is indexed at the next start)
+            for path in paths:
+                if webui.inside(self.config.upload_dir, path):
+                    path.unlink(missing_ok=True)
         self.progress.set(self.summary())
         return report
 
@@ -169,7 +175,8 @@ class DocumentsMixin:
         name = webui.md_text(webui.file_name(doc.source, doc_id))
         return (f"Remove **{webui.md_text(doc.title or doc_id)}** ({name}) from "
                 f"“{webui.md_text(self.collection(collection).name)}”? "
-                + ("The uploaded copy is deleted too. " if uploaded else "The file itself stays in its folder. ")
+                + ("Every replica of the app stops seeing it. " if self.config.shared else
+                   "The uploaded copy is deleted too. " if uploaded else "The file itself stays in its folder. ")
                 + "Chats that quoted it keep their quotes as text.")
 
     def remove(self, doc_id: str | None, collection: str | None = None) -> str:

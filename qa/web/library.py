@@ -4,6 +4,7 @@ which collection each browser session works in, and the chats of each user. Mixe
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -28,6 +29,13 @@ logger = logging.getLogger("qa.app")
 
 MAX_SESSIONS = 4096  # browser sessions whose collection is remembered (the least recently seen forgotten)
 DELETED = "This chat's collection “{name}” was deleted: its quotes stay readable here; start a new chat to ask more."
+# with a Milvus store (``--store``), the app is one of possibly several replicas serving one shared index: what would
+# live in one replica's own database (other collections, saved chats) is refused with these
+SHARED_COLLECTIONS = ("This app serves the Milvus collection “{name}”, which every replica of the app shares; it has "
+                      "no other collections. Another set of documents is another Milvus collection: start an app "
+                      "with --store 'http://HOST:19530?collection=NAME'.")
+SHARED_CHATS = ("Saved chats are off: this app serves a shared Milvus store, and a saved chat would live on one "
+                "replica only. The conversation stays in this page until you reload it.")
 
 
 class LibraryMixin:
@@ -48,11 +56,19 @@ class LibraryMixin:
 
     # -------------------------------------------------------------------------------- collections
     def collection(self, collection_id: str | None) -> Collection:
-        """The collection (KeyError once it is deleted)."""
-        return self.collections.get(collection_id or DEFAULT_COLLECTION)
+        """The collection (KeyError once it is deleted). With a Milvus store, the one collection is named after it."""
+        found = self.collections.get(collection_id or DEFAULT_COLLECTION)
+        if self.config.shared and found.is_default:
+            return dataclasses.replace(found, name=self.config.store_collection)
+        return found
 
     def collection_choices(self) -> list[tuple[str, str]]:
+        if self.config.shared:  # one collection: the store's
+            return [(self.config.store_collection, DEFAULT_COLLECTION)]
         return [(c.name, c.id) for c in self.collections.list()]
+
+    def _shared_refusal(self) -> str:
+        return f"✗ {webui.md_text(SHARED_COLLECTIONS.format(name=self.config.store_collection))}"
 
     def index_of(self, collection_id: str | None) -> Index:
         """The open index of a collection (opened, or made empty, at first use; the default one is
@@ -60,6 +76,8 @@ class LibraryMixin:
         collection_id = collection_id or DEFAULT_COLLECTION
         if collection_id == DEFAULT_COLLECTION:
             return self.require_index()
+        if self.config.shared:
+            raise KeyError(SHARED_COLLECTIONS.format(name=self.config.store_collection))
         found = self._indexes.get(collection_id)
         if found is not None:
             return found
@@ -109,6 +127,8 @@ class LibraryMixin:
 
     def create_collection(self, name: str | None) -> tuple[str | None, str]:
         """(the new collection's id, or None, and the message to show)."""
+        if self.config.shared:
+            return None, self._shared_refusal()
         try:
             c = self.collections.create(name or "")
         except ValueError as e:
@@ -116,6 +136,8 @@ class LibraryMixin:
         return c.id, f"✓ Created the collection **{webui.md_text(c.name)}**: add documents to it in the Documents tab."
 
     def rename_collection(self, collection_id: str | None, name: str | None) -> str:
+        if self.config.shared:
+            return self._shared_refusal()
         try:
             old = self.collection(collection_id)
             new = self.collections.rename(old.id, name or "")
@@ -126,6 +148,8 @@ class LibraryMixin:
     def delete_collection(self, collection_id: str | None) -> str:
         """Delete a collection, its index and its uploads (not while it is indexing); its chats stay readable.
         The default collection is refused."""
+        if self.config.shared:
+            return self._shared_refusal()
         try:
             collection = self.collection(collection_id)
             if not collection.is_default and collection.id in self._desks and self._desks[collection.id].queue.busy():
@@ -173,6 +197,8 @@ class LibraryMixin:
     # -------------------------------------------------------------------------------- saved chats
     def chat_choices(self, owner: str) -> list[tuple[str, str]]:
         """The sidebar's list: (title · collection, chat id), the most recent first."""
+        if self.config.shared:
+            return []
         return [(f"{webui.short(c.title, 48)} · {webui.short(c.collection_name, 20)}", c.id)
                 for c in self.chats.list(owner)]
 
@@ -185,6 +211,8 @@ class LibraryMixin:
 
     def open_chat(self, chat_id: str | None, owner: str) -> ChatState:
         """The saved chat as a conversation to go on with (KeyError when ``owner`` has no such chat)."""
+        if self.config.shared:
+            raise KeyError(SHARED_CHATS)
         saved = self.chats.get(chat_id, owner)
         state = ChatState(collection=saved.info.collection_id, chat_id=saved.info.id, owner=owner,
                           title=saved.info.title)
@@ -201,7 +229,9 @@ class LibraryMixin:
     def save_turn(self, state: ChatState, question: str, answer: Answer, *, k: int,
                   doc_ids: list[str] | None) -> None:
         """Write a finished turn to the chat's record (the chat is created at its first answer). A database
-        failure is logged; the conversation goes on unsaved."""
+        failure is logged; the conversation goes on unsaved. Not saved at all with a Milvus store (SHARED_CHATS)."""
+        if self.config.shared:
+            return
         try:
             collection = self.collection(state.collection)
             if state.chat_id is not None:
@@ -217,6 +247,8 @@ class LibraryMixin:
             logger.warning("could not save the chat turn %r: %s", question, e)
 
     def rename_chat(self, state: ChatState, title: str | None) -> str:
+        if self.config.shared:
+            return f"✗ {webui.md_text(SHARED_CHATS)}"
         if state.chat_id is None:
             return "✗ Ask a question first: a chat is saved with its first answer."
         try:
@@ -227,6 +259,8 @@ class LibraryMixin:
         return f"✓ Renamed to **{webui.md_text(info.title)}**."
 
     def delete_chat(self, state: ChatState) -> str:
+        if self.config.shared:
+            return f"✗ {webui.md_text(SHARED_CHATS)}"
         if state.chat_id is None:
             return "✗ This chat is not saved (it has no answer yet)."
         try:
@@ -237,6 +271,8 @@ class LibraryMixin:
 
     def export_chat(self, state: ChatState) -> tuple[str, str]:
         """(file name, Markdown) of the open chat; ("", message) when there is nothing to export."""
+        if self.config.shared:
+            return "", SHARED_CHATS
         if state.chat_id is None:
             return "", "Ask a question first: a chat is saved with its first answer."
         try:
@@ -252,4 +288,4 @@ class LibraryMixin:
             return "New chat"
 
 
-__all__ = ["DELETED", "LibraryMixin"]
+__all__ = ["DELETED", "SHARED_CHATS", "SHARED_COLLECTIONS", "LibraryMixin"]
