@@ -17,7 +17,6 @@ from ..compose import quotes_answer
 from ..config import DEFAULT_CONFIG, AnswerConfig, IndexView
 from ..evidence import gather
 from .answers import Ask, answer_kind, topic_shown, with_notes
-from .compare import MAX_DOCUMENTS
 from .kinds import Kind, classify
 from .pool import build_pool
 from .render import inline, title_of
@@ -65,7 +64,7 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
     if kind.kind == "compare":
         used = _compare_scope(target, scope)
     ask = Ask(index, question, query, config, tuple(notes))
-    ans = answer_kind(ask, kind, build_pool(index, used), used)
+    ans = answer_kind(ask, kind, build_pool(index, used), used, tuple(target.doc_ids or ()))
     if ans is None and kind.kind in ("entity", "event") and len(used) < len(scope):
         # the document named does not mention it: say so, and what the others say
         others = [d for d in scope if d not in used]
@@ -83,8 +82,7 @@ def _compare_scope(target: Target, scope: Sequence[str]) -> list[str]:
     named = list(target.doc_ids or ())
     if len(named) >= 2:
         return named
-    if len(named) == 1:  # "how does the first article differ from the others"
-        return named + [d for d in scope if d not in named][: MAX_DOCUMENTS - 1]
-    return list(scope)
+    return list(scope)  # one named ("how does the first article differ from the others"): it and the others
+    # that speak of the topic are chosen when answering
 
 

@@ -5,16 +5,18 @@ the documents do not name what is asked about (the caller then retrieves by mean
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ...text.tokens import query_stopwords
 from ...types import Answer, Citation
 from ..candidates import Sentence
 from ..config import AnswerConfig, IndexView
 from .compare import MAX_DOCUMENTS, Pair, align, judge, number_pairs, points_per_document, unmatched
-from .describe import describe
+from .describe import describe, matches
 from .kinds import Kind
 from .lists import Item, find_items, title_filter
 from .pool import Pool, dense_vectors, passage_relevance
@@ -51,8 +53,9 @@ def topic_shown(topic: str, question: str) -> str:
     return inline(question[i : i + len(topic)]) if i >= 0 else topic
 
 
-def answer_kind(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer | None:
-    """The answer to ``ask`` of its ``kind`` from the ``pool`` of the documents ``used``."""
+def answer_kind(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named: Sequence[str] = ()) -> Answer | None:
+    """The answer to ``ask`` of its ``kind`` from the ``pool`` of the documents ``used`` (``named``: those the
+    question names, which a comparison keeps)."""
     if not pool.sentences:
         return not_found(ask.question, ask.query, "The documents have no sentences to quote.", ask.notes)
     if kind.kind == "summary":
@@ -61,7 +64,7 @@ def answer_kind(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer
         return describe_answer(ask, kind, pool)
     if kind.kind == "list":
         return list_answer(ask, kind, pool)
-    return compare_answer(ask, kind, pool, used)
+    return compare_answer(ask, kind, pool, used, named)
 
 
 def summary_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer:
@@ -97,12 +100,31 @@ def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         if found is None and len(pool.doc_order) == 1:  # in the one document named: its key points
             return summary_answer(ask, Kind("summary", length="points"), pool, pool.doc_order)
         return found
-    items = find_items(pool, range(len(pool.sentences)), kind.item)
+    rows = scoped_rows(ask, kind, pool)
+    items = find_items(pool, rows, kind.item)
+    if kind.scope and isinstance(rows, list):  # the qualifier's sentences say what their names are ("OpenAI's
+        # rivals, which include Anthropic, Google and Cohere"): untyped names count, the qualifier's own do not
+        own = {w for w in re.findall(r"[a-z0-9]+", kind.scope.lower())}
+        named = {it.text for it in items}
+        extra = [it for it in find_items(pool, rows, "name") if it.kind == "name" and it.text not in named]
+        items = [it for it in sorted([*items, *extra], key=lambda it: (it.row, pool.sentences[it.row].text.find(it.text)))
+                 if not set(re.findall(r"[a-z0-9]+", it.text.lower())) <= own]
     if kind.item == "person":
         items = title_filter(items, pool, kind.topic)
     if not items:
         return None
     return _items_answer(ask, kind, pool, items)
+
+
+def scoped_rows(ask: Ask, kind: Kind, pool: Pool) -> Sequence[int]:
+    """The sentences a list reads: those on its qualifier ("companies named as OpenAI's rivals": the sentences
+    about OpenAI's rivals) when it has one and some sentence speaks of it, else all."""
+    if not kind.scope:
+        return range(len(pool.sentences))
+    found = matches(pool, kind.scope, "entity", _query_vector(ask.index, ask.query), question=ask.question,
+                    passage_relevance=passage_relevance(ask.index, pool, ask.query))
+    rows = sorted({m.row for m in found})
+    return rows if rows and find_items(pool, rows, kind.item) else range(len(pool.sentences))
 
 
 def _items_answer(ask: Ask, kind: Kind, pool: Pool, items: Sequence[Item]) -> Answer:
@@ -125,18 +147,52 @@ def _items_answer(ask: Ask, kind: Kind, pool: Pool, items: Sequence[Item]) -> An
     return ask.done("\n".join(lines), citations)
 
 
-def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer | None:
+def question_names(question: str) -> list[str]:
+    """The names a question writes with capitals (not its first word; runs of capitalised words are one name;
+    a possessive 's dropped)."""
+    stop = query_stopwords()
+    out: list[str] = []
+    for m in re.finditer(r"(?<=[\w,;:'’\"] )[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*", question):
+        name = re.sub(r"['’]s$", "", m.group()).strip(".")
+        words = [w for w in name.split() if w.lower() not in stop]
+        if words:
+            out.append(" ".join(words))
+    return list(dict.fromkeys(out))
+
+
+def compared(used: Sequence[str], named: Sequence[str], on_topic: Sequence[str]) -> list[str]:
+    """The documents a comparison shows: those named, then those that speak of the topic (best first), up to
+    ``MAX_DOCUMENTS``, in Documents-list order (``used``)."""
+    keep = list(dict.fromkeys([*named, *[d for d in on_topic if d not in named]]))[:MAX_DOCUMENTS]
+    return [d for d in used if d in keep]
+
+
+def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named: Sequence[str] = ()) -> Answer | None:
     index = ask.index
     if len(used) < 2:
         ask = replace(ask, notes=(*ask.notes, "There is only one document to compare; here is what it says."))
         return summary_answer(ask, Kind("summary", length="summary"), pool, used)
+    if not kind.topic and not named and len(used) > MAX_DOCUMENTS:
+        # "compare how things turned out for Binance and for FTX": what is compared is what the question names
+        names = question_names(ask.question)
+        if names:
+            kind = replace(kind, topic=" and ".join(names))
+        else:  # else the documents closest to the question
+            relevance = passage_relevance(index, pool, ask.query)
+            best = {d: max((float(relevance[r]) for r in pool.of(d)), default=0.0) for d in used}
+            used = compared(used, named, sorted(used, key=lambda d: -best[d]))
     if kind.topic:
-        groups = describe(pool, kind.topic, "entity", _query_vector(index, ask.query), question=ask.question,
-                          passage_relevance=passage_relevance(index, pool, ask.query), budget=2 * MAX_DOCUMENTS)
+        qv, relevance = _query_vector(index, ask.query), passage_relevance(index, pool, ask.query)
+        groups = describe(pool, kind.topic, "entity", qv, question=ask.question, passage_relevance=relevance,
+                          budget=2 * MAX_DOCUMENTS)
         if not groups:
             return None
+        # the documents that speak of the topic are compared (not the first few of the list)
+        used = compared(used, named, [g[0].doc_id for g in groups])
+        groups = [g for g in groups if g[0].doc_id in used]
     else:
-        chosen = summarise(pool, used[:MAX_DOCUMENTS], "summary")
+        used = compared(used, named, used)
+        chosen = summarise(pool, used, "summary")
         by_doc: dict[str, list[Sentence]] = {}
         for s in chosen:
             by_doc.setdefault(s.doc_id, []).append(s)
@@ -145,7 +201,7 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Ans
     entailer = index.entailer if ask.config.entailment else None
     pairs = judge(pool, align(pool, per_doc), entailer, kind.topic)
     differ = {r for p in pairs if p.relation == "differ" for r in (p.a, p.b)}
-    extra = number_pairs(pool, used[:MAX_DOCUMENTS], differ)
+    extra = number_pairs(pool, used[:MAX_DOCUMENTS], differ, kind.topic)
     if extra:  # figures that differ elsewhere in the documents are differences too
         rows = {r for p in extra for r in (p.a, p.b)}
         pairs = [p for p in pairs if p.a not in rows and p.b not in rows] + extra

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...text.numbers import quantities, same
-from ...text.tokens import query_stopwords
+from ...text.tokens import query_stopwords, tokenize
 from ..candidates import Sentence
 from ..conflicts import find_conflict
 from ..entail import Entailer
@@ -40,15 +40,41 @@ class Pair:
     reason: str = ""
 
 
-def _numbers_differ(a: str, b: str) -> str:
+def _calendar(v: float) -> bool:
+    return 1000 <= v <= 2200 and float(v).is_integer()
+
+
+def _numbers_differ(a: str, b: str, topic: str = "") -> str:
+    """Different values for the same unit in two sentences ("40 firefighters" / "60 firefighters") that are
+    about the same thing: they share ``MIN_SHARED`` words besides the unit's and the ``topic``'s. A calendar
+    year ("in 2018") is compared only with calendar years, a duration ("10 years") only with durations."""
     stop = query_stopwords()
     qa_, qb = quantities(a, stop), quantities(b, stop)
-    for unit in qa_.keys() & qb.keys():
+    common = shared_words(a, b) - set(tokenize(topic)) - _UNIT_WORDS
+    for unit in sorted(qa_.keys() & qb.keys()):
+        if len(common - {unit}) < MIN_SHARED:
+            continue
         va, vb = qa_[unit], qb[unit]
-        if va and vb and not any(same(x, y) for x in va for y in vb):
-            fmt = lambda vs: "/".join(f"{v:g}" for v in sorted(vs))  # noqa: E731
-            return f"{fmt(va)} against {fmt(vb)} {unit}".strip()
+        sides = [(va, vb)]
+        if unit == "year":
+            sides = [({v for v in va if kind(v)}, {v for v in vb if kind(v)})
+                     for kind in (_calendar, lambda v: not _calendar(v))]
+        for xa, xb in sides:
+            if xa and xb and not any(same(x, y) for x in xa for y in xb):
+                fmt = lambda vs: "/".join(f"{v:g}" for v in sorted(vs))  # noqa: E731
+                return f"{fmt(xa)} against {fmt(xb)} {unit}".strip()
     return ""
+
+
+_UNIT_WORDS = frozenset({"cent", "percent", "per", "year", "month", "week", "day", "hour", "time"})
+MIN_SHARED = 2  # figures of two sentences are about the same thing only if they share this many other words
+
+
+def shared_words(a: str, b: str) -> set[str]:
+    """The content stems two sentences share (numbers and stop words out)."""
+    stop = query_stopwords()
+    ta = {t for t in tokenize(a) if t not in stop and not t[:1].isdigit() and len(t) > 2}
+    return ta & {t for t in tokenize(b) if t not in stop and not t[:1].isdigit() and len(t) > 2}
 
 
 def align(pool: Pool, per_doc: Sequence[Sequence[int]]) -> list[tuple[int, int, float]]:
@@ -83,7 +109,7 @@ def judge(pool: Pool, pairs: Sequence[tuple[int, int, float]], entailer: Entaile
     n = len(texts)
     for k, (a, b, sim) in enumerate(pairs):
         ta, tb = texts[k]
-        numbers = _numbers_differ(ta, tb)
+        numbers = _numbers_differ(ta, tb, topic)
         if numbers:
             out.append(Pair(a, b, "differ", f"the figures differ: {numbers}"))
             continue
@@ -112,9 +138,10 @@ NUMBER_ALIGN = 0.3  # two sentences with different figures for the same unit thi
 MAX_NUMBER_PAIRS = 3
 
 
-def number_pairs(pool: Pool, doc_ids: Sequence[str], taken: set[int]) -> list[Pair]:
+def number_pairs(pool: Pool, doc_ids: Sequence[str], taken: set[int], topic: str = "") -> list[Pair]:
     """Differences in figures anywhere in the documents: sentences of two documents that give different values
-    for the same unit ("40 firefighters" / "60 firefighters") and are about the same thing; best first."""
+    for the same unit ("40 firefighters" / "60 firefighters") and are about the same thing (similar, and sharing
+    words besides the unit's and the ``topic``'s: ``_numbers_differ``); best first."""
     stop = query_stopwords()
     rows = [i for i, s in enumerate(pool.sentences) if s.doc_id in doc_ids and i not in taken]
     qty = {i: quantities(pool.sentences[i].text, stop) for i in rows}
@@ -124,7 +151,8 @@ def number_pairs(pool: Pool, doc_ids: Sequence[str], taken: set[int]) -> list[Pa
         for b in rows[x + 1:]:
             if pool.sentences[a].doc_id == pool.sentences[b].doc_id:
                 continue
-            why = _numbers_differ(pool.sentences[a].text, pool.sentences[b].text)
+            ta, tb = pool.sentences[a].text, pool.sentences[b].text
+            why = _numbers_differ(ta, tb, topic)
             sim = float(similarity(pool, [a], [b])[0, 0]) if why else 0.0
             if why and sim >= NUMBER_ALIGN:
                 found.append((sim, Pair(a, b, "differ", f"the figures differ: {why}")))

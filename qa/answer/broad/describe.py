@@ -77,13 +77,27 @@ def terms_of(pool: Pool, topic: str, question: str) -> list[Term]:
     top = max(pool.idf.values(), default=1.0)
     out = []
     for w in words:
-        stems = frozenset(_variants(w, vocabulary))
-        weight = max([pool.idf[v] for v in stems if v in pool.idf], default=top)
         m = re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", question, re.IGNORECASE)
         when = bool(_WHEN.fullmatch(w))
         name = bool(m and m.group()[:1].isupper() and m.start() > 0) and not when
+        parts = [x for x in w.split("-") if x]
+        if len(parts) > 1:  # "Bankman-Fried": its parts together (a sentence tokenizes them apart)
+            weight = max([pool.idf.get(stem(x), top) for x in parts], default=top)
+            out.append(Term(frozenset(), hyphenated(parts), max(weight, 0.5), name, when))
+            continue
+        stems = frozenset(_variants(w, vocabulary))
+        weight = max([pool.idf[v] for v in stems if v in pool.idf], default=top)
         out.append(Term(stems, _alias(w), max(weight, 0.5), name, when))
     return out
+
+
+def hyphenated(parts: Sequence[str]) -> re.Pattern[str]:
+    """A hyphenated word written with a hyphen, a dash, a space or nothing between its parts."""
+    return re.compile(r"(?<!\w)" + r"[-‐‑–\s]?".join(re.escape(x) for x in parts) + r"(?!\w)", re.IGNORECASE)
+
+
+def has_term(term: Term, tokens: set[str], text: str) -> bool:
+    return bool(term.stems & tokens) or bool(term.alias and term.alias.search(text))
 
 
 _WHEN = re.compile(r"\d[\d,.]*(?:s|st|nd|rd|th)?|january|february|march|april|may|june|july|august|september|october|"
@@ -125,7 +139,7 @@ def _document_boost(pool: Pool, main: Sequence[Term], total: float,
     titles = {s.doc_id: s.title for s in pool.sentences}
     for d, title in titles.items():
         toks = set(tokenize(title))
-        out[d] = TITLE_WEIGHT * sum(t.weight for t in main if t.stems & toks) / total
+        out[d] = TITLE_WEIGHT * sum(t.weight for t in main if has_term(t, toks, title)) / total
     if passage_relevance is not None and len(passage_relevance):
         for d in titles:
             rows = [i for i, s in enumerate(pool.sentences) if s.doc_id == d]
@@ -149,7 +163,7 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     out: list[Match] = []
     for i, s in enumerate(pool.sentences):
         toks = set(tokenize(s.text))
-        has = [bool(t.stems & toks) or bool(t.alias and t.alias.search(s.text)) for t in terms]
+        has = [has_term(t, toks, s.text) for t in terms]
         if names and not any(h for h, t in zip(has, terms, strict=True) if t.name):
             continue  # a topic that names someone: the sentence must name them
         coverage = sum(t.weight for h, t in zip(has, terms, strict=True) if h and t in main) / total
@@ -162,7 +176,7 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
         if passage_relevance is not None:
             score += PASSAGE_WEIGHT * float(passage_relevance[i])
         out.append(Match(i, score, coverage))
-    out += _continuations(pool, out, kind)
+    out += _continuations(pool, out, kind, topic)
     out.sort(key=lambda m: -m.score)
     return out
 
@@ -175,20 +189,52 @@ CONTINUATION = 0.9  # a continuation's score, relative to the sentence it follow
 FOLLOW = 2  # how many following sentences may go on about it
 
 
-def _continuations(pool: Pool, found: Sequence[Match], kind: str) -> list[Match]:
+_SUBJECT = re.compile(r"(?:^|, )(?P<name>[A-Z][\w'’-]+)(?=,| (?:[a-z]+ed|[a-z]+s|has|had|is|was|were|are|said|says|"
+                      r"will|would|told|went|made|took|saw|gave|became|began|wrote)\b)")
+
+
+def _other_name(before: str, topic: str) -> bool:
+    """Whether ``before`` (a sentence up to its first pronoun) has someone else as its subject ("While not
+    trained as an engineer, Altman, now 38, ..."): a name, not of the topic, opening a clause before a verb or
+    an apposition."""
+    words = {w.lower() for w in re.findall(r"\w+", topic)}
+    stop = query_stopwords()
+    return any(m.group("name").lower() not in words and m.group("name").lower() not in stop
+               for m in _SUBJECT.finditer(before))
+
+
+SUBJECT_SHARE = 0.4  # a topic named in the first this share of a sentence may be what its next one goes on about
+
+
+def _subject(text: str, words: Sequence[str]) -> bool:
+    """Whether the topic is named early in ``text`` (as its subject, so that a pronoun next can refer to it)."""
+    low = text.lower()
+    at = [i for i in (low.find(w) for w in words) if i >= 0]
+    if not at or min(at) <= SUBJECT_SHARE * len(low):
+        return True
+    # or the subject of a clause later on ("it was reported that General Gerasimov had suffered a wound")
+    return any(re.match(r"[\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+(?:had|has|was|is|were|are|would|will|could|said|says|"
+                        r"\w+ed)\b", text[i:]) for i in at)
+
+
+def _continuations(pool: Pool, found: Sequence[Match], kind: str, topic: str = "") -> list[Match]:
     if kind not in ("event", "entity"):
         return []
     have = {m.row for m in found}
     out: dict[int, Match] = {}
+    words = [w for w in topic_terms(topic) if len(w) > 2]
     for m in found:
         s = pool.sentences[m.row]
+        if not _subject(s.text, words):
+            continue  # "... hobnobbed with celebrities like Tom Brady. He repeatedly ...": "he" is the subject
         for step in range(1, FOLLOW + 1):
             r = m.row + step
             if r >= len(pool.sentences) or pool.sentences[r].doc_id != s.doc_id or r in have:
                 break
             nxt = pool.sentences[r]
-            if not _REFERS[kind].search(nxt.text):
-                break
+            pronoun = _REFERS[kind].search(nxt.text)
+            if not pronoun or _other_name(nxt.text[: pronoun.start()], topic):
+                break  # "While not trained as an engineer, Altman, now 38, ...": "he" is someone else
             score = m.score * CONTINUATION ** step
             if r not in out or out[r].score < score:
                 out[r] = Match(r, score, m.coverage * CONTINUATION ** step)

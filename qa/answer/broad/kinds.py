@@ -34,6 +34,7 @@ class Kind:
     topic: str = ""
     length: str = "summary"
     item: str = ""
+    scope: str = ""  # a list's qualifier after its noun: "named as OpenAI's rivals" -> "openai's rivals"
 
 
 @dataclass(frozen=True)
@@ -203,8 +204,26 @@ def _list(q: str, p: Patterns) -> Kind | None:
         item, topic = _item(what, p)
         if item == "other" and topic.split()[-1:] and topic.split()[-1] in _POINTS:
             return Kind("summary", "", "points")  # "list the key events": the key points
-        return Kind("list", topic, "points", item)
+        return Kind("list", topic, "points", item, _scope(q[m.end("what"):], p))
     return None
+
+
+# "named as X", "mentioned in connection with X", "that are X": the words before a list's qualifier
+_QUALIFIER_OPENING = re.compile(
+    r"^\s*(?:(?:that |which |who )?(?:are|were|is|was|get|got|have been|has been|had been) |being )?(?:mentioned|named|cited|referenced|listed|"
+    r"discussed|covered|involved|referred to|featured|found|given|reported|quoted|described|identified|singled out|"
+    r"presented|portrayed|seen|treated)?\s*(?:as being |as |in connection with |in relation to |with regard to |"
+    r"for |among |in |on |about |regarding |concerning |from |across |of |by )?")
+
+
+def _scope(rest: str, p: Patterns) -> str:
+    """The qualifier of a list's noun ("... named as OpenAI's rivals" -> "openai's rivals"), "" when there is
+    none or it only names the documents ("mentioned in the articles")."""
+    rest = _QUALIFIER_OPENING.sub("", rest, count=1).strip(" ,")
+    rest = _clean_topic(rest)
+    if not rest or p.doc_only.match(rest) or re.fullmatch(r"(?:the document\b\W*)+", rest):
+        return ""
+    return rest
 
 
 def _plural(what: str) -> bool:

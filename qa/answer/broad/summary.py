@@ -23,6 +23,9 @@ MMR_LAMBDA = 0.7  # weight of centrality against redundancy
 LEAD = 0.2  # bonus of a document's first content sentence, halving every 3 sentences
 FACTS = 0.05  # bonus of a sentence that states a figure, and per name it gives (at most 3): facts make points
 WEIGHTS = (0.45, 0.35, 0.2)  # word-vector centroid, stem centroid, passage centrality
+TITLE = 0.25  # weight of a sentence's closeness to its document's headline (the title method of extracts)
+HEADLINE_WORDS = 6
+HEADLINE_FIGURE = 0.5  # a sentence that states a figure of the headline ("$4.3B") is about what it announces
 REDUNDANT = 0.85  # a sentence this similar to one already chosen is never added
 
 
@@ -60,7 +63,38 @@ def centrality(pool: Pool, rows: Sequence[int], focus: np.ndarray | None = None)
     facts = np.array([FACTS * (bool(re.search(r"\d", pool.sentences[r].text)) +
                                min(3, len(set(re.findall(r"(?<=[a-z,] )[A-Z][a-z]+", pool.sentences[r].text)))))
                       for r in rows], np.float32)
-    return (score + lead + facts).astype(np.float32)
+    return (score + lead + facts + TITLE * title_similarity(pool, rows)).astype(np.float32)
+
+
+def title_similarity(pool: Pool, rows: Sequence[int]) -> np.ndarray:
+    """Each sentence's closeness (IDF-weighted stems) to its document's title, when the title is a headline
+    (``HEADLINE_WORDS`` words or more: news titles say what the story is; "Genghis Khan" says only whom)."""
+    out = np.zeros(len(rows), np.float32)
+    if not len(rows):
+        return out
+    title = pool.sentences[rows[0]].title or ""
+    if len(re.findall(r"[A-Za-z]+", title)) < HEADLINE_WORDS:
+        return out
+    figures = figures_in(title)
+    shared = np.array([HEADLINE_FIGURE * bool(figures & figures_in(pool.sentences[r].text)) for r in rows], np.float32)
+    return (pool.lexical[list(rows)] @ pool.encode_lexical(title) + shared).astype(np.float32)
+
+
+_FIGURE = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(billion|bn|b|million|mn|m|thousand|k|trillion|tn)?(?![\w])", re.I)
+_SCALES = {"billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3,
+           "trillion": 1e12, "tn": 1e12}
+
+
+def figures_in(text: str) -> set[float]:
+    """The figures a text states, scaled ("$4.3B" and "$4.3 billion" are the same figure; "2023" is 2023)."""
+    out = set()
+    for m in _FIGURE.finditer(text):
+        try:
+            v = float(m.group(1).replace(",", ""))
+        except ValueError:
+            continue
+        out.add(round(v * _SCALES.get((m.group(2) or "").lower(), 1.0), 3))
+    return out
 
 
 def mmr(pool: Pool, rows: Sequence[int], relevance: np.ndarray, k: int, chosen_before: Sequence[int] = ()) -> list[int]:

@@ -70,6 +70,10 @@ _PHRASE_END = frozenset(
     "were has have had differ differs compare agree agrees and or but what who when where which why how about "
     "regarding concerning on in of versus vs than with from".split())
 MAX_PHRASE = 6
+# words that end a noun phrase: "X's <words> report" names X's report only when none of these comes between
+_NOT_IN_A_NAME = frozenset("the a an this that these those in on of at to for from with by about into over under "
+                           "and or but than as".split())
+STORYLINE = 3  # a modifier ("the OpenAI story") that fits this many documents equally names none of them
 CLEAR_MARGIN = 0.75  # the runner-up scoring at least this share of the best makes the reference ambiguous
 _META_SKIP = frozenset({"size", "mtime", "format", "encoding", "pages", "hash"})
 
@@ -138,6 +142,13 @@ class Matcher:
                 s += 0.25
             out.append(s)
         return out
+
+    def fitting(self, phrase: str) -> int:
+        """How many documents ``phrase`` fits almost as well as the best one (0: none fits)."""
+        s = self.scores(phrase)
+        if not s or max(s) < 0.3:
+            return 0
+        return sum(x >= CLEAR_MARGIN * max(s) for x in s)
 
     def best(self, phrase: str, *, meta_only: bool = False, minimum: float = 0.3,
              context: str = "") -> tuple[str | None, bool]:
@@ -233,6 +244,9 @@ def _quoted(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     for m in POSSESSIVE.finditer(question):
         if _overlaps(refs, m.start(), m.end()):
             continue
+        between = re.sub(r"'[^']*'|‘[^’]*’", " ", m.group()[len(m.group("mod")):])
+        if any(w.lower() in _NOT_IN_A_NAME for w in re.findall(r"[\w]+", between)):
+            continue  # "Microsoft's role in the OpenAI story": the possessive is not the document's owner
         words = m.group("mod").split()
         for i in range(len(words)):  # "Compare Fortune's report": the outlet is the shortest name that matches
             doc_id, ambiguous = matcher.best(" ".join(words[i:]), minimum=0.5, context=question)
@@ -269,6 +283,8 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     for m in MODIFIED.finditer(question):
         words = [w.lower().strip("'’") for w in m.group("mod").split()]
         if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
+            if matcher.fitting(m.group("mod")) >= STORYLINE:
+                continue  # "the OpenAI story": a thread several documents tell, not one of them
             doc_id, ambiguous = matcher.best(m.group("mod"), context=question)
             refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
     for m in ACCORDING.finditer(question):

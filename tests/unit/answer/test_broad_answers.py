@@ -113,3 +113,28 @@ def test_factoids_take_the_usual_path(news_index: qa.Index) -> None:
 def test_unknown_document_filter_is_refused(news_index: qa.Index) -> None:
     with pytest.raises(KeyError):
         news_index.ask("Summarize the documents.", doc_ids=["nope"])
+
+
+def test_a_list_reads_the_sentences_on_its_qualifier(news_index: qa.Index) -> None:
+    everywhere = ask(news_index, "List the places mentioned.")
+    assert "Kelmar" in everywhere.text and "Arlen" in everywhere.text
+    ans = ask(news_index, "Which places are mentioned in connection with the bridge?")
+    assert ans.found and {c.doc_id for c in ans.citations} == {"news/bridge.txt"}
+    assert "Arlen" in ans.text and "Kelmar" not in ans.text
+
+
+def test_a_comparison_compares_the_documents_on_its_topic(tmp_path: Path) -> None:
+    # more documents than a comparison shows, the first ones in the Documents list not on the fire: the two
+    # fire reports are compared, with their differing figures
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in NEWS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    for i in range(4):
+        (folder / f"a{i}.txt").write_text(f"A report number {i}\n\nThe city council of Arlen met {i + 2} times this "
+                                          "year to discuss the budget. The mayor spoke about new parks.",
+                                          encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    ans = ask(idx, "Do the sources agree about the harbour fire?")
+    assert ans.found and {c.doc_id for c in ans.citations} == {"news/harbour-fire.txt", "news/harbour-fire-2.txt"}
+    assert "40" in ans.text and "60" in ans.text and ans.conflict

@@ -1,0 +1,122 @@
+"""The general rules of the broad path, one by one, on small fixtures (no model): hyphenated names, which
+sentence a pronoun goes on about, names a comparison is about and which documents it compares, figures that
+differ only when they are about the same thing, storyline and possessive references that name no document,
+a list's qualifier, the headline of a news document, by-lines as page furniture."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from qa.answer.broad import classify
+from qa.answer.broad.answers import compared, question_names
+from qa.answer.broad.compare import _numbers_differ
+from qa.answer.broad.describe import Term, _other_name, _subject, has_term, hyphenated, topic_terms
+from qa.answer.broad.pool import Pool, cues, lexical_vectors
+from qa.answer.broad.summary import figures_in, title_similarity
+from qa.answer.broad.targets import resolve
+from qa.answer.candidates import Sentence
+from qa.text.tokens import tokenize
+from qa.types import Document
+
+
+def test_a_hyphenated_name_is_matched_whole() -> None:
+    assert topic_terms("sam bankman-fried") == ["sam", "bankman-fried"]
+    term = Term(frozenset(), hyphenated(["bankman", "fried"]), 1.0, True)
+    for text in ("Sam Bankman-Fried spoke.", "Bankman Fried spoke.", "BANKMAN–FRIED"):
+        assert has_term(term, set(tokenize(text)), text)
+    # its parts alone are not it ("fried" stems like "Friday")
+    assert not has_term(term, set(tokenize("On Friday he fried eggs.")), "On Friday he fried eggs.")
+
+
+def test_a_pronoun_goes_on_about_the_subject_only() -> None:
+    words = ["brady"]
+    assert not _subject("The former CEO hobnobbed with celebrities like Tom Brady and Larry David.", words)
+    assert _subject("Tom Brady said he would retire after the season ended.", words)
+    # the subject of a later clause counts ("it was reported that General Gerasimov had suffered ...")
+    assert _subject("Following the attack, it was reported by a former minister that General Gerasimov had "
+                    "suffered a minor shrapnel wound.", ["gerasimov"])
+    # a next sentence whose clause has another subject before its pronoun is about that one
+    assert _other_name("While not trained as an engineer, Altman, now 38, has been seen as a wunderkind since ",
+                       "microsoft")
+    assert not _other_name("But later on X, formerly Twitter, Brockman posted a message ", "greg brockman")
+    assert not _other_name("The 33-year-old singer spoke about the romance after ", "taylor swift")
+
+
+def test_what_a_comparison_compares() -> None:
+    assert question_names("Compare how things turned out for Binance and for FTX.") == ["Binance", "FTX"]
+    assert question_names("How do The Guardian and the BBC differ?") == ["Guardian", "BBC"]
+    assert question_names("how do the articles differ?") == []
+    used = ["a", "b", "c", "d", "e", "f"]  # Documents-list order
+    # the named documents first, then those on the topic (best first), at most four, shown in list order
+    assert compared(used, ["f"], ["c", "a", "e", "b"]) == ["a", "c", "e", "f"]
+    assert compared(used, [], ["e", "b"]) == ["b", "e"]
+
+
+def test_figures_differ_only_on_the_same_thing() -> None:
+    assert _numbers_differ("About 40 firefighters fought the flames.", "About 60 firefighters fought the flames.")
+    # a calendar year is not a duration
+    assert not _numbers_differ("Musk left the board in 2018 and founded a firm.",
+                               "The firm aims to add 10 years to the human lifespan.")
+    # the same unit, but nothing else in common
+    assert not _numbers_differ("Graham's 2014 announcement named Altman president.",
+                               "Microsoft made over 100 announcements across its stack.")
+    # the topic's own words do not tie two figures together
+    assert not _numbers_differ("Swift and Kelce: the 2022 album, Midnights, was a hit.",
+                               "Swift and Kelce: her 2014 album is due again.", "swift and kelce")
+
+
+DOCS = [
+    Document(f"d{i}.txt", title, text) for i, (title, text) in enumerate([
+        ("OpenAI board ousts Altman", "OpenAI fired Altman. Microsoft invested billions."),
+        ("OpenAI names an interim CEO", "OpenAI named Murati interim CEO."),
+        ("OpenAI staff threaten to quit", "OpenAI staff wrote a letter."),
+        ("Fortune: the board went rogue", "Brockman quit."),
+    ])
+]
+
+
+def test_a_storyline_names_no_document() -> None:
+    t = resolve("What is Microsoft's role in the OpenAI story?", DOCS)
+    assert t.doc_ids is None and t.question == "What is Microsoft's role in the OpenAI story?"
+    # a possessive before a preposition does not name the owner's document; an outlet's report does
+    assert resolve("What is Brockman's part in the OpenAI story?", DOCS).doc_ids is None
+    assert resolve("Sum up Fortune's report.", DOCS).doc_ids == ("d3.txt",)
+
+
+def test_a_list_keeps_its_qualifier() -> None:
+    kind = classify("List the AI companies named as OpenAI's rivals or alternatives.")
+    assert kind is not None and kind.item == "org" and kind.scope == "openai's rivals or alternatives"
+    assert classify("Which places are mentioned in connection with the ambush?").scope == "the ambush"  # type: ignore[union-attr]
+    for q in ("List the places mentioned.", "Which people are mentioned in the articles?"):
+        kind = classify(q)
+        assert kind is not None and kind.kind == "list" and kind.scope == ""
+
+
+def _pool(title: str, texts: list[str]) -> Pool:
+    sentences = [Sentence(doc_id="d", title=title, source="d", page=None, start=i, end=i + 1, text=t, rank=0,
+                          index=i) for i, t in enumerate(texts)]
+    tokens = [Counter(tokenize(t)) for t in texts]
+    idf = {t: 1.0 for tk in tokens for t in tk}
+    n = len(texts)
+    return Pool(sentences=sentences, dense=np.zeros((n, 4), np.float32), lexical=lexical_vectors(tokens, idf), idf=idf,
+                passage_centrality=np.zeros(n, np.float32), doc_order=["d"])
+
+
+def test_the_headline_steers_a_summary() -> None:
+    assert figures_in("Binance to pay $4.3B in fines") == figures_in("it agreed to pay about $4.3 billion") == {4.3e9}
+    texts = ["The chief said he would step down.", "Regulators met on Tuesday.", "Binance agreed to pay $4.3 billion."]
+    sims = title_similarity(_pool("Binance to pay $4.3B in fines and its chief to step down", texts), [0, 1, 2])
+    assert sims[2] > sims[0] > sims[1] == 0.0
+    # a title that only names the subject steers nothing
+    assert not title_similarity(_pool("Genghis Khan", texts), [0, 1, 2]).any()
+
+
+def test_bylines_are_furniture() -> None:
+    boilerplate = cues()["boilerplate"]
+    for line in ("The Independent, 2023-12-06, by Chelsea Ritschel", "By Jane Smith and Bob Doe",
+                 "The Verge, Nov 2, 2023, by Liz Lopatto"):
+        assert any(p.search(line) for p in boilerplate), line
+    for line in ("By the time she attended her first game, they were a couple.",
+                 "Mayor Tom Berg called the vote historic for Arlen."):
+        assert not any(p.search(line) for p in boilerplate), line
