@@ -123,8 +123,16 @@ def scoped_rows(ask: Ask, kind: Kind, pool: Pool) -> Sequence[int]:
         return range(len(pool.sentences))
     found = matches(pool, kind.scope, "entity", _query_vector(ask.index, ask.query), question=ask.question,
                     passage_relevance=passage_relevance(ask.index, pool, ask.query))
-    rows = sorted({m.row for m in found})
-    return rows if rows and find_items(pool, rows, kind.item) else range(len(pool.sentences))
+    # the sentences naming all of the qualifier ("OpenAI's board": OpenAI and its board), else most of it
+    for least in (SCOPE_ALL, SCOPE_MOST):
+        rows = sorted({m.row for m in found if m.coverage >= least})
+        if rows and find_items(pool, rows, kind.item):
+            return rows
+    return range(len(pool.sentences))
+
+
+SCOPE_ALL = 0.999
+SCOPE_MOST = 0.5
 
 
 def _items_answer(ask: Ask, kind: Kind, pool: Pool, items: Sequence[Item]) -> Answer:

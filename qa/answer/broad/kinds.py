@@ -47,6 +47,8 @@ class Patterns:
     compare: tuple[re.Pattern[str], ...]
     compare_context: re.Pattern[str]
     lists: tuple[re.Pattern[str], ...]
+    members: tuple[re.Pattern[str], ...]  # "who is on the board": the people of a group
+    group_nouns: frozenset[str]
     doc_only: re.Pattern[str]  # a topic that is only a reference to the documents ("these articles")
     stop_starts: frozenset[str]
     items: dict[str, frozenset[str]]
@@ -69,7 +71,7 @@ def patterns(path: Path = DATA) -> Patterns:
     """The patterns of ``path``, checked (a broken file fails here, naming itself)."""
     raw: dict[str, Any] = load_wordlists(path, {
         "summary": "words", "gist": "words", "points": "words", "event": "words", "entity": "words",
-        "compare": "words", "list": "words", "entity_stop_starts": "words",
+        "compare": "words", "list": "words", "entity_stop_starts": "words", "members": "words", "group_nouns": "words",
         **{f"item_{i}": "words" for i in ITEMS}})
     for key in ("doc_nouns", "these", "compare_context"):
         if not isinstance(raw.get(key), str) or not raw[key]:
@@ -84,6 +86,7 @@ def patterns(path: Path = DATA) -> Patterns:
         summary=many("summary"), gist=many("gist"), points=many("points"), event=many("event", "topic"),
         entity=many("entity", "topic"), compare=many("compare"),
         compare_context=_compile(path, "compare_context", raw["compare_context"], subs), lists=many("list", "what"),
+        members=many("members", "group"), group_nouns=frozenset(raw["group_nouns"]),
         doc_only=doc_only, stop_starts=frozenset(raw["entity_stop_starts"]),
         items={i: frozenset(raw[f"item_{i}"]) for i in ITEMS})
 
@@ -194,6 +197,10 @@ def _compare(q: str, p: Patterns, references: int) -> Kind | None:
 
 
 def _list(q: str, p: Patterns) -> Kind | None:
+    for r in p.members:  # "who is on OpenAI's board (after ...)": the people of that group
+        m = r.search(q)
+        if m is not None and m.group("group").split()[-1:] and m.group("group").split()[-1] in p.group_nouns:
+            return Kind("list", "", "points", "person", _clean_topic(m.group("group")))
     for r in p.lists:
         m = r.search(q)
         if m is None:

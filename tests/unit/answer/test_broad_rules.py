@@ -120,3 +120,12 @@ def test_bylines_are_furniture() -> None:
     for line in ("By the time she attended her first game, they were a couple.",
                  "Mayor Tom Berg called the vote historic for Arlen."):
         assert not any(p.search(line) for p in boilerplate), line
+
+
+def test_who_is_on_a_group_lists_its_people() -> None:
+    kind = classify("Who is on OpenAI's board after Altman was removed?")
+    assert kind is not None and (kind.kind, kind.item, kind.scope) == ("list", "person", "openai's board")
+    assert classify("Who sits on the Supreme Court?").scope == "the supreme court"  # type: ignore[union-attr]
+    # not a group: a factoid
+    for q in ("Who was in the car?", "Who is on the phone?", "Who was in charge of the army?"):
+        assert classify(q) is None, q
