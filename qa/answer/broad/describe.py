@@ -116,9 +116,33 @@ def _variants(term: str, vocabulary: set[str]) -> set[str]:
     return out
 
 
+_PAST_WORDS = r"(?:\w{3,}ed|was|were|had|took|fled|hit|struck|killed|left|sent|fell|lost|won|began|went|made|became|ran|" \
+    r"came|gave|got|met|paid|sold|quit|shut|split|broke|drove|led|held|told|said)"
+_PAST = re.compile(r"\b" + _PAST_WORDS + r"\b")
+PARTICIPANT = 0.15  # an event sentence in which the topic does or undergoes something ("FTX ... filed for")
+
+
+def _participant(text: str, names: Sequence[str]) -> bool:
+    """Whether a topic word is the subject of a past-tense verb (within three words before it: "FTX and Alameda
+    filed") or what one was done to ("triggered a bank run on FTX")."""
+    low = text.lower()
+    stop = query_stopwords()
+    for n in names:
+        if len(n) < 3 or n in stop or _WHEN.fullmatch(n):
+            continue
+        w = re.escape(n)
+        if re.search(r"\b" + w + r"\w*(?:['’]s)?(?:\s+[\w'’-]+){0,3}?\s+" + _PAST_WORDS + r"\b", low) or re.search(
+                r"\b" + _PAST_WORDS + r"\b(?:\s+[\w'’-]+){0,4}?\s+(?:on|to|against|at|in|into|from|with)\s+(?:the\s+)?"
+                + w + r"\b", low):
+            return True
+    return False
+
+
 def _cue(kind: str, text: str, names: Sequence[str]) -> float:
     if kind == "event":
-        return 0.1 if re.search(r"\b\w{3,}ed\b|\b(?:was|were|had|took|fled|hit|struck|killed|left|sent)\b", text) else 0.0
+        if not _PAST.search(text):
+            return 0.0
+        return 0.1 + (PARTICIPANT if _participant(text, names) else 0.0)
     low = text.lower()
     for n in names:
         i = low.find(n)

@@ -129,3 +129,13 @@ def test_who_is_on_a_group_lists_its_people() -> None:
     # not a group: a factoid
     for q in ("Who was in the car?", "Who is on the phone?", "Who was in charge of the army?"):
         assert classify(q) is None, q
+
+
+def test_an_event_sentence_in_which_the_topic_acts_or_undergoes() -> None:
+    from qa.answer.broad.describe import _cue, _participant
+
+    assert _participant("FTX and Alameda filed for Chapter 11 bankruptcy in the U.S.", ["ftx"])
+    assert _participant("This essentially triggered a bank run on FTX.", ["ftx"])
+    assert not _participant("He hobnobbed with celebrities like Tom Brady and Larry David.", ["ftx"])
+    assert _cue("event", "FTX filed for bankruptcy.", ["ftx"]) > _cue("event", "Regulators fined FTX's rival.", ["ftx"])
+    assert _cue("event", "FTX is an exchange.", ["ftx"]) == 0.0
