@@ -265,15 +265,32 @@ def assemble(old: Snapshot | None, keep: dict[str, StoredDocument],
     stream = iter(fresh.values() if isinstance(fresh, Mapping) else fresh)
     chunker = _Chunker(layout, stream, embedder, chunking, on_refused)
     parts, bm25 = _encode_blocks(chunker, embedder, progress, on_progress)
-    new_vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
     src = np.asarray(layout.src_rows, dtype=np.int64)
     vectors = np.zeros((len(layout.rows), embedder.dim), np.float32)
     from_old = src >= 0
     if from_old.any():
         assert old is not None  # only rows carried over from ``old`` point into it
         vectors[from_old] = old.vectors[src[from_old]]
-    vectors[~from_old] = new_vectors[-1 - src[~from_old]]
+    embedded = _place_new(vectors, -1 - src, parts)
     passages = PassageTable.from_rows(layout.rows)
+    layout.rows.clear()
     snap = Snapshot({"embedder": describe(embedder), "chunking": asdict(chunking)}, layout.documents, passages,
                     vectors, DenseIndex.build(vectors), bm25)
-    return snap, len(new_vectors), int(from_old.sum())
+    return snap, embedded, int(from_old.sum())
+
+
+def _place_new(vectors: np.ndarray, new_index: np.ndarray, parts: list[np.ndarray]) -> int:
+    """Copy the new vectors (``parts``, in the order they were embedded) into the rows of ``vectors`` whose
+    ``new_index`` (>= 0) points at them, block by block, dropping each block once placed: the new vectors are
+    never held twice (concatenated) beside the table. Returns how many there were."""
+    rows = np.flatnonzero(new_index >= 0)
+    rows = rows[np.argsort(new_index[rows], kind="stable")]  # by the new vector each row takes
+    sources = new_index[rows]
+    parts.reverse()
+    start = 0
+    while parts:
+        block = parts.pop()
+        a, b = np.searchsorted(sources, [start, start + len(block)])
+        vectors[rows[a:b]] = block[sources[a:b] - start]
+        start += len(block)
+    return start

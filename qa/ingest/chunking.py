@@ -8,10 +8,11 @@ at word boundaries). Every span satisfies ``text[start:end] == passage text``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ..text.sentences import Span, append_trimmed, count_words, split_sentences
+from ..text.sentences import Span, append_trimmed, count_words, iter_sentences
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -43,19 +44,66 @@ def _split_long(text: str, span: Span, n_tokens: int, max_tokens: int) -> list[S
     return out
 
 
-def _units(text: str, cuts: list[int], max_tokens: int, count_tokens: TokenCounter) -> list[tuple[Span, int, int]]:
-    """(sentence or piece of an over-long sentence, its token count, its boundary section), in text order."""
-    units: list[tuple[Span, int, int]] = []
+# Sentences whose texts are cut out and counted at a time: a document's sentences at once were a second copy of
+# its whole text (a 10M-character text: +20 MiB or more, kept by the allocator after it was freed).
+COUNT_SLICE = 1024
+# A longer sentence is counted in pieces of about this many characters cut at spaces: the tokenizer holds ~110
+# bytes per word piece of a text while it counts (one 1.5M-character line without a full stop: +170 MiB).
+LONG_SENTENCE = 20_000
+
+
+def _counted(text: str, sentences: Iterable[Span], count_tokens: TokenCounter) -> Iterator[tuple[Span, int]]:
+    """Each sentence with its token count, counted ``COUNT_SLICE`` sentences at a time."""
+    sentences = iter(sentences)
+    while part := list(itertools.islice(sentences, COUNT_SLICE)):
+        short = iter(count_tokens([text[s.start : s.end] for s in part if s.end - s.start <= LONG_SENTENCE]))
+        for s in part:
+            yield s, next(short) if s.end - s.start <= LONG_SENTENCE else _count_long(text, s, count_tokens)
+
+
+def _count_long(text: str, span: Span, count_tokens: TokenCounter) -> int:
+    """Tokens of a very long sentence, counted ``LONG_SENTENCE`` characters at a time, each piece ending at a
+    space. Word pieces never span a space (BERT's pre-tokenizer splits there), so the sum is the same count; a
+    piece without a space is cut where it reaches the length."""
+    total, cursor = 0, span.start
+    while cursor < span.end:
+        cut = min(span.end, cursor + LONG_SENTENCE)
+        if cut < span.end:
+            space = text.rfind(" ", cursor + 1, cut)
+            cut = space if space > cursor else cut
+        total += count_tokens([text[cursor:cut]])[0]
+        cursor = cut
+    return total
+
+
+class _Units:
+    """The sentences (or pieces of over-long ones) of a text in order, as compact columns: start and end offset,
+    tokens, boundary section (8 bytes each, not a tuple of objects: ~280 bytes a sentence, +22 MiB for 10M
+    characters of text)."""
+
+    def __init__(self) -> None:
+        self.starts, self.ends, self.tokens, self.sections = array("q"), array("q"), array("q"), array("q")
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def add(self, span: Span, tokens: int, section: int) -> None:
+        self.starts.append(span.start)
+        self.ends.append(span.end)
+        self.tokens.append(tokens)
+        self.sections.append(section)
+
+
+def _units(text: str, cuts: list[int], max_tokens: int, count_tokens: TokenCounter) -> _Units:
+    """Every sentence or piece of an over-long sentence with its token count and its boundary section."""
+    units = _Units()
     for section, (a, b) in enumerate(itertools.pairwise(cuts)):
-        sentences = split_sentences(text, a, b)
-        counts = count_tokens([text[s.start : s.end] for s in sentences]) if sentences else []
-        for s, n in zip(sentences, counts, strict=True):
+        for s, n in _counted(text, iter_sentences(text, a, b), count_tokens):
             if n > max_tokens:
-                parts = _split_long(text, s, n, max_tokens)
-                piece_counts = count_tokens([text[p.start : p.end] for p in parts])
-                units.extend((p, c, section) for p, c in zip(parts, piece_counts, strict=True))
+                for piece, c in _counted(text, _split_long(text, s, n, max_tokens), count_tokens):
+                    units.add(piece, c, section)
             else:
-                units.append((s, n, section))
+                units.add(s, n, section)
     return units
 
 
@@ -75,20 +123,21 @@ def chunk_text(
         raise ValueError("overlap_tokens must be >= 0 and smaller than max_tokens")
     cuts = sorted({0, len(text), *[b for b in boundaries if 0 < b < len(text)]})
     units = _units(text, cuts, max_tokens, count_tokens)
+    tokens, sections, n = units.tokens, units.sections, len(units)
     chunks: list[Span] = []
     i = 0
-    while i < len(units):
-        j, total, sec = i, 0, units[i][2]
-        while j < len(units) and (j == i or (total + units[j][1] <= max_tokens and units[j][2] == sec)):
-            total += units[j][1]
+    while i < n:
+        j, total, sec = i, 0, sections[i]
+        while j < n and (j == i or (total + tokens[j] <= max_tokens and sections[j] == sec)):
+            total += tokens[j]
             j += 1
-        chunks.append(Span(units[i][0].start, units[j - 1][0].end))
-        if j >= len(units):
+        chunks.append(Span(units.starts[i], units.ends[j - 1]))
+        if j >= n:
             break
         # step back over trailing sentences for the overlap, but always make progress
         back, carried = j, 0
-        while back - 1 > i and carried + units[back - 1][1] <= overlap_tokens and units[back - 1][2] == units[j][2]:
+        while back - 1 > i and carried + tokens[back - 1] <= overlap_tokens and sections[back - 1] == sections[j]:
             back -= 1
-            carried += units[back][1]
+            carried += tokens[back]
         i = back
     return chunks

@@ -8,7 +8,7 @@ kept inside a sentence, over-long run-ons cut at clause boundaries. Every span s
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +50,13 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Sentence spans inside ``text[start:end]``, trimmed of surrounding whitespace, never empty."""
+    return list(iter_sentences(text, start, end))
+
+
+def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:
+    """``split_sentences`` one sentence at a time, for a large text (no list of all its sentences at once)."""
     end = len(text) if end is None else end
-    spans: list[Span] = []
+    found: list[Span] = []
     cursor = start
     for m in _END_RE.finditer(text, start, end):
         stop = m.end()
@@ -61,10 +66,12 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
             nxt = re.match(r"\s*(\S)", text[stop : stop + 40])
             if nxt and (nxt.group(1).islower() or nxt.group(1) in ",;:"):
                 continue  # "e.g. the", "approx. 3", a lower-case continuation is not a new sentence
-        append_trimmed(text, cursor, stop, spans)
+        append_trimmed(text, cursor, stop, found)
+        yield from found
+        found.clear()
         cursor = stop
-    append_trimmed(text, cursor, end, spans)
-    return spans
+    append_trimmed(text, cursor, end, found)
+    yield from found
 
 
 def append_trimmed(text: str, start: int, end: int, out: list[Span]) -> None:
