@@ -56,7 +56,7 @@ def decode_or_fail(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def require_text(path: Path, text: str, reason: str = "no text (only whitespace)") -> None:
-    if not text.strip():
+    if not text or text.isspace():  # not ``text.strip()``: that copies a large text
         raise LoadError(path, reason)
 
 
@@ -66,9 +66,14 @@ def normalize_newlines(text: str) -> str:
 
 
 def first_nonblank_line(text: str) -> str:
-    for line in text.split("\n"):
-        if line.strip():
-            return line.strip()
+    """The first line holding more than whitespace, stripped (read line by line: no list of every line)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        if line := text[start:end].strip():
+            return line
+        start = end + 1
     return ""
 
 

@@ -53,12 +53,13 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return text, bom
     if b"\x00" in data:
         raise ValueError(BINARY_MESSAGE)
-    if is_utf8(data):
-        text = data.decode("utf-8")
-        _reject_binary(text)
-        return text, "utf-8"
-    _reject_binary_bytes(data)
-    return _guess_encoding(data)
+    try:
+        text = data.decode("utf-8")  # decoded once (``is_utf8`` and then a decode held a large text twice)
+    except UnicodeDecodeError:
+        _reject_binary_bytes(data)
+        return _guess_encoding(data)
+    _reject_binary(text)
+    return text, "utf-8"
 
 
 def bom_encoding(data: bytes) -> str | None:
