@@ -121,3 +121,24 @@ def docx_formatted(n_bytes: int, words: int = 4, seed: int = 7) -> bytes:
         parts.append((data, 1))
         size += len(data)
     return docx(parts)
+
+
+def prose(n_chars: int, vocabulary: int = 40_000, seed: int = 13) -> str:
+    """About ``n_chars`` of seeded plain-text prose: sentences of 6-30 words drawn Zipf-like from ``vocabulary``
+    made-up words (a real text's spread of rare terms, for BM25), in paragraphs of 4-9 sentences. The made-up
+    words cost ~2.6 characters per word piece (English ~4.5), so a text of them holds more passages per MB."""
+    import itertools
+    import random
+
+    rng = random.Random(seed)
+    syllables = [a + b for a in "bcdfghklmnprstvz" for b in ("a", "e", "i", "o", "u", "ar", "en", "or", "ul")]
+    lexicon = sorted({"".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(vocabulary)})
+    rng.shuffle(lexicon)
+    cumulative = list(itertools.accumulate(1 / (rank + 10) for rank in range(len(lexicon))))
+    paragraphs, size = [], 0
+    while size < n_chars:
+        sentences = [" ".join(rng.choices(lexicon, cum_weights=cumulative, k=rng.randint(6, 30))).capitalize() + "."
+                     for _ in range(rng.randint(4, 9))]
+        paragraphs.append(" ".join(sentences))
+        size += len(paragraphs[-1]) + 2
+    return "\n\n".join(paragraphs)
