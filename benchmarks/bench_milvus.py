@@ -13,7 +13,8 @@
    p50/p95 and recall@10 against exact search (numpy), dense field only.
 
     python benchmarks/bench_milvus.py                 # ~5 min on the shared 2-core machine
-    python benchmarks/bench_milvus.py --big 1000000   # the issue's 1M target (much longer; see BENCHMARKS.md)
+    python benchmarks/bench_milvus.py --big 20000     # random vectors (the 1M target with real-distribution
+                                                      # vectors and the store's index: bench_milvus_scale.py)
 """
 from __future__ import annotations
 
