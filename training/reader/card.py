@@ -78,7 +78,7 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         "| step | minutes | loss | dev F1 (240) | held-out F1 (240) |\n|---:|---:|---:|---:|---:|\n" + log,
         "## Calibration (dev split)\n",
         f"Answered when margin > {cal['margin_threshold']} (best dev {cal.get('objective', 'f1')} objective, "
-        "`training/reader/calibrate.py`); P(answers) = sigmoid({cal['logistic']['a']} x margin "
+        f"`training/reader/calibrate.py`); P(answers) = sigmoid({cal['logistic']['a']} x margin "
         f"+ {cal['logistic']['b']}). Gate: {json.dumps({k: gate.get(k) for k in ('features', 'weights', 'threshold', 'fitted_on', 'dev')})}\n",
     ]
     parts += card_sections(results, notes)
