@@ -15,7 +15,7 @@ from qa.embed import base as embed_base
 from qa.embed.onnx import OnnxEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
-RSS_BOUND_MIB = 512  # README "Memory bound", tests/integration/test_upload_limits.py RSS_BOUND
+RSS_BOUND_MIB = 576  # README "Memory bound", tests/integration/test_upload_limits.py RSS_BOUND
 
 _WORDS = ("harbour keeper lantern ferry island storm beacon tide north south cliff signal rope anchor gull winter "
           "summer morning evening ledger visitor painted older newer quiet bright narrow wide stone council "
