@@ -30,7 +30,7 @@ from qa.web.controller import ChatApp  # noqa: E402
 from qa.web.state import ChatState  # noqa: E402
 from tests.conftest import DOCUMENTS, ROOT  # noqa: E402
 from tests.integration.app_server import app_env, free_port, stop_process  # noqa: E402
-from tests.integration.test_milvus_server import MilvusServer  # noqa: E402
+from tests.integration.test_milvus_server import MilvusServer, running_server  # noqa: E402
 
 pytestmark = [pytest.mark.app, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -42,12 +42,8 @@ QUESTION = "Who painted the Varnholm lighthouse tower red?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusServer]:
-    s = MilvusServer(tmp_path_factory.mktemp("milvus-app") / "data")
-    s.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("milvus-app") / "data") as s:
         yield s
-    finally:
-        s.stop()
 
 
 def _config(root: Path, uri: str, documents: Path | None = None) -> AppConfig:

@@ -3,6 +3,7 @@ same hits as the index folder with the real model, two app replicas (two clients
 data kept across a server restart, and the command line with ``--store http://...``."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,15 +21,10 @@ pytest.importorskip("milvus_lite", reason="milvus-lite is not installed (pip ins
 
 import qa  # noqa: E402
 from tests.conftest import DOCUMENTS, ROOT  # noqa: E402
+from tests.integration.app_server import free_port  # noqa: E402
 from tests.unit.store.test_milvus import hits_agree  # noqa: E402
 
 QUESTIONS = ["who admitted the missile attack?", "who was wounded?", "what was destroyed"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class MilvusServer:
@@ -68,14 +64,21 @@ class MilvusServer:
         self.proc = None
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusServer]:
-    s = MilvusServer(tmp_path_factory.mktemp("milvus") / "data")
+@contextlib.contextmanager
+def running_server(data_dir: Path) -> Iterator[MilvusServer]:
+    """A started ``MilvusServer`` on ``data_dir``, stopped on exit (the module fixtures of every Milvus test)."""
+    s = MilvusServer(data_dir)
     s.start()
     try:
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusServer]:
+    with running_server(tmp_path_factory.mktemp("milvus") / "data") as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
