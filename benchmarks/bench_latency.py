@@ -3,8 +3,9 @@
 Per question, in one process and interleaved: the plain pipeline (sentence-transformers query encode +
 ``IndexFlatIP`` over the same vectors), qa search (hybrid dense + BM25, collapsed, top 5) and qa's quotes
 answer (``Index.ask``: search + sentence scoring + the reader + the entailment model + citations), and the same
-answer with the reader switched off (``reader=False``, what qa did before it had one) and with the entailment
-model switched off (``entailment=False``: the word-list conflict rules). p50/p95 in milliseconds. Each timed call
+answer with the reader switched off (``reader=False``, what qa did before it had one), with the reader reading
+whole passages (``reader_focus=0``, before issue 18's focused windows) and with the entailment model switched off
+(``entailment=False``: the word-list conflict rules). p50/p95 in milliseconds. Each timed call
 follows a 0.1 s pause, so that no engine's idle-spinning threads slow down the next one.
 
 ``--mode rss-qa`` / ``rss-plain``: a separate process that only loads what answering needs (qa: the index +
@@ -41,6 +42,7 @@ def plain_searcher(vectors: np.ndarray):
 FAST = "qa quotes answer, embed_top=4"
 NO_READER = "qa quotes answer without the reader"
 NO_ENTAIL = "qa quotes answer without the entailment model"
+WHOLE = "qa quotes answer, the reader reading whole passages"
 PAUSE_S = 0.1
 
 
@@ -60,7 +62,8 @@ def latency(corpus: str, n: int) -> dict:
         index.search(q, 5)
         index.ask(q)
     index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
-    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], NO_READER: [], NO_ENTAIL: []}
+    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], WHOLE: [], NO_READER: [],
+                                     NO_ENTAIL: []}
     cpu: dict[str, list[float]] = {k: [] for k in times}
 
     def clock(name: str, fn, *a):
@@ -78,8 +81,9 @@ def latency(corpus: str, n: int) -> dict:
         clock("plain search", plain, q)
         clock("qa search", index.search, q, 5)
         # with and without the reader / the entailment model, in rotating order (later calls find warm sentence vectors)
-        answers = [("qa quotes answer", {}), (NO_READER, {"reader": False}), (NO_ENTAIL, {"entailment": False})]
-        for name, options in answers[i % 3:] + answers[:i % 3]:
+        answers = [("qa quotes answer", {}), (WHOLE, {"reader_focus": 0}), (NO_READER, {"reader": False}),
+                   (NO_ENTAIL, {"entailment": False})]
+        for name, options in answers[i % 4:] + answers[:i % 4]:
             ans = clock(name, lambda x, o=options: index.ask(x, **o), q)
             found += bool(name == "qa quotes answer" and ans.found)
     # the same questions again with fewer sentences embedded (same cache state: emptied first)

@@ -12,6 +12,7 @@ from ..types import Hit
 from .candidates import Sentence, candidates, question_terms
 from .config import DEFAULT_CONFIG, AnswerConfig, IndexView
 from .fitted import answerability as answerability_model
+from .focus import focus
 from .reader import Reading
 from .scoring import score_sentences
 
@@ -77,13 +78,18 @@ def gather(index: IndexView, query: str, *, k: int = 5, doc_ids: Collection[str]
 
 
 def read(index: IndexView, ev: Evidence, config: AnswerConfig = DEFAULT_CONFIG) -> Evidence:
-    """Let the reader read the hits (when it is installed and enabled): its spans, and the combined gate."""
+    """Let the reader read the hits (when it is installed and enabled): its spans, and the combined gate. With
+    ``config.reader_focus`` it reads only the best sentences of each (``qa.answer.focus``), and the gate, fitted on
+    whole passages, is moved by ``config.focus_gate``."""
     reader = index.reader
     if not config.reader or reader is None or not reader.available or not ev.hits:
         return ev
-    readings = tuple(reader.read(ev.query, ev.hits[: config.read_top]))
+    hits = [focus(h, ev.sentences, config.reader_focus) for h in ev.hits[: config.read_top]]
+    readings = tuple(reader.read(ev.query, hits))
     margin = readings[0].margin if readings else float("-inf")
     gate = reader.gate(ev.answerability, margin) if ev.sentences else None
+    if gate is not None and config.reader_focus > 0:
+        gate += config.focus_gate
     return replace(ev, readings=readings, gate=gate)
 
 

@@ -100,3 +100,27 @@ def test_yes_no_question_gets_quotes_but_no_short_answer(corpus_dir: Path, tmp_p
     ans = _ask(corpus_dir, tmp_path, "Do bees communicate the location of food with a waggle dance?")
     assert ans.found and ans.citations
     assert ans.answer is None
+
+
+@pytest.mark.slow
+def test_a_focused_passage_is_read_at_document_offsets() -> None:
+    from qa.answer.candidates import Sentence
+    from qa.answer.focus import focus
+
+    hit = _hit(TEXT, TEXT.index("It is 31"))
+    keeper = TEXT.index("The keeper")
+    sentences = [Sentence("karst", "Karst", None, None, hit.start, keeper - 1, TEXT[hit.start:keeper - 1], 0, 0, score=-2.0),
+                 Sentence("karst", "Karst", None, None, keeper, len(TEXT), TEXT[keeper:], 0, 1, score=2.0)]
+    focused = focus(hit, sentences, 20)
+    assert focused.start == keeper and focused.text == TEXT[keeper:]
+    (reading,) = Reader().read("Who was the keeper of the lighthouse?", [focused])
+    assert TEXT[reading.start:reading.end] == reading.text == "Anna Holm"
+
+
+@pytest.mark.slow
+def test_short_answer_from_focused_passages_is_verbatim(corpus_dir: Path, tmp_path: Path) -> None:
+    ans = _ask(corpus_dir, tmp_path, "How many eggs can the queen lay per day?", reader_focus=24)
+    assert ans.found and ans.answer is not None and "2,000" in ans.answer.text
+    doc = (corpus_dir / "bees.md").read_text()
+    assert doc[ans.answer.start:ans.answer.end] == ans.answer.text
+    assert all(doc[c.start:c.end] == c.quote for c in ans.citations if c.doc_id.endswith("bees.md"))
