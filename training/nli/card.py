@@ -17,22 +17,25 @@ def _command(c: dict[str, Any], out: str) -> str:
     cmd = (f"python -m training.nli.train --data ../shared/data --out {out} --seed {c['seed']} --epochs {c['epochs']} "
            f"--lr {c['lr']} --warmup {c['warmup']} --batch-size {c['batch_size']} --product-weight {c['product_weight']}")
     cmd += f" --limit {c['limit']}" if c.get("limit") else ""
+    cmd += f" --synth {c['synth']}" if c.get("synth") else ""
     cmd += f" --max-steps {c['max_steps']}" if c.get("max_steps") else ""
     cmd += f" --stop-after {c['stop_after']}" if c.get("stop_after") else ""
     return cmd + (f" --init {c['init']}" if c.get("init") and c["init"] != "None" else "") + "\n"
 
 
 def _commands(config: dict[str, Any]) -> str:
-    """The training command(s): a run started ``--init`` from another run's weights lists that run first."""
-    out = ""
-    init = config.get("init")
-    if init and init != "None" and (Path(init).parent / "config.json").exists():
+    """The training commands, first stage first: a run started ``--init`` from another run's weights lists that
+    run (and the runs it started from) before itself."""
+    chain = [config]
+    while (init := chain[0].get("init")) and init != "None" and (Path(init).parent / "config.json").exists():
         first = json.loads((Path(init).parent / "config.json").read_text())
         if "tests/data/nli_product.jsonl" not in first.get("data", {}):  # it did not exist yet for that run
             first["product_weight"] = 0
         first.setdefault("stop_after", json.loads((Path(init).parent / "ckpt" / "state.json").read_text()).get("best_step"))
-        out += "# stage 1\n" + _command(first, first["out"]) + "# stage 2\n"
-    return out + _command(config, config["out"])
+        chain.insert(0, first)
+    if len(chain) == 1:
+        return _command(config, config["out"])
+    return "".join(f"# stage {i + 1}\n" + _command(c, c["out"]) for i, c in enumerate(chain))
 
 
 def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> str:
@@ -63,7 +66,11 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         "| file | sha256 |\n|---|---|\n" + files,
         "**Trained on**: MultiNLI dev-matched and SNLI dev (the only NLI data here), minus 8% of their premises "
         "(by sha1 of the premise) kept as the dev split; the `train` part of qa's hand-labelled product-like pairs "
-        f"(`tests/data/nli_product.jsonl`, each seen {config['product_weight']}x per epoch). **Never trained or tuned "
+        f"(`tests/data/nli_product.jsonl`, each seen {config['product_weight']}x per epoch)"
+        + (f"; {config['synth']} reading-comprehension **train** questions turned into claims, each giving an "
+           "entailment, a contradiction (answer swapped or claim negated) and a neutral pair (`training/nli/synth.py`; "
+           "split by article as the reader's, never the reserved SQuAD articles, NewsQA or MultiHop-RAG)"
+           if config.get("synth") else "") + ". **Never trained or tuned "
         "on**: SNLI test (the held-out NLI set), the `heldout` product-like pairs, the held-out conflict pairs, claims "
         "and yes/no questions. The temperature and every threshold were chosen on dev splits only.\n",
         "## Hyper-parameters\n",

@@ -58,10 +58,14 @@ def load(data: Path) -> list[dict[str, Any]]:
     return out
 
 
-def manifest(data: Path) -> dict[str, str]:
+def manifest(data: Path, *, synth: bool = False) -> dict[str, str]:
+    """sha256 of every file read (with ``synth``: also the reading-comprehension files the synthetic pairs come from)."""
     files = [data / "nli" / "mnli_dev_matched.jsonl", data / "nli" / "snli_dev.jsonl",
              *(data / "nli" / "snli-test-tokenized" / f for f in ("s1.test", "s2.test", "labels.test"))]
     if PRODUCT.exists():
         files.append(PRODUCT)
+    if synth:
+        from qa_tools.reading import FILES
+        files.extend(data / rel for rel in FILES.values())
     return {str(f.relative_to(data.parent) if f.is_relative_to(data.parent) else f.relative_to(REPO)): sha256(f)
             for f in files}

@@ -23,6 +23,7 @@ from qa.answer.entail.pairs import batch, encode
 from ..common import fit, plan_batches, run_arguments, seed_all, start_from
 from .data import load, manifest
 from .model import NLI
+from .synth import load_examples, pairs
 
 logger = logging.getLogger(__name__)
 CACHE = Path.home() / ".cache" / "qa" / "train" / "nli"
@@ -64,6 +65,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--product-weight", type=int, default=4, help="how many times each product-like train pair is seen per epoch")
     ap.add_argument("--limit", type=int, default=0, help="use only this many NLI train pairs (smoke runs)")
+    ap.add_argument("--synth", type=int, default=0, help="add pairs made from this many reader train questions "
+                    "(training/nli/synth.py; about three pairs each); 0: none")
+    ap.add_argument("--examples", type=Path, default=Path.home() / ".cache" / "qa" / "train" / "reader" / "examples.jsonl",
+                    help="the reader's examples (python -m training.reader.data), source of --synth")
     run_arguments(ap, CACHE / "run", "start from these weights (safetensors), e.g. a second stage on the "
                   "product-like pairs with --limit NLI pairs replayed",
                   {"seed": 23, "epochs": 3.0, "lr": 6e-5, "warmup": 0.1, "eval_every": 300, "eval_size": 1000})
@@ -79,11 +84,18 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
     dev = [r for r in rows if r["split"] == "dev"]
     held = [r for r in rows if r["split"] == "heldout" and r["set"] == "snli-test"]
     rng.shuffle(held)
-    return {"train": train + product * args.product_weight,
+    synth: list[dict[str, Any]] = []
+    dev_synth: list[dict[str, Any]] = []
+    if args.synth:
+        examples = load_examples(args.examples)
+        synth = pairs(examples, split="train", limit=args.synth, seed=args.seed)
+        dev_synth = pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed)
+    return {"train": train + product * args.product_weight + synth,
             "dev-nli": [r for r in dev if r["set"] != "product"][:args.eval_size],
             "dev-product": [r for r in dev if r["set"] == "product"],
             "heldout-snli": held[:args.eval_size],
-            "heldout-product": [r for r in rows if r["split"] == "heldout" and r["set"] == "product"]}
+            "heldout-product": [r for r in rows if r["split"] == "heldout" and r["set"] == "product"],
+            **({"dev-synth": dev_synth} if dev_synth else {})}
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -107,7 +119,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         return entry, dev
 
     return fit(model, plan, args, desc="nli", loss_of=loss_of, evaluate=check,
-               config={"pairs": len(feats["train"]), "data": manifest(args.data)})
+               config={"pairs": len(feats["train"]), "data": manifest(args.data, synth=bool(args.synth))})
 
 
 def main() -> None:

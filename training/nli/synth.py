@@ -1,0 +1,244 @@
+"""Product-like entailment pairs made from reading-comprehension questions (no labelling by hand).
+
+The product judges a passage sentence against a claim made from a question. A question with its gold answer
+gives such a claim ("When did the war end?" + "1945" -> "The war ended in 1945."), and from it three pairs:
+
+- **entailment**: the sentence that holds the answer -> the claim;
+- **contradiction**: the same sentence -> the claim with the answer swapped for another number, date or name of
+  the same passage ("The war ended in 1939."), or the claim negated ("The war did not end in 1945.");
+- the negated claim as a premise contradicts the claim and entails itself (so a "not" in the premise counts too);
+- **neutral**: another sentence of the same passage, which does not hold the answer -> the claim (or its
+  swapped or negated form, so that a swap or a "not" alone never means contradiction).
+
+Questions come from the reader's **train** split only (``qa_tools.reading``: split by article, the reserved SQuAD
+articles and NewsQA never in it); a passage that quotes any of qa's labelled evaluation texts
+(``tests/data``) is skipped. Claims are built by rules (``qa.text.questions.to_claim`` plus the wh-word
+patterns below); questions no rule covers are skipped.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from qa.text.questions import grammar, to_claim
+from qa.text.sentences import split_sentences
+
+from .data import LABELS, REPO
+
+_BE_HAVE = frozenset({"is", "was", "are", "were", "has", "have", "had", "can", "could", "will", "would", "should",
+                      "may", "might", "must"})
+_DO = frozenset({"do", "does", "did"})
+_WHEN = re.compile(r"^(when|(in |during |by )?(what|which) (year|month|day|date|decade|century))\b", re.I)
+_WHERE = re.compile(r"^(where|(in |at )?(what|which) (city|country|place|town|state|location))\b", re.I)
+_NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
+_NAME = re.compile(r"\b[A-Z][\w’'-]*(?:[ \t]+(?:of[ \t]+|the[ \t]+|de[ \t]+|van[ \t]+|von[ \t]+)?[A-Z][\w’'-]*){0,3}")
+_MONTH_DAY = re.compile(r"^((Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?(January|February|March|"
+                        r"April|May|June|July|August|September|October|November|December)\s+\d|^\d{1,2}\s+[A-Z][a-z]+\s+\d")
+SOURCES = ("squad2-train", "squad2-devhalf", "shifts-wiki", "tydi-train", "tydi-train2")  # encyclopedic, like documents
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _strip(claim: str) -> str:
+    return claim.rstrip(". ")
+
+
+def _finish(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:1].upper() + text[1:] + "."
+
+
+def _first_aux(words: Sequence[str], lo: int, hi: int) -> int:
+    g = grammar()
+    for i in range(lo, min(hi, len(words))):
+        if words[i].lower() in g["auxiliaries"]:
+            return i
+    return -1
+
+
+def _preposition_or_participle(word: str) -> bool:
+    g = grammar()
+    w = word.lower()
+    return w in g["prepositions"] or w in g["participles"] or (w.endswith("ed") and len(w) > 4)
+
+
+def claims(question: str, answer: str, *, negate: bool = False) -> str | None:
+    """The declarative claim that ``question`` with ``answer`` makes (negated if asked); None if no rule fits."""
+    q = re.sub(r"[?!.\s]+$", "", question.strip())
+    words = q.split()
+    if len(words) < 3 or len(words) > 25:
+        return None
+    w0 = words[0].lower()
+    place = _WHEN.match(q) or _WHERE.match(q)
+    if place:
+        head = len(place.group(0).split())
+        if head >= len(words) or words[head].lower() not in grammar()["auxiliaries"]:
+            return None
+        rest = words[head:]
+        base = _claim_from(rest, negate)
+        if base is None:
+            return None
+        prep = "on" if _WHEN.match(q) and _MONTH_DAY.match(answer) else "in"
+        if (_strip(base).split()[-1].lower() in grammar()["prepositions"]
+                or answer.split()[0].lower() in grammar()["prepositions"]):
+            prep = ""
+        return _finish(f"{_strip(base)} {prep} {answer}")
+    if w0 in ("who", "what", "which", "whom") or q.lower().startswith(("how many", "how much")):
+        head = 2 if w0 == "how" else 1
+        aux = _first_aux(words, head, head + 4)
+        np_words = words[head:aux] if aux > 0 else []
+        if aux > 0 and words[aux].lower() in _DO or (aux > 0 and _preposition_or_participle(words[-1])
+                                                   and words[aux].lower() in _BE_HAVE and aux + 1 < len(words) - 1):
+            # object question: "What did X build" -> "X built A"; "Who was X married to" -> "X was married to A"
+            base = _claim_from(words[aux:], negate)
+            if base is None:
+                return None
+            obj = answer if not (w0 == "how" and re.fullmatch(r"[\d,.]+", answer)) else f"{answer} {' '.join(np_words)}"
+            return _finish(f"{_strip(base)} {obj}")
+        if w0 == "how" and aux < 0 and re.fullmatch(r"[\d,.]+", answer) and not negate:
+            return _finish(f"{answer} {' '.join(words[head:])}")  # "How many people live in X" -> "A people live in X"
+        if aux == head or (aux < 0 and w0 in ("who",)):
+            # subject question: "Who founded X" -> "A founded X"; "What is the capital" -> "A is the capital"
+            subject = answer
+            if w0 == "how" and re.fullmatch(r"[\d,.]+", answer) and np_words:
+                subject = f"{answer} {' '.join(np_words)}"
+            rest = words[head:]
+            if negate:
+                if rest[0].lower() not in ("is", "was", "are", "were") or len(answer.split()) > 4:
+                    return None
+                rest = [rest[0], "not", *rest[1:]]
+            return _finish(f"{subject} {' '.join(rest)}")
+        if w0 == "how" and aux > head and np_words and words[aux].lower() in _BE_HAVE and re.fullmatch(r"[\d,.]+", answer):
+            # "How many students were enrolled" -> "A students were enrolled"
+            rest = words[aux:]
+            if negate:
+                rest = [rest[0], "not", *rest[1:]]
+            return _finish(f"{answer} {' '.join(np_words)} {' '.join(rest)}")
+    return None
+
+
+def _claim_from(words: Sequence[str], negate: bool) -> str | None:
+    """``to_claim`` of the yes/no question these words make ("did the war end" -> "The war ended.")."""
+    if negate:
+        aux = words[0].lower()
+        neg = {"can": "can't", "will": "won't"}.get(aux, aux + "n't")
+        words = [neg, *words[1:]]
+    claim = to_claim(" ".join(words) + "?")
+    if claim is None or (negate and " not " not in f" {claim} "):
+        return None
+    return claim
+
+
+def _swap(answer: str, context: str, golds: Sequence[str], question: str, rng: random.Random) -> str | None:
+    """Another number / name of the passage in place of the answer (a different value), or None."""
+    nums = _NUMBER.findall(answer)
+    gold_norm = {_norm(g) for g in golds}
+    if nums:
+        old = nums[0]
+        pool = [n for n in set(_NUMBER.findall(context)) if n.strip(".,") != old.strip(".,")
+                and len(n.strip(".,")) == len(old.strip(".,")) and not any(n in g for g in golds)]
+        if not pool:
+            if not old.isdigit():
+                return None
+            value = int(old)
+            new = value + rng.choice([-1, 1]) * rng.randint(1, 12) if len(old) == 4 else max(2, value * rng.choice([2, 3]) + 1)
+            pool = [str(new)]
+        return answer.replace(old, rng.choice(sorted(pool)), 1)
+    if not answer[:1].isupper():
+        return None
+    q = _norm(question)
+    pool = sorted({m.group(0).strip(" .") for m in _NAME.finditer(context)
+                   if m.start() > 0 and context[m.start() - 2:m.start()].strip() not in (".", "")})
+    lowered = context.lower()
+    several = len(answer.split()) > 1
+    pool = [p for p in pool if len(p) > 3 and _norm(p) not in q and not any(_norm(p) in g or g in _norm(p) for g in gold_norm)
+            and len(p.split()) <= max(3, len(answer.split()) + 1) and (len(p.split()) > 1) == several
+            and not re.search(rf"(?<![\w.] ){re.escape(p.lower())}", lowered.replace(p.lower(), "", 0))
+            and p.lower() not in re.sub(re.escape(p), "", context).lower()]
+    if not pool:
+        return None
+    return rng.choice(pool)
+
+
+def _blocked_texts() -> list[str]:
+    """Every premise, quote and source text of qa's labelled evaluation sets (never trained on)."""
+    data = REPO / "tests" / "data"
+    out: list[str] = []
+    for line in (data / "nli_product.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r["split"] != "train":
+            out.append(r["premise"])
+    for name in ("claim_support.jsonl", "claim_support_more.jsonl", "conflict_pairs.jsonl", "conflict_pairs_more.jsonl"):
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            out.extend(r.get("quotes", []))
+            out.extend(side["text"] for key in ("a", "b") if isinstance(side := r.get(key), dict))
+    return [_norm(t)[:120] for t in out if len(t) > 30]
+
+
+def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: int = 0, seed: int = 41) -> list[dict[str, Any]]:
+    """Entailment / neutral / contradiction pairs (about a third each) from the ``split`` questions' gold answers."""
+    rng = random.Random(seed)
+    blocked = _blocked_texts()
+    pool = [e for e in examples if e["split"] == split and e["answers"] and e["kind"] == "gold" and e["source"] in SOURCES]
+    rng.shuffle(pool)
+    out: list[dict[str, Any]] = []
+    used = 0
+    for e in pool:
+        if limit and used >= limit:
+            break
+        context = e["context"]
+        flat = _norm(context)
+        if any(b in flat for b in blocked):
+            continue
+        gold = e["answers"][0]
+        answer = gold["text"].strip()
+        if not answer or len(answer.split()) > 6:
+            continue
+        claim = claims(e["question"], answer)
+        if claim is None:
+            continue
+        sents = [(s.start, s.end) for s in split_sentences(context)]
+        holder = next(((a, b) for a, b in sents if a <= gold["start"] < b), None)
+        if holder is None or gold["start"] + len(answer) > holder[1] + 1:
+            continue
+        premise = context[holder[0]:holder[1]].strip()
+        if len(premise) > 600:
+            continue
+        golds = [a["text"] for a in e["answers"]]
+        others = [context[a:b].strip() for a, b in sents if (a, b) != holder
+                  and not any(_norm(g) in _norm(context[a:b]) for g in golds) and 20 < b - a < 600]
+        used += 1
+        base = {"set": "qa-synth", "split": split, "source": e["source"], "article": e["article"]}
+        out.append({**base, "premise": premise, "hypothesis": claim, "label": LABELS.index("entailment"), "kind": "qa-gold"})
+        swapped = _swap(answer, context, golds, e["question"], rng)
+        swapped_claim = claims(e["question"], swapped) if swapped else None
+        negated = claims(e["question"], answer, negate=True)
+        options = [(k, c) for k, c in (("qa-swap", swapped_claim), ("qa-negated", negated)) if c and c != claim]
+        if options:
+            kind, contra = rng.choice(options)
+            out.append({**base, "premise": premise, "hypothesis": contra, "label": LABELS.index("contradiction"), "kind": kind})
+        if negated and negated != claim and rng.random() < 0.3:
+            # a "not" in the premise counts too: the negated claim contradicts the claim and entails itself
+            out.append({**base, "premise": negated, "hypothesis": claim, "label": LABELS.index("contradiction"),
+                        "kind": "qa-negated-premise"})
+            out.append({**base, "premise": negated, "hypothesis": negated, "label": LABELS.index("entailment"),
+                        "kind": "qa-negated-both"})
+        if others:
+            words = set(re.findall(r"\w+", claim.lower()))
+            others.sort(key=lambda s: -len(words & set(re.findall(r"\w+", s.lower()))))
+            other = others[0] if rng.random() < 0.7 else rng.choice(others)
+            hyp_kind, hyp = rng.choice([("qa-other-sentence", claim), *[(f"{k}-other-sentence", c) for k, c in options]])
+            out.append({**base, "premise": other, "hypothesis": hyp, "label": LABELS.index("neutral"), "kind": hyp_kind})
+    return out
+
+
+def load_examples(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
