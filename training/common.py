@@ -313,8 +313,9 @@ def card_sections(results: dict[str, Any], notes: str = "") -> list[str]:
     return parts
 
 
-def card_main(card: Callable[[Path, Path, dict[str, Any], str], str], doc: str, run: Path, model: str) -> None:
-    """The command line of a ``card`` module: ``--run``, ``--model``, ``--results`` (JSON), ``--notes`` (Markdown)."""
+def card_main(card: Callable[..., str], doc: str, run: Path, model: str) -> None:
+    """The command line of a ``card`` module: ``--run``, ``--model``, ``--results`` (JSON), ``--notes`` (Markdown),
+    ``--weights`` (which of the run's weights were exported: ``best`` or ``final``)."""
     import argparse
 
     ap = argparse.ArgumentParser(description=doc.split("\n")[0])
@@ -322,7 +323,8 @@ def card_main(card: Callable[[Path, Path, dict[str, Any], str], str], doc: str, 
     ap.add_argument("--model", type=Path, default=Path(model))
     ap.add_argument("--results", type=Path, help="JSON: {section title: results}")
     ap.add_argument("--notes", type=Path, help="a Markdown file of notes appended to the card")
+    ap.add_argument("--weights", choices=("best", "final"), default="best", help="the run's weights that were exported")
     args = ap.parse_args()
     results = json.loads(args.results.read_text()) if args.results else {}
     notes = args.notes.read_text() if args.notes else ""
-    (args.model / "README.md").write_text(card(args.run, args.model, results, notes))
+    (args.model / "README.md").write_text(card(args.run, args.model, results, notes, weights=args.weights))

@@ -18,6 +18,7 @@ def _command(c: dict[str, Any], out: str) -> str:
            f"--lr {c['lr']} --warmup {c['warmup']} --batch-size {c['batch_size']} --product-weight {c['product_weight']}")
     cmd += f" --limit {c['limit']}" if c.get("limit") else ""
     cmd += f" --synth {c['synth']}" if c.get("synth") else ""
+    cmd += " --no-negations" if c.get("no_negations") else ""
     cmd += f" --max-steps {c['max_steps']}" if c.get("max_steps") else ""
     cmd += f" --stop-after {c['stop_after']}" if c.get("stop_after") else ""
     return cmd + (f" --init {c['init']}" if c.get("init") and c["init"] != "None" else "") + "\n"
@@ -38,7 +39,7 @@ def _commands(config: dict[str, Any]) -> str:
     return "".join(f"# stage {i + 1}\n" + _command(c, c["out"]) for i, c in enumerate(chain))
 
 
-def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> str:
+def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weights: str = "best") -> str:
     config = json.loads((run / "config.json").read_text())
     state = json.loads((run / "ckpt" / "state.json").read_text())
     cal = json.loads((model / "calibration.json").read_text())
@@ -58,7 +59,7 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         "written answers (`qa/answer/yesno.py`, `disagreement.py`, `claims.py`).\n",
         "## Reproduce\n",
         "```\n" + _commands(config) +
-        f"python -m training.nli.export --weights {run}/best.safetensors --out qa/models/nli\n"
+        f"python -m training.nli.export --weights {run}/{weights}.safetensors --out qa/models/nli\n"
         "python -m training.nli.calibrate --data ../shared/data --model qa/models/nli   # dev splits only\n"
         "python -m qa eval nli ../shared/data; python -m qa eval yesno -; python -m qa eval conflicts tests/data; "
         "python -m qa eval claims tests/data\n```\n",
@@ -77,7 +78,10 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         f"seed {config['seed']}, batch {config['batch_size']}, lr {config['lr']} (AdamW, wd 0.01, linear warm-up "
         f"{config['warmup']} then linear decay), {config['epochs']} epochs over {config['pairs']} pairs = {state['step']} "
         f"steps, max length 128, {state['seconds'] / 60:.0f} minutes on 2 CPU cores (shared with other work during the "
-        f"run). Shipped weights: the best dev accuracy (step {state.get('best_step')}).\n",
+        f"run). Shipped weights: "
+        + (f"the best dev accuracy (step {state.get('best_step')}).\n" if weights == "best" else
+           f"the last step ({state['step']}; the training's own dev accuracy was best at step {state.get('best_step')}, "
+           "see the notes for how the shipped weights were chosen).\n"),
         "## Training log (dev accuracy chose the weights; held-out is shown only)\n",
         "| step | minutes | loss | " + " | ".join(cols) + " |\n|---:|---:|---:|" + "---:|" * len(cols) + "\n" + log,
         "## Calibration (dev splits)\n",

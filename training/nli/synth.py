@@ -182,8 +182,10 @@ def _blocked_texts() -> list[str]:
     return [_norm(t)[:120] for t in out if len(t) > 30]
 
 
-def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: int = 0, seed: int = 41) -> list[dict[str, Any]]:
-    """Entailment / neutral / contradiction pairs (about a third each) from the ``split`` questions' gold answers."""
+def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: int = 0, seed: int = 41,
+          negations: bool = True) -> list[dict[str, Any]]:
+    """Entailment / neutral / contradiction pairs (about a third each) from the ``split`` questions' gold answers
+    (``negations=False``: no negated claims, only swapped answers contradict)."""
     rng = random.Random(seed)
     blocked = _blocked_texts()
     pool = [e for e in examples if e["split"] == split and e["answers"] and e["kind"] == "gold" and e["source"] in SOURCES]
@@ -219,7 +221,7 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
         out.append({**base, "premise": premise, "hypothesis": claim, "label": LABELS.index("entailment"), "kind": "qa-gold"})
         swapped = _swap(answer, context, golds, e["question"], rng)
         swapped_claim = claims(e["question"], swapped) if swapped else None
-        negated = claims(e["question"], answer, negate=True)
+        negated = claims(e["question"], answer, negate=True) if negations else None
         options = [(k, c) for k, c in (("qa-swap", swapped_claim), ("qa-negated", negated)) if c and c != claim]
         if options:
             kind, contra = rng.choice(options)

@@ -34,7 +34,7 @@ def _stages(config: dict[str, Any]) -> list[dict[str, Any]]:
     return chain
 
 
-def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> str:
+def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weights: str = "best") -> str:
     config = json.loads((run / "config.json").read_text())
     state = json.loads((run / "ckpt" / "state.json").read_text())
     manifest = json.loads((CACHE / "data_manifest.json").read_text())
@@ -54,7 +54,7 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "") -> st
         "## Reproduce\n",
         "```\npython -m training.reader.data --data ../shared/data      # examples + retrieved negatives\n"
         + "".join(f"{_command(c)}   # stage {i}\n" for i, c in enumerate(_stages(config), 1)) +
-        f"python -m training.reader.export --weights {run}/best.safetensors --out qa/models/reader\n"
+        f"python -m training.reader.export --weights {run}/{weights}.safetensors --out qa/models/reader\n"
         "python -m training.reader.calibrate --model qa/models/reader   # dev split only\n"
         "python -m qa_tools.gate --data ../shared/data                 # dev split only\n"
         "python -m training.reader.card --results <eval results>\n```\n",
