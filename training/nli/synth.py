@@ -74,52 +74,61 @@ def claims(question: str, answer: str, *, negate: bool = False) -> str | None:
     words = q.split()
     if len(words) < 3 or len(words) > 25:
         return None
-    w0 = words[0].lower()
     place = _WHEN.match(q) or _WHERE.match(q)
     if place:
-        head = len(place.group(0).split())
-        if head >= len(words) or words[head].lower() not in grammar()["auxiliaries"]:
-            return None
-        rest = words[head:]
-        base = _claim_from(rest, negate)
+        return _place_claim(words, len(place.group(0).split()), answer, negate, when=bool(_WHEN.match(q)))
+    w0 = words[0].lower()
+    if w0 in ("who", "what", "which", "whom") or q.lower().startswith(("how many", "how much")):
+        return _wh_claim(words, answer, negate)
+    return None
+
+
+def _place_claim(words: list[str], head: int, answer: str, negate: bool, *, when: bool) -> str | None:
+    """"When did the war end" + A -> "The war ended in A" (``head``: the words of the wh-phrase)."""
+    if head >= len(words) or words[head].lower() not in grammar()["auxiliaries"]:
+        return None
+    base = _claim_from(words[head:], negate)
+    if base is None:
+        return None
+    prep = "on" if when and _MONTH_DAY.match(answer) else "in"
+    if (_strip(base).split()[-1].lower() in grammar()["prepositions"]
+            or answer.split()[0].lower() in grammar()["prepositions"]):
+        prep = ""
+    return _finish(f"{_strip(base)} {prep} {answer}")
+
+
+def _wh_claim(words: list[str], answer: str, negate: bool) -> str | None:  # noqa: PLR0911 - one return per pattern
+    """Who / what / which / how many questions: the answer takes the wh-phrase's place."""
+    w0 = words[0].lower()
+    head = 2 if w0 == "how" else 1
+    aux = _first_aux(words, head, head + 4)
+    np_words = words[head:aux] if aux > 0 else []
+    count = w0 == "how" and re.fullmatch(r"[\d,.]+", answer) is not None
+    if aux > 0 and words[aux].lower() in _DO or (aux > 0 and _preposition_or_participle(words[-1])
+                                               and words[aux].lower() in _BE_HAVE and aux + 1 < len(words) - 1):
+        # object question: "What did X build" -> "X built A"; "Who was X married to" -> "X was married to A"
+        base = _claim_from(words[aux:], negate)
         if base is None:
             return None
-        prep = "on" if _WHEN.match(q) and _MONTH_DAY.match(answer) else "in"
-        if (_strip(base).split()[-1].lower() in grammar()["prepositions"]
-                or answer.split()[0].lower() in grammar()["prepositions"]):
-            prep = ""
-        return _finish(f"{_strip(base)} {prep} {answer}")
-    if w0 in ("who", "what", "which", "whom") or q.lower().startswith(("how many", "how much")):
-        head = 2 if w0 == "how" else 1
-        aux = _first_aux(words, head, head + 4)
-        np_words = words[head:aux] if aux > 0 else []
-        if aux > 0 and words[aux].lower() in _DO or (aux > 0 and _preposition_or_participle(words[-1])
-                                                   and words[aux].lower() in _BE_HAVE and aux + 1 < len(words) - 1):
-            # object question: "What did X build" -> "X built A"; "Who was X married to" -> "X was married to A"
-            base = _claim_from(words[aux:], negate)
-            if base is None:
+        obj = f"{answer} {' '.join(np_words)}" if count else answer
+        return _finish(f"{_strip(base)} {obj}")
+    if count and aux < 0 and not negate:
+        return _finish(f"{answer} {' '.join(words[head:])}")  # "How many people live in X" -> "A people live in X"
+    if aux == head or (aux < 0 and w0 == "who"):
+        # subject question: "Who founded X" -> "A founded X"; "What is the capital" -> "A is the capital"
+        subject = f"{answer} {' '.join(np_words)}" if count and np_words else answer
+        rest = words[head:]
+        if negate:
+            if rest[0].lower() not in ("is", "was", "are", "were") or len(answer.split()) > 4:
                 return None
-            obj = answer if not (w0 == "how" and re.fullmatch(r"[\d,.]+", answer)) else f"{answer} {' '.join(np_words)}"
-            return _finish(f"{_strip(base)} {obj}")
-        if w0 == "how" and aux < 0 and re.fullmatch(r"[\d,.]+", answer) and not negate:
-            return _finish(f"{answer} {' '.join(words[head:])}")  # "How many people live in X" -> "A people live in X"
-        if aux == head or (aux < 0 and w0 in ("who",)):
-            # subject question: "Who founded X" -> "A founded X"; "What is the capital" -> "A is the capital"
-            subject = answer
-            if w0 == "how" and re.fullmatch(r"[\d,.]+", answer) and np_words:
-                subject = f"{answer} {' '.join(np_words)}"
-            rest = words[head:]
-            if negate:
-                if rest[0].lower() not in ("is", "was", "are", "were") or len(answer.split()) > 4:
-                    return None
-                rest = [rest[0], "not", *rest[1:]]
-            return _finish(f"{subject} {' '.join(rest)}")
-        if w0 == "how" and aux > head and np_words and words[aux].lower() in _BE_HAVE and re.fullmatch(r"[\d,.]+", answer):
-            # "How many students were enrolled" -> "A students were enrolled"
-            rest = words[aux:]
-            if negate:
-                rest = [rest[0], "not", *rest[1:]]
-            return _finish(f"{answer} {' '.join(np_words)} {' '.join(rest)}")
+            rest = [rest[0], "not", *rest[1:]]
+        return _finish(f"{subject} {' '.join(rest)}")
+    if count and aux > head and np_words and words[aux].lower() in _BE_HAVE:
+        # "How many students were enrolled" -> "A students were enrolled"
+        rest = words[aux:]
+        if negate:
+            rest = [rest[0], "not", *rest[1:]]
+        return _finish(f"{answer} {' '.join(np_words)} {' '.join(rest)}")
     return None
 
 
@@ -182,6 +191,29 @@ def _blocked_texts() -> list[str]:
     return [_norm(t)[:120] for t in out if len(t) > 30]
 
 
+def _question_pair(e: dict[str, Any]) -> tuple[str, str, str, list[str]] | None:
+    """(answer, claim, the sentence holding the answer, the passage's other sentences without it) or None."""
+    context = e["context"]
+    gold = e["answers"][0]
+    answer = gold["text"].strip()
+    if not answer or len(answer.split()) > 6:
+        return None
+    claim = claims(e["question"], answer)
+    if claim is None:
+        return None
+    sents = [(s.start, s.end) for s in split_sentences(context)]
+    holder = next(((a, b) for a, b in sents if a <= gold["start"] < b), None)
+    if holder is None or gold["start"] + len(answer) > holder[1] + 1:
+        return None
+    premise = context[holder[0]:holder[1]].strip()
+    if len(premise) > 600:
+        return None
+    golds = [a["text"] for a in e["answers"]]
+    others = [context[a:b].strip() for a, b in sents if (a, b) != holder
+              and not any(_norm(g) in _norm(context[a:b]) for g in golds) and 20 < b - a < 600]
+    return answer, claim, premise, others
+
+
 def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: int = 0, seed: int = 41,
           negations: bool = True) -> list[dict[str, Any]]:
     """Entailment / neutral / contradiction pairs (about a third each) from the ``split`` questions' gold answers
@@ -199,23 +231,11 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
         flat = _norm(context)
         if any(b in flat for b in blocked):
             continue
-        gold = e["answers"][0]
-        answer = gold["text"].strip()
-        if not answer or len(answer.split()) > 6:
+        found = _question_pair(e)
+        if found is None:
             continue
-        claim = claims(e["question"], answer)
-        if claim is None:
-            continue
-        sents = [(s.start, s.end) for s in split_sentences(context)]
-        holder = next(((a, b) for a, b in sents if a <= gold["start"] < b), None)
-        if holder is None or gold["start"] + len(answer) > holder[1] + 1:
-            continue
-        premise = context[holder[0]:holder[1]].strip()
-        if len(premise) > 600:
-            continue
+        answer, claim, premise, others = found
         golds = [a["text"] for a in e["answers"]]
-        others = [context[a:b].strip() for a, b in sents if (a, b) != holder
-                  and not any(_norm(g) in _norm(context[a:b]) for g in golds) and 20 < b - a < 600]
         used += 1
         base = {"set": "qa-synth", "split": split, "source": e["source"], "article": e["article"]}
         out.append({**base, "premise": premise, "hypothesis": claim, "label": LABELS.index("entailment"), "kind": "qa-gold"})
