@@ -51,7 +51,7 @@ def is_yes_no(question: str) -> bool:
     return bool(words) and _aux(words[0]) is not None
 
 
-def _participle(word: str) -> bool:
+def participle(word: str) -> bool:
     w = word.lower()
     return w in grammar()["participles"] or (w.endswith("ed") and len(w) > 4)
 
@@ -63,7 +63,7 @@ def _verb_like(word: str, base_verbs: bool) -> bool:
         return True
     if base_verbs:
         return w in g["verbs"]
-    return w in g["verbs"] or _participle(w) or (w.endswith("ing") and len(w) > 5) or w in g["determiners"]
+    return w in g["verbs"] or participle(w) or (w.endswith("ing") and len(w) > 5) or w in g["determiners"]
 
 
 def _opens_object(word: str) -> bool:
@@ -80,8 +80,8 @@ def _participle_split(words: list[str]) -> int:
     for k in range(lo, len(words)):
         low = words[k].lower()
         if low in g["relative_pronouns"]:  # "the people who fell into the river rescued": the last participle
-            return next((j for j in range(len(words) - 1, k + 1, -1) if _participle(words[j])), 0)
-        if low in g["predicate_openers"] or _participle(words[k]):
+            return next((j for j in range(len(words) - 1, k + 1, -1) if participle(words[j])), 0)
+        if low in g["predicate_openers"] or participle(words[k]):
             return k
     return 0
 

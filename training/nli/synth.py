@@ -24,10 +24,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.text.questions import grammar, to_claim
+from qa.text.questions import grammar, participle, to_claim
 from qa.text.sentences import split_sentences
 
-from .data import LABELS, REPO
+from .data import LABELS, REPO, _jsonl
 
 _BE_HAVE = frozenset({"is", "was", "are", "were", "has", "have", "had", "can", "could", "will", "would", "should",
                       "may", "might", "must"})
@@ -63,9 +63,7 @@ def _first_aux(words: Sequence[str], lo: int, hi: int) -> int:
 
 
 def _preposition_or_participle(word: str) -> bool:
-    g = grammar()
-    w = word.lower()
-    return w in g["prepositions"] or w in g["participles"] or (w.endswith("ed") and len(w) > 4)
+    return word.lower() in grammar()["prepositions"] or participle(word)
 
 
 def claims(question: str, answer: str, *, negate: bool = False) -> str | None:
@@ -168,7 +166,7 @@ def _swap(answer: str, context: str, golds: Sequence[str], question: str, rng: r
     several = len(answer.split()) > 1
     pool = [p for p in pool if len(p) > 3 and _norm(p) not in q and not any(_norm(p) in g or g in _norm(p) for g in gold_norm)
             and len(p.split()) <= max(3, len(answer.split()) + 1) and (len(p.split()) > 1) == several
-            and not re.search(rf"(?<![\w.] ){re.escape(p.lower())}", lowered.replace(p.lower(), "", 0))
+            and not re.search(rf"(?<![\w.] ){re.escape(p.lower())}", lowered)
             and p.lower() not in re.sub(re.escape(p), "", context).lower()]
     if not pool:
         return None
@@ -178,20 +176,15 @@ def _swap(answer: str, context: str, golds: Sequence[str], question: str, rng: r
 def _blocked_texts() -> list[str]:
     """Every premise, quote and source text of qa's labelled evaluation sets (never trained on)."""
     data = REPO / "tests" / "data"
-    out: list[str] = []
-    for line in (data / "nli_product.jsonl").read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        if r["split"] != "train":
-            out.append(r["premise"])
+    out: list[str] = [r["premise"] for r in _jsonl(data / "nli_product.jsonl") if r["split"] != "train"]
     for name in ("claim_support.jsonl", "claim_support_more.jsonl", "conflict_pairs.jsonl", "conflict_pairs_more.jsonl"):
-        for line in (data / name).read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
+        for r in _jsonl(data / name):
             out.extend(r.get("quotes", []))
             out.extend(side["text"] for key in ("a", "b") if isinstance(side := r.get(key), dict))
     return [_norm(t)[:120] for t in out if len(t) > 30]
 
 
-def _question_pair(e: dict[str, Any]) -> tuple[str, str, str, list[str]] | None:
+def _question_pair(e: dict[str, Any], golds: Sequence[str]) -> tuple[str, str, str, list[str]] | None:
     """(answer, claim, the sentence holding the answer, the passage's other sentences without it) or None."""
     context = e["context"]
     gold = e["answers"][0]
@@ -208,7 +201,6 @@ def _question_pair(e: dict[str, Any]) -> tuple[str, str, str, list[str]] | None:
     premise = context[holder[0]:holder[1]].strip()
     if len(premise) > 600:
         return None
-    golds = [a["text"] for a in e["answers"]]
     others = [context[a:b].strip() for a, b in sents if (a, b) != holder
               and not any(_norm(g) in _norm(context[a:b]) for g in golds) and 20 < b - a < 600]
     return answer, claim, premise, others
@@ -231,11 +223,11 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
         flat = _norm(context)
         if any(b in flat for b in blocked):
             continue
-        found = _question_pair(e)
+        golds = [a["text"] for a in e["answers"]]
+        found = _question_pair(e, golds)
         if found is None:
             continue
         answer, claim, premise, others = found
-        golds = [a["text"] for a in e["answers"]]
         used += 1
         base = {"set": "qa-synth", "split": split, "source": e["source"], "article": e["article"]}
         out.append({**base, "premise": premise, "hypothesis": claim, "label": LABELS.index("entailment"), "kind": "qa-gold"})
@@ -262,5 +254,6 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
 
 
 def load_examples(path: Path) -> list[dict[str, Any]]:
+    """The reader's examples (``python -m training.reader.data``), read line by line (the file is large)."""
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
