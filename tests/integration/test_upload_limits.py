@@ -311,12 +311,14 @@ def _launch(root: Path) -> RunningApp:
 
 
 def _settled(app: RunningApp, names: list[str], timeout: float = 300) -> dict[str, str]:
-    """Wait until every name is indexed or was reported refused in the log; returns name -> outcome."""
+    """Wait until every name is indexed or was reported refused in a log; returns name -> outcome. The logs of
+    both runs count: a file the killed run had already refused is reported there, and is gone from uploads/."""
     deadline = time.monotonic() + timeout
     outcome: dict[str, str] = {}
     while time.monotonic() < deadline:
         indexed = {sd.document.id for sd in read_snapshot(app.root / "index").documents.values()}
-        skipped = [line for line in app.log.read_text(errors="replace").splitlines() if "skipped" in line]
+        skipped = [line for log in sorted(app.root.glob("app*.log"))
+                   for line in log.read_text(errors="replace").splitlines() if "skipped" in line]
         outcome = {n: "indexed" if n in indexed else "reported" for n in names
                    if n in indexed or any(f"/{n}: " in line for line in skipped)}
         if len(outcome) == len(names):
