@@ -23,6 +23,7 @@ from .errors import (
 )
 from .index import ChunkingConfig, build_index, load_index, resolve_store
 from .search.fusion import RetrievalConfig
+from .store.factory import is_milvus
 
 DEFAULT_INDEX = os.environ.get("QA_INDEX_DIR", "index")
 
@@ -35,65 +36,75 @@ def _common(sp: argparse.ArgumentParser, json_flag: bool = True, collection: boo
                          "pip install -r requirements-scale.txt)")
     if collection:
         sp.add_argument("--collection", metavar="NAME",
-                        help="a named collection of the index folder (see `collections`; default: the index folder's "
-                             "own, 'default')")
+                        help="a named collection of the index folder or of the --store (see `collections`; default: "
+                             "the index folder's or the store's own, 'default')")
     sp.add_argument("--db", default=os.environ.get("QA_DB"),
-                    help="the collections and saved chats database (default: <index-dir>/qa.sqlite3; env QA_DB)")
+                    help="the collections and saved chats database (default: <index-dir>/qa.sqlite3; env QA_DB; "
+                         "with a Milvus --store they live in the store)")
     if json_flag:
         sp.add_argument("--json", action="store_true", help="machine-readable JSON output")
 
 
 def _add_collection_commands(sub: Any) -> None:
     sp = sub.add_parser("collections", help="list, create, rename or delete named collections (each its own index "
-                                            "folder, shared with the web chat)")
+                                            "folder, or Milvus prefix with --store; shared with the web chat)")
     sp.add_argument("action", nargs="?", default="list", choices=["list", "create", "rename", "delete"])
     sp.add_argument("names", nargs="*", metavar="NAME", help="create NAME | rename NAME NEW_NAME | delete NAME")
     sp.add_argument("--yes", action="store_true", help="delete without asking")
     _common(sp, collection=False)
 
 
+def _app_state(args: argparse.Namespace) -> Any:
+    """The web app's state for these arguments: in the Milvus store of ``--store``, else the SQLite file."""
+    from .web.appstate import open_app_state
+    from .web.config import AppConfig
+
+    return open_app_state(AppConfig(index_dir=Path(args.index_dir), db=Path(args.db) if args.db else None,
+                                    store=args.store if is_milvus(args.store) else None))
+
+
 def _collections(args: argparse.Namespace) -> int:
-    """Named collections of the index folder (the web chat's Collection picker shows the same)."""
-    from .web.appdb import AppDB, default_db_path
-    from .web.collections import Collections
+    """Named collections of the index folder, or of the Milvus store (the web chat's Collection picker shows the
+    same)."""
+    from .web.appdb import default_db_path
 
     wanted = {"list": 0, "create": 1, "rename": 2, "delete": 1}[args.action]
     if len(args.names) != wanted:
         raise ValueError(f"collections {args.action} takes {wanted} name{'s' * (wanted != 1)}, got {len(args.names)}")
     path = Path(args.db) if args.db else default_db_path(Path(args.index_dir))
-    if args.action == "list" and not path.is_file():  # nothing made yet: only the index folder's own collection
+    if args.action == "list" and not is_milvus(args.store) and not path.is_file():  # only the folder's own one
         print(json.dumps([{"name": "default", "folder": args.index_dir, "default": True}]) if args.json
               else f"default\t{args.index_dir}\t(default)")
         return 0
-    db = AppDB(path)
+    state = _app_state(args)
     try:
-        cols = Collections(db, args.index_dir)
+        cols = state.collections
         if args.action == "create":
             c = cols.create(args.names[0])
-            print(f"created collection {c.name!r} in {cols.path(c)}")
+            print(f"created collection {c.name!r} in {cols.store_uri(c)}")
         elif args.action == "rename":
             c = cols.rename(cols.find(args.names[0]).id, args.names[1])
             print(f"renamed {args.names[0]!r} to {c.name!r}")
         elif args.action == "delete":
             return _delete_collection(cols, args.names[0], args.yes)
         elif args.json:
-            print(json.dumps([{"name": c.name, "id": c.id, "folder": str(cols.path(c)), "default": c.is_default,
+            print(json.dumps([{"name": c.name, "id": c.id, "folder": cols.store_uri(c), "default": c.is_default,
                                "created": c.created} for c in cols.list()], indent=2, ensure_ascii=False))
         else:
             for c in cols.list():
-                print(f"{c.name}\t{cols.path(c)}" + ("\t(default)" if c.is_default else ""))
+                print(f"{c.name}\t{cols.store_uri(c)}" + ("\t(default)" if c.is_default else ""))
     finally:
-        db.close()
+        state.close()
     return 0
 
 
 def _delete_collection(cols: Any, name: str, yes: bool) -> int:
-    """Delete a collection and its index folder: asked first on a terminal, else only with --yes."""
+    """Delete a collection and its index: asked first on a terminal, else only with --yes."""
     c = cols.find(name)
     if not c.is_default and not yes:
         if not sys.stdin.isatty():
-            raise ValueError(f"deleting {c.name!r} removes its index folder {cols.path(c)}: add --yes")
-        if input(f"Delete collection {c.name!r} and its index folder {cols.path(c)}? [y/N] ").strip().lower() \
+            raise ValueError(f"deleting {c.name!r} removes its index {cols.store_uri(c)}: add --yes")
+        if input(f"Delete collection {c.name!r} and its index {cols.store_uri(c)}? [y/N] ").strip().lower() \
                 not in ("y", "yes"):
             print("kept")
             return 1
@@ -255,7 +266,13 @@ def main(argv: list[str] | None = None) -> int:
         "eval": _eval, "collections": _collections,
     }
     try:
-        if getattr(args, "collection", None):  # --collection NAME: that collection's index folder
+        if getattr(args, "collection", None) and is_milvus(args.store):  # that collection's Milvus prefix
+            state = _app_state(args)
+            try:
+                args.store = state.collections.store_uri(state.collections.find(args.collection))
+            finally:
+                state.close()
+        elif getattr(args, "collection", None):  # --collection NAME: that collection's index folder
             from .web.collections import collection_dir
 
             args.index_dir = str(collection_dir(args.index_dir, args.collection, args.db))

@@ -51,7 +51,8 @@ def check_name(name: str | None) -> str:
     return name
 
 
-def _slug(name: str) -> str:
+def slug(name: str) -> str:
+    """The ASCII, lower-case, dash-joined form of a name (where its index is kept is named after it)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:MAX_NAME] or "collection"
 
@@ -66,6 +67,10 @@ class Collections:
     def path(self, collection: Collection) -> Path:
         """The collection's index folder."""
         return self.root if collection.is_default else self.root / COLLECTIONS_FOLDER / collection.folder
+
+    def store_uri(self, collection: Collection) -> str:
+        """Where the collection's index lives, as ``qa.load_index(store=...)`` takes it: its folder."""
+        return str(self.path(collection))
 
     def list(self) -> list[Collection]:
         """The default collection first, then the others by name."""
@@ -97,7 +102,7 @@ class Collections:
         with self.db.transaction() as conn:
             self._check_free(conn, name)
             taken = {r[0] for r in conn.execute("SELECT folder FROM collections")}
-            base, n = _slug(name), 1
+            base, n = slug(name), 1
             folder = base
             while folder in taken or (self.root / COLLECTIONS_FOLDER / folder).exists():
                 n += 1
@@ -160,4 +165,4 @@ def collection_dir(index_dir: str | Path, name: str | None, db_path: str | Path 
         db.close()
 
 
-__all__ = ["COLLECTIONS_FOLDER", "MAX_NAME", "Collection", "Collections", "check_name", "collection_dir"]
+__all__ = ["COLLECTIONS_FOLDER", "MAX_NAME", "Collection", "Collections", "check_name", "collection_dir", "slug"]
