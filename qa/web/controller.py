@@ -1,8 +1,8 @@
 """The web chat's behaviour, without any Gradio: every UI event (``qa.web.ui``) calls a ``ChatApp`` method.
 
 Give it a ready index (tests), or let :meth:`ChatApp.prepare` open or build the one in the configured folder.
-That index is the default collection; the others (``qa.web.collections``) open at first use, and every chat is
-saved in the app's database (``qa.web.appdb``, ``qa.web.chats``), see ``qa.web.library``.
+That index is the default collection; the others open at first use, and every chat is saved, in the app state
+(``qa.web.appstate``: an SQLite file beside the index folder, or records in the Milvus store), see ``qa.web.library``.
 """
 from __future__ import annotations
 
@@ -26,10 +26,9 @@ from ..ingest.loaders.limits import set_limits
 from ..types import Answer
 from . import render as webui
 from .activity import Activity, progress_html
-from .appdb import DEFAULT_COLLECTION, AppDB
-from .chats import ChatStore
+from .appdb import DEFAULT_COLLECTION
+from .appstate import open_app_state
 from .cite import cite_links
-from .collections import Collections
 from .config import AppConfig
 from .conversation import ConversationMixin
 from .documents import DocumentsMixin
@@ -70,9 +69,9 @@ class ChatApp(DocumentsMixin, ConversationMixin, LibraryMixin):
         self.index = index
         self._answer_stream = answer_stream
         self._write_lock = threading.Lock()
-        self.db = AppDB(config.db_path)
-        self.collections = Collections(self.db, config.index_dir)
-        self.chats = ChatStore(self.db)
+        self.appstate = open_app_state(config)  # collections, saved chats: SQLite, or Milvus beside a shared store
+        self.collections = self.appstate.collections
+        self.chats = self.appstate.chats
         self._indexes: dict[str, Index] = {}
         self._desks: dict[str, UploadDesk] = {}
         self._open_lock = threading.Lock()

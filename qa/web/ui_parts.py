@@ -11,7 +11,6 @@ import gradio as gr
 from . import render as webui
 from .appdb import DEFAULT_COLLECTION
 from .controller import ChatApp
-from .library import SHARED_CHATS
 from .state import ChatState, NotReady
 
 T = TypeVar("T")
@@ -142,8 +141,6 @@ def refreshed(app: ChatApp, collection: str | None, keep_picks: bool = False) ->
 def chats_update(app: ChatApp, st: ChatState) -> Any:
     """The saved chats list of the session's user, the open chat selected."""
     choices = app.chat_choices(st.owner)
-    if app.config.shared:
-        return gr.update(choices=[], value=None, info=SHARED_CHATS)
     return gr.update(choices=choices, value=st.chat_id, info=SOME_CHATS if choices else NO_CHATS)
 
 

@@ -10,7 +10,6 @@ import gradio as gr
 from . import render as webui
 from .appdb import DEFAULT_COLLECTION
 from .controller import ChatApp
-from .library import SHARED_CHATS, SHARED_COLLECTIONS
 from .scripts import DOWNLOAD_MARKDOWN
 from .state import ChatState
 from .ui_parts import NO_CHATS, Components, chats_update, owner_of, session_of, view
@@ -20,15 +19,11 @@ PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 def sidebar(app: ChatApp, c: Components) -> None:
     """The sidebar's layout (open on wide screens; closed, as a drawer of its own, on phones)."""
-    shared = app.config.shared  # a Milvus store shared by every replica: one collection, no saved chats
     with gr.Sidebar(label="Chats and collections", open=True, width=300, elem_id="qa-sidebar"):
         gr.Markdown("### Collection")
         c.collection = gr.Dropdown(app.collection_choices(), value=DEFAULT_COLLECTION, label="Collection",
                                    info="What this chat asks; uploads go there too", elem_id="qa-collection")
-        if shared:
-            gr.Markdown(webui.md_text(SHARED_COLLECTIONS.format(name=app.config.store_collection)),
-                        elem_id="qa-shared-collections")
-        with gr.Accordion("Manage collections", open=False, elem_id="qa-collections-manage", visible=not shared):
+        with gr.Accordion("Manage collections", open=False, elem_id="qa-collections-manage"):
             c.coll_name = gr.Textbox(label="Collection name", placeholder="e.g. Work notes", max_lines=1,
                                      elem_id="qa-collection-name")
             with gr.Row():
@@ -44,9 +39,9 @@ def sidebar(app: ChatApp, c: Components) -> None:
             c.coll_status = gr.Markdown(elem_id="qa-collection-status")
         gr.Markdown("### Saved chats")
         # filled when the page loads: a user's chat titles are never in the page's shared configuration
-        c.chats = gr.Radio([], value=None, label="Saved chats", info=SHARED_CHATS if shared else NO_CHATS,
+        c.chats = gr.Radio([], value=None, label="Saved chats", info=NO_CHATS,
                            elem_id="qa-chats")
-        with gr.Accordion("This chat", open=False, elem_id="qa-chat-manage", visible=not shared):
+        with gr.Accordion("This chat", open=False, elem_id="qa-chat-manage"):
             c.chat_title = gr.Textbox(label="Chat title", max_lines=1, elem_id="qa-chat-title")
             with gr.Row():
                 c.chat_rename = gr.Button("Rename", size="sm", elem_id="qa-chat-rename")

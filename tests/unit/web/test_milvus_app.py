@@ -1,10 +1,9 @@
 """The web app's behaviour (``ChatApp``) on a Milvus store (``--store`` / ``QA_STORE_URI``), here a Milvus Lite
 file with the model-free HashingEmbedder: the documents folder indexed into Milvus, uploads indexed there with no
-copy kept, removal, answers, and what is refused (other collections, saved chats). Several replicas against a real
-``milvus-lite server`` are in tests/integration/test_milvus_app.py."""
+copy kept, removal, answers, and collections and saved chats kept in Milvus too (nothing in the index folder).
+Several replicas against a real ``milvus-lite server`` are in tests/integration/test_milvus_app.py."""
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pytest
@@ -83,7 +82,7 @@ def test_upload_answer_remove(app: ChatApp, tmp_path: Path) -> None:
     assert answer.found and answer.citations[0].doc_id == "lighthouse.txt"
     text = LIGHTHOUSE.decode()
     assert all(text[c.start:c.end] == c.quote for c in answer.citations if c.doc_id == "lighthouse.txt")
-    assert app.chat_choices("") == [] and state.chat_id is None  # not saved: it would live on one replica
+    assert [c[1] for c in app.chat_choices("")] == [state.chat_id]  # saved in Milvus, beside the index
     assert "replica" in app.remove_question("lighthouse.txt")
     assert "Removed" in app.remove("lighthouse.txt")
     assert all(r[1] != "lighthouse.txt" for r in app.documents_rows())
@@ -91,20 +90,70 @@ def test_upload_answer_remove(app: ChatApp, tmp_path: Path) -> None:
     assert app.require_index().store.check() == []
 
 
-def test_collections_and_saved_chats_are_refused_plainly(app: ChatApp) -> None:
-    cid, msg = app.create_collection("Work notes")
-    msg = html.unescape(msg)
-    assert cid is None and "Milvus collection" in msg and "collection=NAME" in msg
-    assert "Milvus collection" in app.rename_collection(None, "x")
-    assert "Milvus collection" in app.delete_collection("default")
-    state = ChatState()
-    assert "Saved chats are off" in app.rename_chat(state, "t")
-    assert "Saved chats are off" in app.delete_chat(state)
-    name, text = app.export_chat(state)
-    assert name == "" and "Saved chats are off" in text
-    with pytest.raises(KeyError):
-        app.open_chat("anything", "")
-    with pytest.raises(KeyError):
-        app.index_of("another")
-    assert app.collection(None).name == "team"
+def _collections(app: ChatApp) -> set[str]:
+    return set(app.require_index().store.client.list_collections())
 
+
+def test_collections_are_milvus_indexes_of_their_own(app: ChatApp, tmp_path: Path) -> None:
+    cid, msg = app.create_collection("Work notes")
+    assert cid and "Created the collection" in msg
+    assert app.create_collection("work NOTES")[0] is None  # taken (any case)
+    assert app.create_collection("TEAM")[0] is None  # the default collection is named after the store
+    assert [c[0] for c in app.collection_choices()] == ["team", "Work notes"]
+    folder = app.collection(cid).folder
+    assert "Added" in app.upload([_upload(tmp_path, "lighthouse.txt", LIGHTHOUSE)], collection=cid)
+    assert f"team_{folder}_passages" in _collections(app)
+    assert [r[1] for r in app.documents_rows(cid)] == ["lighthouse.txt"]
+    assert all(r[1] != "lighthouse.txt" for r in app.documents_rows(None))  # the default collection is untouched
+    there = _last(app.ask("Who painted the Varnholm lighthouse?", app.new_chat("", cid)))
+    assert any("Lindqvist" in c.quote for c in there.turns[0].answer.citations)
+    assert app.index_of(cid).store.check() == []
+
+    assert "Renamed" in app.rename_collection(cid, "Lighthouse")
+    assert app.chats.info(there.chat_id, "").collection_name == "Lighthouse"
+    again = ChatApp(app.config)  # a restart (or another replica): the same collections and chats
+    again.prepare(embedder=EMB)
+    assert again.collection_choices() == app.collection_choices()
+    assert [r[1] for r in again.documents_rows(cid)] == ["lighthouse.txt"]
+
+    assert "default collection" in app.delete_collection("default")
+    assert "Deleted the collection" in app.delete_collection(cid)
+    assert not {n for n in _collections(app) if n.startswith(f"team_{folder}")}  # its Milvus collections dropped
+    assert [c[1] for c in again.collection_choices()] == ["default"]
+    with pytest.raises(KeyError):
+        again.index_of(cid)  # the other app closes it at its next use
+    kept = again.open_chat(there.chat_id, "")  # its chat stays readable, says why it cannot ask more
+    assert kept.collection is None and "Lighthouse" in kept.messages[-1]["content"]
+    assert "team_passages" in _collections(app)  # the served index stays
+
+
+def test_saved_chats_live_in_milvus(app: ChatApp, tmp_path: Path) -> None:
+    state = _last(app.ask("Where did Edda Lindqvist live?", ChatState()))
+    state = _last(app.ask("And what did she paint?", state))
+    assert state.chat_id and [c[1] for c in app.chat_choices("")] == [state.chat_id]
+    assert "team_app" in _collections(app)
+    assert not (tmp_path / "index").exists() or not list((tmp_path / "index").iterdir())  # no SQLite file
+    other = ChatApp(app.config)  # another replica on the same store
+    opened = other.open_chat(state.chat_id, "")
+    assert opened.messages == state.messages and len(opened.turns) == 2
+    assert "Renamed" in other.rename_chat(opened, "Lighthouse keeper")
+    assert app.chat_choices("")[0][0].startswith("Lighthouse keeper")
+    name, text = app.export_chat(state)
+    assert name == "qa-chat-lighthouse-keeper.md" and "## 2. And what did she paint?" in text
+    assert app.chat_choices("mallory") == [] and "✗" in app.delete_chat(ChatState(chat_id=state.chat_id,
+                                                                                    owner="mallory"))
+    assert app.browser_secret() == other.browser_secret()
+    assert "Deleted the chat" in other.delete_chat(opened)
+    assert app.chat_choices("") == []
+    with pytest.raises(KeyError):
+        app.open_chat(state.chat_id, "")
+
+
+def test_the_page_offers_collections_and_saved_chats(app: ChatApp) -> None:
+    from qa.web import ui
+
+    props = {c["props"]["elem_id"]: c["props"] for c in ui.build_ui(app).config["components"]
+             if c.get("props", {}).get("elem_id")}
+    assert props["qa-collections-manage"].get("visible", True) is True
+    assert props["qa-chat-manage"].get("visible", True) is True
+    assert "qa-shared-collections" not in props and "off" not in str(props["qa-chats"].get("info"))
