@@ -27,7 +27,7 @@ class AppConfig:
     auth: list[tuple[str, str]] | None = None
     limits: Limits = field(default_factory=Limits.from_env)  # what one document may cost (QA_MAX_* variables)
     upload_wait_seconds: float = 20.0  # an upload request waits this long for its files, then says where they are
-    db: Path | None = None  # the chats and collections database (None: <index_dir>/qa.sqlite3)
+    db: Path | None = None  # the chats and collections database (None: <index_dir>/qa.sqlite3; unused when shared)
     store: str | None = None  # a Milvus URI (--store, QA_STORE_URI): the index every replica shares; None: index_dir
 
     @property
@@ -80,7 +80,8 @@ def parse_args(argv: Sequence[str] | None = None) -> AppConfig:
     p.add_argument("--feedback", default=_env("QA_FEEDBACK_DIR", default="feedback"),
                    help="where ratings and evaluation cases are saved (default feedback; env QA_FEEDBACK_DIR)")
     p.add_argument("--db", default=_env("QA_DB", default=""),
-                   help="the saved chats and collections (SQLite; default <index-dir>/qa.sqlite3; env QA_DB)")
+                   help="the saved chats and collections (SQLite; default <index-dir>/qa.sqlite3; env QA_DB; "
+                        "with a Milvus --store they live in the store and this is not used)")
     p.add_argument("--max-upload-mb", type=float,
                    default=float(_env("QA_MAX_UPLOAD_MB", default=str(DEFAULT_MAX_UPLOAD_MB))),
                    help="largest file accepted for upload, in MiB (default 25; env QA_MAX_UPLOAD_MB)")

@@ -9,11 +9,12 @@ Settings (flag / environment variable):
     --documents   QA_DOCUMENTS_DIR                  default documents (the default collection's folder)
     --index-dir   QA_INDEX_DIR                      default index (other collections in index/collections/)
     --store       QA_STORE_URI                      a Milvus URI (http://host:19530[?collection=NAME]) served instead
-                                                    of the index folder; app replicas can share it (one collection,
-                                                    no saved chats: see README "Scaling out")
+                                                    of the index folder; app replicas can share it (collections and
+                                                    saved chats live in it too: see README "Scaling out")
     --uploads     QA_UPLOAD_DIR                     default uploads (where uploaded files are kept)
     --feedback    QA_FEEDBACK_DIR                   default feedback (ratings.jsonl, cases.jsonl)
-    --db          QA_DB                             default <index-dir>/qa.sqlite3 (saved chats, collections)
+    --db          QA_DB                             default <index-dir>/qa.sqlite3 (saved chats, collections; not
+                                                    used with a Milvus --store)
     --max-upload-mb QA_MAX_UPLOAD_MB                default 25 (MiB)
     QA_AUTH       "user:password", or a file of such lines: ask for a login (each user sees only their chats)
 
