@@ -40,6 +40,7 @@ from ..errors import IndexFormatError, IndexLockedError, IndexNotFoundError, Sto
 from ..text.tokens import tokenize
 from ..types import Document
 from .base import Store
+from .milvus_client import GRPC_OPTIONS, ReloadingClient, brief, load_collections
 from .milvus_schema import (
     BATCH, ID_BYTES, PLACEHOLDER, QUERY_BATCH, create_collections, drop_collections, in_filter, load_pymilvus,
     names, passage_row, split_utf8, term_id, text_part_id,
@@ -117,27 +118,24 @@ class MilvusStore(Store):
         self.index_type = index_type.upper()
         self.token = token if token is not None else os.environ.get("QA_MILVUS_TOKEN", "")
         self.names = names(collection)
-        self._client: Any = None
+        self._client: ReloadingClient | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     # -------------------------------------------------------------------------------- connection
     @property
-    def client(self) -> Any:
+    def client(self) -> ReloadingClient:
+        """The client, connected at first use with this index's collections loaded; a call failing later because
+        the server restarted (collections released, connection dropped) loads them again and is retried once
+        (``qa.store.milvus_client``)."""
         if self._client is None:
             pymilvus = load_pymilvus()
             try:
-                client = pymilvus.MilvusClient(uri=self.address, token=self.token or "")
-                self._load(client)
+                client = pymilvus.MilvusClient(uri=self.address, token=self.token or "", grpc_options=GRPC_OPTIONS)
+                load_collections(client, self.names.values())
             except Exception as e:  # noqa: BLE001 - any connection failure: say where
-                raise StoreUnavailableError(f"{self.address}: cannot connect to Milvus ({type(e).__name__}: {e})") from None
-            self._client = client
+                raise StoreUnavailableError(f"{self.uri}: cannot connect to Milvus ({brief(e)})") from None
+            self._client = ReloadingClient(client, self.uri, self.names.values)
         return self._client
-
-    def _load(self, client: Any) -> None:
-        """Load this index's collections into memory (a restarted server holds them released)."""
-        for name in self.names.values():
-            if client.has_collection(name) and "Loaded" not in str(client.get_load_state(name).get("state", "")):
-                client.load_collection(name)
 
     def close(self) -> None:
         if self._client is not None:

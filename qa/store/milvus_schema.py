@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import StoreUnavailableError
+from .milvus_client import quiet_pymilvus
 
 PART_BYTES = 60_000  # a VARCHAR holds at most 65,535 bytes
 ID_BYTES = 4_096  # document ids, titles and sources longer than this are refused
@@ -66,6 +67,7 @@ def load_pymilvus() -> Any:
         quiet = logging.getLogger(name)
         if not any(isinstance(f, _QuietIterator) for f in quiet.filters):
             quiet.addFilter(_QuietIterator())
+    quiet_pymilvus()
     return pymilvus
 
 

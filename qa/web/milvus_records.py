@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ..store.milvus_client import ReloadingClient, brief, load_collections
 from ..store.milvus_schema import MAX_LIMIT, PART_BYTES, PLACEHOLDER, PLACEHOLDER_DIM, load_pymilvus, quoted, split_utf8
 from .appdb import DatabaseError
 
@@ -38,7 +39,7 @@ class Record:
 class AppRecords:
     """The ``<prefix>_app`` collection: JSON records by kind and id (created at first use)."""
 
-    def __init__(self, connect: Callable[[], Any], name: str, where: str) -> None:
+    def __init__(self, connect: Callable[[], ReloadingClient], name: str, where: str) -> None:
         self._connect = connect
         self.name = name
         self.where = where
@@ -46,21 +47,18 @@ class AppRecords:
         self._writes = 0
 
     def _run(self, action: Callable[[Any], T]) -> T:
-        """``action(client)`` on the ready collection; any failure of Milvus is a DatabaseError naming it. A failed
-        call is tried once more after loading the collection again (a restarted server holds it released); every
-        action here is an upsert, a delete or a read, so running it twice does no harm."""
-        for attempt in (1, 2):
-            try:
-                client = self._connect()
-                if not self._ready:
-                    self._ensure(client)
-                return action(client)
-            except Exception as e:  # noqa: BLE001 - the client's errors (gRPC, MilvusException, not reachable)
-                if attempt == 2 or not self._ready:
-                    raise DatabaseError(f"{self.where}: {type(e).__name__}: {e}") from None
-                logger.info("%s: %s; loading the collection again", self.where, e)
-                self._ready = False
-        raise AssertionError("unreachable")
+        """``action(client)`` on the ready collection; any failure of Milvus is a DatabaseError naming it. The client is
+        the store's (``qa.store.milvus_client.ReloadingClient``), as the index's own calls use it: a call that fails
+        because the collection is released (a restarted server) or the connection dropped loads it again and is run
+        once more; every action here is an upsert, a delete or a read, so running it twice does no harm. Other
+        errors are not retried."""
+        try:
+            client = self._connect()
+            if not self._ready:
+                self._ensure(client)
+            return action(client)
+        except Exception as e:  # noqa: BLE001 - the client's errors (gRPC, MilvusException, not reachable)
+            raise DatabaseError(f"{self.where}: {brief(e)}") from None
 
     def _ensure(self, client: Any) -> None:
         if not client.has_collection(self.name):
@@ -85,8 +83,7 @@ class AppRecords:
             except Exception:
                 if not client.has_collection(self.name):  # not another replica creating it at the same moment
                     raise
-        if "Loaded" not in str(client.get_load_state(self.name).get("state", "")):
-            client.load_collection(self.name)  # a restarted server holds collections released
+        load_collections(client, [self.name])  # a restarted server holds collections released
         self._ready = True
 
     # ------------------------------------------------------------------------------ writing

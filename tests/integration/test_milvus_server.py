@@ -1,11 +1,14 @@
 """The Milvus store against a real ``milvus-lite server`` on 127.0.0.1 (started here, stopped after): the
 same hits as the index folder with the real model, two app replicas (two clients) sharing one index, the
-data kept across a server restart, and the command line with ``--store http://...``."""
+data kept across a server restart, an open index going on through a restart (and a clear error while the server is
+down), and the command line with ``--store http://...``."""
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,7 +23,8 @@ pytest.importorskip("pymilvus", reason="pymilvus is not installed (pip install -
 pytest.importorskip("milvus_lite", reason="milvus-lite is not installed (pip install -r requirements-scale.txt)")
 
 import qa  # noqa: E402
-from tests.conftest import DOCUMENTS, ROOT  # noqa: E402
+from qa.errors import ModelMismatchError, StoreUnavailableError  # noqa: E402
+from tests.conftest import CORPUS, DOCUMENTS, ROOT  # noqa: E402
 from tests.integration.app_server import free_port  # noqa: E402
 from tests.unit.store.test_milvus import hits_agree  # noqa: E402
 
@@ -127,6 +131,54 @@ def test_replicas_share_one_index_and_it_survives_a_restart(server: MilvusServer
     after = qa.load_index(store=uri, embedder=emb)
     assert len(after) == 1 and after.search("bananas", 1)[0].text == "Bananas ripen in the tropical sun."
     assert after.store.check() == []
+
+
+def test_an_open_index_goes_on_after_a_server_restart(server: MilvusServer, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """A replica's open index (and a writer's) keep working through the same objects when the server restarts on
+    the same data dir and port (the collections come back released: loaded again, the call retried); other errors
+    are not retried; a stopped server is a StoreUnavailableError naming the URI, at once."""
+    uri = f"{server.uri}?collection=restart"
+    emb = qa.HashingEmbedder(64)
+    writer = qa.build_index([qa.Document(name, name, text) for name, text in CORPUS.items()], tmp_path / "x",
+                            embedder=emb, store=uri)
+    replica = qa.load_index(store=uri, embedder=emb)
+    questions = ["how long do solar panels last", "how many eggs does the queen lay", "which river is the longest"]
+    before = {q: replica.search(q, 3) for q in questions}
+    server.stop()
+    server.start()
+    with caplog.at_level(logging.WARNING, logger="qa.store.milvus_client"):
+        for q in questions:
+            hits_agree(before[q], replica.search(q, 3))
+    assert "loaded restart_meta" in caplog.text and "restart_passages" in caplog.text
+
+    server.stop()
+    server.start()
+    writer.update([qa.Document("moon.txt", "Moon", "The Moon orbits the Earth every 27 days.")])
+    writer.remove(["bees.md"])
+    assert replica.search("moon orbit", 1)[0].doc_id == "moon.txt"
+    assert "bees.md" not in {h.doc_id for h in replica.search("queen bees eggs", 5)}
+    assert writer.store.check() == []
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="qa.store.milvus_client"):
+        with pytest.raises(ModelMismatchError):
+            qa.load_index(store=uri, embedder=qa.HashingEmbedder(32))
+        with pytest.raises(Exception, match="key") as wrong:  # a row missing its fields: pymilvus's error, once
+            replica.store.client.upsert("restart_meta", [{"value": "{}"}])
+    assert not isinstance(wrong.value, StoreUnavailableError) and not caplog.records
+
+    server.stop()
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailableError, match=re.escape(f"{uri}: the Milvus server cannot be reached")):
+            replica.search("solar panels", 1)
+        with pytest.raises(StoreUnavailableError, match=re.escape(uri)):
+            writer.update([qa.Document("mars.txt", "Mars", "Mars has two small moons.")])
+        assert time.monotonic() - started < 10
+    finally:
+        server.start()
+    assert replica.search("moon orbit", 1)[0].doc_id == "moon.txt"  # and back when the server is
 
 
 def test_cli_with_a_server_store(server: MilvusServer, documents: Path, tmp_path: Path) -> None:

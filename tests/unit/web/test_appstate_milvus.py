@@ -5,6 +5,7 @@ choosing the backend by the served store."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from pathlib import Path
 
@@ -200,6 +201,17 @@ def test_values_are_made_once(state: MilvusAppState, uri: str) -> None:
     other = MilvusAppState(uri)
     assert other.meta("browser_secret", lambda: "three") == "one"
     other.close()
+
+
+def test_records_go_on_when_their_collection_is_released(state: MilvusAppState,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A restarted server holds every collection released: the records' calls load it again (the store's client,
+    qa.store.milvus_client) and go on."""
+    made = state.collections.create("Kept")
+    state._store.client.raw.release_collection(state.records.name)
+    with caplog.at_level(logging.WARNING, logger="qa.store.milvus_client"):
+        assert state.collections.get(made.id).name == "Kept"
+    assert f"loaded {state.records.name}" in caplog.text
 
 
 def test_an_unreachable_server_is_a_database_error(tmp_path: Path) -> None:
