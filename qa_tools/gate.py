@@ -20,7 +20,6 @@ import logging
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +59,14 @@ def squad2_open(path: Path) -> tuple[list[Document], list[dict[str, Any]]]:
 
 
 def features(index: Index, questions: Sequence[str], doc_filters: Sequence[Any] | None = None) -> np.ndarray:
-    """[answerability, best reader margin] per question (the reader reads the evidence's top passages)."""
+    """[answerability, best reader margin] per question, the margin from the product's own reading
+    (``qa.answer.evidence.read``: the ``read_top`` best passages, each focused to ``reader_focus`` word pieces)."""
     reader = index.reader
     assert reader is not None and reader.available
-    config = replace(DEFAULT_CONFIG, reader=False)
     rows = []
     for i, q in enumerate(questions):
-        ev = gather(index, q, config=config, doc_ids=doc_filters[i] if doc_filters is not None else None)
-        readings = reader.read(q, ev.hits) if ev.hits else []
-        margin = readings[0].margin if readings else MARGIN_FLOOR
+        ev = gather(index, q, config=DEFAULT_CONFIG, doc_ids=doc_filters[i] if doc_filters is not None else None)
+        margin = ev.readings[0].margin if ev.readings else MARGIN_FLOOR
         rows.append([max(ev.answerability, ANSWERABILITY_FLOOR), max(margin, MARGIN_FLOOR)])
     return np.asarray(rows, dtype=np.float64)
 
@@ -137,6 +135,7 @@ def fit_gate(data: Path, model: Path, limit: int = 800, min_answered: float = 0.
     result = {"features": ["intercept", "answerability", "reader_margin"], "weights": [round(float(b), 6) for b in beta],
               "threshold": round(threshold, 6), "margin_floor": MARGIN_FLOOR,
               "answerability_floor": ANSWERABILITY_FLOOR, "min_answered": min_answered,
+              "reading": {"read_top": DEFAULT_CONFIG.read_top, "reader_focus": DEFAULT_CONFIG.reader_focus},
               "fitted_on": {n: len(f) for n, f in feats.items()},
               "dev": {n: round(float(np.mean((np.hstack([np.ones((len(f), 1)), f]) @ beta >= threshold) == labels[n])), 4)
                       for n, f in feats.items()}}

@@ -58,10 +58,9 @@ class AnswerConfig:
     read_top: int = 3  # passages the reader reads (the best ones; 5 cost the 50-client load test 40% more work)
     reader_focus: int = 96  # word pieces the reader reads of each passage: its best sentence and neighbours
     # (``qa.answer.focus``; 0: whole passages). SciFact: 40% of the word pieces, a third of the reader's time.
-    # Dev: short-answer exact match within noise of whole passages at every budget from 64 to 160; below 96 more
-    # unanswerable questions are answered at the same share of answerable ones answered (see ``focus_gate``)
-    focus_gate: float = 0.29  # added to the reader gate's log-odds when passages are focused: the gate was fitted
-    # on whole passages, whose best margins are higher; this keeps the share of dev answerable questions answered
+    # Dev: short-answer exact match within noise of whole passages at every budget from 64 to 160. The reader's gate
+    # is fitted on this very reading (``qa_tools.gate``: the same ``read_top`` passages, focused; both recorded in
+    # calibration.json's ``gate.reading``)
     reader: bool = True  # read the top passages with the trained reader (when its model is installed):
     # short answer, re-ranking, and its no-answer probability in the found/not-found decision (``qa.answer.gate``)
     entailment: bool = True  # yes/no verdicts per source, conflicts and claim checks by the trained entailment

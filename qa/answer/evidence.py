@@ -79,8 +79,8 @@ def gather(index: IndexView, query: str, *, k: int = 5, doc_ids: Collection[str]
 
 def read(index: IndexView, ev: Evidence, config: AnswerConfig = DEFAULT_CONFIG) -> Evidence:
     """Let the reader read the hits (when it is installed and enabled): its spans, and the combined gate. With
-    ``config.reader_focus`` it reads only the best sentences of each (``qa.answer.focus``), and the gate, fitted on
-    whole passages, is moved by ``config.focus_gate``."""
+    ``config.reader_focus`` it reads only the best sentences of each (``qa.answer.focus``); the gate was fitted on
+    this same reading (``qa_tools.gate``)."""
     reader = index.reader
     if not config.reader or reader is None or not reader.available or not ev.hits:
         return ev
@@ -88,8 +88,6 @@ def read(index: IndexView, ev: Evidence, config: AnswerConfig = DEFAULT_CONFIG) 
     readings = tuple(reader.read(ev.query, hits))
     margin = readings[0].margin if readings else float("-inf")
     gate = reader.gate(ev.answerability, margin) if ev.sentences else None
-    if gate is not None and config.reader_focus > 0:
-        gate += config.focus_gate
     return replace(ev, readings=readings, gate=gate)
 
 

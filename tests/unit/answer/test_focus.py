@@ -97,16 +97,16 @@ class FakeReader:
         return margin
 
 
-def test_read_hands_the_reader_focused_passages_and_keeps_document_offsets_and_moves_the_gate() -> None:
+def test_read_hands_the_reader_focused_passages_and_keeps_document_offsets() -> None:
     hit, sents = _passage([0.0, -1.0, 3.0, 1.0, -5.0])
     reader = FakeReader()
     index: Any = SimpleNamespace(reader=reader)
     ev = Evidence("how wide is the arch?", [hit], sorted(sents, key=lambda s: -s.score))
-    full = read(index, ev, replace(DEFAULT_CONFIG, reader_focus=0, focus_gate=0.5))
+    full = read(index, ev, replace(DEFAULT_CONFIG, reader_focus=0))
     assert reader.seen == [hit] and full.readings[0].text == "The"
-    assert full.gate == 5.0  # whole passages: the gate as fitted
-    focused = read(index, ev, replace(DEFAULT_CONFIG, reader_focus=_pieces(sents[2].text), focus_gate=0.5))
+    assert full.gate == 5.0
+    focused = read(index, ev, replace(DEFAULT_CONFIG, reader_focus=_pieces(sents[2].text)))
     assert reader.seen[-1].text == sents[2].text
     r = focused.readings[0]
     assert (r.start, r.text) == (sents[2].start, "Its") and DOC[r.start:r.end] == r.text
-    assert focused.gate == 5.5
+    assert focused.gate == r.margin  # the gate was fitted on this reading: no offset
