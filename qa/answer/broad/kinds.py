@@ -93,12 +93,15 @@ def patterns(path: Path = DATA) -> Patterns:
 
 def normalise(question: str) -> str:
     """Lower case, straight quotes, single spaces, no trailing punctuation, no "according to the document," (the
-    document it names is already known)."""
+    document it names is already known), no closing "here" / "in all this" / "in this story"."""
     q = question.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     q = re.sub(r"\s+", " ", q).strip().lower()
     q = re.sub(r"[\s?!.:;]+$", "", q)
     q = re.sub(r"^(?:according to|in|from|based on|per) the document,?\s+", "", q)
     q = re.sub(r"(?:,\s*(?:according to|in|from|based on)|\s+according to) the document$", "", q)
+    # "what is X's role here", "... in all this", "... in this story": the documents are the context anyway
+    q = re.sub(r",?\s+(?:here|there|in (?:all )?(?:this|that|these)(?: (?:story|case|matter|affair|situation|"
+               r"context|conflict|reporting|coverage))?|in the (?:story|case|matter|affair|situation|context))$", "", q)
     return re.sub(r"\bthe document in (?:the|my) (?:list|collection|documents list)\b", "the document", q)
 
 

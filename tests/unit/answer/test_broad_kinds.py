@@ -60,6 +60,13 @@ def test_topics_and_items() -> None:
     assert generals.item == "person" and generals.topic == "generals"
 
 
+def test_a_closing_here_or_in_all_this_does_not_hide_the_kind() -> None:
+    for q in ("What is Tom Berg's role here?", "What is Tom Berg's role in all this?", "Who is Tom Berg in this story?"):
+        got = classify(q)
+        assert got is not None and (got.kind, got.topic) == ("entity", "tom berg"), q
+    assert classify("Where was the bridge built in this story?") is None  # still a factoid
+
+
 def test_two_named_documents_make_a_comparison() -> None:
     assert classify("How does the document differ from the document?", references=2).kind == "compare"
 
