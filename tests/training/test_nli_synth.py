@@ -71,3 +71,25 @@ def test_a_passage_quoting_an_evaluation_text_is_skipped() -> None:
     e = _example("train")
     e = {**e, "context": e["context"] + " " + held["premise"]}
     assert pairs([e], split="train") == []
+
+
+def test_opposites_make_contradicting_claims_but_leave_names_and_the_answer_alone() -> None:
+    from training.nli.synth import antonym_table, opposite
+
+    table = antonym_table()
+    assert table["approved"] == "rejected" and table["rejected"] in {"approved", "accepted"}
+    assert opposite("The council approved the budget in 1999.", "1999", table) == "The council rejected the budget in 1999."
+    assert opposite("Gerasimov escaped the strike unharmed.", "", table) == "Gerasimov escaped the strike wounded."
+    assert opposite("Robert Kirkman created The Walking Dead comic books.", "Robert Kirkman", table) is None  # a name
+    assert opposite("The largest city is Lagos.", "largest", table) is None  # the answer itself
+
+
+def test_antonym_pairs_are_checked(tmp_path) -> None:
+    import json
+
+    from training.nli.synth import antonym_table
+
+    bad = tmp_path / "antonyms.json"
+    bad.write_text(json.dumps({"pairs": [["Open", "closed"]]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="antonyms.json"):
+        antonym_table(bad)

@@ -6,6 +6,9 @@ gives such a claim ("When did the war end?" + "1945" -> "The war ended in 1945."
 - **entailment**: the sentence that holds the answer -> the claim;
 - **contradiction**: the same sentence -> the claim with the answer swapped for another number, date or name of
   the same passage ("The war ended in 1939."), or the claim negated ("The war did not end in 1945.");
+- with ``antonyms``: the claim with one of its words replaced by its opposite (``training/nli/antonyms.json``:
+  "approved" -> "rejected", "wounded" -> "unharmed"), and that claim as a premise against the plain one, so that
+  a contradiction need not carry a "not" or another value;
 - the negated claim as a premise contradicts the claim and entails itself (so a "not" in the premise counts too);
 - **neutral**: another sentence of the same passage, which does not hold the answer -> the claim (or its
   swapped or negated form, so that a swap or a "not" alone never means contradiction).
@@ -38,6 +41,7 @@ _NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
 _NAME = re.compile(r"\b[A-Z][\w’'-]*(?:[ \t]+(?:of[ \t]+|the[ \t]+|de[ \t]+|van[ \t]+|von[ \t]+)?[A-Z][\w’'-]*){0,3}")
 _MONTH_DAY = re.compile(r"^((Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?(January|February|March|"
                         r"April|May|June|July|August|September|October|November|December)\s+\d|^\d{1,2}\s+[A-Z][a-z]+\s+\d")
+ANTONYMS = Path(__file__).resolve().parent / "antonyms.json"
 SOURCES = ("squad2-train", "squad2-devhalf", "shifts-wiki", "tydi-train", "tydi-train2")  # encyclopedic, like documents
 
 
@@ -142,6 +146,31 @@ def _claim_from(words: Sequence[str], negate: bool) -> str | None:
     return claim
 
 
+def antonym_table(path: Path = ANTONYMS) -> dict[str, str]:
+    """word -> its opposite, both ways (the file's pairs, checked: two different lower-case words each)."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    table: dict[str, str] = {}
+    for pair in raw["pairs"]:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(w, str) and w == w.lower() and w.strip()
+                                                                  for w in pair) and pair[0] != pair[1]):
+            raise ValueError(f"{path}: a pair must be two different lower-case words: {pair!r}")
+        table.setdefault(pair[0], pair[1])
+        table.setdefault(pair[1], pair[0])
+    return table
+
+
+def opposite(claim: str, answer: str, table: dict[str, str]) -> str | None:
+    """``claim`` with its first lower-case word that has an opposite (outside the answer) replaced by it, or None."""
+    inside = {w.lower() for w in re.findall(r"[A-Za-z]+", answer)}
+    for m in re.finditer(r"[A-Za-z]+", claim):
+        word = m.group(0)
+        other = table.get(word)  # lower-case words only: "The Walking Dead" is a name
+        if other is None or word in inside:
+            continue
+        return claim[: m.start()] + other + claim[m.end():]
+    return None
+
+
 def _swap(answer: str, context: str, golds: Sequence[str], question: str, rng: random.Random) -> str | None:
     """Another number / name of the passage in place of the answer (a different value), or None."""
     nums = _NUMBER.findall(answer)
@@ -207,10 +236,12 @@ def _question_pair(e: dict[str, Any], golds: Sequence[str]) -> tuple[str, str, s
 
 
 def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: int = 0, seed: int = 41,
-          negations: bool = True) -> list[dict[str, Any]]:
+          negations: bool = True, antonyms: bool = False) -> list[dict[str, Any]]:
     """Entailment / neutral / contradiction pairs (about a third each) from the ``split`` questions' gold answers
-    (``negations=False``: no negated claims, only swapped answers contradict)."""
+    (``negations=False``: no negated claims, only swapped answers contradict; ``antonyms``: claims with a word
+    replaced by its opposite contradict too)."""
     rng = random.Random(seed)
+    table = antonym_table() if antonyms else {}
     blocked = _blocked_texts()
     pool = [e for e in examples if e["split"] == split and e["answers"] and e["kind"] == "gold" and e["source"] in SOURCES]
     rng.shuffle(pool)
@@ -234,7 +265,13 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
         swapped = _swap(answer, context, golds, e["question"], rng)
         swapped_claim = claims(e["question"], swapped) if swapped else None
         negated = claims(e["question"], answer, negate=True) if negations else None
-        options = [(k, c) for k, c in (("qa-swap", swapped_claim), ("qa-negated", negated)) if c and c != claim]
+        flipped = opposite(claim, answer, table) if table else None
+        options = [(k, c) for k, c in (("qa-swap", swapped_claim), ("qa-negated", negated), ("qa-antonym", flipped))
+                   if c and c != claim]
+        if flipped and flipped != claim and rng.random() < 0.5:
+            # the opposite as the premise: "X rejected the plan" contradicts "X approved the plan" too
+            out.append({**base, "premise": flipped, "hypothesis": claim, "label": LABELS.index("contradiction"),
+                        "kind": "qa-antonym-premise"})
         if options:
             kind, contra = rng.choice(options)
             out.append({**base, "premise": premise, "hypothesis": contra, "label": LABELS.index("contradiction"), "kind": kind})

@@ -69,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
                     "(training/nli/synth.py; about three pairs each); 0: none")
     ap.add_argument("--no-negations", action="store_true", help="--synth pairs without negated claims (a 'not' the "
                     "premise words otherwise, e.g. 'without', was learned as a contradiction)")
+    ap.add_argument("--antonyms", action="store_true", help="--synth pairs also contradict by a word replaced by its "
+                    "opposite (training/nli/antonyms.json)")
     ap.add_argument("--examples", type=Path, default=Path.home() / ".cache" / "qa" / "train" / "reader" / "examples.jsonl",
                     help="the reader's examples (python -m training.reader.data), source of --synth")
     run_arguments(ap, CACHE / "run", "start from these weights (safetensors), e.g. a second stage on the "
@@ -90,9 +92,10 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
     dev_synth: list[dict[str, Any]] = []
     if args.synth:
         examples = load_examples(args.examples)
-        synth = pairs(examples, split="train", limit=args.synth, seed=args.seed, negations=not args.no_negations)
+        synth = pairs(examples, split="train", limit=args.synth, seed=args.seed, negations=not args.no_negations,
+                      antonyms=args.antonyms)
         dev_synth = pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed,
-                          negations=not args.no_negations)
+                          negations=not args.no_negations, antonyms=args.antonyms)
     return {"train": train + product * args.product_weight + synth,
             "dev-nli": [r for r in dev if r["set"] != "product"][:args.eval_size],
             "dev-product": [r for r in dev if r["set"] == "product"],
