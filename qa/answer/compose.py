@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ..embed.words import word_vectors
+from ..text.furniture import in_tail, is_furniture
 from ..text.questions import is_yes_no
 from ..text.sentences import split_sentences
 from ..text.tokens import query_stopwords
@@ -62,10 +63,10 @@ def detect_conflict(index: IndexView, query: str, sentences: Sequence[Sentence],
 
 
 def select(sentences: Sequence[Sentence], config: AnswerConfig = DEFAULT_CONFIG,
-           must: Sequence[Sentence] = ()) -> list[Sentence]:
+           must: Sequence[Sentence] = (), quotable: Callable[[Sentence], bool] | None = None) -> list[Sentence]:
     """The quotes to show: the best sentence, then the next best ones (that fit the character budget) until
     the chance that one of them holds the answer reaches ``config.coverage``; plus any ``must`` sentences
-    (the two sides of a conflict)."""
+    (the two sides of a conflict). ``quotable`` may veto the further ones (not the best, nor ``must``)."""
     if not sentences:
         return []
     best = sentences[0]
@@ -77,6 +78,8 @@ def select(sentences: Sequence[Sentence], config: AnswerConfig = DEFAULT_CONFIG,
             break
         if s.probability < config.min_probability:
             break
+        if quotable is not None and s not in chosen and not quotable(s):
+            continue
         if s not in chosen and chars + len(s.text) <= config.max_chars:
             chosen.append(s)
             chars += len(s.text)
@@ -202,7 +205,7 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     # the sentence holding the short answer leads; the rest are chosen as without the reader (coverage of the
     # answer probability, character budget), which keeps the held-out gold-in-quotes figures
     sentences = evidence.sentences if holder is None else [holder, *[x for x in evidence.sentences if x != holder]]
-    chosen = select(sentences, config, must)
+    chosen = select(sentences, config, must, quotable=lambda x: not furniture(index, x))
     citations = make_citations(index, chosen, lead=holder.doc_id if holder else None)
     conflict_ns = None
     if found:
@@ -214,6 +217,12 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     text = compose(citations, found[0] if found else None, conflict_ns, short)
     return Answer(question, text, True, tuple(citations), conflict=found is not None, mode="quotes", query=query,
                   answer=short)
+
+
+def furniture(index: IndexView, s: Sentence) -> bool:
+    """Whether ``s`` is page furniture (a photo credit, "You May Also Like", a teaser after the article's end:
+    ``qa.text.furniture``): quoted only when it is the best sentence or holds the short answer."""
+    return is_furniture(s.text, s.title or "") or in_tail(index.snapshot.documents[s.doc_id].document.text, s.start)
 
 
 def _yes_no_answer(index: IndexView, question: str, query: str, evidence: Evidence,

@@ -24,29 +24,22 @@ import numpy as np
 
 from ...embed.base import normalize
 from ...embed.words import known, word_vectors
+from ...text.furniture import is_furniture, tail_start
 from ...text.sentences import quote_spans
 from ...text.tokens import stopwords, tokenize
-from ...text.wordlists import WordListError, load_wordlists
+from ...text.wordlists import load_wordlists
 from ..candidates import Sentence
 from ..config import IndexView
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "broad_text.json"
-MIN_WORDS = 5  # a shorter line is a heading, a caption or a by-line, not a point
 
 
 @lru_cache(maxsize=1)
 def cues() -> dict[str, Any]:
-    """The cue lists of ``qa/answer/data/broad_text.json``, checked; patterns compiled."""
-    raw = load_wordlists(DATA, {"boilerplate": "words", "tail_markers": "words", "person_titles": "words",
-                                "person_verbs": "words", "org_words": "words", "place_preps": "words",
-                                "place_words": "words", "places": "words", "place_of_heads": "words"})
-    out: dict[str, Any] = dict(raw)
-    for key in ("boilerplate", "tail_markers"):
-        try:
-            out[key] = [re.compile(p, re.IGNORECASE) for p in raw[key]]
-        except re.error as e:
-            raise WordListError(f"{DATA}: a {key!r} pattern does not compile ({e})") from None
-    return out
+    """The cue lists of ``qa/answer/data/broad_text.json``, checked (page furniture: ``qa.text.furniture``)."""
+    return dict(load_wordlists(DATA, {"person_titles": "words", "person_verbs": "words", "org_words": "words",
+                                      "place_preps": "words", "place_words": "words", "places": "words",
+                                      "place_of_heads": "words"}))
 
 
 @dataclass
@@ -87,24 +80,6 @@ def lexical_vectors(tokens: Sequence[Counter[str]], idf: dict[str, float]) -> np
     return normalize(out) if len(tokens) else out
 
 
-def _furniture(text: str, title: str, c: dict[str, Any]) -> bool:
-    line = " ".join(text.split())
-    if len(re.findall(r"[A-Za-z]+", line)) < MIN_WORDS or line in " ".join(title.split()):
-        return True  # a heading, a by-line, a caption, (part of) the title line: shown above the points anyway
-    if not re.search(r"[a-z]{3}", line):  # all capitals, or no words
-        return True
-    return any(p.search(line) for p in c["boilerplate"])
-
-
-def _tail_start(text: str, c: dict[str, Any]) -> int:
-    """Where the page's own text ends (a "Leave a Reply" / "You May Also Like" line in its second half)."""
-    half = len(text) // 2
-    for m in re.finditer(r"(?m)^[ \t]*(\S[^\n]*)$", text):
-        if m.start() >= half and any(p.match(m.group(1).strip()) for p in c["tail_markers"]):
-            return m.start()
-    return len(text)
-
-
 Where = tuple[int, int, int, int]  # (row, start, end, page) of one passage
 
 
@@ -125,12 +100,11 @@ def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] 
     sentence's page is its passage's (``passages``)."""
     stored = index.snapshot.documents[doc_id]
     doc = stored.document
-    c = cues()
     text = doc.text
-    end = _tail_start(text, c)
+    end = tail_start(text)
     out: list[Sentence] = []
     for a, b in quote_spans(text, 0, end):
-        if _furniture(text[a:b], doc.title, c):
+        if is_furniture(text[a:b], doc.title):
             continue
         page = next((pg for _, s, e, pg in passages if s <= a < e), 0)
         out.append(Sentence(doc_id=doc_id, title=doc.title, source=doc.source, page=page or None, start=a, end=b,

@@ -12,7 +12,7 @@ from qa.answer.broad import classify
 from qa.answer.broad.answers import compared, question_names
 from qa.answer.broad.compare import _numbers_differ
 from qa.answer.broad.describe import Term, _other_name, _subject, has_term, hyphenated, topic_terms
-from qa.answer.broad.pool import Pool, cues, lexical_vectors
+from qa.answer.broad.pool import Pool, lexical_vectors
 from qa.answer.broad.summary import figures_in, title_similarity
 from qa.answer.broad.targets import resolve
 from qa.answer.candidates import Sentence
@@ -110,16 +110,6 @@ def test_the_headline_steers_a_summary() -> None:
     assert sims[2] > sims[0] > sims[1] == 0.0
     # a title that only names the subject steers nothing
     assert not title_similarity(_pool("Genghis Khan", texts), [0, 1, 2]).any()
-
-
-def test_bylines_are_furniture() -> None:
-    boilerplate = cues()["boilerplate"]
-    for line in ("The Independent, 2023-12-06, by Chelsea Ritschel", "By Jane Smith and Bob Doe",
-                 "The Verge, Nov 2, 2023, by Liz Lopatto"):
-        assert any(p.search(line) for p in boilerplate), line
-    for line in ("By the time she attended her first game, they were a couple.",
-                 "Mayor Tom Berg called the vote historic for Arlen."):
-        assert not any(p.search(line) for p in boilerplate), line
 
 
 def test_who_is_on_a_group_lists_its_people() -> None:

@@ -95,3 +95,19 @@ def test_select_and_cite_are_verbatim_and_grouped(index: Index) -> None:
     for c in cites:
         text = index.document(c.doc_id).text
         assert text[c.start : c.end] == c.quote and text[c.context_start : c.context_start + len(c.context)] == c.context
+
+
+def test_page_furniture_is_not_quoted_beside_the_answer(tmp_path: Path) -> None:
+    from qa.answer.compose import quotes_answer
+
+    body = ("The harbour bridge reopened on Monday after the storm repairs. Engineers checked every cable before "
+            "the opening. ") * 6
+    page = Document("news", "Bridge reopens", body + "\nMain image source: Jane Doe/Getty Images\nYou May Also Like\n"
+                    "The harbour festival returns with the bridge reopened for the summer crowds.\n")
+    emb = HashingEmbedder(128)
+    snap = assemble(None, {}, [StoredDocument(page, page.id)], emb, ChunkingConfig(max_tokens=400), progress=False)[0]
+    idx = Index(tmp_path, snap, emb)
+    query = "When did the harbour bridge reopen?"
+    ans = quotes_answer(idx, query, query, gather(idx, query, k=3))
+    quotes = [c.quote for c in ans.citations]
+    assert quotes and not any("Getty" in q or "You May Also Like" in q or "festival" in q for q in quotes), quotes
