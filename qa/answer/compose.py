@@ -101,14 +101,15 @@ def _context(text: str, start: int, end: int) -> tuple[str, int]:
     return text[c0:c1], c0
 
 
-def make_citations(index: IndexView, chosen: Sequence[Sentence], lead: str | None = None) -> list[Citation]:
-    """Citations for the chosen sentences: grouped by document (best document first; ``lead``, the document
-    holding the short answer, before all), in reading order within a document, adjacent sentences merged,
-    numbered from 1."""
+def make_citations(index: IndexView, chosen: Sequence[Sentence], lead: Sentence | None = None) -> list[Citation]:
+    """Citations for the chosen sentences: grouped by document (best document first; the document of ``lead``,
+    the sentence holding the short answer, before all), adjacent sentences merged into one quote, a document's
+    quotes best first (``lead``'s first), numbered from 1."""
     by_doc: dict[str, list[Sentence]] = {}
     for s in chosen:
         by_doc.setdefault(s.doc_id, []).append(s)
-    order = sorted(by_doc, key=lambda d: (d != lead, -max(s.score for s in by_doc[d])))
+    lead_doc = lead.doc_id if lead is not None else None
+    order = sorted(by_doc, key=lambda d: (d != lead_doc, -max(s.score for s in by_doc[d])))
     citations: list[Citation] = []
     for doc_id in order:
         text = index.snapshot.documents[doc_id].document.text
@@ -118,6 +119,7 @@ def make_citations(index: IndexView, chosen: Sequence[Sentence], lead: str | Non
                 quotes[-1].append(s)
             else:
                 quotes.append([s])
+        quotes.sort(key=lambda g: (lead not in g, -max(s.score for s in g)))  # stable: ties keep reading order
         for group in quotes:
             first, last = group[0], group[-1]
             ctx, ctx_start = _context(text, first.start, last.end)
@@ -206,7 +208,7 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     # answer probability, character budget), which keeps the held-out gold-in-quotes figures
     sentences = evidence.sentences if holder is None else [holder, *[x for x in evidence.sentences if x != holder]]
     chosen = select(sentences, config, must, quotable=lambda x: not furniture(index, x))
-    citations = make_citations(index, chosen, lead=holder.doc_id if holder else None)
+    citations = make_citations(index, chosen, lead=holder)
     conflict_ns = None
     if found:
         conflict_ns = (_citation_of(citations, found[1]), _citation_of(citations, found[2]))
