@@ -152,6 +152,8 @@ def _cue(kind: str, text: str, names: Sequence[str]) -> float:
     return 0.0
 
 
+_QUESTION = re.compile(r"\?[\s\"'”’)\]]*$")  # a sentence that ends with a question mark
+
 TITLE_WEIGHT = 0.5  # a document whose title names the topic ("Genghis Khan") describes it first
 DOCUMENT_WEIGHT = 0.3  # and one whose best passage is closest to the question
 
@@ -184,12 +186,18 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     sims = pool.dense @ query_vector if len(pool.sentences) else np.zeros(0)
     lows = [re.sub(r"['’]s$", "", w.lower()) for w in topic.split()]
     boost = _document_boost(pool, main, total, passage_relevance)
+    # a name of several words is named by its last ("Gerasimov", "Bankman-Fried"): "Sam" alone is someone else
+    last = names[-1] if len(names) > 1 else None
     out: list[Match] = []
     for i, s in enumerate(pool.sentences):
+        if _QUESTION.search(s.text):
+            continue  # "Is he a liar and a fraud?": a question the text asks describes nothing
         toks = set(tokenize(s.text))
         has = [has_term(t, toks, s.text) for t in terms]
         if names and not any(h for h, t in zip(has, terms, strict=True) if t.name):
             continue  # a topic that names someone: the sentence must name them
+        if last is not None and not has_term(last, toks, s.text):
+            continue
         coverage = sum(t.weight for h, t in zip(has, terms, strict=True) if h and t in main) / total
         if coverage < MIN_COVERAGE:
             continue

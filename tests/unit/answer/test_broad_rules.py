@@ -129,3 +129,16 @@ def test_an_event_sentence_in_which_the_topic_acts_or_undergoes() -> None:
     assert not _participant("He hobnobbed with celebrities like Tom Brady and Larry David.", ["ftx"])
     assert _cue("event", "FTX filed for bankruptcy.", ["ftx"]) > _cue("event", "Regulators fined FTX's rival.", ["ftx"])
     assert _cue("event", "FTX is an exchange.", ["ftx"]) == 0.0
+
+
+def test_a_description_names_the_whole_name_and_is_not_a_question() -> None:
+    from qa.answer.broad.describe import matches
+
+    texts = ["Ada Byron-King, the founder of the analytics firm Engine, was found guilty on Friday.",
+             "Ada Smith said the firm would appeal.",  # another Ada
+             "Is Byron-King a liar or a visionary?",  # a question the text asks
+             "Byron-King handed the company to her deputy."]
+    pool = _pool("Verdict", texts)
+    rows = [m.row for m in matches(pool, "ada byron-king", "entity", np.zeros(4, np.float32),
+                                   question="Who is Ada Byron-King?")]
+    assert 0 in rows and 3 in rows and 1 not in rows and 2 not in rows
