@@ -128,11 +128,10 @@ def _wire_chat(app: ChatApp, c: Components) -> None:
     def respond(q: str, st: ChatState, m: str, kk: float, ids: list[str],  # noqa: PLR0917 - Gradio's inputs, by position
                 request: gr.Request) -> Iterator[tuple[Any, ...]]:
         st.owner = owner_of(request)
-        shown = None  # the last state is shown only with the sidebar's update, once the chat is saved: a page
-        for s in app.ask(q, st, m or "quotes", kk, ids or None):  # (or a test) that sees the final answer sees it saved
-            if shown is not None:
-                yield shown.messages, shown, "", gr.update(), gr.update(), gr.update()
-            shown = s
+        turns = len(st.turns)
+        for s in app.ask(q, st, m or "quotes", kk, ids or None):
+            if len(s.turns) == turns:  # the question, then the answer as it streams in; the answered (and saved)
+                yield s.messages, s, "", gr.update(), gr.update(), gr.update()  # state only with the sidebar's update
         yield st.messages, st, "", chats_update(app, st), remembered(st), st.title  # saved: listed in the sidebar
 
     chat_io: dict[str, Any] = dict(inputs=[c.question, c.state, c.mode, c.k, c.only],
