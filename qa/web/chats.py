@@ -97,9 +97,7 @@ class ChatStore:
 
     def create(self, owner: str, collection: Collection, first_question: str) -> ChatInfo:
         """A new chat of ``owner`` in ``collection``, titled after its first question."""
-        now = utcnow()
-        info = ChatInfo(uuid.uuid4().hex, owner, collection.id, collection.name,
-                        check_title(short(first_question, 60) or "Chat"), now, now)
+        info = new_chat_info(owner, collection, first_question)
         with self.db.transaction() as conn:
             conn.execute("INSERT INTO chats VALUES (?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(info))
         return info
@@ -162,6 +160,13 @@ class ChatStore:
 
 
 # ------------------------------------------------------------------------------------------ export
+
+
+def new_chat_info(owner: str, collection: Collection, first_question: str) -> ChatInfo:
+    """A new chat's record: a fresh id, titled after its first question, created and updated now."""
+    now = utcnow()
+    return ChatInfo(uuid.uuid4().hex, owner, collection.id, collection.name,
+                    check_title(short(first_question, 60) or "Chat"), now, now)
 
 
 def export_name(info: ChatInfo) -> str:

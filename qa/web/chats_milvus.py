@@ -16,11 +16,10 @@ from typing import Any
 from ..types import Answer
 from .appdb import utcnow
 from .chats import GONE, LIST_LIMIT, ChatInfo, SavedChat, SavedTurn, answer_from_json, answer_to_json, chat_markdown
-from .chats import check_title, export_name
+from .chats import check_title, export_name, new_chat_info
 from .collections import Collection
 from .collections_milvus import MilvusCollections
 from .milvus_records import AppRecords, Record
-from .render import short
 
 
 class MilvusChats:
@@ -32,9 +31,7 @@ class MilvusChats:
 
     # ------------------------------------------------------------------------------ writing
     def create(self, owner: str, collection: Collection, first_question: str) -> ChatInfo:
-        now = utcnow()
-        info = ChatInfo(uuid.uuid4().hex, owner, collection.id, collection.name,
-                        check_title(short(first_question, 60) or "Chat"), now, now)
+        info = new_chat_info(owner, collection, first_question)
         self.records.put("chat", info.id, dataclasses.asdict(info), owner=owner, parent=collection.id)
         return info
 

@@ -51,6 +51,11 @@ def check_name(name: str | None) -> str:
     return name
 
 
+def name_key(name: str) -> str:
+    """How collection names are compared: stripped, NFC, any case."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
+
+
 def slug(name: str) -> str:
     """The ASCII, lower-case, dash-joined form of a name (where its index is kept is named after it)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
@@ -89,7 +94,7 @@ class Collections:
     def find(self, name: str) -> Collection:
         """The collection called ``name`` (any case); KeyError naming the ones there are."""
         row = self.db.row("SELECT id, name, folder, created FROM collections WHERE name_key = ?",
-                          (unicodedata.normalize("NFC", name.strip()).casefold(),))
+                          (name_key(name),))
         if row is None:
             names = ", ".join(c.name for c in self.list())
             raise KeyError(f"no collection named {name!r} (collections: {names}); "

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import logging
 import time
-import unicodedata
 import uuid
 from urllib.parse import parse_qs, urlencode
 
 from ..store.factory import open_store
 from ..store.milvus import MilvusStore
 from .appdb import DEFAULT_COLLECTION, DatabaseError, utcnow
-from .collections import Collection, check_name, slug
+from .collections import Collection, check_name, name_key, slug
 from .milvus_records import AppRecords, Record
 
 logger = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ class MilvusCollections:
         return {r.id: str(r.data.get("name", "")) for r in self.records.find(["gone"])}
 
     def find(self, name: str) -> Collection:
-        key = check_key(name)
+        key = name_key(name)
         collections = self.list()
         for c in collections:
             if c.name.casefold() == key:
@@ -137,9 +136,4 @@ class MilvusCollections:
         return with_collection(self.uri, f"{self.prefix}_{collection.folder}")
 
 
-def check_key(name: str) -> str:
-    """How names are compared: stripped, NFC, any case."""
-    return unicodedata.normalize("NFC", name.strip()).casefold()
-
-
-__all__ = ["MilvusCollections", "check_key", "with_collection"]
+__all__ = ["MilvusCollections", "with_collection"]
