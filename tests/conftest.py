@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -26,6 +27,16 @@ class CountingEmbedder(HashingEmbedder):
     def encode_documents(self, texts, progress=None) -> np.ndarray:  # type: ignore[override]
         self.embedded.extend(texts)
         return super().encode_documents(texts, progress)
+
+
+def changed_copy(src: Path, tmp_path: Path, **changes: object) -> Path:
+    """A copy of the JSON data file ``src`` in ``tmp_path`` (same name) with ``changes`` to its top-level keys:
+    for the tests that a broken data file is refused, naming itself."""
+    doc = json.loads(src.read_text(encoding="utf-8"))
+    doc.update(changes)
+    out = tmp_path / src.name
+    out.write_text(json.dumps(doc), encoding="utf-8")
+    return out
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.web.config import AppConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "app"
 READY_TIMEOUT = 180.0
@@ -44,6 +46,13 @@ class RunningApp:
 
     def stop(self) -> None:
         stop_process(self.proc)
+
+
+def store_config(root: Path, uri: str, documents: Path | None = None) -> AppConfig:
+    """An app replica's settings on the store ``uri``: its own (empty unless ``documents``) documents, index,
+    upload and feedback folders under ``root``, nothing else in common with another replica."""
+    return AppConfig(documents_dir=documents or root / "no-documents", index_dir=root / "index",
+                     upload_dir=root / "uploads", feedback_dir=root / "feedback", store=uri)
 
 
 def stop_process(proc: subprocess.Popen) -> None:

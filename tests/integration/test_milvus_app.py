@@ -25,11 +25,10 @@ pytest.importorskip("milvus_lite", reason="milvus-lite is not installed (pip ins
 gradio_client = pytest.importorskip("gradio_client")
 
 from qa.web import ui  # noqa: E402
-from qa.web.config import AppConfig  # noqa: E402
 from qa.web.controller import ChatApp  # noqa: E402
 from qa.web.state import ChatState  # noqa: E402
 from tests.conftest import DOCUMENTS, ROOT  # noqa: E402
-from tests.integration.app_server import app_env, free_port, stop_process  # noqa: E402
+from tests.integration.app_server import app_env, free_port, stop_process, store_config  # noqa: E402
 from tests.integration.test_milvus_server import MilvusServer, running_server  # noqa: E402
 
 pytestmark = [pytest.mark.app, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -44,11 +43,6 @@ QUESTION = "Who painted the Varnholm lighthouse tower red?"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusServer]:
     with running_server(tmp_path_factory.mktemp("milvus-app") / "data") as s:
         yield s
-
-
-def _config(root: Path, uri: str, documents: Path | None = None) -> AppConfig:
-    return AppConfig(documents_dir=documents or root / "no-documents", index_dir=root / "index",
-                     upload_dir=root / "uploads", feedback_dir=root / "feedback", store=uri)
 
 
 def _last(gen):
@@ -91,7 +85,7 @@ def test_replicas_share_documents_uploads_answers_and_removals(server: MilvusSer
     docs = tmp_path / "a" / "documents"
     shutil.copytree(DOCUMENTS, docs)
     # replica A: first start on an empty store indexes its documents folder into Milvus
-    a = ChatApp(_config(tmp_path / "a", uri, docs))
+    a = ChatApp(store_config(tmp_path / "a", uri, docs))
     a.prepare()
     assert a.progress.error is None and a.require_index().store.kind == "milvus", a.progress.message
     n_docs = len(list(docs.iterdir()))
@@ -128,7 +122,7 @@ def test_replicas_share_documents_uploads_answers_and_removals(server: MilvusSer
         assert "Lindqvist" in result["text"]
 
         # replica C: the same Documents list, the same answer
-        c = ChatApp(_config(tmp_path / "c", uri), index=None)
+        c = ChatApp(store_config(tmp_path / "c", uri), index=None)
         c.prepare(embedder=a.require_index().embedder)
         assert c.documents_rows() == a.documents_rows() and len(c.documents_rows()) == n_docs + 1
         state = _last(c.ask(QUESTION, ChatState()))

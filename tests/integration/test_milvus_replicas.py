@@ -17,9 +17,9 @@ pytest.importorskip("milvus_lite", reason="milvus-lite is not installed (pip ins
 pytest.importorskip("gradio", reason="the web app needs gradio")
 
 import qa  # noqa: E402
-from qa.web.config import AppConfig  # noqa: E402
 from qa.web.controller import ChatApp  # noqa: E402
 from qa.web.state import ChatState  # noqa: E402
+from tests.integration.app_server import store_config  # noqa: E402
 from tests.integration.test_milvus_server import MilvusServer, running_server  # noqa: E402
 
 pytestmark = pytest.mark.timeout(600)
@@ -37,9 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusServer]:
 
 
 def _replica(root: Path, uri: str, documents: Path | None = None) -> ChatApp:
-    cfg = AppConfig(documents_dir=documents or root / "no-documents", index_dir=root / "index",
-                    upload_dir=root / "uploads", feedback_dir=root / "feedback", store=uri)
-    app = ChatApp(cfg)
+    app = ChatApp(store_config(root, uri, documents))
     app.prepare(embedder=EMB)
     assert app.progress.error is None, app.progress.message
     return app

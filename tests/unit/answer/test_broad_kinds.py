@@ -2,13 +2,13 @@
 the pattern file is checked when loaded."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from qa.answer.broad.kinds import DATA, classify, patterns
 from qa.text.wordlists import WordListError
+from tests.conftest import changed_copy
 
 KINDS = [
     ("What are these articles about?", "summary", "gist"),
@@ -72,13 +72,9 @@ def test_two_named_documents_make_a_comparison() -> None:
 
 
 def test_broken_pattern_file_names_itself(tmp_path: Path) -> None:
-    doc = json.loads(DATA.read_text(encoding="utf-8"))
-    doc["event"] = ["what happened (?P<topic>.+"]
-    bad = tmp_path / "kinds.json"
-    bad.write_text(json.dumps(doc), encoding="utf-8")
+    bad = changed_copy(DATA, tmp_path, event=["what happened (?P<topic>.+"])
     with pytest.raises(WordListError, match="kinds.json"):
         patterns.__wrapped__(bad)
-    doc["event"] = ["what happened in (.+)"]  # no topic group
-    bad.write_text(json.dumps(doc), encoding="utf-8")
+    bad = changed_copy(DATA, tmp_path, event=["what happened in (.+)"])  # no topic group
     with pytest.raises(WordListError, match="topic"):
         patterns.__wrapped__(bad)

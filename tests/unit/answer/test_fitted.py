@@ -10,14 +10,7 @@ import pytest
 from qa.answer.evidence import ANSWERABILITY_FEATURES
 from qa.answer.fitted import ANSWERABILITY, SENTENCE_MODEL, FittedModelError, answerability, sentence_model
 from qa.answer.scoring import FEATURES, sentence_logits
-
-
-def _copy(src: Path, tmp_path: Path, **changes: object) -> Path:
-    doc = json.loads(src.read_text(encoding="utf-8"))
-    doc.update(changes)
-    out = tmp_path / src.name
-    out.write_text(json.dumps(doc), encoding="utf-8")
-    return out
+from tests.conftest import changed_copy
 
 
 def test_shipped_models_match_the_features_the_code_computes() -> None:
@@ -45,18 +38,18 @@ def test_answerability_is_its_logistic_model() -> None:
 
 def test_features_in_another_order_are_refused(tmp_path: Path) -> None:
     shuffled = [*FEATURES[1:], FEATURES[0]]
-    path = _copy(SENTENCE_MODEL, tmp_path, features=shuffled)
+    path = changed_copy(SENTENCE_MODEL, tmp_path, features=shuffled)
     with pytest.raises(FittedModelError, match="refit"):
         sentence_model(FEATURES, path)
 
 
 def test_a_wrong_shape_or_a_non_finite_weight_is_refused(tmp_path: Path) -> None:
     doc = json.loads(SENTENCE_MODEL.read_text(encoding="utf-8"))
-    path = _copy(SENTENCE_MODEL, tmp_path, W2=doc["W2"][:-1])
+    path = changed_copy(SENTENCE_MODEL, tmp_path, W2=doc["W2"][:-1])
     with pytest.raises(FittedModelError, match="'W2' has shape"):
         sentence_model(FEATURES, path)
     weights = json.loads(ANSWERABILITY.read_text(encoding="utf-8"))["weights"]
-    path = _copy(ANSWERABILITY, tmp_path, weights=[float("nan"), *weights[1:]])
+    path = changed_copy(ANSWERABILITY, tmp_path, weights=[float("nan"), *weights[1:]])
     with pytest.raises(FittedModelError, match="non-finite"):
         answerability(ANSWERABILITY_FEATURES, path)
 

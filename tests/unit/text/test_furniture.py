@@ -2,13 +2,13 @@
 text; the pattern file is checked when loaded."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from qa.text.furniture import DATA, cues, in_tail, is_furniture, tail_start
 from qa.text.wordlists import WordListError
+from tests.conftest import changed_copy
 
 
 @pytest.mark.parametrize("line", [
@@ -44,9 +44,6 @@ def test_the_tail_of_a_page_starts_at_its_marker_in_the_second_half() -> None:
 
 
 def test_a_broken_pattern_file_names_itself(tmp_path: Path) -> None:
-    doc = json.loads(DATA.read_text(encoding="utf-8"))
-    doc["boilerplate"] = ["(unclosed"]
-    bad = tmp_path / "furniture.json"
-    bad.write_text(json.dumps(doc), encoding="utf-8")
+    bad = changed_copy(DATA, tmp_path, boilerplate=["(unclosed"])
     with pytest.raises(WordListError, match="furniture.json"):
         cues.__wrapped__(bad)
