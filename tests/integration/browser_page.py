@@ -81,11 +81,21 @@ class Page:
         """axe-core's violations of at least these impacts on the page as it is now (rule id, help, the nodes)."""
         script = axe_script()
         assert script is not None, "axe-core is not installed (npm install --no-save --prefix .ci/node axe-core)"
+        self.settle()
         self.page.add_script_tag(path=str(script))
         return self.page.evaluate(
             "async (impacts) => (await axe.run(document)).violations.filter(v => impacts.includes(v.impact))"
             ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))",
             list(impacts))
+
+    def settle(self, timeout: int = 15_000) -> None:
+        """Wait until no event is pending (Gradio dims a pending output to opacity .2, which axe rightly reports as
+        too little contrast) and no transition runs, so that a check sees the page as the user will."""
+        self.page.wait_for_function(
+            "() => !document.querySelector('.pending, .generating') && !document.getAnimations()"
+            ".some(a => a.playState === 'running' && a.effect && isFinite(a.effect.getComputedTiming().endTime))",
+            timeout=timeout)
+        self.page.wait_for_timeout(150)
 
     def pwned(self) -> object:
         return self.page.evaluate("() => window.__pwned")
