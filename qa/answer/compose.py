@@ -26,7 +26,7 @@ from .disagreement import model_conflict
 from .evidence import Evidence
 from .reader import Reading
 from .followup import entities
-from .yesno import Verdict, verdicts
+from .yesno import NO, YES, Verdict, verdicts
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +202,11 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
         related = tuple(evidence.hits[: config.related])
         return Answer(question, not_found_text(related), False, related=related, mode="quotes", query=query)
     must = [found[1], found[2]] if found else []
+    # a yes/no question on which the sources disagree: each source's verdict too, when the model gives one
+    said = verdicts(entailer, query, evidence.sentences, per_document=config.conflict_pool) \
+        if verdicts_wanted and found and entailer is not None else None
+    decided = [v.sentence for v in said[1] if v.sentence is not None] if said else []
+    must += [x for x in decided if x not in must]
     # when the sources disagree, the disagreement is said first and no single short answer is put above it
     reading, holder = short_answer(index, evidence) if found is None else (None, None)
     # the sentence holding the short answer leads; the rest are chosen as without the reader (coverage of the
@@ -217,8 +222,13 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
         n = _citation_of(citations, holder)
         short = ShortAnswer(reading.text, reading.doc_id, reading.start, reading.end, round(reading.probability, 4), n)
     text = compose(citations, found[0] if found else None, conflict_ns, short)
+    sv: tuple[SourceVerdict, ...] = ()
+    if said and decided:
+        line, sv = _verdicts_said(index, said[1], citations)
+        head, _, rest = text.partition("\n\n")
+        text = f"{head}\n\n{line}\n\n{rest}"
     return Answer(question, text, True, tuple(citations), conflict=found is not None, mode="quotes", query=query,
-                  answer=short)
+                  answer=short, verdicts=sv)
 
 
 def furniture(index: IndexView, s: Sentence) -> bool:
@@ -229,9 +239,9 @@ def furniture(index: IndexView, s: Sentence) -> bool:
 
 def _yes_no_answer(index: IndexView, question: str, query: str, evidence: Evidence,
                    config: AnswerConfig = DEFAULT_CONFIG, *, sure: float = 0.0) -> Answer | None:
-    """Per source "yes" / "not addressed" for a yes/no question on which the sources do not disagree, each
-    verdict with the quote that decides it (``qa.answer.yesno``); None when no source decides it (the answer is
-    then the usual quotes). The caller checks the question, the model and the conflict."""
+    """Per source "yes" / "no" / "not addressed" for a yes/no question on which the conflict rules found no
+    disagreement, each verdict with the quote that decides it (``qa.answer.yesno``): a "yes" and a "no" are a
+    disagreement, said first. None when no source decides it (the answer is then the usual quotes)."""
     assert index.entailer is not None
     got = verdicts(index.entailer, query, evidence.sentences, per_document=config.conflict_pool)
     if got is None:
@@ -244,16 +254,28 @@ def _yes_no_answer(index: IndexView, question: str, query: str, evidence: Eviden
     extra = [next(s for s in evidence.sentences if s.doc_id == v.doc_id) for v in silent]
     extra = [s for s in extra if s.score >= config.on_point]
     citations = make_citations(index, [*[v.sentence for v in decided if v.sentence is not None], *extra])
+    line, sv = _verdicts_said(index, got[1], citations)
+    yes = next((v for v in sv if v.verdict == YES), None)
+    no = next((v for v in sv if v.verdict == NO), None)
+    if yes is not None and no is not None and yes.citation and no.citation:  # opposite verdicts: a disagreement
+        line = (f"**The sources disagree on this:** compare [{yes.citation}] ({_title(citations[yes.citation - 1])}) "
+                f"with [{no.citation}] ({_title(citations[no.citation - 1])}).\n\n{line}")
+    return Answer(question, f"{line}\n\n{compose(citations)}", True, tuple(citations), conflict=bool(yes and no),
+                  mode="quotes", query=query, verdicts=sv)
+
+
+def _verdicts_said(index: IndexView, got: Sequence[Verdict], citations: Sequence[Citation]
+                   ) -> tuple[str, tuple[SourceVerdict, ...]]:
+    """The verdicts' line ("**Yes**, according to A [1]. No clear yes or no from B.") and their records."""
+    decided = [v for v in got if v.sentence is not None]
+    silent = [v for v in got if v.sentence is None]
     titles = {c.doc_id: _title(c) for c in citations}
     ns = {v.doc_id: _citation_of(citations, v.sentence) for v in decided if v.sentence is not None}
-    lines = [" ".join(_verdict_line(v, titles, ns, len(got[1]) > 1) for v in decided)]
+    line = " ".join(_verdict_line(v, titles, ns, len(got) > 1) for v in decided)
     if silent:
         names = ", ".join(f"*{_inline(_doc_title(index, v.doc_id))}*" for v in silent)
-        lines.append(f"No clear yes or no from {names}.")
-    lines.append(compose(citations))
-    sv = tuple(SourceVerdict(v.doc_id, _doc_title(index, v.doc_id), v.verdict, ns.get(v.doc_id)) for v in got[1])
-    return Answer(question, "\n\n".join(lines), True, tuple(citations), conflict=False, mode="quotes",
-                  query=query, verdicts=sv)
+        line += f"\n\nNo clear yes or no from {names}."
+    return line, tuple(SourceVerdict(v.doc_id, _doc_title(index, v.doc_id), v.verdict, ns.get(v.doc_id)) for v in got)
 
 
 def _verdict_line(v: Verdict, titles: dict[str, str], ns: dict[str, int], several: bool) -> str:

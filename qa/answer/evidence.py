@@ -8,6 +8,7 @@ import numpy as np
 
 from ..embed.words import word_vectors
 from ..search.retrieval import collapse, rank, rows_for_documents, to_hit
+from ..text.questions import is_yes_no
 from ..types import Hit
 from .candidates import Sentence, candidates, question_terms
 from .config import DEFAULT_CONFIG, AnswerConfig, IndexView
@@ -82,8 +83,8 @@ def read(index: IndexView, ev: Evidence, config: AnswerConfig = DEFAULT_CONFIG) 
     ``config.reader_focus`` it reads only the best sentences of each (``qa.answer.focus``); the gate was fitted on
     this same reading (``qa_tools.gate``)."""
     reader = index.reader
-    if not config.reader or reader is None or not reader.available or not ev.hits:
-        return ev
+    if not config.reader or reader is None or not reader.available or not ev.hits or is_yes_no(ev.query):
+        return ev  # no span answers yes or no: a yes/no question is answered (or not) on the evidence alone
     hits = [focus(h, ev.sentences, config.reader_focus) for h in ev.hits[: config.read_top]]
     readings = tuple(reader.read(ev.query, hits))
     margin = readings[0].margin if readings else float("-inf")

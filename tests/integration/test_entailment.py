@@ -53,6 +53,24 @@ def test_yes_no_question_gets_verdicts_with_their_quotes(tmp_path_factory: pytes
     assert by_doc.get("b.txt") is None or by_doc["b.txt"].verdict != "yes"
 
 
+def test_a_yes_no_question_the_sources_disagree_on_gets_both_and_a_verdict(
+        tmp_path_factory: pytest.TempPathFactory, real_embedder: qa.Embedder) -> None:
+    docs = [qa.Document("a.txt", "Harbour report", "Fire broke out at the grain store on Monday night. 12 workers "
+                        "were hurt in the fire at the grain store and were treated by paramedics."),
+            qa.Document("b.txt", "Radio bulletin", "A fire destroyed the grain store on Monday. 20 workers were hurt "
+                        "in the fire at the grain store, the fire service said.")]
+    idx = qa.build_index(docs, tmp_path_factory.mktemp("yn-conflict") / "index", embedder=real_embedder)
+    ans = idx.ask("Were 12 workers hurt in the fire?")
+    assert ans.found and ans.conflict
+    assert_grounded(idx, ans)
+    assert ans.text.startswith("**The sources disagree on this:**")
+    by_doc = {v.doc_id: v for v in ans.verdicts}
+    assert by_doc["a.txt"].verdict == "yes" and by_doc["a.txt"].citation is not None
+    assert "12 workers" in ans.citations[by_doc["a.txt"].citation - 1].quote
+    assert by_doc["b.txt"].verdict != "yes"
+    assert "**Yes**, according to *Harbour report*" in ans.text
+
+
 def test_claim_check_uses_the_model(real_embedder: qa.Embedder, entailer: Entailer) -> None:
     quotes = ["The museum reopened in March 2021 after a two-year renovation funded by the city."]
     text = "The museum reopened in March 2021 [1]. The museum was closed for good in 2021 [1]."

@@ -102,6 +102,17 @@ def test_yes_no_question_gets_quotes_but_no_short_answer(corpus_dir: Path, tmp_p
     assert ans.answer is None
 
 
+def test_a_yes_no_question_is_not_read(corpus_dir: Path, tmp_path: Path) -> None:
+    """No span says yes or no: the reader does not run, and whether the documents answer is the evidence's
+    answerability alone (the gate weighs the reader's margin, meaningless here)."""
+    from qa.answer.evidence import gather
+
+    index = qa.build_index([corpus_dir], tmp_path / "index", embedder=qa.HashingEmbedder(128))
+    ev = gather(index.pinned(), "Do bees communicate with a waggle dance?")
+    assert ev.readings == () and ev.gate is None and ev.sentences
+    assert gather(index.pinned(), "How do bees communicate?").readings  # a question the reader can answer is read
+
+
 @pytest.mark.slow
 def test_a_focused_passage_is_read_at_document_offsets() -> None:
     from qa.answer.candidates import Sentence
