@@ -31,6 +31,7 @@ from qa.answer.reader import Reader
 from qa.embed.registry import default_embedder
 from qa.index import Index
 from qa.ingest.chunking import ChunkingConfig
+from qa.text.questions import is_yes_no
 from qa.types import Document
 
 from .answer_eval import scifact_claims, squad_split
@@ -118,7 +119,12 @@ def sets(data: Path, split: str, limit: int, seed: int = 7) -> dict[str, tuple[I
 def fit_gate(data: Path, model: Path, limit: int = 800, min_answered: float = 0.93) -> dict[str, Any]:
     feats: dict[str, np.ndarray] = {}
     labels: dict[str, bool] = {}
+    reader = Reader(model)  # the readings of the model being fitted, wherever it lies (not the shipped one)
     for name, (index, questions, filters, answerable) in sets(data, "dev", limit).items():
+        index.reader = reader
+        # a yes/no question is not the gate's to decide (the reader does not read it: qa.answer.evidence.read)
+        keep = [i for i, q in enumerate(questions) if not is_yes_no(q)]
+        questions, filters = [questions[i] for i in keep], [filters[i] for i in keep] if filters is not None else None
         logger.info("%s: %d dev questions", name, len(questions))
         feats[name], labels[name] = features(index, questions, filters), answerable
     x = np.vstack(list(feats.values()))
