@@ -135,6 +135,12 @@ def _title(c: Citation) -> str:
     return c.title or c.doc_id
 
 
+def disagreement_line(citations: Sequence[Citation], a: int, b: int) -> str:
+    """The line said first when two quotes ([a] and [b], 1-based) disagree."""
+    return (f"**The sources disagree on this:** compare [{a}] ({_title(citations[a - 1])}) with "
+            f"[{b}] ({_title(citations[b - 1])}).")
+
+
 def _shown(c: Citation, short: ShortAnswer | None) -> str:
     """The quote for display, the short answer in bold where it lies inside it."""
     if short is None or short.citation != c.n:
@@ -151,9 +157,7 @@ def compose(citations: Sequence[Citation], conflict: Conflict | None = None,
     document "According to <title>: “quote” [n] ..." with the short answer highlighted in its quote."""
     lines: list[str] = [f"**{_inline(short.text)}** [{short.citation}]"] if short is not None else []
     if conflict is not None and conflict_ns:
-        a, b = conflict_ns
-        lines.append(f"**The sources disagree on this:** compare [{a}] ({_title(citations[a - 1])}) with "
-                     f"[{b}] ({_title(citations[b - 1])}).")
+        lines.append(disagreement_line(citations, *conflict_ns))
     groups: dict[str, list[Citation]] = {}
     for c in citations:
         groups.setdefault(c.doc_id, []).append(c)
@@ -258,8 +262,7 @@ def _yes_no_answer(index: IndexView, question: str, query: str, evidence: Eviden
     yes = next((v for v in sv if v.verdict == YES), None)
     no = next((v for v in sv if v.verdict == NO), None)
     if yes is not None and no is not None and yes.citation and no.citation:  # opposite verdicts: a disagreement
-        line = (f"**The sources disagree on this:** compare [{yes.citation}] ({_title(citations[yes.citation - 1])}) "
-                f"with [{no.citation}] ({_title(citations[no.citation - 1])}).\n\n{line}")
+        line = f"{disagreement_line(citations, yes.citation, no.citation)}\n\n{line}"
     return Answer(question, f"{line}\n\n{compose(citations)}", True, tuple(citations), conflict=bool(yes and no),
                   mode="quotes", query=query, verdicts=sv)
 

@@ -20,7 +20,7 @@ from ..threads import question_threads
 from ..types import Answer, Citation
 from . import llm as llm_backends
 from .claims import check
-from .compose import detect_conflict, make_citations, not_found_text, quotes_answer, select
+from .compose import detect_conflict, disagreement_line, make_citations, not_found_text, quotes_answer, select
 from .config import DEFAULT_CONFIG, AnswerConfig, IndexView, Partial
 from .evidence import gather
 from .llm import ChatModel
@@ -166,9 +166,7 @@ def finish(index: IndexView, question: str, query: str, raw: str, citations: Seq
     extra = list(conflict_ns) if conflict_ns else []
     text, cites, mapping = _renumber(kept, citations, extra)
     if conflict_ns:
-        a, b = mapping[conflict_ns[0]], mapping[conflict_ns[1]]
-        text = (f"**The sources disagree on this:** compare [{a}] ({cites[a - 1].title or cites[a - 1].doc_id}) with "
-                f"[{b}] ({cites[b - 1].title or cites[b - 1].doc_id}).\n\n{text}")
+        text = f"{disagreement_line(cites, mapping[conflict_ns[0]], mapping[conflict_ns[1]])}\n\n{text}"
     text = re.sub(r"[ \t]+\n", "\n", text).strip()
     for n in notes:
         logger.info("%s", n)
