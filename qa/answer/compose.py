@@ -152,12 +152,14 @@ def _shown(c: Citation, short: ShortAnswer | None) -> str:
 
 
 def compose(citations: Sequence[Citation], conflict: Conflict | None = None,
-            conflict_ns: tuple[int, int] | None = None, short: ShortAnswer | None = None) -> str:
+            conflict_ns: tuple[int, int] | None = None, short: ShortAnswer | None = None, verdicts: str = "") -> str:
     """Markdown: the short answer in bold (when there is one), an optional disagreement line, then per
     document "According to <title>: “quote” [n] ..." with the short answer highlighted in its quote."""
     lines: list[str] = [f"**{_inline(short.text)}** [{short.citation}]"] if short is not None else []
     if conflict is not None and conflict_ns:
         lines.append(disagreement_line(citations, *conflict_ns))
+    if verdicts:  # each source's yes or no, after the disagreement
+        lines.append(verdicts)
     groups: dict[str, list[Citation]] = {}
     for c in citations:
         groups.setdefault(c.doc_id, []).append(c)
@@ -209,8 +211,7 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     # a yes/no question on which the sources disagree: each source's verdict too, when the model gives one
     said = verdicts(entailer, query, evidence.sentences, per_document=config.conflict_pool) \
         if verdicts_wanted and found and entailer is not None else None
-    decided = [v.sentence for v in said[1] if v.sentence is not None] if said else []
-    must += [x for x in decided if x not in must]
+    must += [v.sentence for v in (said[1] if said else ()) if v.sentence is not None and v.sentence not in must]
     # when the sources disagree, the disagreement is said first and no single short answer is put above it
     reading, holder = short_answer(index, evidence) if found is None else (None, None)
     # the sentence holding the short answer leads; the rest are chosen as without the reader (coverage of the
@@ -225,12 +226,8 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     if reading is not None and holder is not None:
         n = _citation_of(citations, holder)
         short = ShortAnswer(reading.text, reading.doc_id, reading.start, reading.end, round(reading.probability, 4), n)
-    text = compose(citations, found[0] if found else None, conflict_ns, short)
-    sv: tuple[SourceVerdict, ...] = ()
-    if said and decided:
-        line, sv = _verdicts_said(index, said[1], citations)
-        head, _, rest = text.partition("\n\n")
-        text = f"{head}\n\n{line}\n\n{rest}"
+    line, sv = _verdicts_said(index, said[1], citations) if said and any(v.sentence for v in said[1]) else ("", ())
+    text = compose(citations, found[0] if found else None, conflict_ns, short, verdicts=line)
     return Answer(question, text, True, tuple(citations), conflict=found is not None, mode="quotes", query=query,
                   answer=short, verdicts=sv)
 
@@ -263,7 +260,7 @@ def _yes_no_answer(index: IndexView, question: str, query: str, evidence: Eviden
     no = next((v for v in sv if v.verdict == NO), None)
     if yes is not None and no is not None and yes.citation and no.citation:  # opposite verdicts: a disagreement
         line = f"{disagreement_line(citations, yes.citation, no.citation)}\n\n{line}"
-    return Answer(question, f"{line}\n\n{compose(citations)}", True, tuple(citations), conflict=bool(yes and no),
+    return Answer(question, compose(citations, verdicts=line), True, tuple(citations), conflict=bool(yes and no),
                   mode="quotes", query=query, verdicts=sv)
 
 
@@ -300,10 +297,10 @@ def _holder(evidence: Evidence, r: Reading) -> Sentence | None:
 
 def short_answer(index: IndexView, evidence: Evidence) -> tuple[Reading | None, Sentence | None]:
     """The reader's best span when it is confident (margin above its calibrated threshold), and the candidate
-    sentence that holds it; (None, None) when there is no such span (the answer then is quotes only) or the
-    question wants a yes or a no."""
+    sentence that holds it; (None, None) when there is no such span (the answer then is quotes only; a yes/no
+    question is never read: ``qa.answer.evidence.read``)."""
     reader = index.reader
-    if not evidence.readings or reader is None or is_yes_no(evidence.query):  # no span says yes or no
+    if not evidence.readings or reader is None:
         return None, None
     best = evidence.readings[0]
     if best.margin < reader.threshold or not best.text.strip():
