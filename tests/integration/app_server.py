@@ -48,6 +48,13 @@ class RunningApp:
         stop_process(self.proc)
 
 
+# the document the replica tests upload on one replica and ask about on another, and its question
+LIGHTHOUSE = ("Varnholm Light\n\nThe Varnholm lighthouse stands on a granite skerry north of the harbour. "
+              "Its keeper, Edda Lindqvist, painted the lighthouse tower red in 1911 so that fishermen could see it "
+              "against the snow.\n")
+LIGHTHOUSE_QUESTION = "Who painted the Varnholm lighthouse tower red?"
+
+
 def store_config(root: Path, uri: str, documents: Path | None = None) -> AppConfig:
     """An app replica's settings on the store ``uri``: its own (empty unless ``documents``) documents, index,
     upload and feedback folders under ``root``, nothing else in common with another replica."""

@@ -3,6 +3,8 @@ source on the sample articles (every decided source quoted verbatim), and the cl
 sentence and dropping a contradicted one."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -36,17 +38,25 @@ def test_clear_pairs(entailer: Entailer) -> None:
     assert np.allclose(again[0], probs[0])
 
 
-def test_yes_no_question_gets_verdicts_with_their_quotes(tmp_path_factory: pytest.TempPathFactory,
-                                                         real_embedder: qa.Embedder) -> None:
-    docs = [qa.Document("a.txt", "Harbour report", "Fire broke out at the grain store on Monday night. The harbour "
-                        "master was treated in hospital for smoke inhalation after he helped firefighters."),
-            qa.Document("b.txt", "Council notes", "The council met on Thursday to approve the new budget for parks. "
-                        "Members also discussed the summer festival.")]
-    idx = qa.build_index(docs, tmp_path_factory.mktemp("yn") / "index", embedder=real_embedder)
-    ans = idx.ask("Was the harbour master treated in hospital?")
+def _yes_no(folder: Path, embedder: qa.Embedder, texts: dict[str, tuple[str, str]], question: str
+            ) -> tuple[qa.Answer, dict[str, qa.SourceVerdict]]:
+    """Ask ``question`` of the documents ``texts`` (id -> (title, text)): the answer, found and verbatim, and its
+    verdicts by document."""
+    idx = qa.build_index([qa.Document(d, title, text) for d, (title, text) in texts.items()], folder / "index",
+                         embedder=embedder)
+    ans = idx.ask(question)
     assert ans.found
     assert_grounded(idx, ans)
-    by_doc = {v.doc_id: v for v in ans.verdicts}
+    return ans, {v.doc_id: v for v in ans.verdicts}
+
+
+def test_yes_no_question_gets_verdicts_with_their_quotes(tmp_path_factory: pytest.TempPathFactory,
+                                                         real_embedder: qa.Embedder) -> None:
+    ans, by_doc = _yes_no(tmp_path_factory.mktemp("yn"), real_embedder, {
+        "a.txt": ("Harbour report", "Fire broke out at the grain store on Monday night. The harbour master was "
+                  "treated in hospital for smoke inhalation after he helped firefighters."),
+        "b.txt": ("Council notes", "The council met on Thursday to approve the new budget for parks. Members also "
+                  "discussed the summer festival.")}, "Was the harbour master treated in hospital?")
     assert by_doc["a.txt"].verdict == "yes" and by_doc["a.txt"].citation is not None
     cited = ans.citations[by_doc["a.txt"].citation - 1]
     assert "treated in hospital" in cited.quote and ans.text.startswith("**Yes**")
@@ -55,16 +65,13 @@ def test_yes_no_question_gets_verdicts_with_their_quotes(tmp_path_factory: pytes
 
 def test_a_yes_no_question_the_sources_disagree_on_gets_both_and_a_verdict(
         tmp_path_factory: pytest.TempPathFactory, real_embedder: qa.Embedder) -> None:
-    docs = [qa.Document("a.txt", "Harbour report", "Fire broke out at the grain store on Monday night. 12 workers "
-                        "were hurt in the fire at the grain store and were treated by paramedics."),
-            qa.Document("b.txt", "Radio bulletin", "A fire destroyed the grain store on Monday. 20 workers were hurt "
-                        "in the fire at the grain store, the fire service said.")]
-    idx = qa.build_index(docs, tmp_path_factory.mktemp("yn-conflict") / "index", embedder=real_embedder)
-    ans = idx.ask("Were 12 workers hurt in the fire?")
-    assert ans.found and ans.conflict
-    assert_grounded(idx, ans)
+    ans, by_doc = _yes_no(tmp_path_factory.mktemp("yn-conflict"), real_embedder, {
+        "a.txt": ("Harbour report", "Fire broke out at the grain store on Monday night. 12 workers were hurt in the "
+                  "fire at the grain store and were treated by paramedics."),
+        "b.txt": ("Radio bulletin", "A fire destroyed the grain store on Monday. 20 workers were hurt in the fire at "
+                  "the grain store, the fire service said.")}, "Were 12 workers hurt in the fire?")
+    assert ans.conflict
     assert ans.text.startswith("**The sources disagree on this:**")
-    by_doc = {v.doc_id: v for v in ans.verdicts}
     assert by_doc["a.txt"].verdict == "yes" and by_doc["a.txt"].citation is not None
     assert "12 workers" in ans.citations[by_doc["a.txt"].citation - 1].quote
     assert by_doc["b.txt"].verdict != "yes"

@@ -28,15 +28,12 @@ from qa.web import ui  # noqa: E402
 from qa.web.controller import ChatApp  # noqa: E402
 from qa.web.state import ChatState  # noqa: E402
 from tests.conftest import DOCUMENTS, ROOT  # noqa: E402
-from tests.integration.app_server import app_env, free_port, stop_process, store_config  # noqa: E402
+from tests.integration.app_server import (  # noqa: E402
+    LIGHTHOUSE, LIGHTHOUSE_QUESTION, app_env, free_port, stop_process, store_config)
 from tests.integration.test_milvus_server import MilvusServer, running_server  # noqa: E402
 
 pytestmark = [pytest.mark.app, pytest.mark.slow, pytest.mark.timeout(900)]
 
-LIGHTHOUSE = ("Varnholm Light\n\nThe Varnholm lighthouse stands on a granite skerry north of the harbour. "
-              "Its keeper, Edda Lindqvist, painted the lighthouse tower red in 1911 so that fishermen could see it "
-              "against the snow.\n")
-QUESTION = "Who painted the Varnholm lighthouse tower red?"
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +111,7 @@ def test_replicas_share_documents_uploads_answers_and_removals(server: MilvusSer
 
         # B answers from it, quoting the text it reads from Milvus
         for client in (client_b, client_a):
-            result = client.predict(QUESTION, api_name="/chat")
+            result = client.predict(LIGHTHOUSE_QUESTION, api_name="/chat")
             assert result["found"], result
             quotes = [c for c in result["citations"] if c["doc_id"] == "varnholm.txt"]
             assert quotes, result["citations"]
@@ -125,7 +122,7 @@ def test_replicas_share_documents_uploads_answers_and_removals(server: MilvusSer
         c = ChatApp(store_config(tmp_path / "c", uri), index=None)
         c.prepare(embedder=a.require_index().embedder)
         assert c.documents_rows() == a.documents_rows() and len(c.documents_rows()) == n_docs + 1
-        state = _last(c.ask(QUESTION, ChatState()))
+        state = _last(c.ask(LIGHTHOUSE_QUESTION, ChatState()))
         assert any(ct.doc_id == "varnholm.txt" for ct in state.turns[-1].answer.citations)
         # C's chat is saved in Milvus: every replica lists it
         assert [x[1] for x in a.chat_choices("")] == [state.chat_id] == [x[1] for x in c.chat_choices("")]

@@ -19,15 +19,12 @@ pytest.importorskip("gradio", reason="the web app needs gradio")
 import qa  # noqa: E402
 from qa.web.controller import ChatApp  # noqa: E402
 from qa.web.state import ChatState  # noqa: E402
-from tests.integration.app_server import store_config  # noqa: E402
+from tests.integration.app_server import LIGHTHOUSE, LIGHTHOUSE_QUESTION, store_config  # noqa: E402
 from tests.integration.test_milvus_server import MilvusServer, running_server  # noqa: E402
 
 pytestmark = pytest.mark.timeout(600)
 
 EMB = qa.HashingEmbedder(128)
-LIGHTHOUSE = ("Varnholm Light\n\nThe Varnholm lighthouse stands on a granite skerry north of the harbour. Its keeper, "
-              "Edda Lindqvist, painted the lighthouse tower red in 1911 so that fishermen could see it.\n")
-QUESTION = "Who painted the Varnholm lighthouse tower red?"
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +72,7 @@ def test_a_collection_made_on_one_replica_is_listed_answered_and_deleted_on_the_
     assert b.create_collection("field notes")[0] is None  # the name is taken for every replica
     assert "Added" in a.upload([_upload(tmp_path / "a", "varnholm.txt", LIGHTHOUSE)], collection=cid)
     assert [r[1] for r in b.documents_rows(cid)] == ["varnholm.txt"]
-    state = _ask(b, QUESTION, b.new_chat("", cid))  # B answers from the collection A made and filled
+    state = _ask(b, LIGHTHOUSE_QUESTION, b.new_chat("", cid))  # B answers from the collection A made and filled
     quotes = [c for c in state.turns[0].answer.citations if c.doc_id == "varnholm.txt"]
     assert quotes and all(LIGHTHOUSE[c.start:c.end] == c.quote for c in quotes)
     assert all(r[1] != "varnholm.txt" for r in b.documents_rows(None))
