@@ -82,3 +82,20 @@ def test_smoke_training_loss_falls_and_export_loads(tmp_path: Path) -> None:
     preds = evaluate.predict(evaluate.load_split("train", examples)[:4], evaluate.onnx_runner(tmp_path / "model"))
     for p in preds:
         assert p.text == CONTEXT[p.start:p.end]
+
+
+def test_a_dropped_answer_negative_keeps_the_topic_but_not_the_answer() -> None:
+    from training.reader.dropped import drop_answer
+
+    context = CONTEXT + " The lamp was electrified in 1950, and the tower was painted red and white in 1962."
+    start = context.index("Anna Holm")
+    ex = {"id": "k", "question": "Who was the keeper?", "context": context, "kind": "gold",
+          "answers": [{"text": "Anna Holm", "start": start}]}
+    neg = drop_answer(ex)
+    assert neg is not None and neg["answers"] == [] and neg["kind"] == "dropped"
+    assert "Anna Holm" not in neg["context"] and "1872" in neg["context"] and "31 metres" in neg["context"]
+    # an answer stated twice: every sentence holding it goes, and too little left -> no example
+    twice = context + " Anna Holm also kept a diary."
+    assert drop_answer({**ex, "context": twice})["context"].count("Anna") == 0
+    short = {**ex, "context": "The keeper was Anna Holm. She lived there.", "answers": [{"text": "Anna Holm", "start": 15}]}
+    assert drop_answer(short) is None

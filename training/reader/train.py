@@ -19,6 +19,7 @@ import torch
 
 from ..common import fit, plan_batches, run_arguments, seed_all, start_from
 from .data import CACHE
+from .dropped import dropped_negatives
 from .evaluate import load_split, predict, score
 from qa.answer.reader.windows import batch as pad_batch
 from qa.answer.reader.windows import label, windows
@@ -99,6 +100,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every source's count in the mix")
     ap.add_argument("--unanswerable-repeat", type=int, default=1,
                     help="use each chosen written unanswerable question this many times (a fresh window each time)")
+    ap.add_argument("--dropped", type=int, default=0,
+                    help="add this many no-answer examples made by dropping the answer's sentences from a train "
+                         "question's own paragraph (training/reader/dropped.py)")
     run_arguments(ap, CACHE / "run", "start from these weights (safetensors) instead of the base model: a "
                   "continuation run on a fresh sample of the mix (new --seed)",
                   {"seed": 17, "epochs": 1.0, "lr": 1e-4, "warmup": 0.06, "eval_every": 150, "eval_size": 240})
@@ -114,9 +118,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     mix = {k: max(1, int(v * args.scale)) for k, v in DEFAULT_MIX.items()}
     chosen = select(train, mix, rng)
     chosen += [e for e in chosen if e["kind"] == "unanswerable"] * (args.unanswerable_repeat - 1)
+    chosen += dropped_negatives(train, args.dropped, rng)
     feats = featurize(chosen, rng)
     logger.info("training on %d questions -> %d windows %s", len(chosen), len(feats),
-                dict(Counter(e["source"] + ("/neg" if not e["answers"] else "") for e in chosen)))
+                dict(Counter(e["source"] + ("" if e["answers"] else "/dropped" if e["kind"] == "dropped" else "/neg")
+                             for e in chosen)))
     plan = plan_batches([len(f[0].input_ids) for f in feats], args, rng)
     dev = eval_sample("dev", args.eval_size, args.seed, args.examples)
     held = eval_sample("heldout", args.eval_size, args.seed, args.examples)
@@ -134,7 +140,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                  "heldout_f1": h["all"]["f1"], "heldout_noans": h.get("no_answer", {}).get("em")}, d["all"]["f1"])
 
     return fit(model, plan, args, desc="reader", loss_of=loss_of, evaluate=check,
-               config={"mix": mix, "windows": len(feats)})
+               config={"mix": mix, "windows": len(feats), "dropped": args.dropped})
 
 
 def main() -> None:
