@@ -97,6 +97,7 @@ def normalise(question: str) -> str:
     q = question.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     q = re.sub(r"\s+", " ", q).strip().lower()
     q = re.sub(r"[\s?!.:;]+$", "", q)
+    q = re.sub(r"^please,?\s+|,?\s+please$", "", q)
     q = re.sub(r"^(?:according to|in|from|based on|per) the document,?\s+", "", q)
     q = re.sub(r"(?:,\s*(?:according to|in|from|based on)|\s+according to) the document$", "", q)
     # "what is X's role here", "... in all this", "... in this story": the documents are the context anyway
@@ -123,7 +124,12 @@ def _describable(topic: str, p: Patterns, original: str = "") -> bool:
     ("who is the chief of staff", "what is considered ..."). "the X" is one when X is a name in ``original``
     ("What is the Preparedness Framework?")."""
     words = topic.split()
-    if words and words[0] == "the" and len(words) > 1 and re.match(r"^\W*what\b", original, re.IGNORECASE) and all(
+    opener = re.match(r"^\W*(what|who)\b(?:\s+(are|were)\b)?", original, re.IGNORECASE)
+    # "what is the Preparedness Framework", "who are the Houthis": a name ("who is the Defense Minister" asks
+    # for a person, a factoid)
+    named_the = bool(opener and (opener.group(1).lower() == "what" or (opener.group(2) and words[-1:] and
+                                                                      words[-1].endswith("s"))))
+    if words and words[0] == "the" and len(words) > 1 and named_the and all(
             _capitalised(w, original) for w in words[1:] if w not in {"of", "and", "for", "the"}) and \
             not any(w[:1].isdigit() for w in words[1:]):
         words = words[1:]  # "what is the Preparedness Framework": a name; "who was the Norse leader" is not
@@ -181,7 +187,14 @@ def classify(question: str, references: int = 0) -> Kind | None:
     p = patterns()
     # "the Summary for Policymakers" names a thing; "summarize" / "a summary" asks for one
     named_summary = re.search(r"(?<=\w )Summar", question) is not None
-    return _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _described(q, p, question)
+    kind = _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _described(q, p, question)
+    if kind is None:
+        # "I don't have time to read these. What do they say?": the question is the last sentence
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if x.strip()]
+        if len(sentences) > 1:
+            last = classify(sentences[-1], references)
+            return last if last is not None and last.kind == "summary" else None
+    return kind
 
 
 def _compare(q: str, p: Patterns, references: int) -> Kind | None:
@@ -254,6 +267,15 @@ def _summary(q: str, p: Patterns, named_summary: bool = False) -> Kind | None:
 
 
 def _described(q: str, p: Patterns, original: str = "") -> Kind | None:
+    kind = _described_once(q, p, original)
+    if kind is None:  # "who is X and why does she matter": the description asked first
+        head = re.sub(r",? and (?:why|how|what|where|when|whether) .+$", "", q)
+        if head != q:
+            return _described_once(head, p, original)
+    return kind
+
+
+def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
     for kind, rules in (("event", p.event), ("entity", p.entity)):
         for r in rules:
             m = r.search(q)

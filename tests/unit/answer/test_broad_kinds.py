@@ -2,6 +2,7 @@
 the pattern file is checked when loaded."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,20 @@ def test_broken_pattern_file_names_itself(tmp_path: Path) -> None:
     bad = changed_copy(DATA, tmp_path, event=["what happened in (.+)"])  # no topic group
     with pytest.raises(WordListError, match="topic"):
         patterns.__wrapped__(bad)
+
+
+PROBES = Path(__file__).resolve().parents[2] / "data" / "broad_kind_probes.jsonl"
+
+
+def _probes() -> list[tuple[str, str | None]]:
+    rows = [json.loads(line) for line in PROBES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(r["question"], r["kind"]) for r in rows]
+
+
+@pytest.mark.parametrize(("question", "kind"), _probes())
+def test_phrasings_written_apart_from_the_evaluation_set(question: str, kind: str | None) -> None:
+    """Other ways people ask the same kinds (tests/data/broad_kind_probes.jsonl, written for the classifier, not
+    taken from tests/data/broad_questions.jsonl): "Brief me on the documents.", "Who exactly is ...", "Walk me
+    through what happened at ...", "Name all the places in the articles."; factoids stay factoids."""
+    got = classify(question)
+    assert (got.kind if got else None) == kind, question
