@@ -19,6 +19,8 @@ def _command(c: dict[str, Any]) -> str:
            f" --lr {c['lr']} --warmup {c['warmup']}")
     if c.get("unanswerable_repeat", 1) != 1:
         cmd += f" --unanswerable-repeat {c['unanswerable_repeat']}"
+    if c.get("dropped"):
+        cmd += f" --dropped {c['dropped']}"
     if c.get("stop_after"):
         cmd += f" --stop-after {c['stop_after']}"
     if c.get("init"):
@@ -71,7 +73,9 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weigh
         f"seed {config['seed']}, batch {config['batch_size']}, lr {config['lr']} (AdamW, wd 0.01, linear warm-up "
         f"{config['warmup']} then linear decay), max length 192 word pieces, stride 64, {config['windows']} training windows "
         f"(mix x{config['scale']}: {json.dumps(config['mix'])}; written unanswerables used "
-        f"{config.get('unanswerable_repeat', 1)}x) (last stage), {state['step']} steps, "
+        f"{config.get('unanswerable_repeat', 1)}x"
+        + (f"; {config['dropped']} dropped-answer negatives, `training/reader/dropped.py`" if config.get("dropped") else "")
+        + f") (last stage), {state['step']} steps, "
         f"{state['seconds'] / 60:.0f} minutes on 2 CPU cores (shared with other work during the run).\n",
         "## Training log of the last stage (dev F1 chose the shipped checkpoint, `best.safetensors`; held-out F1 is "
         "shown only)\n",
