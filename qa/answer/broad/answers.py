@@ -17,6 +17,7 @@ from ..candidates import Sentence
 from ..config import AnswerConfig, IndexView
 from .compare import MAX_DOCUMENTS, Pair, align, judge, number_pairs, points_per_document, unmatched
 from .describe import describe, matches
+from .enumerations import enumeration
 from .kinds import Kind
 from .lists import Item, find_items, title_filter
 from .pool import Pool, dense_vectors, passage_relevance
@@ -36,6 +37,9 @@ class Ask:
     query: str
     config: AnswerConfig
     notes: tuple[str, ...] = ()
+
+    def text_of(self, doc_id: str) -> str:
+        return self.index.snapshot.documents[doc_id].document.text
 
     def done(self, text: str, citations: Sequence[Citation], conflict: bool = False) -> Answer:
         return answer_of(self.question, self.query, with_notes(text, self.notes), citations, notes=self.notes,
@@ -68,7 +72,8 @@ def answer_kind(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named: Se
 
 
 def summary_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer:
-    chosen = summarise(pool, used, kind.length)
+    laid_out = {r for d in used for r in enumeration(pool, d, ask.text_of)}
+    chosen = summarise(pool, used, kind.length, laid_out)
     groups: dict[str, list[Sentence]] = {}
     for s in chosen:
         groups.setdefault(s.doc_id, []).append(s)
@@ -95,7 +100,11 @@ def describe_answer(ask: Ask, kind: Kind, pool: Pool, per_document: int = 3) -> 
 
 
 def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
-    if kind.item == "other":  # "which explanations are floated": the sentences about them, more of each
+    if kind.item == "other":  # "which explanations are floated": the items a document lays out, else the
+        # sentences about them, more of each
+        listed = enumerated_answer(ask, kind, pool)
+        if listed is not None:
+            return listed
         found = describe_answer(ask, Kind("entity", kind.topic), pool, per_document=5)
         if found is None and len(pool.doc_order) == 1:  # in the one document named: its key points
             return summary_answer(ask, Kind("summary", length="points"), pool, pool.doc_order)
@@ -114,6 +123,30 @@ def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
     if not items:
         return None
     return _items_answer(ask, kind, pool, items)
+
+
+ENUMERATION_RELEVANCE = 0.05  # an enumeration is listed from a document at most this far from the best one
+
+
+def enumerated_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
+    """The numbered or bulleted items (``enumerations``) of the document the question is about: the one named,
+    else the documents closest to the question (their best passage within ``ENUMERATION_RELEVANCE`` of the
+    best document's) that lay out such items; None when none does."""
+    found = {d: rows for d in pool.doc_order if (rows := enumeration(pool, d, ask.text_of))}
+    if not found:
+        return None
+    if len(pool.doc_order) > 1:
+        relevance = passage_relevance(ask.index, pool, ask.query)
+        best = {d: max((float(relevance[r]) for r in pool.of(d)), default=0.0) for d in pool.doc_order}
+        top = max(best.values())
+        found = {d: rows for d, rows in found.items() if best[d] >= top - ENUMERATION_RELEVANCE}
+        if not found:
+            return None
+    grouped = cite(ask.index, [[pool.sentences[r] for r in rows] for rows in found.values()])
+    n = sum(len(g) for g in grouped)
+    what = topic_shown(kind.topic, ask.question) if kind.topic else "Items"
+    heading = f"**{what[:1].upper() + what[1:]}**, as listed ({n}):"
+    return ask.done(points(ask.index, grouped, heading), flatten(grouped))
 
 
 def scoped_rows(ask: Ask, kind: Kind, pool: Pool) -> Sequence[int]:

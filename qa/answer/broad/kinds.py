@@ -235,13 +235,15 @@ def _list(q: str, p: Patterns) -> Kind | None:
 _QUALIFIER_OPENING = re.compile(
     r"^\s*(?:(?:that |which |who )?(?:are|were|is|was|get|got|have been|has been|had been) |being )?(?:mentioned|named|cited|referenced|listed|"
     r"discussed|covered|involved|referred to|featured|found|given|reported|quoted|described|identified|singled out|"
-    r"presented|portrayed|seen|treated)?\s*(?:as being |as |in connection with |in relation to |with regard to |"
+    r"presented|portrayed|seen|treated|made|proposed|recommended|suggested)?\s*(?:as being |as |in connection with |in relation to |with regard to |"
     r"for |among |in |on |about |regarding |concerning |from |across |of |by )?")
 
 
 def _scope(rest: str, p: Patterns) -> str:
     """The qualifier of a list's noun ("... named as OpenAI's rivals" -> "openai's rivals"), "" when there is
     none or it only names the documents ("mentioned in the articles")."""
+    if re.match(r"\s*(?:does|do|did)\b", rest):  # "which recommendations does the review make": none
+        return ""
     rest = _QUALIFIER_OPENING.sub("", rest, count=1).strip(" ,")
     rest = _clean_topic(rest)
     if not rest or p.doc_only.match(rest) or re.fullmatch(r"(?:the document\b\W*)+", rest):

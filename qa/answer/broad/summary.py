@@ -10,7 +10,7 @@ shorter than a summary, which is shorter than key points; a collection gets fewe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -27,6 +27,7 @@ TITLE = 0.25  # weight of a sentence's closeness to its document's headline (the
 HEADLINE_WORDS = 6
 HEADLINE_FIGURE = 0.5  # a sentence that states a figure of the headline ("$4.3B") is about what it announces
 REDUNDANT = 0.85  # a sentence this similar to one already chosen is never added
+LAID_OUT = 0.1  # bonus of an item the document itself numbers or bullets (``enumerations``): its own points
 
 
 def shortlist(k: int) -> int:
@@ -124,15 +125,16 @@ def mmr(pool: Pool, rows: Sequence[int], relevance: np.ndarray, k: int, chosen_b
     return [rows[j] for j in picked]
 
 
-def summarise(pool: Pool, doc_ids: Sequence[str], length: str) -> list[Sentence]:
+def summarise(pool: Pool, doc_ids: Sequence[str], length: str, laid_out: Collection[int] = ()) -> list[Sentence]:
     """The summary sentences of ``doc_ids``: per document its most central, non-redundant sentences, in
-    Documents-list order then reading order."""
+    Documents-list order then reading order. ``laid_out``: rows of the items a document enumerates itself."""
     k = per_document(length, len(doc_ids))
     chosen: list[int] = []
     for d in doc_ids:
         rows = pool.of(d)
         if not rows:
             continue
-        picked = mmr(pool, rows, centrality(pool, rows), k, chosen)
+        bonus = np.array([LAID_OUT * (r in laid_out) for r in rows], np.float32)
+        picked = mmr(pool, rows, centrality(pool, rows) + bonus, k, chosen)
         chosen.extend(sorted(picked))
     return [pool.sentences[i] for i in chosen]

@@ -231,7 +231,24 @@ def _shaped(question: str, docs: Sequence[Document]) -> list[Reference]:
     for m in ORDINAL.finditer(question):
         if not _overlaps(refs, m.start(), m.end()):
             refs.append(Reference(m.start(), m.end(), m.group(), _ordinal(m, docs)))
+    _titled(question, docs, refs)
     return refs
+
+
+TITLE_WORDS = 4  # a title this long, written out in the question, names its document (a shorter one may be the topic:
+# "who was Genghis Khan?" of the article "Genghis Khan")
+
+
+def _titled(question: str, docs: Sequence[Document], refs: list[Reference]) -> None:
+    """A document's whole title written in the question without quotes ("Summarize the Review of the Arlen
+    ferry"), with the "the" before it."""
+    for d in docs:
+        title = (d.title or "").strip().rstrip(".?!")
+        if len(re.findall(r"\w+", title)) < TITLE_WORDS:
+            continue
+        m = re.search(r"(?:\bthe\s+)?(?<![\w'’])" + re.escape(title) + r"(?![\w'’])", question, re.IGNORECASE)
+        if m is not None and not _overlaps(refs, m.start(), m.end()):
+            refs.append(Reference(m.start(), m.end(), m.group(), d.id))
 
 
 def _quoted(question: str, matcher: Matcher, refs: list[Reference]) -> None:

@@ -138,3 +138,36 @@ def test_a_comparison_compares_the_documents_on_its_topic(tmp_path: Path) -> Non
     ans = ask(idx, "Do the sources agree about the harbour fire?")
     assert ans.found and {c.doc_id for c in ans.citations} == {"news/harbour-fire.txt", "news/harbour-fire-2.txt"}
     assert "40" in ans.text and "60" in ans.text and ans.conflict
+
+
+REVIEW = ("Review of the Arlen ferry\n\nThe council asked for a review of the ferry service after a year of delays. "
+          "The review makes five recommendations.\n\n1. Replace the two oldest boats by 2026.\n\nBoth boats are over "
+          "forty years old.\n\n2. Publish the timetable a month ahead.\n\nPassengers complained about late changes.\n\n"
+          "3) Add an evening crossing on Fridays.\n\n4. Train more crew for winter.\n\n5. Review the fares each "
+          "spring.\n\nThe council will vote on the recommendations in March.")
+
+
+def test_a_list_of_what_a_document_numbers_gives_its_items(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "review.txt").write_text(REVIEW, encoding="utf-8")
+    for name, text in NEWS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    ans = ask(idx, "Which recommendations does the ferry review make?")
+    items = ["Replace the two oldest boats by 2026.", "Publish the timetable a month ahead.",
+             "3) Add an evening crossing on Fridays.", "Train more crew for winter.", "Review the fares each spring."]
+    assert [c.quote for c in ans.citations] == items  # in the document's order, verbatim (as the quotes split them)
+    assert {c.doc_id for c in ans.citations} == {"docs/review.txt"}
+    # a summary of it gives some of its own points a place
+    summary = ask(idx, "Summarize the Review of the Arlen ferry.")
+    assert {c.doc_id for c in summary.citations} == {"docs/review.txt"}
+    assert any(c.quote in items for c in summary.citations)
+
+
+def test_enumerations_need_three_items_counting_up() -> None:
+    from qa.answer.broad.enumerations import _counting
+
+    assert _counting([(1, 10), (2, 11), (3, 12)]) == [10, 11, 12]
+    assert _counting([(1, 10), (3, 11), (4, 12)]) == [10]  # a gap ends a run
+    assert _counting([(7, 10), (8, 11), (9, 12)]) == []  # a list starts at 1 or 2

@@ -48,3 +48,11 @@ def test_the_summarize_buttons_question_names_its_document() -> None:
     # qa.web's "Summarize" asks 'Summarize “<title>”.' (ChatApp.summary_question)
     for d in DOCS:
         assert resolve(f"Summarize “{d.title}”.", DOCS).doc_ids == (d.id,)
+
+
+def test_a_whole_title_written_out_names_its_document() -> None:
+    t = resolve("Summarize the Council votes on the new bridge", DOCS)
+    assert t.doc_ids == ("news/bridge-vote.txt",) and t.question == "Summarize the document"
+    # a short title may be what the question is about, not a reference
+    short = [Document("g.txt", "Genghis Khan", "Genghis Khan was the founder of the Mongol Empire.")]
+    assert resolve("Who was Genghis Khan?", short).doc_ids is None

@@ -1,0 +1,57 @@
+"""The numbered or bulleted items a document lays out ("1. Did Altman circumvent the board in a major deal?",
+"2. ...", "• Raise the wall by two metres"): what a list of things that are not names asks for ("which
+explanations are floated", "what recommendations does the report make").
+
+An item is a pool sentence that opens its line after a marker (``1.``, ``2)``, ``•``, ``-``, ``*``, ``–``): only
+the marker and spaces between the line's start and the sentence (or the marker its own first characters). A document has an enumeration when it holds at
+least ``MIN_ITEMS`` such items of one kind of marker (numbers counting up from 1 or 2, or bullets); its first
+sentence after each marker is the item.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .pool import Pool
+
+MIN_ITEMS = 3
+_NUMBERED = re.compile(r"(?:^|\n)[ \t]*(\d{1,2})[.)][ \t]*$")
+_BULLET = re.compile(r"(?:^|\n)[ \t]*[•\-*–▪◦][ \t]*$")
+_OPENS_NUMBERED = re.compile(r"(\d{1,2})[.)][ \t]+\S")  # "3) Add an evening crossing": the marker kept in the sentence
+
+
+def enumeration(pool: Pool, doc_id: str, text_of: Callable[[str], str]) -> list[int]:
+    """The pool rows of ``doc_id``'s enumerated items, in reading order ([] when it has none)."""
+    text = text_of(doc_id)
+    numbered: list[tuple[int, int]] = []
+    bullets: list[int] = []
+    for row in pool.of(doc_id):
+        s = pool.sentences[row]
+        before = text[max(0, s.start - 12) : s.start]
+        m = _NUMBERED.search(before) or (_OPENS_NUMBERED.match(s.text) if re.search(r"(?:^|\n)[ \t]*$", before) else None)
+        if m is not None and "\n" not in text[s.start : s.end]:
+            numbered.append((int(m.group(1)), row))
+        elif _BULLET.search(before) is not None:
+            bullets.append(row)
+    counted = _counting(numbered)
+    if len(counted) >= MIN_ITEMS:
+        return counted
+    return bullets if len(bullets) >= MIN_ITEMS else []
+
+
+def _counting(numbered: list[tuple[int, int]]) -> list[int]:
+    """The longest run of items numbered n, n+1, n+2, ... (starting at 1 or 2), as rows."""
+    best: list[int] = []
+    run: list[int] = []
+    last = None
+    for n, row in numbered:
+        if last is not None and n == last + 1:
+            run.append(row)
+        elif n in (1, 2):
+            run = [row]
+        else:
+            run = []
+        last = n if run else None
+        if len(run) > len(best):
+            best = list(run)
+    return best
