@@ -20,6 +20,7 @@ import numpy as np
 
 from ...text.tokens import query_stopwords, stem, tokenize
 from ..candidates import Sentence
+from .lists import DATE
 from .pool import Pool, cues
 from .summary import mmr
 
@@ -119,6 +120,7 @@ def _variants(term: str, vocabulary: set[str]) -> set[str]:
 _PAST_WORDS = r"(?:\w{3,}ed|was|were|had|took|fled|hit|struck|killed|left|sent|fell|lost|won|began|went|made|became|ran|" \
     r"came|gave|got|met|paid|sold|quit|shut|split|broke|drove|led|held|told|said)"
 _PAST = re.compile(r"\b" + _PAST_WORDS + r"\b")
+DATED = 0.05  # an event sentence that says when ("filed for Chapter 11 ... mid-November 2022"): narration
 PARTICIPANT = 0.15  # an event sentence in which the topic does or undergoes something ("FTX ... filed for")
 
 
@@ -142,7 +144,7 @@ def _cue(kind: str, text: str, names: Sequence[str]) -> float:
     if kind == "event":
         if not _PAST.search(text):
             return 0.0
-        return 0.1 + (PARTICIPANT if _participant(text, names) else 0.0)
+        return 0.1 + (PARTICIPANT if _participant(text, names) else 0.0) + (DATED if DATE.search(text) else 0.0)
     low = text.lower()
     for n in names:
         i = low.find(n)
