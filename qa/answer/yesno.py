@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..text.questions import to_claim
+from ..text.tokens import query_stopwords
 from .candidates import Sentence
+from .conflicts import find_conflict
 from .entail import Entailer
 
 YES, NO, NOT_ADDRESSED = "yes", "no", "not addressed"
@@ -60,8 +62,18 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
         if yes is not None and no is not None:
             e, c = float(yes[1][0]), float(no[1][2])
             if e >= te and e > float(yes[1][2]) and not (c >= tc and c > e):
-                v = Verdict(doc_id, YES, yes[0], e)
+                # a "yes" the conflict rules read as the opposite ("escaped unharmed" / "was reportedly
+                # wounded") is a "no": dev per source 57.5% -> 58.8% (held out 57.0% -> 57.8%)
+                opposed = _opposed(question, claim, yes[0].text)
+                v = Verdict(doc_id, NO if opposed else YES, yes[0], float(yes[1][2]) if opposed else e)
             elif c >= tc and c > float(no[1][0]) and not e >= te:
                 v = Verdict(doc_id, NO, no[0], c)
         out.append(v)
     return claim, out
+
+
+def _opposed(question: str, claim: str, sentence: str) -> bool:
+    """Whether the conflict rules (``qa.answer.conflicts``: antonyms, negation, avoided harm) find that
+    ``sentence`` takes the opposite stance to ``claim`` on the point asked."""
+    found = find_conflict(question, [claim, sentence], ["claim", "sentence"], stop=query_stopwords())
+    return found is not None and found.kind == "polarity"

@@ -56,3 +56,15 @@ def test_limits_per_document_and_documents() -> None:
     _, found = verdicts(ent, "Is it zzz?", sentences, per_document=2, documents=3)  # type: ignore[misc]
     assert [v.doc_id for v in found] == ["a", "b", "c"]
     assert len(ent.seen) == 6
+
+
+def test_a_yes_the_conflict_rules_read_as_the_opposite_is_a_no() -> None:
+    """The model entails "escaped the strike unharmed" from "was wounded and forced to flee" (the words overlap);
+    the conflict rules see the opposite stance on the harm asked about, so that source says no."""
+    wounded = _s("a", "The general escaped but was wounded by shrapnel in the strike.", 3.0)
+    fine = _s("b", "The general escaped the strike unharmed, his aide said.", 2.5)
+    claim, found = verdicts(FakeEntailer("escaped"), "Did the general escape the strike unharmed?",  # type: ignore[arg-type]
+                            [wounded, fine])
+    by_doc = {v.doc_id: v for v in found}
+    assert by_doc["a"].verdict == NO and by_doc["a"].sentence is wounded
+    assert by_doc["b"].verdict == YES and by_doc["b"].sentence is fine
