@@ -99,3 +99,11 @@ def test_a_dropped_answer_negative_keeps_the_topic_but_not_the_answer() -> None:
     assert drop_answer({**ex, "context": twice})["context"].count("Anna") == 0
     short = {**ex, "context": "The keeper was Anna Holm. She lived there.", "answers": [{"text": "Anna Holm", "start": 15}]}
     assert drop_answer(short) is None
+
+
+def test_the_learning_curves_auc_counts_ties_half() -> None:
+    from training.reader.curve import auc
+
+    assert auc([3.0, 2.0], [1.0, 0.0]) == 1.0
+    assert auc([1.0], [1.0]) == 0.5
+    assert auc([0.0, 2.0], [1.0]) == 0.5
