@@ -3,9 +3,9 @@
 explanations are floated", "what recommendations does the report make").
 
 An item is a pool sentence that opens its line after a marker (``1.``, ``2)``, ``•``, ``-``, ``*``, ``–``): only
-the marker and spaces between the line's start and the sentence (or the marker its own first characters). A document has an enumeration when it holds at
-least ``MIN_ITEMS`` such items of one kind of marker (numbers counting up from 1 or 2, or bullets); its first
-sentence after each marker is the item.
+the marker and spaces between the line's start and the sentence, or the marker as the sentence's own first
+characters. A document has an enumeration when it holds at least ``MIN_ITEMS`` such items of one kind of marker
+(numbers counting up from 1 or 2, or bullets); its first sentence after each marker is the item.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def enumeration(pool: Pool, doc_id: str, text_of: Callable[[str], str]) -> list[
     for row in pool.of(doc_id):
         s = pool.sentences[row]
         before = text[max(0, s.start - 12) : s.start]
-        m = _NUMBERED.search(before) or (_OPENS_NUMBERED.match(s.text) if re.search(r"(?:^|\n)[ \t]*$", before) else None)
+        line_start = re.search(r"(?:^|\n)[ \t]*$", before) is not None
+        m = _NUMBERED.search(before) or (_OPENS_NUMBERED.match(s.text) if line_start else None)
         if m is not None and "\n" not in text[s.start : s.end]:
             numbered.append((int(m.group(1)), row))
         elif _BULLET.search(before) is not None:
