@@ -5,7 +5,9 @@ explanations are floated", "what recommendations does the report make").
 An item is a pool sentence that opens its line after a marker (``1.``, ``2)``, ``•``, ``-``, ``*``, ``–``): only
 the marker and spaces between the line's start and the sentence, or the marker as the sentence's own first
 characters. A document has an enumeration when it holds at least ``MIN_ITEMS`` such items of one kind of marker
-(numbers counting up from 1 or 2, or bullets); its first sentence after each marker is the item.
+(numbers counting up from 1 or 2, or bullets); its first sentence after each marker is the item. Items of
+fewer words than the pool keeps (page furniture, ``qa.text.furniture``) are not seen: a numbered list with such
+an item counts only up to it.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ MIN_ITEMS = 3
 _NUMBERED = re.compile(r"(?:^|\n)[ \t]*(\d{1,2})[.)][ \t]*$")
 _BULLET = re.compile(r"(?:^|\n)[ \t]*[•\-*–▪◦][ \t]*$")
 _OPENS_NUMBERED = re.compile(r"(\d{1,2})[.)][ \t]+\S")  # "3) Add an evening crossing": the marker kept in the sentence
+_OPENS_BULLET = re.compile(r"[•\-*–▪◦][ \t]+\S")  # "• Book the crossing a day ahead."
 
 
 def enumeration(pool: Pool, doc_id: str, text_of: Callable[[str], str]) -> list[int]:
@@ -32,7 +35,7 @@ def enumeration(pool: Pool, doc_id: str, text_of: Callable[[str], str]) -> list[
         m = _NUMBERED.search(before) or (_OPENS_NUMBERED.match(s.text) if line_start else None)
         if m is not None and "\n" not in text[s.start : s.end]:
             numbered.append((int(m.group(1)), row))
-        elif _BULLET.search(before) is not None:
+        elif _BULLET.search(before) is not None or (line_start and _OPENS_BULLET.match(s.text)):
             bullets.append(row)
     counted = _counting(numbered)
     if len(counted) >= MIN_ITEMS:

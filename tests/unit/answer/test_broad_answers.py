@@ -171,3 +171,17 @@ def test_enumerations_need_three_items_counting_up() -> None:
     assert _counting([(1, 10), (2, 11), (3, 12)]) == [10, 11, 12]
     assert _counting([(1, 10), (3, 11), (4, 12)]) == [10]  # a gap ends a run
     assert _counting([(7, 10), (8, 11), (9, 12)]) == []  # a list starts at 1 or 2
+
+
+def test_bulleted_items_count_too(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "guide.txt").write_text(
+        "Winter guide for the Arlen ferry\n\nBefore you travel in winter, check these points.\n\n"
+        "• Book the crossing a day ahead.\n• Arrive at the quay thirty minutes early.\n• Keep your ticket on your phone.\n\n"
+        "The ferry does not sail in storms above force eight.", encoding="utf-8")
+    (folder / "bridge.txt").write_text(NEWS["bridge.txt"], encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    ans = ask(idx, "Which tips does the winter guide give?")
+    assert [c.quote for c in ans.citations] == ["• Book the crossing a day ahead.", "• Arrive at the quay thirty minutes early.",
+                                               "• Keep your ticket on your phone."]  # as the quotes split them
