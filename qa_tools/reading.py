@@ -239,13 +239,18 @@ def load_split(split: str, path: Path, sources: set[str] | None = None,
 def eval_reader(data: Path, run: Runner, threshold: float, *, split: str = "heldout",
                 limit: int | None = None) -> dict[str, Any]:
     """Gold-passage EM/F1 (overall, has-answer, no-answer, per source) on ``split`` of the data in ``data``."""
-    examples = [e for e in load_all(data) if e["split"] == split]
-    if limit:
-        per: collections.Counter[str] = collections.Counter()
-        kept = []
-        for ex in examples:
-            if per[ex["source"]] < limit:
-                per[ex["source"]] += 1
-                kept.append(ex)
-        examples = kept
+    examples = first_per_source([e for e in load_all(data) if e["split"] == split], limit)
     return score(examples, predict(examples, run), threshold)
+
+
+def first_per_source(examples: Sequence[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
+    """The first ``limit`` examples of each source, in order (all of them when ``limit`` is 0 or None)."""
+    if not limit:
+        return list(examples)
+    per: collections.Counter[str] = collections.Counter()
+    kept = []
+    for ex in examples:
+        if per[ex["source"]] < limit:
+            per[ex["source"]] += 1
+            kept.append(ex)
+    return kept

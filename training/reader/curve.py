@@ -9,8 +9,8 @@ SQuAD 2.0's answerable questions from its written unanswerables).
 from __future__ import annotations
 
 import argparse
-import collections
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from qa_tools.reading import f1, load_split, normalize, predict
+from qa_tools.reading import first_per_source, load_split, predict, score
 
+from ..common import start_from
 from .data import CACHE
 from .model import Reader
 from .train import runner
@@ -27,13 +28,7 @@ from .train import runner
 
 def sample(per_set: int, path: Path = CACHE / "examples.jsonl") -> list[dict[str, Any]]:
     """The first ``per_set`` held-out questions of every set (gold passages and written unanswerables)."""
-    seen: collections.Counter[str] = collections.Counter()
-    out = []
-    for ex in load_split("heldout", path, kinds={"gold", "unanswerable"}):
-        if seen[ex["source"]] < per_set:
-            seen[ex["source"]] += 1
-            out.append(ex)
-    return out
+    return first_per_source(load_split("heldout", path, kinds={"gold", "unanswerable"}), per_set)
 
 
 def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
@@ -45,25 +40,18 @@ def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
 
 
 def measure(weights: Path, examples: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Forced has-answer F1 (overall and per set) and EM, and the SQuAD 2.0 no-answer AUC, of ``weights``."""
     model = Reader.from_base()
-    from safetensors.torch import load_file
-
-    model.load_state_dict(load_file(str(weights)))
+    start_from(model, weights)
     model.eval()
     preds = predict(examples, runner(model))
-    scores: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
-    margins: dict[bool, list[float]] = {True: [], False: []}
-    for ex, p in zip(examples, preds, strict=True):
-        golds = [a["text"] for a in ex["answers"]]
-        if ex["source"] == "squad2-devhalf":
-            margins[bool(golds)].append(p.margin)
-        if golds:
-            row = (max(float(normalize(p.text) == normalize(g)) for g in golds), max(f1(p.text, g) for g in golds))
-            scores["has_answer"].append(row)
-            scores[ex["source"]].append(row)
-    out = {k: round(100 * float(np.mean([r[1] for r in v])), 2) for k, v in scores.items()}
-    out["has_answer_em"] = round(100 * float(np.mean([r[0] for r in scores["has_answer"]])), 2)
-    out["squad2_noanswer_auc"] = round(auc(margins[True], margins[False]), 4)
+    answerable = [(ex, p) for ex, p in zip(examples, preds, strict=True) if ex["answers"]]
+    forced = score([ex for ex, _ in answerable], [p for _, p in answerable], threshold=-math.inf)
+    out = {k: v["f1"] for k, v in forced.items() if k != "all"}
+    out["has_answer_em"] = forced["has_answer"]["em"]
+    squad2 = [(bool(ex["answers"]), p.margin) for ex, p in zip(examples, preds, strict=True)
+              if ex["source"] == "squad2-devhalf"]
+    out["squad2_noanswer_auc"] = round(auc([m for a, m in squad2 if a], [m for a, m in squad2 if not a]), 4)
     return out
 
 

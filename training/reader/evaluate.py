@@ -6,13 +6,12 @@ model after export (``python -m training.reader.evaluate --model qa/models/reade
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import logging
 from pathlib import Path
 
 
-from qa_tools.reading import Runner, load_split, predict, score
+from qa_tools.reading import Runner, first_per_source, load_split, predict, score
 
 from .data import CACHE
 
@@ -35,15 +34,8 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=None, help="default: the model card's calibrated one")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    examples = load_split(args.split, CACHE / "examples.jsonl", kinds={"gold", "unanswerable"})
-    if args.limit:
-        per: dict[str, int] = collections.Counter()
-        kept = []
-        for ex in examples:
-            if per[ex["source"]] < args.limit:
-                per[ex["source"]] += 1
-                kept.append(ex)
-        examples = kept
+    examples = first_per_source(load_split(args.split, CACHE / "examples.jsonl", kinds={"gold", "unanswerable"}),
+                                args.limit)
     threshold = args.threshold
     if threshold is None:
         threshold = json.loads((args.model / "calibration.json").read_text())["margin_threshold"]
