@@ -21,11 +21,14 @@ _NUMBERED = re.compile(r"(?:^|\n)[ \t]*(\d{1,2})[.)][ \t]*$")
 _BULLET = re.compile(r"(?:^|\n)[ \t]*[•\-*–▪◦][ \t]*$")
 _OPENS_NUMBERED = re.compile(r"(\d{1,2})[.)][ \t]+\S")  # "3) Add an evening crossing": the marker kept in the sentence
 _OPENS_BULLET = re.compile(r"[•\-*–▪◦][ \t]+\S")  # "• Book the crossing a day ahead."
+_ANY_MARKER = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[•\-*–▪◦])")  # a line that opens with any marker at all
 
 
 def enumeration(pool: Pool, doc_id: str, text_of: Callable[[str], str]) -> list[int]:
     """The pool rows of ``doc_id``'s enumerated items, in reading order ([] when it has none)."""
     text = text_of(doc_id)
+    if _ANY_MARKER.search(text) is None:  # most documents: no list, nothing to look at sentence by sentence
+        return []
     numbered: list[tuple[int, int]] = []
     bullets: list[int] = []
     for row in pool.of(doc_id):
