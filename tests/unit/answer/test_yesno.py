@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from qa.answer.candidates import Sentence
-from qa.answer.yesno import NO, NOT_ADDRESSED, YES, verdicts
+from qa.answer.yesno import NO, NOT_ADDRESSED, YES, decide, verdicts
 
 
 class FakeEntailer:
@@ -68,3 +68,16 @@ def test_a_yes_the_conflict_rules_read_as_the_opposite_is_a_no() -> None:
     by_doc = {v.doc_id: v for v in found}
     assert by_doc["a"].verdict == NO and by_doc["a"].sentence is wounded
     assert by_doc["b"].verdict == YES and by_doc["b"].sentence is fine
+
+
+def test_decide_rests_each_verdict_on_one_sentence() -> None:
+    """A sentence entailing above the threshold says yes unless another contradicts above its threshold and
+    more strongly; a no needs no entailment above the threshold."""
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    assert decide(p, 0.5, 0.5) == (YES, 0)
+    assert decide(p, 0.8, 0.5) == (NO, 1)
+    assert decide(p, 0.8, 0.65) == (NOT_ADDRESSED, -1)
+    assert decide(np.array([[0.1, 0.2, 0.7], [0.2, 0.2, 0.75]]), 0.5, 0.5) == (NO, 1)
+    # a yes and a stronger no, both above their thresholds: the document is torn, no verdict
+    assert decide(np.array([[0.55, 0.0, 0.45], [0.05, 0.1, 0.85]]), 0.5, 0.5) == (NOT_ADDRESSED, -1)
+    assert decide(np.zeros((0, 3)), 0.5, 0.5) == (NOT_ADDRESSED, -1)
