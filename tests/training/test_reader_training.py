@@ -107,3 +107,27 @@ def test_the_learning_curves_auc_counts_ties_half() -> None:
     assert auc([3.0, 2.0], [1.0, 0.0]) == 1.0
     assert auc([1.0], [1.0]) == 0.5
     assert auc([0.0, 2.0], [1.0]) == 0.5
+
+
+def test_a_perturbed_question_asks_for_a_name_or_year_its_paragraph_does_not_hold() -> None:
+    import random
+
+    from training.reader.perturbed import names_in, perturb
+
+    context = ("The lighthouse at Vinga was built in 1872 by the engineer Anna Holm. In 1950 the lamp was "
+               "electrified, and the keeper Lars Berg moved to Marstrand.")
+    ex = {"id": "q", "question": "Who built the lighthouse at Vinga in 1872?", "context": context, "kind": "gold",
+          "answers": [{"text": "Anna Holm", "start": context.index("Anna Holm")}]}
+    names = ["Anna Holm", "Gothenburg", "Lars Berg", "Marstrand", "Vinga"]
+    assert set(names_in(context)) >= {"Vinga", "Anna Holm", "Lars Berg", "Marstrand"}
+    seen = set()
+    for seed in range(20):
+        neg = perturb(ex, names, random.Random(seed))
+        assert neg is not None and neg["answers"] == [] and neg["kind"] == "perturbed" and neg["context"] == context
+        seen.add(neg["question"])
+    # either the year moved (to one the paragraph does not hold) or Vinga became Gothenburg (the only
+    # one-word name of the article absent from the paragraph)
+    assert "Who built the lighthouse at Gothenburg in 1872?" in seen
+    years = {q.split()[-1].rstrip("?") for q in seen if "Vinga" in q}
+    assert years and all(y.isdigit() and y not in context for y in years)
+    assert perturb({**ex, "question": "who built it?"}, names, random.Random(0)) is None
