@@ -113,6 +113,15 @@ def start_from(model: torch.nn.Module, init: Path | None) -> None:
         logger.info("starting from %s", init)
 
 
+def start_encoder_from(model: torch.nn.Module, init: Path | None) -> None:
+    """Load only the encoder of ``init`` (another task's weights, e.g. the reader's) into ``model.encoder``; the
+    head stays freshly initialised."""
+    if init:
+        weights = {k.removeprefix("encoder."): v for k, v in load_file(str(init)).items() if k.startswith("encoder.")}
+        model.encoder.load_state_dict(weights)
+        logger.info("encoder from %s (%d tensors)", init, len(weights))
+
+
 def fit(model: torch.nn.Module, plan: list[list[int]], args: Any, *, desc: str,  # noqa: PLR0915 - the loop reads best in one piece
         loss_of: Callable[[list[int]], torch.Tensor], evaluate: Callable[[], tuple[dict[str, Any], float]],
         config: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import torch
 
 from qa.answer.entail.pairs import batch, encode
 
-from ..common import fit, plan_batches, run_arguments, seed_all, start_from
+from ..common import fit, plan_batches, run_arguments, seed_all, start_encoder_from, start_from
 from .data import load, manifest
 from .model import NLI
 from .synth import load_examples, pairs
@@ -73,6 +73,8 @@ def parser() -> argparse.ArgumentParser:
                     "opposite (training/nli/antonyms.json)")
     ap.add_argument("--examples", type=Path, default=Path.home() / ".cache" / "qa" / "train" / "reader" / "examples.jsonl",
                     help="the reader's examples (python -m training.reader.data), source of --synth")
+    ap.add_argument("--init-encoder", type=Path, help="start the encoder from another model's weights (e.g. the "
+                    "reader's best.safetensors: question-passage reading learned on the reader's data); a fresh head")
     run_arguments(ap, CACHE / "run", "start from these weights (safetensors), e.g. a second stage on the "
                   "product-like pairs with --limit NLI pairs replayed",
                   {"seed": 23, "epochs": 3.0, "lr": 6e-5, "warmup": 0.1, "eval_every": 300, "eval_size": 1000})
@@ -113,6 +115,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     logger.info("training on %d pairs %s", len(feats["train"]), dict(Counter(r["set"] for r in sets["train"])))
     plan = plan_batches([len(f[0]) for f in feats["train"]], args, rng)
     model = NLI.from_base()
+    start_encoder_from(model, args.init_encoder)
     start_from(model, args.init)
 
     def loss_of(ids: list[int]) -> torch.Tensor:
