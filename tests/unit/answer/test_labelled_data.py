@@ -104,8 +104,9 @@ def test_nli_premises_and_sources_never_cross_splits(nli: list[dict[str, Any]]) 
 
 def test_nli_size_splits_and_labels_are_balanced(nli: list[dict[str, Any]]) -> None:
     assert len(nli) >= 450
-    share = {s: n / len(nli) for s, n in Counter(r["split"] for r in nli).items()}
-    assert 0.50 <= share["train"] <= 0.60 and 0.12 <= share["dev"] <= 0.20 and 0.25 <= share["heldout"] <= 0.35, share
+    # the held-out and dev parts keep their size as training pairs are added (206 / 106 when first written)
+    n = Counter(r["split"] for r in nli)
+    assert n["heldout"] >= 200 and n["dev"] >= 100 and n["heldout"] / len(nli) >= 0.2 and n["train"] >= n["heldout"], n
     for split in NLI_SPLITS:
         labels = Counter(r["label"] for r in nli if r["split"] == split)
         total = sum(labels.values())
