@@ -21,6 +21,7 @@ def _command(c: dict[str, Any], out: str) -> str:
     cmd += " --no-negations" if c.get("no_negations") else ""
     cmd += f" --max-steps {c['max_steps']}" if c.get("max_steps") else ""
     cmd += f" --stop-after {c['stop_after']}" if c.get("stop_after") else ""
+    cmd += f" --init-encoder {c['init_encoder']}" if c.get("init_encoder") and c["init_encoder"] != "None" else ""
     return cmd + (f" --init {c['init']}" if c.get("init") and c["init"] != "None" else "") + "\n"
 
 
@@ -37,6 +38,19 @@ def _commands(config: dict[str, Any]) -> str:
     if len(chain) == 1:
         return _command(config, config["out"])
     return "".join(f"# stage {i + 1}\n" + _command(c, c["out"]) for i, c in enumerate(chain))
+
+
+def _start(config: dict[str, Any]) -> str:
+    """Where the first stage's encoder came from, when not the bundled sentence model."""
+    first = config
+    while (init := first.get("init")) and init != "None" and (Path(init).parent / "config.json").exists():
+        first = json.loads((Path(init).parent / "config.json").read_text())
+    enc = first.get("init_encoder")
+    if not enc or enc == "None":
+        return ""
+    return (f"**Encoder start**: the first stage's encoder is taken from qa's reader "
+            f"(`{enc}`, a reader stage of `training/reader`), itself fine-tuned from the bundled MiniLM on the reader's train split: reading a "
+            "question against a passage transfers to judging a claim against a sentence (see the notes). ")
 
 
 def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weights: str = "best") -> str:
@@ -65,6 +79,7 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weigh
         "python -m qa eval claims tests/data\n```\n",
         "## Data (sha256 of every file read)\n",
         "| file | sha256 |\n|---|---|\n" + files,
+        _start(config) +
         "**Trained on**: MultiNLI dev-matched and SNLI dev (the only NLI data here), minus 8% of their premises "
         "(by sha1 of the premise) kept as the dev split; the `train` part of qa's hand-labelled product-like pairs "
         f"(`tests/data/nli_product.jsonl`, each seen {config['product_weight']}x per epoch)"
