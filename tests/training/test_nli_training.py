@@ -62,3 +62,26 @@ def test_smoke_training_loss_falls_and_export_loads(tmp_path: Path) -> None:
                                                       "contradict_threshold": 0.5}))
     probs = Entailer(out).probabilities([(p, h) for p, h, _ in PAIRS])
     assert probs.shape == (6, 3) and np.allclose(probs.sum(1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_encoder_can_start_from_another_models_weights(tmp_path: Path) -> None:
+    """``--init-encoder``: the reader's encoder tensors land in the entailment model's encoder; its head stays new."""
+    pytest.importorskip("torch")
+    import torch
+    from safetensors.torch import save_file
+
+    from training.common import start_encoder_from
+    from training.nli.model import NLI
+    from training.reader.model import Reader
+
+    reader = Reader.from_base()
+    with torch.no_grad():
+        reader.encoder.encoder.layer[0].attention.self.query.weight.add_(1.0)
+    save_file({k: v.contiguous() for k, v in reader.state_dict().items()}, str(tmp_path / "reader.safetensors"))
+    nli = NLI.from_base()
+    head = nli.head.weight.detach().clone()
+    start_encoder_from(nli, tmp_path / "reader.safetensors")
+    assert torch.equal(nli.encoder.encoder.layer[0].attention.self.query.weight,
+                       reader.encoder.encoder.layer[0].attention.self.query.weight)
+    assert torch.equal(nli.head.weight, head)
