@@ -21,6 +21,8 @@ def _command(c: dict[str, Any]) -> str:
         cmd += f" --unanswerable-repeat {c['unanswerable_repeat']}"
     if c.get("dropped"):
         cmd += f" --dropped {c['dropped']}"
+    if c.get("perturbed"):
+        cmd += f" --perturbed {c['perturbed']}"
     if c.get("stop_after"):
         cmd += f" --stop-after {c['stop_after']}"
     if c.get("init"):
@@ -75,6 +77,8 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weigh
         f"(mix x{config['scale']}: {json.dumps(config['mix'])}; written unanswerables used "
         f"{config.get('unanswerable_repeat', 1)}x"
         + (f"; {config['dropped']} dropped-answer negatives, `training/reader/dropped.py`" if config.get("dropped") else "")
+        + (f"; {config['perturbed']} perturbed-question negatives, `training/reader/perturbed.py`"
+           if config.get("perturbed") else "")
         + f") (last stage), {state['step']} steps, "
         f"{state['seconds'] / 60:.0f} minutes on 2 CPU cores (shared with other work during the run).\n",
         "## Training log of the last stage (dev F1 chose the shipped checkpoint, `best.safetensors`; held-out F1 is "
