@@ -21,20 +21,32 @@ def _command(c: dict[str, Any], out: str) -> str:
     cmd += " --no-negations" if c.get("no_negations") else ""
     cmd += f" --max-steps {c['max_steps']}" if c.get("max_steps") else ""
     cmd += f" --stop-after {c['stop_after']}" if c.get("stop_after") else ""
-    cmd += f" --init-encoder {c['init_encoder']}" if c.get("init_encoder") and c["init_encoder"] != "None" else ""
-    return cmd + (f" --init {c['init']}" if c.get("init") and c["init"] != "None" else "") + "\n"
+    cmd += f" --init-encoder {c['init_encoder']}" if _given(c, "init_encoder") else ""
+    return cmd + (f" --init {c['init']}" if _given(c, "init") else "") + "\n"
 
 
-def _commands(config: dict[str, Any]) -> str:
-    """The training commands, first stage first: a run started ``--init`` from another run's weights lists that
-    run (and the runs it started from) before itself."""
+def _given(c: dict[str, Any], key: str) -> Any:
+    """``c[key]`` when the run set it (argparse's unset paths are written as "None")."""
+    value = c.get(key)
+    return value if value and value != "None" else None
+
+
+def _chain(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs' configs, first stage first: a run started ``--init`` from another run's weights comes after that
+    run (and the runs it started from), each as its command reproduces it."""
     chain = [config]
-    while (init := chain[0].get("init")) and init != "None" and (Path(init).parent / "config.json").exists():
+    while (init := _given(chain[0], "init")) and (Path(init).parent / "config.json").exists():
         first = json.loads((Path(init).parent / "config.json").read_text())
         if "tests/data/nli_product.jsonl" not in first.get("data", {}):  # it did not exist yet for that run
             first["product_weight"] = 0
         first.setdefault("stop_after", json.loads((Path(init).parent / "ckpt" / "state.json").read_text()).get("best_step"))
         chain.insert(0, first)
+    return chain
+
+
+def _commands(config: dict[str, Any]) -> str:
+    """The training commands, first stage first."""
+    chain = _chain(config)
     if len(chain) == 1:
         return _command(config, config["out"])
     return "".join(f"# stage {i + 1}\n" + _command(c, c["out"]) for i, c in enumerate(chain))
@@ -42,11 +54,8 @@ def _commands(config: dict[str, Any]) -> str:
 
 def _start(config: dict[str, Any]) -> str:
     """Where the first stage's encoder came from, when not the bundled sentence model."""
-    first = config
-    while (init := first.get("init")) and init != "None" and (Path(init).parent / "config.json").exists():
-        first = json.loads((Path(init).parent / "config.json").read_text())
-    enc = first.get("init_encoder")
-    if not enc or enc == "None":
+    enc = _given(_chain(config)[0], "init_encoder")
+    if not enc:
         return ""
     return (f"**Encoder start**: the first stage's encoder is taken from qa's reader "
             f"(`{enc}`, a reader stage of `training/reader`), itself fine-tuned from the bundled MiniLM on the reader's train split: reading a "

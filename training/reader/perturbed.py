@@ -23,6 +23,11 @@ NOT_NAMES = frozenset("what which who whom whose when where why how is are was w
                       "for the a an by of to as from during after before i".split())
 
 
+def _named(span: str) -> bool:
+    """Whether a capitalised span may be a name (not a question word or a function word)."""
+    return span.split()[0].lower() not in NOT_NAMES
+
+
 def names_in(text: str) -> list[str]:
     """Capitalised spans of ``text`` inside a sentence (a crude name finder: a capital after a full stop or at
     the start is any word's)."""
@@ -31,7 +36,7 @@ def names_in(text: str) -> list[str]:
         i = m.start() - 1
         while i >= 0 and text[i].isspace():
             i -= 1
-        if i >= 0 and text[i] not in ".!?\"'“(" and m.group(0).split()[0].lower() not in NOT_NAMES:
+        if i >= 0 and text[i] not in ".!?\"'“(" and _named(m.group(0)):
             out.append(m.group(0))
     return out
 
@@ -51,7 +56,7 @@ def perturb(ex: dict[str, Any], article_names: Sequence[str], rng: random.Random
     question, context = ex["question"], ex["context"]
     years = [m for m in YEAR.finditer(question) if _contains(context, m.group(0))]
     names = [(m.start(), m.end(), m.group(0)) for m in NAME.finditer(question)
-             if m.group(0).split()[0].lower() not in NOT_NAMES and m.start() > 0 and len(m.group(0)) > 3
+             if _named(m.group(0)) and m.start() > 0 and len(m.group(0)) > 3
              and m.group(0) in article_names and _contains(context, m.group(0))]
     options: list[tuple[int, int, str]] = []
     for m in years:
