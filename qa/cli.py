@@ -341,12 +341,13 @@ def _eval_entailment(args: argparse.Namespace) -> int:
 
 
 def _eval_broad(args: argparse.Namespace) -> int:
-    """Broad questions (issue 17): per kind on the dev and held-out splits of tests/data/broad_questions.jsonl;
+    """Broad questions (issue 17): per kind on the dev, dev2 and held-out splits of tests/data/broad_questions.jsonl
+    (--split dev, dev2, heldout; devs = dev and dev2; test = dev and heldout);
     ``path``: the shared data folder's squad-v1.1 (its factoid questions must stay factoids), or '-'."""
     from qa_tools import broad
 
     squad = None if args.path == "-" else Path(args.path)
-    splits = ("dev", "heldout") if args.split == "test" else (args.split,)
+    splits = {"test": ("dev", "heldout"), "devs": ("dev", "dev2")}.get(args.split, (args.split,))
     result = broad.eval_broad(splits=splits, squad=squad)
     print(json.dumps(result.to_dict(), indent=2) if args.json else broad.format_result(result))
     return 0

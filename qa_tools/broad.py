@@ -51,8 +51,10 @@ class BroadResult:
     def table(self) -> dict[str, dict[str, Any]]:
         """Per split, per kind: right / total."""
         out: dict[str, dict[str, Any]] = {}
-        for split in ("dev", "heldout"):
+        for split in ("dev", "dev2", "heldout"):
             rows = [o for o in self.outcomes if o.split == split]
+            if not rows:
+                continue
             kinds: dict[str, list[Outcome]] = defaultdict(list)
             for o in rows:
                 kinds[o.kind].append(o)

@@ -35,7 +35,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 KINDS = ("summary", "entity", "event", "comparison", "list")
 NAMED_BY = ("title", "file", "outlet", "ordinal", "phrase")
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "dev2")  # dev2: a second development set, written in round 4 before its changes
 _FIELDS = {"id", "corpus", "group", "question", "kind", "named_by", "cite", "keys", "only_document", "split"}
 
 
