@@ -81,7 +81,7 @@ def patterns(path: Path = DATA) -> Patterns:
     def many(key: str, group: str | None = None) -> tuple[re.Pattern[str], ...]:
         return tuple(_compile(path, key, p, subs, group) for p in raw[key])
 
-    doc_only = _compile(path, "doc_nouns", r"^(?:(?:{THESE}|the document|it|them|everything|all) ?)*(?:\w+ )?{DOC}?$", subs)
+    doc_only = _compile(path, "doc_nouns", r"^(?:(?:{THESE}|the document|it|them|everything|all) ?)*(?:\w+ ){0,2}?{DOC}?$", subs)
     return Patterns(
         summary=many("summary"), gist=many("gist"), points=many("points"), event=many("event", "topic"),
         entity=many("entity", "topic"), compare=many("compare"),
@@ -138,8 +138,9 @@ def _describable(topic: str, p: Patterns, original: str = "") -> bool:
     named = _capitalised(words[-1], original)
     if words[-1] in _TRAILING or (words[-1].endswith("ed") and not named) or "about" in words:
         return False  # "what are they called", "who is it named after", "what is unique about ..."
+    inner = {"of", "the"} if _capitalised(words[0], original) and named else set()  # "Secret History of the Mongols"
     return not any(w in {"of", "for", "that", "which", "who", "whose", "when", "did", "does", "do", "has", "have",
-                         "by", "to", "from", "with", "in", "on", "at", "than", "if", "because", "and", "or"}
+                         "by", "to", "from", "with", "in", "on", "at", "than", "if", "because", "and", "or"} - inner
                    for w in words[1:])
 
 
@@ -148,6 +149,17 @@ _TRAILING = frozenset({"called", "known", "as", "after", "about", "against", "us
 _POINTS = frozenset("events developments points facts takeaways findings arguments claims issues topics highlights "
                     "themes ideas messages conclusions".split())
 MAX_EVENT_WORDS = 6  # "what happened to <a long clause>" is a factoid about one detail
+
+
+# "... during the last ice age", "... in the 1330s", "... throughout 2022": when, not what
+_PERIOD = re.compile(r"^(?P<what>.+?)\s+(?:during|throughout|over|in) (?:the |that |this )?(?:(?:last|first|early|late|"
+                     r"next|previous|same|\w+th|\d+\w*) )?(?:ice age|war|period|era|years?|decades?|century|centuries|"
+                     r"months?|weeks?|days?|summer|winter|spring|autumn|fall|\d{3,4}s?)$")
+
+
+def _without_period(topic: str) -> str:
+    m = _PERIOD.match(topic)
+    return m.group("what") if m else topic
 
 
 def _capitalised(word: str, original: str) -> bool:
@@ -224,6 +236,8 @@ def _list(q: str, p: Patterns) -> Kind | None:
         what = (m.group("what") or ("places" if m.group().startswith(("where", "what places", "which places")) else "people")).strip()
         if r.pattern.startswith("^(?:which|what) ") and not _plural(what):
             continue  # "which general was mentioned as ..." asks for one: a factoid
+        if p.doc_only.match(what) and any(s.search(q) for s in p.summary):
+            return Kind("summary", "", _length(q, p))  # "give me a rundown of these three extracts"
         item, topic = _item(what, p)
         if item == "other" and topic.split()[-1:] and topic.split()[-1] in _POINTS:
             return Kind("summary", "", "points")  # "list the key events": the key points
@@ -291,7 +305,9 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
             if kind == "entity" and r is p.entity[0] and not _describable(topic, p, original):
                 continue
             if kind == "event":
-                topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across)\s+", "", topic)
+                topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across|after|when|once|"
+                               r"following)\s+", "", topic)
+                topic = _without_period(topic)
                 if len(topic.split()) > MAX_EVENT_WORDS or re.search(
                         r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
                     continue
