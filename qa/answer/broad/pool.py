@@ -10,6 +10,7 @@ summary embeds nothing at question time.
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import zlib
@@ -54,6 +55,11 @@ class Pool:
     passage_centrality: np.ndarray  # per sentence: its passage's similarity to its document's centroid
     doc_order: list[str] = field(default_factory=list)
     passage_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per sentence (-1: none)
+    paragraphs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per sentence: its paragraph
+
+    def paragraph_of(self, row: int) -> int:
+        """The number of ``row``'s paragraph in its document (-1 when unknown)."""
+        return int(self.paragraphs[row]) if row < len(self.paragraphs) else -1
 
     def of(self, doc_id: str) -> list[int]:
         return [i for i, s in enumerate(self.sentences) if s.doc_id == doc_id]
@@ -169,7 +175,23 @@ def build_pool(index: IndexView, doc_ids: Sequence[str]) -> Pool:
     rows = np.array([next((w[0] for w in passages.get(s.doc_id, ()) if w[1] <= s.start < w[2]), -1) for s in sentences],
                     np.int64)
     return Pool(sentences=sentences, dense=dense_vectors(index, texts), lexical=lexical_vectors(tokens, idf), idf=idf,
-                passage_centrality=_centrality(index, passages, sentences), doc_order=list(doc_ids), passage_rows=rows)
+                passage_centrality=_centrality(index, passages, sentences), doc_order=list(doc_ids), passage_rows=rows,
+                paragraphs=paragraph_numbers(index, sentences))
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n")
+
+
+def paragraph_numbers(index: IndexView, sentences: Sequence[Sentence]) -> np.ndarray:
+    """Per sentence: the number of its paragraph in its document (paragraphs are separated by a blank line)."""
+    breaks: dict[str, list[int]] = {}
+    out = np.zeros(len(sentences), np.int64)
+    for i, s in enumerate(sentences):
+        if s.doc_id not in breaks:
+            text = index.snapshot.documents[s.doc_id].document.text
+            breaks[s.doc_id] = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
+        out[i] = bisect.bisect_right(breaks[s.doc_id], s.start)
+    return out
 
 
 def passage_relevance(index: IndexView, pool: Pool, query: str) -> np.ndarray:

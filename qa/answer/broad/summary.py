@@ -10,6 +10,7 @@ shorter than a summary, which is shorter than key points; a collection gets fewe
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -27,6 +28,8 @@ TITLE = 0.25  # weight of a sentence's closeness to its document's headline (the
 HEADLINE_WORDS = 6
 HEADLINE_FIGURE = 0.5  # a sentence that states a figure of the headline ("$4.3B") is about what it announces
 REDUNDANT = 0.85  # a sentence this similar to one already chosen is never added
+PARAGRAPH_LEAD = 0.1  # key points: bonus of the first sentence of a paragraph of several (its topic sentence)
+SECTION_SEEN = 0.15  # penalty of a sentence from a paragraph a summary already quotes: cover the document's parts
 LAID_OUT = 0.1  # bonus of an item the document itself numbers or bullets (``enumerations``): its own points
 
 
@@ -98,9 +101,11 @@ def figures_in(text: str) -> set[float]:
     return out
 
 
-def mmr(pool: Pool, rows: Sequence[int], relevance: np.ndarray, k: int, chosen_before: Sequence[int] = ()) -> list[int]:
+def mmr(pool: Pool, rows: Sequence[int], relevance: np.ndarray, k: int, chosen_before: Sequence[int] = (),
+        spread: float = 0.0) -> list[int]:
     """Up to ``k`` of ``rows`` by maximal marginal relevance (redundancy also against ``chosen_before``); only
-    the ``SHORTLIST(k)`` most relevant are considered."""
+    the ``SHORTLIST(k)`` most relevant are considered. ``spread``: the penalty of a sentence whose paragraph
+    already gave one (a summary covers a document's parts, not only its densest one)."""
     if not len(rows) or k <= 0:
         return []
     keep = np.argsort(-relevance, kind="stable")[: shortlist(k)]
@@ -117,12 +122,26 @@ def mmr(pool: Pool, rows: Sequence[int], relevance: np.ndarray, k: int, chosen_b
             if red >= REDUNDANT:
                 continue
             score = MMR_LAMBDA * float(relevance[j]) - (1 - MMR_LAMBDA) * red
+            if spread and any(_same_paragraph(pool, rows[j], rows[p]) for p in picked):
+                score -= spread
             if score > best_score:
                 best, best_score = j, score
         if best < 0:
             break
         picked.append(best)
     return [rows[j] for j in picked]
+
+
+def topic_sentences(pool: Pool, rows: Sequence[int]) -> np.ndarray:
+    """1 for the first sentence of a paragraph that has several (a topic sentence), else 0."""
+    paragraphs = [pool.paragraph_of(r) for r in rows]
+    sizes = Counter(paragraphs)
+    return np.array([float(p >= 0 and sizes[p] > 1 and (j == 0 or paragraphs[j - 1] != p))
+                     for j, p in enumerate(paragraphs)], np.float32)
+
+
+def _same_paragraph(pool: Pool, a: int, b: int) -> bool:
+    return pool.sentences[a].doc_id == pool.sentences[b].doc_id and pool.paragraph_of(a) == pool.paragraph_of(b) >= 0
 
 
 def summarise(pool: Pool, doc_ids: Sequence[str], length: str, laid_out: Collection[int] = ()) -> list[Sentence]:
@@ -135,6 +154,9 @@ def summarise(pool: Pool, doc_ids: Sequence[str], length: str, laid_out: Collect
         if not rows:
             continue
         bonus = np.array([LAID_OUT * (r in laid_out) for r in rows], np.float32)
-        picked = mmr(pool, rows, centrality(pool, rows) + bonus, k, chosen)
+        spread = SECTION_SEEN if length == "points" else 0.0  # key points cover the parts; a gist states the point
+        if length == "points":
+            bonus += PARAGRAPH_LEAD * topic_sentences(pool, rows)
+        picked = mmr(pool, rows, centrality(pool, rows) + bonus, k, chosen, spread=spread)
         chosen.extend(sorted(picked))
     return [pool.sentences[i] for i in chosen]
