@@ -19,13 +19,15 @@ from pathlib import PurePosixPath
 from ...text.tokens import stopwords, tokenize
 from ...types import Document
 
-SINGULAR = r"(?:article|document|doc|file|text|source|report|story|paper|piece|page|post|account|outlet|publication|write-?up)"
+SINGULAR = (r"(?:article|document|doc|file|text|source|report|story|paper|piece|page|post|account|outlet|publication|write-?up|"
+            r"timeline|profile|column|op-?ed|editorial|extract|excerpt|clipping)")
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6, "eighth": 7,
              "ninth": 8, "tenth": 9, "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4, "6th": 5, "7th": 6, "8th": 7,
              "9th": 8, "10th": 9, "former": 0, "last": -1, "final": -1, "latter": -1, "penultimate": -2}
 ORDINAL = re.compile(r"\b(?:the\s+)?(?P<ord>" + "|".join(_ORDINALS) + r")\s+(?:one|" + SINGULAR + r")\b(?!\s+of\b)"
                      r"|\b(?:" + SINGULAR + r")\s+(?:no\.?\s*|number\s+|#\s*)?(?P<num>\d{1,3})\b(?!\s*(?:%|percent))", re.I)
-PLURAL = r"(?:articles|documents|docs|files|texts|sources|reports|stories|papers|pieces|pages|posts|ones)"
+PLURAL = (r"(?:articles|documents|docs|files|texts|sources|reports|stories|papers|pieces|pages|posts|ones|timelines|profiles|"
+          r"columns|op-?eds|editorials|extracts|excerpts|clippings)")
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
 # "the first two articles", "the last three documents"
 FIRST_N = re.compile(r"\b(?:the\s+)?(?P<end>first|last)\s+(?P<n>" + "|".join(_COUNTS) + r")\s+" + PLURAL + r"\b", re.I)
@@ -56,6 +58,9 @@ QUOTED = re.compile(r"(?:(?<=\s)|^|(?<=[(\[]))(?:'(?P<a>[^']{4,200})'|\"(?P<b>[^
 # "Fortune's report", "TechCrunch's 'Sam Altman ousted' piece"
 POSSESSIVE = re.compile(r"\b(?P<mod>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})(?:'s|’s)\s+(?:(?:'[^']*'|‘[^’]*’|[\w-]+)\s+){0,4}?"
                         + SINGULAR + r"\b")
+# "Fortune's two stories", "TechCrunch's articles": every document of that outlet
+POSSESSIVE_PLURAL = re.compile(r"\b(?P<mod>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})(?:'s|’s)\s+(?:(?:two|three|four|five|"
+                               r"both|all|other|several|many|own)\s+)?" + PLURAL + r"\b")
 # "the Genghis Khan and Yuan dynasty articles"
 MODIFIED_PLURAL = re.compile(r"\b(?:the|both)\s+(?P<a>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?:and|&)\s+"
                              r"(?P<b>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+" + PLURAL + r"\b", re.I)
@@ -125,7 +130,7 @@ class Matcher:
         self.lower_body = [d.text.lower() for d in self.docs]
 
     def scores(self, phrase: str, *, meta_only: bool = False) -> list[float]:
-        terms = [t for t in dict.fromkeys(tokenize(phrase)) if t not in {"articl", "document", "stori", "report"}]
+        terms = [self._known(t) for t in dict.fromkeys(tokenize(phrase)) if t not in {"articl", "document", "stori", "report"}]
         if not terms or not self.docs:
             return [0.0] * len(self.docs)
         n = len(self.docs)
@@ -142,6 +147,23 @@ class Matcher:
                 s += 0.25
             out.append(s)
         return out
+
+    def _known(self, term: str) -> str:
+        """``term``, or the place a demonym names when only that is in the documents ("californian" ->
+        "california", "russian" -> "russia")."""
+        if any(term in m or term in b for m, b in zip(self.meta, self.body, strict=True)):
+            return term
+        for variant in _DEMONYM.sub("a", term), term[:-1]:
+            if variant != term and any(variant in m or variant in b for m, b in zip(self.meta, self.body, strict=True)):
+                return variant
+        return term
+
+    def all_fitting(self, phrase: str, minimum: float = 0.5) -> list[str]:
+        """Every document ``phrase`` fits (by title, source and metadata) almost as well as the best one."""
+        s = self.scores(phrase, meta_only=True)
+        if not s or max(s) < minimum:
+            return []
+        return [d.id for d, x in zip(self.docs, s, strict=True) if x >= CLEAR_MARGIN * max(s)]
 
     def fitting(self, phrase: str) -> int:
         """How many documents ``phrase`` fits almost as well as the best one (0: none fits)."""
@@ -166,6 +188,9 @@ class Matcher:
             if c[close[0]] > c[close[1]] / CLEAR_MARGIN:
                 return self.docs[close[0]].id, False
         return self.docs[top].id, len(close) > 1
+
+
+_DEMONYM = re.compile(r"(?<=\w{3})(?:ian|an)$")
 
 
 def _trim_phrase(phrase: str) -> str:
@@ -275,6 +300,20 @@ def _quoted(question: str, matcher: Matcher, refs: list[Reference]) -> None:
                 break
 
 
+def _outlet_groups(question: str, matcher: Matcher, refs: list[Reference]) -> None:
+    """"Fortune's two stories": one reference per document of that outlet (title, source or metadata)."""
+    for m in POSSESSIVE_PLURAL.finditer(question):
+        if _overlaps(refs, m.start(), m.end()):
+            continue
+        words = m.group("mod").split()
+        for i in range(len(words)):
+            ids = matcher.all_fitting(" ".join(words[i:]))
+            if ids:
+                start = m.start() + m.group().find(words[i])
+                refs += [Reference(start, m.end(), m.group()[start - m.start():], d) for d in ids]
+                break
+
+
 def _pairs(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     """Two modifiers of a plural document noun: "the Genghis Khan and Yuan dynasty articles"."""
     for m in MODIFIED_PLURAL.finditer(question):
@@ -292,6 +331,7 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     """References by a phrase ("the article quoting X", "the Express article", "according to X"), added to
     ``refs`` where they do not overlap one found before."""
     _quoted(question, matcher, refs)
+    _outlet_groups(question, matcher, refs)
     _pairs(question, matcher, refs)
     for m in RELATIVE.finditer(question):
         phrase = _trim_phrase(m.group("phrase"))
@@ -319,7 +359,8 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
 def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
     """The document references in ``question``, resolved against ``docs`` (in Documents-list order)."""
     refs = _shaped(question, docs)
-    if any(p.search(question) for p in (RELATIVE, MODIFIED, ACCORDING, QUOTED, POSSESSIVE, MODIFIED_PLURAL)):
+    if any(p.search(question) for p in (RELATIVE, MODIFIED, ACCORDING, QUOTED, POSSESSIVE, POSSESSIVE_PLURAL,
+                                            MODIFIED_PLURAL)):
         _phrased(question, Matcher(docs), refs)
     return sorted(refs, key=lambda r: r.start)
 

@@ -56,3 +56,19 @@ def test_a_whole_title_written_out_names_its_document() -> None:
     # a short title may be what the question is about, not a reference
     short = [Document("g.txt", "Genghis Khan", "Genghis Khan was the founder of the Mongol Empire.")]
     assert resolve("Who was Genghis Khan?", short).doc_ids is None
+
+
+def test_an_outlets_plural_names_all_its_documents_and_a_demonym_its_place() -> None:
+    from qa.answer.broad.targets import resolve as _resolve
+    from qa.types import Document as _Doc
+
+    docs = [_Doc(id="a.txt", title="Board fires chief", text="The board fired its chief.", source="x",
+                 metadata={"outlet": "Fortune"}),
+            _Doc(id="b.txt", title="Trial opens", text="The trial opened in New York.", source="y",
+                 metadata={"outlet": "Fortune"}),
+            _Doc(id="c.txt", title="Mountains of California", text="The range lies in California.", source="z",
+                 metadata={"outlet": "The Age"})]
+    both = _resolve("Contrast Fortune's two stories.", docs)
+    assert both.doc_ids == ("a.txt", "b.txt") and both.references == 2
+    assert _resolve("What does the article on the Californian mountains cover?", docs).doc_ids == ("c.txt",)
+    assert _resolve("Summarize The Age's timeline.", docs).doc_ids == ("c.txt",)
