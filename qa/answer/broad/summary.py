@@ -101,7 +101,7 @@ def figures_in(text: str) -> set[float]:
     return out
 
 
-def mmr(pool: Pool, rows: Sequence[int], relevance: np.ndarray, k: int, chosen_before: Sequence[int] = (),
+def mmr(pool: Pool, rows: Sequence[int], relevance: np.ndarray, k: int, chosen_before: Sequence[int] = (), *,
         spread: float = 0.0) -> list[int]:
     """Up to ``k`` of ``rows`` by maximal marginal relevance (redundancy also against ``chosen_before``); only
     the ``SHORTLIST(k)`` most relevant are considered. ``spread``: the penalty of a sentence whose paragraph
