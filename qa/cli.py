@@ -187,6 +187,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--negatives", help="squad-answers: off-topic questions, a BEIR queries.jsonl "
                                         "(default: beir-scifact/queries.jsonl beside the SQuAD folder)")
     sp.add_argument("--no-reader", action="store_true", help="squad-answers: answer without the reader (baseline)")
+    sp.add_argument("--no-verify", action="store_true", help="squad-answers, abstention: without the entailment "
+                                                              "model's check of the reader's span (baseline)")
     sp.add_argument("--json", action="store_true")
     return p
 
@@ -357,7 +359,10 @@ def _eval_abstention(args: argparse.Namespace) -> int:
     from qa_tools import gate
 
     split = "heldout" if args.split == "test" else args.split
-    print(json.dumps(gate.evaluate(Path(args.path), split, args.limit or 1000), indent=2))
+    from qa.answer.config import AnswerConfig
+
+    config = AnswerConfig(verify=not args.no_verify)
+    print(json.dumps(gate.evaluate(Path(args.path), split, args.limit or 1000, config=config), indent=2))
     return 0
 
 
@@ -442,7 +447,7 @@ def _eval_answers(args: argparse.Namespace) -> int:
 
         result = ae.eval_squad_answers(args.path, split=args.split, limit=args.limit, negatives=args.negatives,
                                        index_dir=index_dir, k=args.k or 5, progress=progress,
-                                       config=AnswerConfig(reader=not args.no_reader))
+                                       config=AnswerConfig(reader=not args.no_reader, verify=not args.no_verify))
     elif args.dataset == "multihop-answers":
         result = ae.eval_multihop_answers(args.path, limit=args.limit, index_dir=index_dir, k=args.k or 5,
                                           progress=progress)

@@ -8,7 +8,10 @@ fitted on **dev** questions only, in the open corpus the product faces:
 - not answerable: SciFact dev claims (off-topic), SQuAD v1.1 dev-slice questions asked without their own
   article, and SQuAD 2.0 article-0 unanswerables (written to look answerable).
 The threshold is the highest that still answers ``min_answered`` of the answerable dev questions. The result
-is written to the ``gate`` entry of the reader's ``calibration.json``.
+is written to the ``gate`` entry of the reader's ``calibration.json``; ``gate_verified`` is the same fit with
+two more features, the entailment model's log P(entailment) and log P(contradiction) of the best reading's
+claim against its sentence (``qa.answer.verify``), used when that model is installed (it records the model's
+sha256: refit after retraining either model).
 
     python -m qa_tools.gate --data ../shared/data
 """
@@ -25,9 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer.config import DEFAULT_CONFIG
+from qa.answer.config import DEFAULT_CONFIG, AnswerConfig
 from qa.answer.evidence import gather
+from qa.answer.entail import Entailer
 from qa.answer.reader import Reader
+from qa.answer.verify import FLOOR, verify
 from qa.embed.registry import default_embedder
 from qa.index import Index
 from qa.ingest.chunking import ChunkingConfig
@@ -36,7 +41,7 @@ from qa.types import Document
 
 from .answer_eval import scifact_claims, squad_split
 from .evaluation import index_for, load_squad
-from .reading import RESERVED
+from .reading import RESERVED, sha256
 
 logger = logging.getLogger(__name__)
 MARGIN_FLOOR = -20.0
@@ -60,15 +65,23 @@ def squad2_open(path: Path) -> tuple[list[Document], list[dict[str, Any]]]:
 
 
 def features(index: Index, questions: Sequence[str], doc_filters: Sequence[Any] | None = None) -> np.ndarray:
-    """[answerability, best reader margin] per question, the margin from the product's own reading
-    (``qa.answer.evidence.read``: the ``read_top`` best passages, each focused to ``reader_focus`` word pieces)."""
+    """[answerability, best reader margin, log P(entailment), log P(contradiction)] per question, the margin from
+    the product's own reading (``qa.answer.evidence.read``: the ``read_top`` best passages, each focused to
+    ``reader_focus`` word pieces), the last two from the entailment model's check of the best reading
+    (``qa.answer.verify``; log 1 / log 0, floored, when there is no span)."""
     reader = index.reader
     assert reader is not None and reader.available
+    entailer = Entailer()
     rows = []
     for i, q in enumerate(questions):
         ev = gather(index, q, config=DEFAULT_CONFIG, doc_ids=doc_filters[i] if doc_filters is not None else None)
         margin = ev.readings[0].margin if ev.readings else MARGIN_FLOOR
-        rows.append([max(ev.answerability, ANSWERABILITY_FLOOR), max(margin, MARGIN_FLOOR)])
+        best = ev.readings[0] if ev.readings and ev.readings[0].text.strip() else None
+        checked = (math.log(FLOOR), math.log(FLOOR))
+        if best is not None:
+            v = ev.verification or verify(entailer, q, best, index.snapshot.documents[best.doc_id].document.text)
+            checked = v.features()
+        rows.append([max(ev.answerability, ANSWERABILITY_FLOOR), max(margin, MARGIN_FLOOR), *checked])
     return np.asarray(rows, dtype=np.float64)
 
 
@@ -127,6 +140,21 @@ def fit_gate(data: Path, model: Path, limit: int = 800, min_answered: float = 0.
         questions, filters = [questions[i] for i in keep], [filters[i] for i in keep] if filters is not None else None
         logger.info("%s: %d dev questions", name, len(questions))
         feats[name], labels[name] = features(index, questions, filters), answerable
+    cal_path = model / "calibration.json"
+    cal = json.loads(cal_path.read_text(encoding="utf-8"))
+    cal["gate"] = _fit(feats, labels, 2, min_answered)
+    cal["gate"]["features"] = ["intercept", "answerability", "reader_margin"]
+    cal["gate_verified"] = _fit(feats, labels, 4, min_answered)
+    cal["gate_verified"]["features"] = ["intercept", "answerability", "reader_margin", "log_p_entailment",
+                                        "log_p_contradiction"]
+    cal["gate_verified"]["entailment_model_sha256"] = sha256(Entailer().folder / "model.onnx")
+    cal_path.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
+    return {"gate": cal["gate"], "gate_verified": cal["gate_verified"]}
+
+
+def _fit(feats: dict[str, np.ndarray], labels: dict[str, bool], columns: int, min_answered: float) -> dict[str, Any]:
+    """A gate over the first ``columns`` features; its threshold answers ``min_answered`` of the answerable."""
+    feats = {n: f[:, :columns] for n, f in feats.items()}
     x = np.vstack(list(feats.values()))
     y = np.concatenate([np.full(len(f), float(labels[n])) for n, f in feats.items()])
     positives = sum(len(f) for n, f in feats.items() if labels[n])
@@ -138,25 +166,20 @@ def fit_gate(data: Path, model: Path, limit: int = 800, min_answered: float = 0.
     logit = np.hstack([np.ones((len(x), 1)), x]) @ beta
     pos_logits = np.sort(logit[y == 1])
     threshold = float(pos_logits[int(math.floor((1 - min_answered) * len(pos_logits)))])
-    result = {"features": ["intercept", "answerability", "reader_margin"], "weights": [round(float(b), 6) for b in beta],
-              "threshold": round(threshold, 6), "margin_floor": MARGIN_FLOOR,
-              "answerability_floor": ANSWERABILITY_FLOOR, "min_answered": min_answered,
-              "reading": {"read_top": DEFAULT_CONFIG.read_top, "reader_focus": DEFAULT_CONFIG.reader_focus},
-              "fitted_on": {n: len(f) for n, f in feats.items()},
-              "dev": {n: round(float(np.mean((np.hstack([np.ones((len(f), 1)), f]) @ beta >= threshold) == labels[n])), 4)
-                      for n, f in feats.items()}}
-    path = model / "calibration.json"
-    cal = json.loads(path.read_text(encoding="utf-8"))
-    cal["gate"] = result
-    path.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
-    return result
+    return {"weights": [round(float(b), 6) for b in beta],
+            "threshold": round(threshold, 6), "margin_floor": MARGIN_FLOOR,
+            "answerability_floor": ANSWERABILITY_FLOOR, "min_answered": min_answered,
+            "reading": {"read_top": DEFAULT_CONFIG.read_top, "reader_focus": DEFAULT_CONFIG.reader_focus},
+            "fitted_on": {n: len(f) for n, f in feats.items()},
+            "dev": {n: round(float(np.mean((np.hstack([np.ones((len(f), 1)), f]) @ beta >= threshold) == labels[n])), 4)
+                    for n, f in feats.items()}}
 
 
-def evaluate(data: Path, split: str = "heldout", limit: int = 1000) -> dict[str, Any]:
+def evaluate(data: Path, split: str = "heldout", limit: int = 1000, config: AnswerConfig = DEFAULT_CONFIG) -> dict[str, Any]:
     """Share of each set the product answers (``Answer.found``) with the shipped gate, on ``split``."""
     out: dict[str, Any] = {}
     for name, (index, questions, filters, answerable) in sets(data, split, limit).items():
-        found = [index.ask(q, doc_ids=filters[i] if filters is not None else None).found
+        found = [index.ask(q, doc_ids=filters[i] if filters is not None else None, config=config).found
                  for i, q in enumerate(questions)]
         rate = float(np.mean(found)) if found else 0.0
         out[name] = {"n": len(found), "answered" if answerable else "abstained": round(rate if answerable else 1 - rate, 4)}

@@ -65,6 +65,9 @@ class AnswerConfig:
     # short answer, re-ranking, and its no-answer probability in the found/not-found decision (``qa.answer.gate``)
     entailment: bool = True  # yes/no verdicts per source, conflicts and claim checks by the trained entailment
     # model (when installed); without it, the word-list rules of ``qa.answer.conflicts`` / ``qa.answer.claims``
+    verify: bool = True  # the entailment model checks the reader's best span as the answer against its own
+    # sentence (``qa.answer.verify``), and the gate weighs the verdict (fitted on dev): held out, in the open
+    # corpus, SQuAD 2.0 unanswerables abstained 29.3% vs 22.2%, its answerable questions answered 89.5% vs 88.7%
     entail_conflicts: bool = False  # conflicts by the entailment model instead of the word-list rules: off, as
     # it claims too many on the labelled pairs (dev precision 0.58 / recall 0.70 against the rules' 0.85 / 0.78)
     entail_pool: int = 2  # on-point sentences per document (three documents at most) the model compares for

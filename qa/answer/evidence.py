@@ -16,6 +16,7 @@ from .fitted import answerability as answerability_model
 from .focus import focus
 from .reader import Reading
 from .scoring import score_sentences
+from .verify import Verification, verify
 
 # Answerability: a logistic model over the evidence (qa/answer/data/answerability.json, fitted on the SQuAD dev
 # slice against off-topic and other-article questions). ``AnswerConfig.threshold`` is on its log-odds.
@@ -32,6 +33,7 @@ class Evidence:
     query_vector: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.float32))
     readings: tuple[Reading, ...] = ()  # the reader's best span per passage, best first (when it ran)
     gate: float | None = None  # log-odds that the documents answer, from the reader and ``answerability``
+    verification: Verification | None = None  # the entailment model on the best reading's claim (when it ran)
 
     @property
     def best(self) -> float:
@@ -81,15 +83,22 @@ def gather(index: IndexView, query: str, *, k: int = 5, doc_ids: Collection[str]
 def read(index: IndexView, ev: Evidence, config: AnswerConfig = DEFAULT_CONFIG) -> Evidence:
     """Let the reader read the hits (when it is installed and enabled): its spans, and the combined gate. With
     ``config.reader_focus`` it reads only the best sentences of each (``qa.answer.focus``); the gate was fitted on
-    this same reading (``qa_tools.gate``)."""
+    this same reading (``qa_tools.gate``). With ``config.verify`` and the entailment model installed, the best
+    reading's claim is checked against its sentence (``qa.answer.verify``) and the gate weighs that too."""
     reader = index.reader
     if not config.reader or reader is None or not reader.available or not ev.hits or is_yes_no(ev.query):
         return ev  # no span answers yes or no: a yes/no question is answered (or not) on the evidence alone
     hits = [focus(h, ev.sentences, config.reader_focus) for h in ev.hits[: config.read_top]]
     readings = tuple(reader.read(ev.query, hits))
     margin = readings[0].margin if readings else float("-inf")
-    gate = reader.gate(ev.answerability, margin) if ev.sentences else None
-    return replace(ev, readings=readings, gate=gate)
+    checked = None
+    entailer = index.entailer
+    if (config.verify and config.entailment and readings and readings[0].text.strip() and entailer is not None
+            and entailer.available and reader.verifies):
+        best = readings[0]
+        checked = verify(entailer, ev.query, best, index.snapshot.documents[best.doc_id].document.text)
+    gate = reader.gate(ev.answerability, margin, checked.features() if checked else None) if ev.sentences else None
+    return replace(ev, readings=readings, gate=gate, verification=checked)
 
 
 def warm(index: IndexView, wait: bool = True) -> None:

@@ -21,16 +21,19 @@ from .wordlists import load_wordlists
 _BASE_VERB_AUX = frozenset({"do", "does", "did", "can", "could", "will", "would", "shall", "should", "may", "might", "must"})
 _MAX_SUBJECT = 7
 _LISTS = ("auxiliaries", "negated_auxiliaries", "determiners", "prepositions", "verbs", "participles",
-          "predicate_openers", "pronouns", "relative_pronouns")
+          "predicate_openers", "pronouns", "relative_pronouns", "wh_words", "how_degree", "time_nouns")
+_BE = frozenset({"is", "are", "was", "were", "am"})
 
 
 @lru_cache(maxsize=1)
 def grammar() -> dict[str, Any]:
     g = load_wordlists(Path(__file__).resolve().parent / "data" / "question_grammar.json",
-                       {**dict.fromkeys(_LISTS, "words"), "irregular_past": "pairs", "negative_polarity": "pairs"})
+                       {**dict.fromkeys(_LISTS, "words"), "irregular_past": "pairs", "negative_polarity": "pairs",
+                        "adjunct_prepositions": "pairs"})
     out: dict[str, Any] = {k: frozenset(g[k]) for k in _LISTS}
     out["irregular_past"] = dict(g["irregular_past"])
     out["negative_polarity"] = dict(g["negative_polarity"])
+    out["adjunct_prepositions"] = dict(g["adjunct_prepositions"])
     return out
 
 
@@ -172,3 +175,38 @@ def to_claim(question: str) -> str | None:
     else:
         claim = " ".join([*rest[:end], aux + (" not" if negated else ""), *rest[end:]])
     return claim[:1].upper() + claim[1:] + "."
+
+
+def answer_claim(question: str, answer: str) -> str:
+    """The claim ``answer`` makes as the answer to the wh-question ``question``: the wh-phrase replaced by the
+    answer ("Who wrote Hamlet?" + "Shakespeare" -> "Shakespeare wrote Hamlet."), or, after an auxiliary, the
+    question turned into a statement with the answer where the wh-phrase asked ("When did the war end?" + "1945"
+    -> "The war ended in 1945."; "What is the capital?" + "Paris" -> "The capital is Paris."). A question with
+    no wh-word early on gives "question: answer." The claim need not be fluent: the entailment model reads
+    rough claims well enough (``qa.answer.verify``)."""
+    g = grammar()
+    words = re.sub(r"[?!.\s]+$", "", question.strip()).split()
+    answer = answer.strip()
+    i = next((k for k, w in enumerate(words[:4]) if w.lower().strip(",") in g["wh_words"]), None)
+    if i is None or not answer:
+        return f"{' '.join(words)}: {answer}."
+    wh = words[i].lower().strip(",")
+    j = i + 1 + int(wh == "how" and i + 1 < len(words) and words[i + 1].lower() in g["how_degree"])
+    k = next((m for m in range(j, min(j + 4, len(words))) if words[m].lower() in g["auxiliaries"]), None)
+    if k is None:  # the wh-phrase is the subject: "Which team won?" -> "<answer> team won."
+        return _sentence(f"{answer} {' '.join(words[j:])}")
+    rest = words[k:]
+    claim = (to_claim(" ".join(rest)) or " ".join(rest[1:])).rstrip(".")
+    aux = rest[0].lower()
+    if aux in _BE and aux not in claim.lower().split():  # "What is the capital?" -> "The capital is <answer>."
+        return _sentence(f"{claim} {aux} {answer}")
+    head = {w.lower() for w in words[i + 1:k]}
+    lead = " ".join(words[:i]).lower()  # "In what year ...": the question's own preposition
+    if not lead and (wh in g["adjunct_prepositions"] and j == i + 1 or head & g["time_nouns"]):
+        opens = answer.split()[0].lower()
+        lead = "" if opens in g["prepositions"] or opens == "because" else g["adjunct_prepositions"].get(wh, "in")
+    return _sentence(" ".join(x for x in (claim, lead, answer) if x))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."

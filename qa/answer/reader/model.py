@@ -72,17 +72,29 @@ class Reader:
         z = a * margin + b
         return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
 
-    def gate(self, answerability: float, margin: float) -> float | None:
-        """Log-odds that the documents answer (>= 0: answer), from the evidence's ``answerability`` and the best
-        reader margin: a logistic fitted on the dev split (``gate`` in calibration.json); None before it is."""
+    @property
+    def verifies(self) -> bool:
+        """Whether the gate was also fitted with the entailment model's check of the best reading
+        (``gate_verified`` in calibration.json; ``qa.answer.verify``)."""
         self.warm_up()
-        g = self._calibration.get("gate")
+        return bool(self._calibration.get("gate_verified"))
+
+    def gate(self, answerability: float, margin: float, verified: tuple[float, float] | None = None) -> float | None:
+        """Log-odds that the documents answer (>= 0: answer), from the evidence's ``answerability``, the best
+        reader margin and, when given, the entailment model's (log P(entailment), log P(contradiction)) of the
+        best reading's claim against its sentence: a logistic fitted on the dev split (``gate`` or
+        ``gate_verified`` in calibration.json); None before it is."""
+        self.warm_up()
+        g = self._calibration.get("gate_verified" if verified is not None else "gate")
         if not g:
             return None
         w = g["weights"]
         margin = max(margin, g["margin_floor"])
         answerability = max(answerability, g["answerability_floor"])
-        return float(w[0] + w[1] * answerability + w[2] * margin - g["threshold"])
+        z = w[0] + w[1] * answerability + w[2] * margin
+        if verified is not None:
+            z += w[3] * verified[0] + w[4] * verified[1]
+        return float(z - g["threshold"])
 
     def warm_up(self) -> None:
         if self._session is not None:

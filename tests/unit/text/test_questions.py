@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.text.questions import is_yes_no, to_claim
+from qa.text.questions import answer_claim, is_yes_no, to_claim
 
 
 @pytest.mark.parametrize(("question", "claim"), [
@@ -31,3 +31,23 @@ def test_yes_no_questions_become_claims(question: str, claim: str) -> None:
 @pytest.mark.parametrize("question", ["Who is the minister?", "Where was the ambush?", "Why?", "", "Is"])
 def test_other_questions_have_no_claim(question: str) -> None:
     assert to_claim(question) is None
+
+
+@pytest.mark.parametrize(("question", "answer", "claim"), [
+    ("Who wrote the report?", "Anna Holm", "Anna Holm wrote the report."),
+    ("Where was the ambush?", "near the city of Izium", "The ambush was near the city of Izium."),
+    ("When did the war end?", "1945", "The war ended in 1945."),
+    ("What year did the lighthouse open?", "1872", "The lighthouse opened in 1872."),
+    ("In what country is Normandy located?", "France", "Normandy is located in France."),
+    ("What is the capital of France?", "Paris", "The capital of France is Paris."),
+    ("How many people live in the town?", "2,000", "2,000 people live in the town."),
+    ("How did he escape?", "through a tunnel", "He escaped through a tunnel."),
+    ("Why did the port close?", "a storm", "The port closed because a storm."),
+    ("Which team won the final?", "Denver", "Denver team won the final."),
+])
+def test_a_wh_question_and_its_answer_become_a_claim(question: str, answer: str, claim: str) -> None:
+    assert answer_claim(question, answer) == claim
+
+
+def test_a_question_without_a_wh_word_keeps_its_words() -> None:
+    assert answer_claim("Name the keeper.", "Anna Holm") == "Name the keeper: Anna Holm."
