@@ -6,11 +6,13 @@ the documents do not name what is asked about (the caller then retrieves by mean
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ...embed.words import known, word_vectors
 from ...text.tokens import query_stopwords
 from ...types import Answer, Citation
 from ..candidates import Sentence
@@ -19,8 +21,9 @@ from .compare import MAX_DOCUMENTS, Pair, align, judge, number_pairs, points_per
 from .describe import describe, matches
 from .enumerations import enumeration
 from .kinds import Kind
-from .lists import Item, find_items, title_filter
+from .lists import MAX_ITEMS, Item, find_items, title_filter
 from .pool import Pool, dense_vectors, passage_relevance
+from .series import WordSim, head_noun, possessor, typed_items
 from .render import answer_of, cite, citation_of, flatten, inline, not_found, points, quoted, title_of
 from .summary import summarise
 
@@ -105,6 +108,9 @@ def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         listed = enumerated_answer(ask, kind, pool)
         if listed is not None:
             return listed
+        typed = typed_items(pool, owner_rows(ask, pool, kind.topic), head_noun(kind.topic), similarity(ask.index))
+        if len(typed) >= MIN_TYPED:  # where the documents list things of the asked type
+            return _items_answer(ask, kind, pool, typed[:MAX_ITEMS])
         found = describe_answer(ask, Kind("entity", kind.topic), pool, per_document=5)
         if found is None and len(pool.doc_order) == 1:  # in the one document named: its key points
             return summary_answer(ask, Kind("summary", length="points"), pool, pool.doc_order)
@@ -118,11 +124,47 @@ def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         extra = [it for it in find_items(pool, rows, "name") if it.kind == "name" and it.text not in named]
         items = [it for it in sorted([*items, *extra], key=lambda it: (it.row, pool.sentences[it.row].text.find(it.text)))
                  if not set(re.findall(r"[a-z0-9]+", it.text.lower())) <= own]
-    if kind.item == "person":
-        items = title_filter(items, pool, kind.topic)
+    if kind.item == "person" and kind.topic:  # "which generals": those a word for generals introduces, else
+        # those the quote gives that title
+        typed = typed_items(pool, rows, head_noun(kind.topic), similarity(ask.index))
+        people = {it.text for it in items}
+        typed = [it for it in typed if it.text in people or _capitalised_name(it.text)]
+        items = typed if len(typed) >= MIN_TYPED else title_filter(items, pool, kind.topic)
     if not items:
         return None
-    return _items_answer(ask, kind, pool, items)
+    return _items_answer(ask, kind, pool, items[:MAX_ITEMS])
+
+
+def owner_rows(ask: Ask, pool: Pool, topic: str) -> Sequence[int]:
+    """The sentences a typed list reads: those of the documents that name whose items it asks for ("Temüjin's
+    relatives": the documents naming Temüjin), else all."""
+    owner = _plain(possessor(topic))
+    if not owner:
+        return range(len(pool.sentences))
+    docs = {d for d in pool.doc_order if owner in _plain(ask.text_of(d))}
+    return [r for r, s in enumerate(pool.sentences) if s.doc_id in docs] or range(len(pool.sentences))
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents ("Temüjin" and "Temujin" are one name)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+MIN_TYPED = 2  # items of the asked type found where the text lists them: enough to answer with
+
+
+def _capitalised_name(text: str) -> bool:
+    return all(w[:1].isupper() for w in text.split())
+
+
+def similarity(index: IndexView) -> WordSim:
+    """Word-vector similarity of words to a noun (the bundled model's word table)."""
+    table = word_vectors(index.embedder)
+
+    def sim(noun: str, words: Sequence[str]) -> np.ndarray:
+        return known(table, list(words)) @ table([noun])[0]
+
+    return sim
 
 
 ENUMERATION_RELEVANCE = 0.05  # an enumeration is listed from a document at most this far from the best one
@@ -177,7 +219,9 @@ def _items_answer(ask: Ask, kind: Kind, pool: Pool, items: Sequence[Item]) -> An
     grouped = cite(index, list(groups.values()))
     citations = flatten(grouped)
     shown: set[int] = set()
-    lines = [f"**{ITEM_NAMES.get(kind.item, 'Items')} mentioned** ({len(items)}):"]
+    what = ITEM_NAMES.get(kind.item, "Items") if kind.item != "other" and not (kind.item == "person" and kind.topic) \
+        else topic_shown(head_noun(kind.topic), ask.question).capitalize()
+    lines = [f"**{what} mentioned** ({len(items)}):"]
     for it in items:
         n = citation_of(citations, pool.sentences[it.row])
         assert n is not None  # every item's sentence was cited above

@@ -153,7 +153,7 @@ def _merge_surnames(items: Sequence[Item]) -> list[Item]:
         if it.kind == "person" and len(it.text.split()) == 1 and any(f.text.split()[-1] == it.text for f in full):
             continue
         out.append(it)
-    return out[:MAX_ITEMS]
+    return out
 
 
 def title_filter(items: Sequence[Item], pool: Pool, topic: str) -> list[Item]:

@@ -128,6 +128,16 @@ def test_dev2_is_a_second_development_set_apart_from_the_others() -> None:
     assert near == []  # ids only: the held-out questions stay unread
 
 
+def test_dev3_is_a_set_of_list_questions_apart_from_the_others() -> None:
+    """dev3 (written in round 5, before its changes to lists): list questions only, each group its own, none a
+    near-duplicate of a question of another split (ids only: the held-out questions stay unread)."""
+    dev3 = [q for q in QUESTIONS if q.split == "dev3"]
+    assert len(dev3) >= 6 and {q.kind for q in dev3} == {"list"}
+    assert all(q.group.startswith("d3-") for q in dev3)
+    near = [(n.id, o.id) for n in dev3 for o in QUESTIONS if o.split != "dev3" and _near_duplicates(n, o)]
+    assert near == []
+
+
 def _near_duplicates(a: BroadQuestion, b: BroadQuestion) -> bool:
     wa, wb = _words(a.question), _words(b.question)
     same_target = (a.corpus, a.kind, set(a.documents())) == (b.corpus, b.kind, set(b.documents()))

@@ -1,0 +1,87 @@
+"""Typed lists (qa.answer.broad.series): the items of the asked type are found where the text lists them - a series
+a word for the type opens, a name a word for the type stands before, a kind of it named by a modifier - from every
+document in scope, each once with its quote."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.answer.broad.series import head_noun, possessor, role_names, series_in
+from tests.conftest import CountingEmbedder
+from tests.unit.answer.grounding import assert_grounded
+
+NONE: dict[str, float] = {}
+
+
+def items(text: str, noun: str, close: dict[str, float] = NONE) -> list[str]:
+    return [item for s in series_in(text, noun, close) for item, _ in s.items]
+
+
+@pytest.mark.parametrize(("topic", "noun"), [
+    ("animals", "animals"),
+    ("temüjin's relatives", "relatives"),
+    ("risk categories openai's framework uses", "categories"),
+    ("han chinese and khitan generals", "generals"),
+    ("other contenders for person of the year", "contenders"),
+    ("large mammals of the andean forests", "mammals"),
+])
+def test_the_asked_noun(topic: str, noun: str) -> None:
+    assert head_noun(topic) == noun
+
+
+def test_whose_items_are_asked_for() -> None:
+    assert possessor("temüjin's relatives") == "temüjin"
+    assert possessor("risk categories openai's framework uses") == ""  # the noun comes first: no owner
+    assert possessor("animals") == ""
+
+
+def test_a_series_after_a_colon_leaves_out_parentheses_and_quotes() -> None:
+    text = ("Teams rate each model on four risk categories: cybersecurity, “persuasion” (e.g., disinfo), model "
+            "autonomy (i.e., acting on its own), and CBRN (chemical and nuclear threats).")
+    assert items(text, "categories") == ["cybersecurity", "persuasion", "model autonomy", "CBRN"]
+
+
+def test_a_series_after_such_as_ends_where_its_last_noun_does() -> None:
+    text = "Occasionally oceanic species such as bottlenose dolphins, orcas, and beaked whales visit the waters."
+    assert items(text, "animals", {"species": 0.7}) == ["bottlenose dolphins", "orcas", "beaked whales"]
+    assert items(text, "animals", {"species": 0.2}) == []  # "species" is not close enough to animals
+
+
+def test_names_right_after_the_noun_and_after_including() -> None:
+    text = "The four Han Generals Zhang Rou, Yan Shi, Shi Tianze, and Liu Heima commanded the four tumens."
+    assert items(text, "generals") == ["Zhang Rou", "Yan Shi", "Shi Tianze", "Liu Heima"]
+    text = "He met world leaders including President Joe Biden and French President Emmanuel Macron, among others."
+    assert items(text, "leaders") == ["President Joe Biden", "French President Emmanuel Macron"]
+
+
+def test_no_series_from_a_clause_that_is_not_one() -> None:
+    assert items("The first two categories, being real and not fictional, have a rubric.", "categories") == []
+    assert items("The peaks are high.", "peaks") == []
+
+
+def test_a_name_after_a_word_for_the_type_with_a_possessive() -> None:
+    text = "He was the son of his father Yesügei, an ally of Toghrul Khan, and of his mother Hoelun."
+    close = {"father": 0.53, "mother": 0.57, "ally": 0.3}
+    assert [n for n, _ in role_names(text, "relatives", close)] == ["Yesügei", "Hoelun"]
+    assert role_names("They crossed the high Andes.", "peaks", {"high": 0.52}) == []  # no possessive: no role
+
+
+def test_a_typed_list_answers_from_every_document_with_each_item_once(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "lake.txt").write_text(
+        "Lake Arlen\n\nThe lake is home to many birds, including herons, grebes and kingfishers. "
+        "Fishermen come in spring. Herons nest on the north shore.", encoding="utf-8")
+    (folder / "marsh.txt").write_text(
+        "Kelmar marsh\n\nThe marsh shelters rare birds such as bitterns, ospreys and marsh harriers. "
+        "A new path opened in May.", encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    ans = idx.ask("Which birds are mentioned?")
+    assert_grounded(idx, ans)
+    assert ans.found and {c.doc_id for c in ans.citations} == {"docs/lake.txt", "docs/marsh.txt"}
+    for bird in ("herons", "grebes", "kingfishers", "bitterns", "ospreys", "marsh harriers"):
+        assert f"**{bird}**" in ans.text
+    assert ans.text.count("**herons**") == 1
+    assert ans.text.startswith("**Birds mentioned** (6)")
