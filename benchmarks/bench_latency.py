@@ -5,7 +5,8 @@ Per question, in one process and interleaved: the plain pipeline (sentence-trans
 answer (``Index.ask``: search + sentence scoring + the reader + the entailment model + citations), and the same
 answer with the reader switched off (``reader=False``, what qa did before it had one), with the reader reading
 whole passages (``reader_focus=0``, before issue 18's focused windows) and with the entailment model switched off
-(``entailment=False``: the word-list conflict rules). p50/p95 in milliseconds. Each timed call
+(``entailment=False``: the word-list conflict rules) and without the entailment model's check of the reader's
+span (``verify=False``, before it gated the answer). p50/p95 in milliseconds. Each timed call
 follows a 0.1 s pause, so that no engine's idle-spinning threads slow down the next one.
 
 ``--mode rss-qa`` / ``rss-plain``: a separate process that only loads what answering needs (qa: the index +
@@ -42,6 +43,7 @@ def plain_searcher(vectors: np.ndarray):
 FAST = "qa quotes answer, embed_top=4"
 NO_READER = "qa quotes answer without the reader"
 NO_ENTAIL = "qa quotes answer without the entailment model"
+NO_VERIFY = "qa quotes answer without the span check"
 WHOLE = "qa quotes answer, the reader reading whole passages"
 PAUSE_S = 0.1
 
@@ -63,7 +65,7 @@ def latency(corpus: str, n: int) -> dict:
         index.ask(q)
     index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
     times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], WHOLE: [], NO_READER: [],
-                                     NO_ENTAIL: []}
+                                     NO_ENTAIL: [], NO_VERIFY: []}
     cpu: dict[str, list[float]] = {k: [] for k in times}
 
     def clock(name: str, fn, *a):
@@ -82,8 +84,8 @@ def latency(corpus: str, n: int) -> dict:
         clock("qa search", index.search, q, 5)
         # with and without the reader / the entailment model, in rotating order (later calls find warm sentence vectors)
         answers = [("qa quotes answer", {}), (WHOLE, {"reader_focus": 0}), (NO_READER, {"reader": False}),
-                   (NO_ENTAIL, {"entailment": False})]
-        for name, options in answers[i % 4:] + answers[:i % 4]:
+                   (NO_ENTAIL, {"entailment": False}), (NO_VERIFY, {"verify": False})]
+        for name, options in answers[i % len(answers):] + answers[:i % len(answers)]:
             ans = clock(name, lambda x, o=options: index.ask(x, **o), q)
             found += bool(name == "qa quotes answer" and ans.found)
     # the same questions again with fewer sentences embedded (same cache state: emptied first)
