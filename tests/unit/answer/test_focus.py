@@ -93,14 +93,15 @@ class FakeReader:
             out.append(Reading(h.doc_id, h.start, h.start + n, h.text[:n], 5.0 - r, 0.9, r))
         return out
 
-    def gate(self, answerability: float, margin: float) -> float:
+    def gate(self, answerability: float, margin: float, verified: tuple[float, float] | None = None) -> float:
+        assert verified is None  # no entailment model here: nothing to verify with
         return margin
 
 
 def test_read_hands_the_reader_focused_passages_and_keeps_document_offsets() -> None:
     hit, sents = _passage([0.0, -1.0, 3.0, 1.0, -5.0])
     reader = FakeReader()
-    index: Any = SimpleNamespace(reader=reader)
+    index: Any = SimpleNamespace(reader=reader, entailer=None)
     ev = Evidence("how wide is the arch?", [hit], sorted(sents, key=lambda s: -s.score))
     full = read(index, ev, replace(DEFAULT_CONFIG, reader_focus=0))
     assert reader.seen == [hit] and full.readings[0].text == "The"
