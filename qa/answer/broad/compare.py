@@ -1,16 +1,19 @@
-"""How do the sources differ / do they agree? Their points side by side, per source.
+"""How do the sources differ / do they agree? Each source's own points on what is asked, side by side.
 
-Each document contributes its points on the topic (``describe``), or its summary points when the question
-names no topic. Points of two documents are paired when they are about the same thing (similarity at least
-``ALIGN``, best pairs first, each point in one pair). A pair is a difference when the entailment model
-(``qa.answer.entail``, when installed) finds that they contradict each other (the calibrated
-``conflict_threshold``), or when they give different values for the same kind of quantity or date; an
-agreement when the model finds that one entails the other (without the model: when they say nearly the same,
-and the word-list conflict rules of ``qa.answer.conflicts`` find no clash). Points no other source matches are
-shown as said by one source only.
+Each document (or, for "the prosecution and the defence", each side within one) contributes its best sentences
+on the topic (``source_points``: the topic's words, softly, so that a sentence on part of it counts; closeness
+to the question; a mention of a side), or its summary points when the question names no topic. The points are
+shown per source; a verdict is claimed only on strong evidence: two closely aligned points (similarity at least
+``STRONG_ALIGN``) that give different values for the same kind of quantity or date, or on which the entailment
+model (``qa.answer.entail``, when installed) is confident (contradiction at least ``CONFIDENT`` and its
+calibrated ``conflict_threshold``; entailment at least ``ENTAILS`` for an agreement). Without the model, nearly
+identical points without a clash by the word-list rules of ``qa.answer.conflicts`` agree. Otherwise no verdict:
+the model is right about two times in three on such pairs, and a wrong "they differ" misleads more than none.
 """
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,14 +24,19 @@ from ...text.tokens import query_stopwords, tokenize
 from ..candidates import Sentence
 from ..conflicts import find_conflict
 from ..entail import Entailer
+from .describe import Match
 from .pool import Pool
-from .summary import similarity
+from .summary import mmr, similarity
+
+logger = logging.getLogger(__name__)
 
 ALIGN = 0.35  # two points this similar are about the same thing
 AGREE = 0.75  # without the model: this similar and no clash is an agreement
-ENTAILS = 0.5
+ENTAILS = 0.5  # the model's entailment probability (either direction) for an agreement
 MODEL_ALIGN = 0.5  # the model judges only pairs at least this similar (a contradiction between loosely related
-# sentences is noise: "sent to the region" / "managed to leave")  # the model's entailment probability (either direction) for an agreement
+# sentences is noise: "sent to the region" / "managed to leave")
+CONFIDENT = 0.8  # the model's contradiction probability (both directions' mean) for a difference
+STRONG_ALIGN = 0.55  # two points' figures are compared only when they are this similar
 MAX_DOCUMENTS = 4
 
 
@@ -61,9 +69,20 @@ def _numbers_differ(a: str, b: str, topic: str = "") -> str:
                      for kind in (_calendar, lambda v: not _calendar(v))]
         for xa, xb in sides:
             if xa and xb and not any(same(x, y) for x in xa for y in xb):
-                fmt = lambda vs: "/".join(f"{v:g}" for v in sorted(vs))  # noqa: E731
-                return f"{fmt(xa)} against {fmt(xb)} {unit}".strip()
+                return f"{_values(xa)} against {_values(xb)} {unit}".strip()
     return ""
+
+
+def _value(v: float) -> str:
+    """A figure as a reader writes it: 2e9 -> "2 billion", 6961.0 -> "6,961"."""
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(v) >= size:
+            return f"{v / size:,.4g} {word}"
+    return f"{v:,.10g}" if not _calendar(v) else f"{v:.0f}"
+
+
+def _values(vs: set[float]) -> str:
+    return "/".join(_value(v) for v in sorted(vs))
 
 
 _UNIT_WORDS = frozenset({"cent", "percent", "per", "year", "month", "week", "day", "hour", "time"})
@@ -98,24 +117,27 @@ def align(pool: Pool, per_doc: Sequence[Sequence[int]]) -> list[tuple[int, int, 
 
 
 def judge(pool: Pool, pairs: Sequence[tuple[int, int, float]], entailer: Entailer | None, topic: str) -> list[Pair]:
-    """Each aligned pair as a difference, an agreement, or two points on the same thing."""
+    """Each aligned pair as a difference, an agreement, or two points on the same thing ("related": no verdict).
+    A difference needs strong evidence: different figures for the same thing in closely aligned points, or a
+    confident contradiction from the model (see the module docstring)."""
     texts = [(pool.sentences[a].text, pool.sentences[b].text) for a, b, _ in pairs]
     probs = None
     threshold = 0.5
     if entailer is not None and entailer.available and texts:
         probs = entailer.probabilities(texts + [(b, a) for a, b in texts])
-        threshold = entailer.calibration("conflict_threshold", 0.5)
+        threshold = max(CONFIDENT, entailer.calibration("conflict_threshold", 0.5))
     out = []
     n = len(texts)
     for k, (a, b, sim) in enumerate(pairs):
         ta, tb = texts[k]
-        numbers = _numbers_differ(ta, tb, topic)
+        numbers = _numbers_differ(ta, tb, topic) if sim >= STRONG_ALIGN else ""
         if numbers:
             out.append(Pair(a, b, "differ", f"the figures differ: {numbers}"))
             continue
         if probs is not None:
             contradiction = float(probs[k, 2] + probs[n + k, 2]) / 2
             entailment = float(max(probs[k, 0], probs[n + k, 0]))
+            logger.debug("pair %d/%d sim %.2f contradiction %.2f entailment %.2f", a, b, sim, contradiction, entailment)
             if sim < MODEL_ALIGN:  # the model's verdict on two loosely related points means little
                 out.append(Pair(a, b, "related"))
             elif contradiction >= threshold:
@@ -126,7 +148,7 @@ def judge(pool: Pool, pairs: Sequence[tuple[int, int, float]], entailer: Entaile
                 out.append(Pair(a, b, "related"))
             continue
         clash = find_conflict(topic or ta, [ta, tb], [pool.sentences[a].doc_id, pool.sentences[b].doc_id],
-                              stop=query_stopwords())
+                              stop=query_stopwords()) if sim >= STRONG_ALIGN else None
         if clash is not None:
             out.append(Pair(a, b, "differ", clash.reason if clash.kind == "number" else ""))
         else:
@@ -134,7 +156,7 @@ def judge(pool: Pool, pairs: Sequence[tuple[int, int, float]], entailer: Entaile
     return out
 
 
-NUMBER_ALIGN = 0.3  # two sentences with different figures for the same unit this similar disagree on them
+NUMBER_ALIGN = STRONG_ALIGN  # two sentences with different figures for the same unit this similar disagree on them
 MAX_NUMBER_PAIRS = 3
 
 
@@ -179,3 +201,51 @@ def unmatched(per_doc: Sequence[Sequence[int]], pairs: Sequence[Pair]) -> list[l
 
 def ranked(relevance: np.ndarray, rows: Sequence[int]) -> list[int]:
     return [rows[i] for i in np.argsort(-relevance, kind="stable")]
+
+
+PER_SOURCE = 3  # points per source side by side
+PER_TWO_SOURCES = 4  # when two sources are compared
+PER_ONE_SOURCE = 6  # when two sides within one document are compared, that document's points
+SIDE_WEIGHT = 0.3  # a sentence that names a side ("the prosecution", "Brockman") is more likely its account
+SIDE_PREFIX = 5  # a side's word is found by its first letters ("prosecution" ~ "prosecutors")
+_NOT_SIDE_WORDS = frozenset({"the", "a", "an", "its", "their", "his", "her", "document", "two", "both", "each"})
+
+
+def side_words(side: str) -> list[str]:
+    """The words that find a side in a sentence: its content words, cut to their first ``SIDE_PREFIX``
+    letters ("the prosecution" -> ["prose"])."""
+    stop = query_stopwords()
+    words = [w for w in re.findall(r"[\w-]+", side.lower()) if w not in _NOT_SIDE_WORDS and w not in stop]
+    return [w[:SIDE_PREFIX] for w in words if len(w) > 2]
+
+
+def names_side(text: str, prefixes: Sequence[str]) -> bool:
+    low = text.lower()
+    return any(re.search(r"\b" + re.escape(p), low) for p in prefixes)
+
+
+def source_points(pool: Pool, doc_ids: Sequence[str], found: Sequence[Match], sides: Sequence[Sequence[str]] = (),
+                  per_source: int = PER_SOURCE) -> list[list[int]]:
+    """Per document of ``doc_ids``, the rows of its best points on the topic (``found``, best first), in
+    reading order: each side's best sentence first (``sides``: the prefixes of each side's words), then the
+    best of the rest (maximal marginal relevance), ``per_source`` in all."""
+    by_doc: dict[str, list[Match]] = {}
+    for m in found:
+        by_doc.setdefault(pool.sentences[m.row].doc_id, []).append(m)
+    out: list[list[int]] = []
+    for d in doc_ids[:MAX_DOCUMENTS]:
+        ms = by_doc.get(d, [])
+        scores = {m.row: m.score + (SIDE_WEIGHT if any(names_side(pool.sentences[m.row].text, p) for p in sides)
+                                    else 0.0) for m in ms}
+        ranked_rows = sorted(scores, key=lambda r: -scores[r])
+        picked: list[int] = []
+        for prefixes in sides:
+            r = next((r for r in ranked_rows if r not in picked and names_side(pool.sentences[r].text, prefixes)), None)
+            if r is not None and len(picked) < per_source:
+                picked.append(r)
+        rest = [r for r in ranked_rows if r not in picked]
+        if rest and len(picked) < per_source:
+            relevance = np.array([scores[r] for r in rest], np.float32)
+            picked += mmr(pool, rest, relevance, per_source - len(picked), list(picked))
+        out.append(sorted(picked))
+    return out

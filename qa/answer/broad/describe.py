@@ -34,7 +34,8 @@ MIN_COVERAGE = 0.5  # share of the topic's weighted words a sentence must have
 # words of a topic that say what is asked, not about what ("Gerasimov's fate", "the role of X")
 GENERIC = frozenset("fate role situation story news thing things happened happen say said claim claims report "
                     "reports mention mentioned about according article articles document documents source sources "
-                    "background details information info".split())
+                    "background details information info reason reasons explanation explanations account accounts "
+                    "version versions effect effects impact impacts".split())
 
 
 @dataclass(frozen=True)
@@ -176,9 +177,10 @@ def _document_boost(pool: Pool, main: Sequence[Term], total: float,
 
 
 def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, question: str = "",
-            passage_relevance: np.ndarray | None = None) -> list[Match]:
-    """Sentences of the pool that mention the topic, best first. ``passage_relevance``: per sentence, its
-    passage's similarity to the question (the model's own vectors, stored in the index)."""
+            passage_relevance: np.ndarray | None = None, min_coverage: float = MIN_COVERAGE) -> list[Match]:
+    """Sentences of the pool that mention the topic (at least ``min_coverage`` of its weighted words), best
+    first. ``passage_relevance``: per sentence, its passage's similarity to the question (the model's own
+    vectors, stored in the index)."""
     terms = terms_of(pool, topic, question or topic)
     if not terms:
         return []
@@ -190,18 +192,21 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     boost = _document_boost(pool, main, total, passage_relevance)
     # a name of several words is named by its last ("Gerasimov", "Bankman-Fried"): "Sam" alone is someone else
     last = names[-1] if len(names) > 1 else None
+    naming = _documents_naming(pool, names) if kind == "event" and names else set()
     out: list[Match] = []
     for i, s in enumerate(pool.sentences):
         if _QUESTION.search(s.text):
             continue  # "Is he a liar and a fraud?": a question the text asks describes nothing
         toks = set(tokenize(s.text))
         has = [has_term(t, toks, s.text) for t in terms]
-        if names and not any(h for h, t in zip(has, terms, strict=True) if t.name):
-            continue  # a topic that names someone: the sentence must name them
+        if names and not any(h for h, t in zip(has, terms, strict=True) if t.name) and not (
+                kind == "event" and s.doc_id in naming and _all_else(has, terms)):
+            continue  # a topic that names someone: the sentence must name them (an event's sentence may leave
+            # them to its document: "SBF's bail" - "He was released on a $250 million bail bond")
         if last is not None and not has_term(last, toks, s.text):
             continue
         coverage = sum(t.weight for h, t in zip(has, terms, strict=True) if h and t in main) / total
-        if coverage < MIN_COVERAGE:
+        if coverage < min_coverage:
             continue
         when = sum(0.2 for h, t in zip(has, terms, strict=True) if h and t.when and t not in main) if len(main) < len(
             terms) else 0.0
@@ -213,6 +218,17 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     out += _continuations(pool, out, kind, topic)
     out.sort(key=lambda m: -m.score)
     return out
+
+
+def _documents_naming(pool: Pool, names: Sequence[Term]) -> set[str]:
+    """The documents of the pool with a sentence that names one of ``names``."""
+    return {s.doc_id for s in pool.sentences if any(has_term(t, set(tokenize(s.text)), s.text) for t in names)}
+
+
+def _all_else(has: Sequence[bool], terms: Sequence[Term]) -> bool:
+    """Whether a sentence has every word of the topic that is not a name or a time (and there is one)."""
+    rest = [h for h, t in zip(has, terms, strict=True) if not t.name and not t.when]
+    return bool(rest) and all(rest)
 
 
 # "... Gerasimov had suffered a minor shrapnel wound. It is thought that the injury forced the top commander to be

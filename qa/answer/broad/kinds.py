@@ -35,6 +35,8 @@ class Kind:
     length: str = "summary"
     item: str = ""
     scope: str = ""  # a list's qualifier after its noun: "named as OpenAI's rivals" -> "openai's rivals"
+    sides: tuple[str, ...] = ()  # a comparison's two sides as the question names them ("the prosecution", "the
+    # defence"; "the document" for one it names)
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,8 @@ def classify(question: str, references: int = 0) -> Kind | None:
 def _compare(q: str, p: Patterns, references: int) -> Kind | None:
     opens = re.match(r"^(?:please )?(?:compare|contrast)\b", q) is not None
     if not any(r.search(q) for r in p.compare) or not (opens or references >= 2 or p.compare_context.search(q)):
-        return None
+        if not _explicit_sides(q):
+            return None
     m = re.search(r"\b(?:on|about|regarding|over|concerning|as to|in (?:their|its) (?:account|description|reporting) "
                   r"of|when it comes to|with respect to|in how they (?:describe|report|cover)) (?P<topic>.+)$", q)
     topic = _clean_topic(m.group("topic")) if m else ""
@@ -221,7 +224,73 @@ def _compare(q: str, p: Patterns, references: int) -> Kind | None:
     topic = re.sub(r"\b(?:\w+'s\s+)?the document\b", "", topic).strip(" ,")
     if topic and p.doc_only.match(topic):
         topic = ""
-    return Kind("compare", topic)
+    sides, topic_of_sides = compared_sides(q)
+    if not topic:  # "how do X and Y compare in height", "give the same reason for Altman's firing"
+        topic = _clean_topic(topic_of_sides)
+        topic = re.sub(r"\b(?:\w+'s\s+)?the document\b", "", topic).strip(" ,")
+        if topic and p.doc_only.match(topic):
+            topic = ""
+    return Kind("compare", topic, sides=sides)
+
+
+_SIDE_VERBS = (r"(?:describe|explain|portray|present|report|cover|characteri[sz]e|depict|see|view|treat|frame|tell|"
+               r"account for|justify|assess|judge|rate|estimate|remember|recall)")
+# "how do X and Y <verb> Z (differently)", "how does X compare with Y", "do X and Y give the same reason for Z"
+_SIDE_PATTERNS = (
+    re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+?) (?:" + _SIDE_VERBS +
+               r") (?P<topic>[^,;]+?)(?: differently| in (?:different|contrasting|opposite) ways)?$"),
+    re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:compare|differ|"
+               r"contrast|disagree|agree)(?: (?:in|on|about|over|regarding|as to|in terms of|when it comes to) "
+               r"(?P<topic>[^,;]+))?$"),
+    re.compile(r"^(?:so,? )?(?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:give|report|have|cite|offer|use|state|quote|"
+               r"tell|reach|draw|agree on) the same (?:\w+ ){0,2}?(?:for|of|on|about|behind|regarding|as to) "
+               r"(?P<topic>[^,;]+)$"),
+)
+_GLUE = frozenset({"its", "their", "his", "her", "the", "a", "an", "for", "of", "in", "to", "on", "at", "document's"})
+_COMPARED_WITH = re.compile(r"^(?:so,? )?how (?:do|does|did) (?P<a>[^,;]+?) (?:compare|contrast) (?:with|to|against) "
+                            r"(?P<b>[^,;]+)$")
+
+
+_TWO_SIDES = re.compile(r"^(?:so,? )?(?:how|in what ways?) (?:do|does|did) (?:the two|both|the opposing|each of the two) "
+                        r"(?:sides|camps|parties|lawyers|legal teams|teams) ")
+
+
+def _explicit_sides(q: str) -> bool:
+    """A comparison without a word of comparison: "how does X compare with Y" (itself one), "how did the two
+    sides portray X"."""
+    m = _COMPARED_WITH.match(q)
+    if m is not None:  # "X's toll for Europe compare with its toll for Asia" (not "the population compare to 1990")
+        a, b = ({w for w in re.findall(r"[a-z][\w'-]+", m.group(x)) if w not in _GLUE} for x in ("a", "b"))
+        return bool(a & b)
+    return _TWO_SIDES.match(q) is not None
+
+
+def compared_sides(q: str) -> tuple[tuple[str, ...], str]:
+    """The sides a normalised comparison question sets against each other ("the prosecution", "the defence")
+    and the topic it asks about them ("alameda"), or ((), ""). "How does X's toll for Europe compare with its
+    toll for Asia": the sides are what differs ("europe", "asia"), the topic what they share ("toll")."""
+    m = _COMPARED_WITH.match(q)
+    if m is not None:
+        a, b = (re.findall(r"[\w'-]+", m.group(x)) for x in ("a", "b"))
+        a, b = ([w for w in x if w not in _GLUE] for x in (a, b))
+        shared = [w for w in a if w in b]
+        only_a, only_b = [w for w in a if w not in b], [w for w in b if w not in a]
+        if shared and only_a and only_b:
+            return (_side(" ".join(only_a)), _side(" ".join(only_b))), " ".join(shared)
+        return (_side(m.group("a")), _side(m.group("b"))), ""
+    for r in _SIDE_PATTERNS:
+        m = r.match(q)
+        if m is None:
+            continue
+        parts = [x for x in re.split(r",? and |, ", m.group("who")) if x.strip()]
+        sides = tuple(_side(x) for x in parts) if len(parts) >= 2 else ()
+        return sides, (m.groupdict().get("topic") or "")
+    return (), ""
+
+
+def _side(text: str) -> str:
+    text = re.sub(r"^(?:both|either|each of) ", "", text.strip())
+    return re.sub(r"^the document's\s+", "", text).strip()
 
 
 def _list(q: str, p: Patterns) -> Kind | None:

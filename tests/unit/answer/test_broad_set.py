@@ -183,3 +183,13 @@ def test_a_group_may_not_straddle_the_splits(tmp_path: Path) -> None:
 
 def test_shared_data_location_is_the_sibling_of_the_repository() -> None:
     assert SHARED_DATA.parts[-2:] == ("shared", "data")
+
+
+def test_dev4_is_a_set_of_comparison_and_event_questions_apart_from_the_others() -> None:
+    """dev4 (written in round 6, before its changes to comparisons and events): those two kinds only, each group
+    its own, none a near-duplicate of a question of another split (ids only: the held-out questions stay unread)."""
+    dev4 = [q for q in QUESTIONS if q.split == "dev4"]
+    assert len(dev4) >= 8 and {q.kind for q in dev4} == {"comparison", "event"}
+    assert all(q.group.startswith("d4-") for q in dev4)
+    near = [(n.id, o.id) for n in dev4 for o in QUESTIONS if o.split != "dev4" and _near_duplicates(n, o)]
+    assert near == []

@@ -1,0 +1,49 @@
+"""Comparisons side by side (issue 17, round 6): the sides and topic a question sets, readable figures, the
+words that find a side, and an event's sentence that leaves the name to its document."""
+from __future__ import annotations
+
+from qa.answer.broad.compare import _value, names_side, side_words
+from qa.answer.broad.describe import Term, _all_else
+from qa.answer.broad.kinds import classify, compared_sides
+
+
+def test_two_sides_within_the_documents_and_the_topic_asked_about_them() -> None:
+    assert compared_sides("how do the prosecution and the defence describe alameda differently") == (
+        ("the prosecution", "the defence"), "alameda")
+    sides, topic = compared_sides("do techcrunch and fortune give the same reason for altman's firing")
+    assert sides == ("techcrunch", "fortune") and topic == "altman's firing"
+    assert compared_sides("how do the andes and the sierra nevada compare in height") == (
+        ("the andes", "the sierra nevada"), "height")
+
+
+def test_what_differs_between_two_phrases_is_the_sides_and_what_they_share_the_topic() -> None:
+    kind = classify("How does the document's toll for Europe compare with its toll for Asia?", 1)
+    assert kind is not None and kind.kind == "compare"
+    assert kind.sides == ("europe", "asia") and kind.topic == "toll"
+    assert classify("How did the population compare to 1990?") is None  # nothing shared: a factoid
+
+
+def test_comparison_topics_without_on_or_about() -> None:
+    kind = classify("Do TechCrunch and Fortune give the same reason for Altman's firing?")
+    assert kind is not None and kind.kind == "compare" and kind.topic == "altman's firing"
+    kind = classify("How did the two sides portray the defendant in their opening statements?")
+    assert kind is not None and kind.kind == "compare"
+
+
+def test_figures_read_as_a_reader_writes_them() -> None:
+    assert _value(2e9) == "2 billion" and _value(5.82e9) == "5.82 billion"
+    assert _value(6961.0) == "6,961" and _value(2021.0) == "2021"
+
+
+def test_a_side_is_found_by_the_first_letters_of_its_words() -> None:
+    assert side_words("the prosecution") == ["prose"] and side_words("the document") == []
+    assert names_side("Prosecutors said the fund was a front.", ["prose"])
+    assert not names_side("The defence said nothing.", ["prose"])
+
+
+def test_an_event_sentence_may_leave_the_name_to_its_document() -> None:
+    name = Term(frozenset({"sbf"}), None, 1.0, True)
+    bail = Term(frozenset({"bail"}), None, 2.0, False)
+    assert _all_else([False, True], [name, bail])
+    assert not _all_else([True, False], [name, bail])
+    assert not _all_else([True], [name])  # a topic that is only a name: the sentence must name it
