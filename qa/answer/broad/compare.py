@@ -194,15 +194,6 @@ def points_per_document(pool: Pool, doc_ids: Sequence[str], groups: Sequence[Seq
     return [by_doc.get(d, []) for d in doc_ids[:MAX_DOCUMENTS]]
 
 
-def unmatched(per_doc: Sequence[Sequence[int]], pairs: Sequence[Pair]) -> list[list[int]]:
-    used = {p.a for p in pairs} | {p.b for p in pairs}
-    return [[r for r in rows if r not in used] for rows in per_doc]
-
-
-def ranked(relevance: np.ndarray, rows: Sequence[int]) -> list[int]:
-    return [rows[i] for i in np.argsort(-relevance, kind="stable")]
-
-
 PER_SOURCE = 3  # points per source side by side
 PER_TWO_SOURCES = 4  # when two sources are compared
 PER_ONE_SOURCE = 6  # when two sides within one document are compared, that document's points
