@@ -100,6 +100,7 @@ def normalise(question: str) -> str:
     q = re.sub(r"\s+", " ", q).strip().lower()
     q = re.sub(r"[\s?!.:;]+$", "", q)
     q = re.sub(r"^please,?\s+|,?\s+please$", "", q)
+    q = re.sub(r"\s+for (?:me|us)$", "", q)  # "outline the article for me"
     q = re.sub(r"^(?:according to|in|from|based on|per) the document,?\s+", "", q)
     q = re.sub(r"(?:,\s*(?:according to|in|from|based on)|\s+according to) the document$", "", q)
     # "what is X's role here", "... in all this", "... in this story": the documents are the context anyway
