@@ -5,7 +5,8 @@ with its [n].
 ``broad_answer(index, question, query, config, doc_ids)`` -> an ``Answer``, or None when the question is a
 factoid (the caller then takes the usual path, unchanged). Modules: ``targets`` (the document a question
 names) -> ``kinds`` (what kind of question) -> ``pool`` (the documents' sentences and cheap vectors) ->
-``summary`` / ``describe`` / ``compare`` / ``lists`` -> ``render`` (citations and text).
+``summary`` / ``describe`` / ``compare`` / ``lists`` -> ``render`` (citations and text); ``answers`` and
+``comparison`` write each kind's answer, ``answer_kind`` picks one.
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from ...types import Answer
 from ..compose import quotes_answer
 from ..config import DEFAULT_CONFIG, AnswerConfig, IndexView
 from ..evidence import gather
-from .answers import Ask, answer_kind, topic_shown, with_notes
+from .answers import describe_answer, list_answer, summary_answer
+from .ask import Ask, topic_shown, with_notes
+from .comparison import compare_answer
 from .kinds import Kind, classify
-from .pool import build_pool
-from .render import inline, title_of
+from .pool import Pool, build_pool
+from .render import inline, not_found, title_of
 from .targets import Target, resolve
 
 __all__ = ["broad_answer", "classify", "resolve", "Kind", "Target"]
@@ -43,6 +46,20 @@ def _notes(index: IndexView, target: Target, used: Sequence[str], scope: Sequenc
     for ref in target.unresolved:
         notes.append(f"No document matches “{inline(ref)}”; this answer uses all {len(scope)} documents.")
     return notes
+
+
+def answer_kind(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named: Sequence[str] = ()) -> Answer | None:
+    """The answer to ``ask`` of its ``kind`` from the ``pool`` of the documents ``used`` (``named``: those the
+    question names, which a comparison keeps)."""
+    if not pool.sentences:
+        return not_found(ask.question, ask.query, "The documents have no sentences to quote.", ask.notes)
+    if kind.kind == "summary":
+        return summary_answer(ask, kind, pool, used)
+    if kind.kind in ("entity", "event"):
+        return describe_answer(ask, kind, pool)
+    if kind.kind == "list":
+        return list_answer(ask, kind, pool)
+    return compare_answer(ask, kind, pool, used, named)
 
 
 def broad_answer(index: IndexView, question: str, query: str, config: AnswerConfig = DEFAULT_CONFIG,

@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 
 from qa.answer.broad import classify
-from qa.answer.broad.answers import compared, question_names
+from qa.answer.broad.comparison import compared, question_names
 from qa.answer.broad.compare import _numbers_differ
 from qa.answer.broad.describe import Term, _other_name, _subject, has_term, hyphenated, topic_terms
 from qa.answer.broad.pool import Pool, lexical_vectors
