@@ -69,9 +69,8 @@ def features(index: Index, questions: Sequence[str], doc_filters: Sequence[Any] 
     the product's own reading (``qa.answer.evidence.read``: the ``read_top`` best passages, each focused to
     ``reader_focus`` word pieces), the last two from the entailment model's check of the best reading
     (``qa.answer.verify``; log 1 / log 0, floored, when there is no span)."""
-    reader = index.reader
-    assert reader is not None and reader.available
-    entailer = Entailer()
+    reader, entailer = index.reader, index.entailer
+    assert reader is not None and reader.available and entailer is not None
     rows = []
     for i, q in enumerate(questions):
         ev = gather(index, q, config=DEFAULT_CONFIG, doc_ids=doc_filters[i] if doc_filters is not None else None)
@@ -142,19 +141,21 @@ def fit_gate(data: Path, model: Path, limit: int = 800, min_answered: float = 0.
         feats[name], labels[name] = features(index, questions, filters), answerable
     cal_path = model / "calibration.json"
     cal = json.loads(cal_path.read_text(encoding="utf-8"))
-    cal["gate"] = _fit(feats, labels, 2, min_answered)
-    cal["gate"]["features"] = ["intercept", "answerability", "reader_margin"]
-    cal["gate_verified"] = _fit(feats, labels, 4, min_answered)
-    cal["gate_verified"]["features"] = ["intercept", "answerability", "reader_margin", "log_p_entailment",
-                                        "log_p_contradiction"]
+    cal["gate"] = _fit(feats, labels, GATE_FEATURES, min_answered)
+    cal["gate_verified"] = _fit(feats, labels, GATE_FEATURES + VERIFIED_FEATURES, min_answered)
     cal["gate_verified"]["entailment_model_sha256"] = sha256(Entailer().folder / "model.onnx")
     cal_path.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
     return {"gate": cal["gate"], "gate_verified": cal["gate_verified"]}
 
 
-def _fit(feats: dict[str, np.ndarray], labels: dict[str, bool], columns: int, min_answered: float) -> dict[str, Any]:
-    """A gate over the first ``columns`` features; its threshold answers ``min_answered`` of the answerable."""
-    feats = {n: f[:, :columns] for n, f in feats.items()}
+GATE_FEATURES = ("answerability", "reader_margin")  # the columns of ``features``, in order
+VERIFIED_FEATURES = ("log_p_entailment", "log_p_contradiction")
+
+
+def _fit(feats: dict[str, np.ndarray], labels: dict[str, bool], names: Sequence[str],
+         min_answered: float) -> dict[str, Any]:
+    """A gate over the first ``len(names)`` features; its threshold answers ``min_answered`` of the answerable."""
+    feats = {n: f[:, :len(names)] for n, f in feats.items()}
     x = np.vstack(list(feats.values()))
     y = np.concatenate([np.full(len(f), float(labels[n])) for n, f in feats.items()])
     positives = sum(len(f) for n, f in feats.items() if labels[n])
@@ -166,7 +167,7 @@ def _fit(feats: dict[str, np.ndarray], labels: dict[str, bool], columns: int, mi
     logit = np.hstack([np.ones((len(x), 1)), x]) @ beta
     pos_logits = np.sort(logit[y == 1])
     threshold = float(pos_logits[int(math.floor((1 - min_answered) * len(pos_logits)))])
-    return {"weights": [round(float(b), 6) for b in beta],
+    return {"features": ["intercept", *names], "weights": [round(float(b), 6) for b in beta],
             "threshold": round(threshold, 6), "margin_floor": MARGIN_FLOOR,
             "answerability_floor": ANSWERABILITY_FLOOR, "min_answered": min_answered,
             "reading": {"read_top": DEFAULT_CONFIG.read_top, "reader_focus": DEFAULT_CONFIG.reader_focus},
