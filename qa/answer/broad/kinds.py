@@ -222,16 +222,17 @@ def _compare(q: str, p: Patterns, references: int) -> Kind | None:
     topic = _clean_topic(m.group("topic")) if m else ""
     # "on Altman's firing with TechCrunch's <document>": the topic stops where the other source is named
     topic = re.sub(r"\s+(?:with|and|to|versus|vs\.?|against|from)\s+(?:(?:\w+'s|the other|the)\s+)?the document\b.*$", "", topic)
-    topic = re.sub(r"\b(?:\w+'s\s+)?the document\b", "", topic).strip(" ,")
-    if topic and p.doc_only.match(topic):
-        topic = ""
+    topic = _without_documents(topic, p)
     sides, topic_of_sides = compared_sides(q)
     if not topic:  # "how do X and Y compare in height", "give the same reason for Altman's firing"
-        topic = _clean_topic(topic_of_sides)
-        topic = re.sub(r"\b(?:\w+'s\s+)?the document\b", "", topic).strip(" ,")
-        if topic and p.doc_only.match(topic):
-            topic = ""
+        topic = _without_documents(_clean_topic(topic_of_sides), p)
     return Kind("compare", topic, sides=sides)
+
+
+def _without_documents(topic: str, p: Patterns) -> str:
+    """A comparison's topic without the documents it names ("" when nothing else is left)."""
+    topic = re.sub(r"\b(?:\w+'s\s+)?the document\b", "", topic).strip(" ,")
+    return "" if topic and p.doc_only.match(topic) else topic
 
 
 _SIDE_VERBS = (r"(?:describe|explain|portray|present|report|cover|characteri[sz]e|depict|see|view|treat|frame|tell|"
