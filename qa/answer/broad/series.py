@@ -20,6 +20,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -105,9 +106,7 @@ def _lexical(word: str, noun: str) -> bool:
 def series_in(text: str, noun: str, close: dict[str, float]) -> list[Series]:
     """The series of ``text`` that a word for ``noun`` opens (``close``: word -> similarity to ``noun``)."""
     masked = _mask(text)
-    cue = cues()["series_cues"]
-    words_cue = "|".join(re.escape(c) for c in sorted(cue, key=len, reverse=True) if c not in {",", ":"})
-    cue_re = re.compile(r"(?<![\w-])(?:" + words_cue + r")(?=\s)|[,:]", re.IGNORECASE)
+    cue_re = _cue_pattern()
     words = list(_WORD.finditer(masked))
     out: list[Series] = []
     taken: set[int] = set()
@@ -131,6 +130,14 @@ def series_in(text: str, noun: str, close: dict[str, float]) -> list[Series]:
                 out.append(Series(w.group(), tuple((text[a:b], a) for a, b in items)))
                 break
     return out
+
+
+@lru_cache(maxsize=1)
+def _cue_pattern() -> re.Pattern[str]:
+    """A series' cue: a word cue of ``series_cues`` (longest first) or a comma or colon."""
+    cue = cues()["series_cues"]
+    words_cue = "|".join(re.escape(c) for c in sorted(cue, key=len, reverse=True) if c not in {",", ":"})
+    return re.compile(r"(?<![\w-])(?:" + words_cue + r")(?=\s)|[,:]", re.IGNORECASE)
 
 
 def _cue_ends(clause: str, cue_re: re.Pattern[str], offset: int, gap_words: int) -> list[int]:
