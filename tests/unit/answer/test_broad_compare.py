@@ -1,4 +1,4 @@
-"""Comparisons side by side (issue 17, round 6): the sides and topic a question sets, readable figures, the
+"""Comparisons side by side (issue 17, fourth round): the sides and topic a question sets, readable figures, the
 words that find a side, and an event's sentence that leaves the name to its document."""
 from __future__ import annotations
 
