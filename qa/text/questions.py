@@ -162,6 +162,9 @@ def to_claim(question: str) -> str | None:
         negated, rest = True, rest[1:]
     if not rest:
         return None
+    end = _subject_end(rest, aux in _BASE_VERB_AUX)
+    if 0 < end < len(rest) - 1 and rest[end].lower() == "not":  # "Did the court not review it?"
+        negated, rest = True, [*rest[:end], *rest[end + 1:]]
     if not negated:  # "Was anyone hurt?" asks whether someone was
         swap = grammar()["negative_polarity"]
         rest = [w for w in rest if w.lower() != "ever"]
@@ -175,6 +178,19 @@ def to_claim(question: str) -> str | None:
     else:
         claim = " ".join([*rest[:end], aux + (" not" if negated else ""), *rest[end:]])
     return claim[:1].upper() + claim[1:] + "."
+
+
+def _negated_do(words: list[str]) -> bool:
+    """Do ``words`` (after a wh-word) open with a negated "do" and then the verb: "did not attend", "didn't come"
+    (so the wh-phrase is the subject), not "didn't he say" (an object question)?"""
+    found = _aux(words[0])
+    if found is None or found[0] not in ("do", "does", "did") or len(words) < 2:
+        return False
+    nxt = words[1].lower()
+    if not found[1]:
+        return nxt == "not"
+    g = grammar()
+    return nxt not in g["pronouns"] and nxt not in g["determiners"] and not words[1][:1].isupper()
 
 
 def answer_claim(question: str, answer: str) -> str:
@@ -192,9 +208,9 @@ def answer_claim(question: str, answer: str) -> str:
         return f"{' '.join(words)}: {answer}."
     wh = words[i].lower().strip(",")
     j = i + 1 + int(wh == "how" and i + 1 < len(words) and words[i + 1].lower() in g["how_degree"])
-    k = next((m for m in range(j, min(j + 4, len(words))) if words[m].lower() in g["auxiliaries"]), None)
-    if k is None:  # the wh-phrase is the subject: "Which team won?" -> "<answer> team won."
-        return _sentence(f"{answer} {' '.join(words[j:])}")
+    k = next((m for m in range(j, min(j + 4, len(words))) if _aux(words[m]) is not None), None)
+    if k is None or k == j and _negated_do(words[k:]):
+        return _sentence(f"{answer} {' '.join(words[j:])}")  # "Which team won?" -> "<answer> team won."
     rest = words[k:]
     claim = (to_claim(" ".join(rest)) or " ".join(rest[1:])).rstrip(".")
     aux = rest[0].lower()

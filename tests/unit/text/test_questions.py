@@ -13,6 +13,7 @@ from qa.text.questions import answer_claim, is_yes_no, to_claim
     ("Is Paris the capital of France?", "Paris is the capital of France."),
     ("Has the company released its results?", "The company has released its results."),
     ("Didn't the minister attend the summit?", "The minister did not attend the summit."),
+    ("Did the court not review the ban?", "The court did not review the ban."),
     ("Can the bridge carry trucks?", "The bridge can carry trucks."),
     ("Was he wounded?", "He was wounded."),
     ("Was anyone hurt?", "Someone was hurt."),
@@ -44,6 +45,12 @@ def test_other_questions_have_no_claim(question: str) -> None:
     ("How did he escape?", "through a tunnel", "He escaped through a tunnel."),
     ("Why did the port close?", "a storm", "The port closed because a storm."),
     ("Which team won the final?", "Denver", "Denver team won the final."),
+    # negated questions: the "not" stays a negation, after the subject or on a subject question
+    ("What did the court not review?", "the ban", "The court did not review the ban."),
+    ("Who did not attend the meeting?", "Bob", "Bob did not attend the meeting."),
+    ("Who didn't come?", "Ann", "Ann didn't come."),
+    ("What didn't he say?", "hello", "He did not say hello."),
+    ("Who did Ann see?", "Bob", "Ann saw Bob."),
 ])
 def test_a_wh_question_and_its_answer_become_a_claim(question: str, answer: str, claim: str) -> None:
     assert answer_claim(question, answer) == claim
