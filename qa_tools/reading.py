@@ -84,9 +84,14 @@ def _squad_like(source: str, path: Path) -> Iterator[dict[str, Any]]:
                 answers = [a for a in answers if context[a["start"]:a["start"] + len(a["text"])] == a["text"]]
                 if not qa.get("is_impossible") and not answers:
                     continue
-                yield {"source": source, "article": title or f"{source}-{i}", "article_index": i,
-                       "paragraph": f"{title or i}#{p}", "id": qa["id"], "question": qa["question"],
-                       "context": context, "answers": answers, "kind": "unanswerable" if not answers else "gold"}
+                example = {"source": source, "article": title or f"{source}-{i}", "article_index": i,
+                           "paragraph": f"{title or i}#{p}", "id": qa["id"], "question": qa["question"],
+                           "context": context, "answers": answers, "kind": "unanswerable" if not answers else "gold"}
+                plausible = [{"text": a["text"], "start": a["answer_start"]} for a in qa.get("plausible_answers", [])
+                             if context[a["answer_start"]:a["answer_start"] + len(a["text"])] == a["text"]]
+                if plausible and not answers:  # SQuAD 2.0: the span a written unanswerable seems to ask for
+                    example["plausible"] = plausible
+                yield example
 
 
 def _squad1_split(ex: dict[str, Any]) -> str | None:

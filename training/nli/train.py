@@ -22,6 +22,7 @@ from qa.answer.entail.pairs import batch, encode
 
 from ..common import fit, plan_batches, run_arguments, seed_all, start_encoder_from, start_from
 from .data import load, manifest
+from . import unanswerable
 from .model import NLI
 from .synth import load_examples, pairs
 
@@ -71,6 +72,9 @@ def parser() -> argparse.ArgumentParser:
                     "premise words otherwise, e.g. 'without', was learned as a contradiction)")
     ap.add_argument("--antonyms", action="store_true", help="--synth pairs also contradict by a word replaced by its "
                     "opposite (training/nli/antonyms.json)")
+    ap.add_argument("--unanswerable", type=int, default=0, help="add the span-check pairs of SQuAD 2.0's written "
+                    "unanswerables and as many answerable questions (training/nli/unanswerable.py), each this many "
+                    "times; 0: none")
     ap.add_argument("--examples", type=Path, default=Path.home() / ".cache" / "qa" / "train" / "reader" / "examples.jsonl",
                     help="the reader's examples (python -m training.reader.data), source of --synth")
     ap.add_argument("--init-encoder", type=Path, help="start the encoder from another model's weights (e.g. the "
@@ -92,18 +96,26 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
     rng.shuffle(held)
     synth: list[dict[str, Any]] = []
     dev_synth: list[dict[str, Any]] = []
+    examples: list[dict[str, Any]] = []
     if args.synth:
         examples = load_examples(args.examples)
         synth = pairs(examples, split="train", limit=args.synth, seed=args.seed, negations=not args.no_negations,
                       antonyms=args.antonyms)
         dev_synth = pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed,
                           negations=not args.no_negations, antonyms=args.antonyms)
-    return {"train": train + product * args.product_weight + synth,
+    span_checks: list[dict[str, Any]] = []
+    dev_span_checks: list[dict[str, Any]] = []
+    if args.unanswerable:
+        examples = examples if args.synth else load_examples(args.examples)
+        span_checks = unanswerable.pairs(examples, split="train", seed=args.seed) * args.unanswerable
+        dev_span_checks = unanswerable.pairs(examples, split="dev", seed=args.seed)
+    return {"train": train + product * args.product_weight + synth + span_checks,
             "dev-nli": [r for r in dev if r["set"] != "product"][:args.eval_size],
             "dev-product": [r for r in dev if r["set"] == "product"],
             "heldout-snli": held[:args.eval_size],
             "heldout-product": [r for r in rows if r["split"] == "heldout" and r["set"] == "product"],
-            **({"dev-synth": dev_synth} if dev_synth else {})}
+            **({"dev-synth": dev_synth} if dev_synth else {}),
+            **({"dev-unanswerable": dev_span_checks} if dev_span_checks else {})}
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -128,7 +140,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         return entry, dev
 
     return fit(model, plan, args, desc="nli", loss_of=loss_of, evaluate=check,
-               config={"pairs": len(feats["train"]), "data": manifest(args.data, synth=bool(args.synth))})
+               config={"pairs": len(feats["train"]), "data": manifest(args.data, synth=bool(args.synth or args.unanswerable))})
 
 
 def main() -> None:

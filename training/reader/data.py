@@ -67,7 +67,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
     examples = load_all(args.data)
-    examples += mine_negatives(examples, args.out, fraction=args.negative_fraction)
+    if args.negative_fraction > 0:  # 0: no retrieved negatives (enough for the entailment model's --synth pairs)
+        examples += mine_negatives(examples, args.out, fraction=args.negative_fraction)
     manifest = {"files": {src: {"path": rel, "sha256": sha256(args.data / rel)} for src, rel in FILES.items()},
                 "counts": {}}
     for e in examples:
