@@ -38,8 +38,12 @@ ORDINAL_LIST = re.compile(r"\b(?:the\s+)?(?P<ords>" + _ORD + r"(?:\s*,\s*(?:the\
 FILE_NAME = re.compile(r"(?<![\w/.-])(?P<name>[\w./-]*[\w-]+\.(?:txt|md|markdown|pdf|docx?|html?|rst|csv|json|rtf|odt))\b"
                        r"|(?<![\w/.-])(?P<slug>[a-z0-9]+(?:[-_][a-z0-9]+){2,})(?![\w/.-])", re.I)
 # "the Express article", "the New York Times piece", "the Gerasimov ambush story"
-MODIFIED = re.compile(r"\b(?:the|that|this)\s+(?P<mod>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+" + SINGULAR + r"\b(?!\s+of\b)",
-                      re.I)
+# (no determiner inside the modifier but after "of": "name the bridges the Baltic Sea piece talks about", "the Person
+# of the Year piece"; the noun not a verb
+# before its object: "how do the Verge and CNBC report the verdict")
+_MOD_WORD = r"(?!(?<!of\s)(?:the|a|an|this|that|these|those)\s)[\w'’.&-]+"
+MODIFIED = re.compile(r"\b(?:the|that|this)\s+(?P<mod>(?:" + _MOD_WORD + r"\s+){0,3}?" + _MOD_WORD + r")\s+" + SINGULAR +
+                      r"\b(?!\s+(?:of|the|a|an|his|her|its|their|how|what|whether|why)\b)", re.I)
 # "the article quoting Arestovych", "the report about the ambush", "the story by ..."
 _RELATIONS = (r"quoting|that quotes|which quotes|citing|that cites|which cites|mentioning|that mentions|which mentions|"
               r"about|on|by|from|titled|called|named|headlined|entitled|that says|which says|saying|that reports|"
@@ -110,9 +114,23 @@ def _words(text: str) -> set[str]:
     return set(tokenize(text))
 
 
+_SOURCE_LINE = re.compile(r"^[ \t]*(?:source|sources|via|published (?:by|in))[ \t]*:[ \t]*(\S[^\n]{0,78})$", re.I | re.M)
+BYLINE_CHARS = 100
+
+
+def source_lines(text: str) -> list[str]:
+    """Where a text says it comes from: a "source: express.co.uk" line, and a short byline under its title
+    ("CNBC, 2023-11-30", "by Jane Doe") - what "according to the Express" names it by."""
+    out = [m.group(1) for m in _SOURCE_LINE.finditer(text)]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 2 and len(lines[1]) <= BYLINE_CHARS and re.search(r"\d|\bby\s", lines[1]):
+        out.append(lines[1])
+    return out
+
+
 def _meta_text(doc: Document) -> str:
     name = PurePosixPath(doc.id).name
-    parts = [doc.title, doc.id, name, re.sub(r"[-_.]+", " ", name), doc.source or ""]
+    parts = [doc.title, doc.id, name, re.sub(r"[-_.]+", " ", name), doc.source or "", *source_lines(doc.text)]
     for key, value in (doc.metadata or {}).items():
         if key not in _META_SKIP and isinstance(value, str):
             parts.append(value)
@@ -352,8 +370,10 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
         # "according to X" names a document only when X is one's title or source; "in X's article" may be its text
         own = m.group("own")
         doc_id, ambiguous = matcher.best(own or m.group("phrase"), meta_only=own is None, minimum=0.5)
-        if doc_id is not None:
-            refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+        if doc_id is not None:  # "according to" stays: "... according to the document" reads as the question did
+            lead = re.match(r"(?:according to|as reported by|as (?:told|written) by)\s+", m.group())
+            start = m.start() + (lead.end() if lead else 0)
+            refs.append(Reference(start, m.end(), m.group()[start - m.start():], doc_id, ambiguous))
 
 
 def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
