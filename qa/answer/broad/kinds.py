@@ -52,6 +52,7 @@ class Patterns:
     members: tuple[re.Pattern[str], ...]  # "who is on the board": the people of a group
     group_nouns: frozenset[str]
     doc_only: re.Pattern[str]  # a topic that is only a reference to the documents ("these articles")
+    doc_clause: re.Pattern[str]  # the documents as a verb's subject ("the articles quote", "that the document names")
     stop_starts: frozenset[str]
     items: dict[str, frozenset[str]]
 
@@ -84,12 +85,14 @@ def patterns(path: Path = DATA) -> Patterns:
         return tuple(_compile(path, key, p, subs, group) for p in raw[key])
 
     doc_only = _compile(path, "doc_nouns", r"^(?:(?:{THESE}|the document|it|them|everything|all) ?)*(?:\w+ ){0,2}?{DOC}?$", subs)
+    doc_clause = _compile(path, "doc_nouns", r"^(?:that |which )?(?:{THESE} )?(?:\w+ ){0,2}?{DOC} \w+(?: about| to| on| up)?$",
+                          subs)
     return Patterns(
         summary=many("summary"), gist=many("gist"), points=many("points"), event=many("event", "topic"),
         entity=many("entity", "topic"), compare=many("compare"),
         compare_context=_compile(path, "compare_context", raw["compare_context"], subs), lists=many("list", "what"),
         members=many("members", "group"), group_nouns=frozenset(raw["group_nouns"]),
-        doc_only=doc_only, stop_starts=frozenset(raw["entity_stop_starts"]),
+        doc_only=doc_only, doc_clause=doc_clause, stop_starts=frozenset(raw["entity_stop_starts"]),
         items={i: frozenset(raw[f"item_{i}"]) for i in ITEMS})
 
 
@@ -305,6 +308,8 @@ def _list(q: str, p: Patterns) -> Kind | None:
         if m is None:
             continue
         what = (m.group("what") or ("places" if m.group().startswith(("where", "what places", "which places")) else "people")).strip()
+        if re.search(r"\b(?:every|each) " + re.escape(what) + r"\b", q) and not _plural(what):
+            what = plural(what)  # "name every khan": the khans
         if r.pattern.startswith("^(?:which|what) ") and not _plural(what):
             continue  # "which general was mentioned as ..." asks for one: a factoid
         if p.doc_only.match(what) and any(s.search(q) for s in p.summary):
@@ -331,9 +336,16 @@ def _scope(rest: str, p: Patterns) -> str:
         return ""
     rest = _QUALIFIER_OPENING.sub("", rest, count=1).strip(" ,")
     rest = _clean_topic(rest)
-    if not rest or p.doc_only.match(rest) or re.fullmatch(r"(?:the document\b\W*)+", rest):
+    if not rest or p.doc_only.match(rest) or p.doc_clause.match(rest) or re.fullmatch(r"(?:the document\b\W*)+", rest):
         return ""
     return rest
+
+
+def plural(phrase: str) -> str:
+    """A noun phrase with its last word in the plural ("khan" -> "khans", "city" -> "cities")."""
+    if re.search(r"[^aeiou]y$", phrase):
+        return phrase[:-1] + "ies"
+    return phrase + ("es" if re.search(r"(?:s|x|z|ch|sh)$", phrase) else "s")
 
 
 def _plural(what: str) -> bool:
