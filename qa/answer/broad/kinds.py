@@ -229,7 +229,25 @@ def _compare(q: str, p: Patterns, references: int) -> Kind | None:
     sides, topic_of_sides = compared_sides(q)
     if not topic:  # "how do X and Y compare in height", "give the same reason for Altman's firing"
         topic = _without_documents(_clean_topic(topic_of_sides), p)
+    if not topic:  # "how many died in the strike - do the two reports give the same figure": the other clause
+        topic = _clause_topic(q, p)
     return Kind("compare", topic, sides=sides)
+
+
+_ASKING = re.compile(r"^(?:(?:and|so|but|now|ok|okay),? )?(?:how (?:many|much|often|long|far)|what|which|who|whom|whose|when|"
+                     r"where|why|how)(?: (?:is|are|was|were|did|do|does|has|have|had|will|would|can|could))?\s+")
+
+
+def _clause_topic(q: str, p: Patterns) -> str:
+    """A comparison's topic asked in a clause of its own, set off by a dash, colon or semicolon ("who fired Altman:
+    do the articles agree") - the question word left out; "" when there is none."""
+    parts = [x.strip() for x in re.split(r"\s+[-–—]+\s+|\s*;\s+|:\s+", q) if x.strip()]
+    if len(parts) < 2:
+        return ""
+    rest = [x for x in parts if not any(r.search(x) for r in p.compare)]
+    if len(rest) != 1 or len(rest) == len(parts):
+        return ""
+    return _without_documents(_clean_topic(_ASKING.sub("", rest[0])), p)
 
 
 def _without_documents(topic: str, p: Patterns) -> str:
@@ -242,6 +260,10 @@ _SIDE_VERBS = (r"(?:describe|explain|portray|present|report|cover|characteri[sz]
                r"account for|justify|assess|judge|rate|estimate|remember|recall)")
 # "how do X and Y <verb> Z (differently)", "how does X compare with Y", "do X and Y give the same reason for Z"
 _SIDE_PATTERNS = (
+    # "where do X and Y differ in how they portray Z"
+    re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:differ|disagree|"
+               r"diverge|contrast|part ways)(?: (?:in|on|over|about|as to))? (?:how|the way|what) (?:they|each(?: one)?) "
+               + _SIDE_VERBS + r" (?P<topic>[^,;]+?)$"),
     re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+?) (?:" + _SIDE_VERBS +
                r") (?P<topic>[^,;]+?)(?: differently| in (?:different|contrasting|opposite) ways)?$"),
     re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:compare|differ|"
@@ -262,12 +284,13 @@ _TWO_SIDES = re.compile(r"^(?:so,? )?(?:how|in what ways?) (?:do|does|did) (?:th
 
 def _explicit_sides(q: str) -> bool:
     """A comparison without a word of comparison: "how does X compare with Y" (itself one), "how did the two
-    sides portray X"."""
+    sides portray X", "how do X and Y report Z"."""
     m = _COMPARED_WITH.match(q)
     if m is not None:  # "X's toll for Europe compare with its toll for Asia" (not "the population compare to 1990")
         a, b = ({w for w in re.findall(r"[a-z][\w'-]+", m.group(x)) if w not in _GLUE} for x in ("a", "b"))
         return bool(a & b)
-    return _TWO_SIDES.match(q) is not None
+    m = _SIDE_PATTERNS[1].match(q)  # "how do the Verge and CNBC report the verdict": two sources, one verb
+    return _TWO_SIDES.match(q) is not None or (m is not None and " and " in m.group("who"))
 
 
 def compared_sides(q: str) -> tuple[tuple[str, ...], str]:
@@ -389,7 +412,7 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
                 continue
             if kind == "event":
                 topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across|after|when|once|"
-                               r"following)\s+", "", topic)
+                               r"following|between)\s+", "", topic)
                 topic = _without_period(topic)
                 if len(topic.split()) > MAX_EVENT_WORDS or re.search(
                         r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):

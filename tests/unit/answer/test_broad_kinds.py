@@ -115,3 +115,17 @@ def test_a_noun_phrase_is_put_in_the_plural() -> None:
     from qa.answer.broad.kinds import plural
     assert [plural(w) for w in ("khan", "city", "day", "church", "mongol khan")] == [
         "khans", "cities", "days", "churches", "mongol khans"]
+
+
+def test_events_going_on_now_and_between_two_parties() -> None:
+    got = classify("What went on between Binance and the Justice Department?")
+    assert got is not None and (got.kind, got.topic) == ("event", "binance and the justice department")
+    got = classify("What's going on with the Baltic's seafloor?")
+    assert got is not None and (got.kind, got.topic) == ("event", "the baltic's seafloor")
+    assert classify("What is happening to the average age of teachers in Wales?") is None  # a factoid, as before
+
+
+def test_highlights_of_a_document_after_any_verb() -> None:
+    got = classify("Pull out the highlights of the document for me.", 1)
+    assert got is not None and (got.kind, got.length) == ("summary", "points")
+    assert classify("Who was given the highlights of most of the matches?") is None
