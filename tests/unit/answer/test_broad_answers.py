@@ -204,3 +204,17 @@ def test_sources_a_comparison_names_are_shown_even_when_they_say_little_of_its_t
     ans = ask(idx, "How do the Courier and the Gazette report the verdict in Hale's arson trial?")
     assert ans.found and {c.doc_id for c in ans.citations} == {"courier.txt", "gazette.txt"}
     assert any("found guilty" in c.quote for c in ans.citations)
+
+
+def test_people_of_a_kind_are_those_a_series_names_and_those_given_the_title(tmp_path: Path) -> None:
+    # "which generals": the two a series of generals names, and the one given the title elsewhere, cut short
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "parade.txt").write_text(
+        "Parade in Arlen\n\nTwo generals, Tom Berg and Ivo Hart, led the parade in Arlen on Sunday. Later that day "
+        "Gen. Ana Lind inspected the troops near the river. Mayor Eva Holm watched the parade from the town hall.",
+        encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    ans = ask(idx, "Which generals are mentioned?")
+    listed = set(re.findall(r"\*\*([^*]+)\*\* —", ans.text))
+    assert listed == {"Tom Berg", "Ivo Hart", "Ana Lind"}, ans.text
