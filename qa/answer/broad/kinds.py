@@ -229,11 +229,17 @@ def _compare(q: str, p: Patterns, references: int) -> Kind | None:
     sides, topic_of_sides = compared_sides(q)
     if not topic:  # "how do X and Y compare in height", "give the same reason for Altman's firing"
         topic = _without_documents(_clean_topic(topic_of_sides), p)
+    passive = _PASSIVE.match(q)
+    if not topic and passive:  # "is Ögedei's role told the same way in the articles": its subject
+        topic = _without_documents(_clean_topic(passive.group("topic")), p)
     if not topic:  # "how many died in the strike - do the two reports give the same figure": the other clause
         topic = _clause_topic(q, p)
     return Kind("compare", topic, sides=sides)
 
 
+_PASSIVE = re.compile(r"^(?:so,? )?(?:is|are|was|were) (?P<topic>[^,;]+?) (?:told|described|reported|portrayed|presented|"
+                      r"covered|explained|depicted|characteri[sz]ed|treated|given) (?:the same way|in the same way|the same|"
+                      r"similarly|differently|consistently|alike)\b")
 _ASKING = re.compile(r"^(?:(?:and|so|but|now|ok|okay),? )?(?:how (?:many|much|often|long|far)|what|which|who|whom|whose|when|"
                      r"where|why|how)(?: (?:is|are|was|were|did|do|does|has|have|had|will|would|can|could))?\s+")
 

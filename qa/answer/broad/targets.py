@@ -68,6 +68,9 @@ POSSESSIVE_PLURAL = re.compile(r"\b(?P<mod>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2
 # "the Genghis Khan and Yuan dynasty articles"
 MODIFIED_PLURAL = re.compile(r"\b(?:the|both)\s+(?P<a>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?:and|&)\s+"
                              r"(?P<b>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+" + PLURAL + r"\b", re.I)
+# "the pieces on Genghis and on the Yuan", "the articles about the Andes and the Baltic Sea"
+RELATIVE_PLURAL = re.compile(r"\b(?:the|both)\s+" + PLURAL + r"\s+(?:on|about|covering|discussing)\s+(?P<a>[^?,;:!]+?)\s+(?:and|&)\s+"
+                             r"(?:(?:on|about)\s+)?(?P<b>[^?,;:!]+)", re.I)
 _NOT_MODIFIERS = frozenset(
     "these those two both each every one other same whole entire full main original above uploaded following "
     "previous next new latest recent given second first third last final latter former only single whole this "
@@ -345,12 +348,28 @@ def _pairs(question: str, matcher: Matcher, refs: list[Reference]) -> None:
             refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
 
 
+def _plural_relatives(question: str, matcher: Matcher, refs: list[Reference]) -> None:
+    """Two documents by what each is about: "the pieces on Genghis and on the Yuan" (each phrase fits one
+    document, not a storyline several tell)."""
+    for m in RELATIVE_PLURAL.finditer(question):
+        phrases = [_trim_phrase(m.group(g)) for g in ("a", "b")]
+        if _overlaps(refs, m.start(), m.end()) or not all(phrases) or \
+                any(matcher.fitting(p) != 1 for p in phrases):
+            continue
+        found = [matcher.best(p, minimum=0.5) for p in phrases]
+        ids = [doc_id for doc_id, ambiguous in found if doc_id is not None and not ambiguous]
+        if len(set(ids)) == 2:
+            end = m.start("b") + m.group("b").find(phrases[1]) + len(phrases[1])
+            refs += [Reference(m.start(), end, question[m.start():end], d) for d in ids]
+
+
 def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     """References by a phrase ("the article quoting X", "the Express article", "according to X"), added to
     ``refs`` where they do not overlap one found before."""
     _quoted(question, matcher, refs)
     _outlet_groups(question, matcher, refs)
     _pairs(question, matcher, refs)
+    _plural_relatives(question, matcher, refs)
     for m in RELATIVE.finditer(question):
         phrase = _trim_phrase(m.group("phrase"))
         if phrase and not _overlaps(refs, m.start(), m.end()):
@@ -380,7 +399,7 @@ def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
     """The document references in ``question``, resolved against ``docs`` (in Documents-list order)."""
     refs = _shaped(question, docs)
     if any(p.search(question) for p in (RELATIVE, MODIFIED, ACCORDING, QUOTED, POSSESSIVE, POSSESSIVE_PLURAL,
-                                            MODIFIED_PLURAL)):
+                                            MODIFIED_PLURAL, RELATIVE_PLURAL)):
         _phrased(question, Matcher(docs), refs)
     return sorted(refs, key=lambda r: r.start)
 

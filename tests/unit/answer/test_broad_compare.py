@@ -64,3 +64,10 @@ def test_a_topic_in_a_clause_of_its_own() -> None:
     kind = classify("Who fired Altman: do the articles agree?")
     assert kind is not None and kind.topic == "fired altman"
     assert classify("Compare the documents.").topic == ""  # type: ignore[union-attr]
+
+
+def test_the_subject_of_a_passive_comparison_is_its_topic() -> None:
+    kind = classify("Is Ögedei's role told the same way in the document?", 2)
+    assert kind is not None and (kind.kind, kind.topic) == ("compare", "ögedei's role")
+    kind = classify("Are the casualties reported differently in the two articles?")
+    assert kind is not None and (kind.kind, kind.topic) == ("compare", "the casualties")

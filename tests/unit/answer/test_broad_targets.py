@@ -92,3 +92,10 @@ def test_according_to_the_source_a_text_names_itself() -> None:
     t = resolve("What happened at Izium according to the Express?", [express, byline, other])
     assert t.doc_ids == ("e.txt",) and t.question == "What happened at Izium according to the document?"
     assert resolve("What rallied, according to CNBC?", [express, byline]).doc_ids == ("c.txt",)
+
+
+def test_two_documents_named_by_what_each_is_about() -> None:
+    t = resolve("Compare the articles on the harbour fire and on the bridge vote.", DOCS)
+    assert t.doc_ids == ("news/harbour-fire.txt", "news/bridge-vote.txt") and t.question == "Compare the document."
+    # a phrase that fits several documents is a storyline, not a document
+    assert resolve("Compare the articles about the bridge and the fire.", DOCS).doc_ids is None
