@@ -80,7 +80,11 @@ def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         typed = typed_items(pool, rows, head_noun(kind.topic), similarity(ask.index))
         people = {it.text for it in items}
         typed = [it for it in typed if it.text in people or _capitalised_name(it.text)]
-        items = typed if len(typed) >= MIN_TYPED else title_filter(items, pool, kind.topic)
+        if len(typed) >= MIN_TYPED:  # and those given the title elsewhere ("General Simonov")
+            shown = {it.text for it in typed}
+            items = typed + [it for it in title_filter(items, pool, kind.topic, strict=True) if it.text not in shown]
+        else:
+            items = title_filter(items, pool, kind.topic)
     if not items:
         return None
     return _items_answer(ask, kind, pool, items[:MAX_ITEMS])

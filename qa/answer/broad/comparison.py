@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 
 from ...text.tokens import query_stopwords
 from ...types import Answer, Citation
@@ -119,9 +120,15 @@ def _topic_points(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], *, name
     prefixes = sides.prefixes
     ranked_docs = _documents_by_best(pool, found, prefixes)
     if len(sides.outlets) >= 2 and len(named) < 2:  # "do TechCrunch and Fortune give the same reason": each
-        # outlet's document that speaks of the topic best
-        best = [next((d for d in ranked_docs if d in _outlet_documents(ask, o, used)), None) for o in sides.outlets]
+        # outlet's document that speaks of the topic best (else the closest to the question: the source is named)
+        best = [_outlet_choice(ask, o, used, ranked_docs, relevance=relevance, pool=pool) for o in sides.outlets]
         named = list(dict.fromkeys(d for d in best if d is not None))
+        silent = [d for d in named if d not in ranked_docs]
+        if silent:  # a source named that says little of the topic: its sentences on any part of it
+            found = _merged([found, [m for m in matches(pool, kind.topic, "entity", qv, question=ask.question,
+                                                        passage_relevance=relevance, min_coverage=ANY_COVERAGE)
+                                     if pool.sentences[m.row].doc_id in silent]])
+            ranked_docs = _documents_by_best(pool, found, prefixes)
     if sides.inner and len(named) == 1:  # two sides within the document named: that document only
         used = list(named)
     elif (sides.titled or sides.outlets) and len(named) >= 2:  # the documents the sides name: those only
@@ -152,6 +159,20 @@ def _verdicts(ask: Ask, pool: Pool, used: Sequence[str], per_doc: list[list[int]
         if r not in out[doc_of[pool.sentences[r].doc_id]]:
             out[doc_of[pool.sentences[r].doc_id]].append(r)
     return pairs, [sorted(x) for x in out]
+
+
+ANY_COVERAGE = 0.15  # a named source's points may be on a small part of the topic (its rarest word left out)
+
+
+def _outlet_choice(ask: Ask, outlet: str, used: Sequence[str], ranked_docs: Sequence[str], *, relevance: np.ndarray,
+                   pool: Pool) -> str | None:
+    """The document of ``outlet`` a comparison shows: the one that speaks of the topic best, else the one whose
+    passages are closest to the question (None: no document is that outlet's)."""
+    own = _outlet_documents(ask, outlet, used)
+    on_topic = next((d for d in ranked_docs if d in own), None)
+    if on_topic is not None or not own:
+        return on_topic
+    return max(own, key=lambda d: max((float(relevance[r]) for r in pool.of(d)), default=0.0))
 
 
 def _merged(found: Sequence[Sequence[Match]]) -> list[Match]:

@@ -52,6 +52,7 @@ class Patterns:
     members: tuple[re.Pattern[str], ...]  # "who is on the board": the people of a group
     group_nouns: frozenset[str]
     doc_only: re.Pattern[str]  # a topic that is only a reference to the documents ("these articles")
+    doc_clause: re.Pattern[str]  # the documents as a verb's subject ("the articles quote", "that the document names")
     stop_starts: frozenset[str]
     items: dict[str, frozenset[str]]
 
@@ -84,12 +85,14 @@ def patterns(path: Path = DATA) -> Patterns:
         return tuple(_compile(path, key, p, subs, group) for p in raw[key])
 
     doc_only = _compile(path, "doc_nouns", r"^(?:(?:{THESE}|the document|it|them|everything|all) ?)*(?:\w+ ){0,2}?{DOC}?$", subs)
+    doc_clause = _compile(path, "doc_nouns", r"^(?:that |which )?(?:{THESE} )?(?:\w+ ){0,2}?{DOC} \w+(?: about| to| on| up)?$",
+                          subs)
     return Patterns(
         summary=many("summary"), gist=many("gist"), points=many("points"), event=many("event", "topic"),
         entity=many("entity", "topic"), compare=many("compare"),
         compare_context=_compile(path, "compare_context", raw["compare_context"], subs), lists=many("list", "what"),
         members=many("members", "group"), group_nouns=frozenset(raw["group_nouns"]),
-        doc_only=doc_only, stop_starts=frozenset(raw["entity_stop_starts"]),
+        doc_only=doc_only, doc_clause=doc_clause, stop_starts=frozenset(raw["entity_stop_starts"]),
         items={i: frozenset(raw[f"item_{i}"]) for i in ITEMS})
 
 
@@ -226,7 +229,31 @@ def _compare(q: str, p: Patterns, references: int) -> Kind | None:
     sides, topic_of_sides = compared_sides(q)
     if not topic:  # "how do X and Y compare in height", "give the same reason for Altman's firing"
         topic = _without_documents(_clean_topic(topic_of_sides), p)
+    passive = _PASSIVE.match(q)
+    if not topic and passive:  # "is Ögedei's role told the same way in the articles": its subject
+        topic = _without_documents(_clean_topic(passive.group("topic")), p)
+    if not topic:  # "how many died in the strike - do the two reports give the same figure": the other clause
+        topic = _clause_topic(q, p)
     return Kind("compare", topic, sides=sides)
+
+
+_PASSIVE = re.compile(r"^(?:so,? )?(?:is|are|was|were) (?P<topic>[^,;]+?) (?:told|described|reported|portrayed|presented|"
+                      r"covered|explained|depicted|characteri[sz]ed|treated|given) (?:the same way|in the same way|the same|"
+                      r"similarly|differently|consistently|alike)\b")
+_ASKING = re.compile(r"^(?:(?:and|so|but|now|ok|okay),? )?(?:how (?:many|much|often|long|far)|what|which|who|whom|whose|when|"
+                     r"where|why|how)(?: (?:is|are|was|were|did|do|does|has|have|had|will|would|can|could))?\s+")
+
+
+def _clause_topic(q: str, p: Patterns) -> str:
+    """A comparison's topic asked in a clause of its own, set off by a dash, colon or semicolon ("who fired Altman:
+    do the articles agree") - the question word left out; "" when there is none."""
+    parts = [x.strip() for x in re.split(r"\s+[-–—]+\s+|\s*;\s+|:\s+", q) if x.strip()]
+    if len(parts) < 2:
+        return ""
+    rest = [x for x in parts if not any(r.search(x) for r in p.compare)]
+    if len(rest) != 1 or len(rest) == len(parts):
+        return ""
+    return _without_documents(_clean_topic(_ASKING.sub("", rest[0])), p)
 
 
 def _without_documents(topic: str, p: Patterns) -> str:
@@ -239,6 +266,10 @@ _SIDE_VERBS = (r"(?:describe|explain|portray|present|report|cover|characteri[sz]
                r"account for|justify|assess|judge|rate|estimate|remember|recall)")
 # "how do X and Y <verb> Z (differently)", "how does X compare with Y", "do X and Y give the same reason for Z"
 _SIDE_PATTERNS = (
+    # "where do X and Y differ in how they portray Z"
+    re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:differ|disagree|"
+               r"diverge|contrast|part ways)(?: (?:in|on|over|about|as to))? (?:how|the way|what) (?:they|each(?: one)?) "
+               + _SIDE_VERBS + r" (?P<topic>[^,;]+?)$"),
     re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+?) (?:" + _SIDE_VERBS +
                r") (?P<topic>[^,;]+?)(?: differently| in (?:different|contrasting|opposite) ways)?$"),
     re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:compare|differ|"
@@ -259,12 +290,13 @@ _TWO_SIDES = re.compile(r"^(?:so,? )?(?:how|in what ways?) (?:do|does|did) (?:th
 
 def _explicit_sides(q: str) -> bool:
     """A comparison without a word of comparison: "how does X compare with Y" (itself one), "how did the two
-    sides portray X"."""
+    sides portray X", "how do X and Y report Z"."""
     m = _COMPARED_WITH.match(q)
     if m is not None:  # "X's toll for Europe compare with its toll for Asia" (not "the population compare to 1990")
         a, b = ({w for w in re.findall(r"[a-z][\w'-]+", m.group(x)) if w not in _GLUE} for x in ("a", "b"))
         return bool(a & b)
-    return _TWO_SIDES.match(q) is not None
+    m = _SIDE_PATTERNS[1].match(q)  # "how do the Verge and CNBC report the verdict": two sources, one verb
+    return _TWO_SIDES.match(q) is not None or (m is not None and " and " in m.group("who"))
 
 
 def compared_sides(q: str) -> tuple[tuple[str, ...], str]:
@@ -305,6 +337,8 @@ def _list(q: str, p: Patterns) -> Kind | None:
         if m is None:
             continue
         what = (m.group("what") or ("places" if m.group().startswith(("where", "what places", "which places")) else "people")).strip()
+        if re.search(r"\b(?:every|each) " + re.escape(what) + r"\b", q) and not _plural(what):
+            what = plural(what)  # "name every khan": the khans
         if r.pattern.startswith("^(?:which|what) ") and not _plural(what):
             continue  # "which general was mentioned as ..." asks for one: a factoid
         if p.doc_only.match(what) and any(s.search(q) for s in p.summary):
@@ -331,9 +365,16 @@ def _scope(rest: str, p: Patterns) -> str:
         return ""
     rest = _QUALIFIER_OPENING.sub("", rest, count=1).strip(" ,")
     rest = _clean_topic(rest)
-    if not rest or p.doc_only.match(rest) or re.fullmatch(r"(?:the document\b\W*)+", rest):
+    if not rest or p.doc_only.match(rest) or p.doc_clause.match(rest) or re.fullmatch(r"(?:the document\b\W*)+", rest):
         return ""
     return rest
+
+
+def plural(phrase: str) -> str:
+    """A noun phrase with its last word in the plural ("khan" -> "khans", "city" -> "cities")."""
+    if re.search(r"[^aeiou]y$", phrase):
+        return phrase[:-1] + "ies"
+    return phrase + ("es" if re.search(r"(?:s|x|z|ch|sh)$", phrase) else "s")
 
 
 def _plural(what: str) -> bool:
@@ -377,7 +418,7 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
                 continue
             if kind == "event":
                 topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across|after|when|once|"
-                               r"following)\s+", "", topic)
+                               r"following|between)\s+", "", topic)
                 topic = _without_period(topic)
                 if len(topic.split()) > MAX_EVENT_WORDS or re.search(
                         r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):

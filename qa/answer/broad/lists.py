@@ -156,11 +156,19 @@ def _merge_surnames(items: Sequence[Item]) -> list[Item]:
     return out
 
 
-def title_filter(items: Sequence[Item], pool: Pool, topic: str) -> list[Item]:
-    """People of one kind ("which generals"): those the quote gives that title; all when none has it."""
+def title_filter(items: Sequence[Item], pool: Pool, topic: str, *, strict: bool = False) -> list[Item]:
+    """People of one kind ("which generals"): those their document gives that title, written out or cut short
+    ("General Simonov", "Gen. Andrey Simonov"), before their first or last name; all when none has it (none:
+    ``strict``)."""
     if not topic:
         return list(items)
     head = re.sub(r"s$", "", topic.split()[-1].lower())
-    kept = [it for it in items if re.search(r"\b" + re.escape(head) + r"\w*\.?\s+(?:\w+\s+)?" + re.escape(it.text.split()[0]),
-                                           pool.sentences[it.row].text, re.IGNORECASE)]
-    return kept or list(items)
+    title = r"\b(?:" + re.escape(head) + r"\w*|" + re.escape(head[:3]) + r"\.)\s+(?:\w+\s+)?"
+
+    def titled(it: Item) -> bool:
+        text = " ".join(pool.sentences[r].text for r in pool.of(pool.sentences[it.row].doc_id))
+        names = {it.text.split()[0], it.text.split()[-1]}
+        return any(re.search(title + re.escape(n) + r"\b", text, re.IGNORECASE) for n in names)
+
+    kept = [it for it in items if titled(it)]
+    return kept or ([] if strict else list(items))

@@ -38,8 +38,12 @@ ORDINAL_LIST = re.compile(r"\b(?:the\s+)?(?P<ords>" + _ORD + r"(?:\s*,\s*(?:the\
 FILE_NAME = re.compile(r"(?<![\w/.-])(?P<name>[\w./-]*[\w-]+\.(?:txt|md|markdown|pdf|docx?|html?|rst|csv|json|rtf|odt))\b"
                        r"|(?<![\w/.-])(?P<slug>[a-z0-9]+(?:[-_][a-z0-9]+){2,})(?![\w/.-])", re.I)
 # "the Express article", "the New York Times piece", "the Gerasimov ambush story"
-MODIFIED = re.compile(r"\b(?:the|that|this)\s+(?P<mod>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+" + SINGULAR + r"\b(?!\s+of\b)",
-                      re.I)
+# (no determiner inside the modifier but after "of": "name the bridges the Baltic Sea piece talks about", "the Person
+# of the Year piece"; the noun not a verb
+# before its object: "how do the Verge and CNBC report the verdict")
+_MOD_WORD = r"(?!(?<!of\s)(?:the|a|an|this|that|these|those)\s)[\w'’.&-]+"
+MODIFIED = re.compile(r"\b(?:the|that|this)\s+(?P<mod>(?:" + _MOD_WORD + r"\s+){0,3}?" + _MOD_WORD + r")\s+" + SINGULAR +
+                      r"\b(?!\s+(?:of|the|a|an|his|her|its|their|how|what|whether|why)\b)", re.I)
 # "the article quoting Arestovych", "the report about the ambush", "the story by ..."
 _RELATIONS = (r"quoting|that quotes|which quotes|citing|that cites|which cites|mentioning|that mentions|which mentions|"
               r"about|on|by|from|titled|called|named|headlined|entitled|that says|which says|saying|that reports|"
@@ -64,6 +68,9 @@ POSSESSIVE_PLURAL = re.compile(r"\b(?P<mod>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2
 # "the Genghis Khan and Yuan dynasty articles"
 MODIFIED_PLURAL = re.compile(r"\b(?:the|both)\s+(?P<a>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?:and|&)\s+"
                              r"(?P<b>(?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+" + PLURAL + r"\b", re.I)
+# "the pieces on Genghis and on the Yuan", "the articles about the Andes and the Baltic Sea"
+RELATIVE_PLURAL = re.compile(r"\b(?:the|both)\s+" + PLURAL + r"\s+(?:on|about|covering|discussing)\s+(?P<a>[^?,;:!]+?)\s+(?:and|&)\s+"
+                             r"(?:(?:on|about)\s+)?(?P<b>[^?,;:!]+)", re.I)
 _NOT_MODIFIERS = frozenset(
     "these those two both each every one other same whole entire full main original above uploaded following "
     "previous next new latest recent given second first third last final latter former only single whole this "
@@ -110,9 +117,23 @@ def _words(text: str) -> set[str]:
     return set(tokenize(text))
 
 
+_SOURCE_LINE = re.compile(r"^[ \t]*(?:source|sources|via|published (?:by|in))[ \t]*:[ \t]*(\S[^\n]{0,78})$", re.I | re.M)
+BYLINE_CHARS = 100
+
+
+def source_lines(text: str) -> list[str]:
+    """Where a text says it comes from: a "source: express.co.uk" line, and a short byline under its title
+    ("CNBC, 2023-11-30", "by Jane Doe") - what "according to the Express" names it by."""
+    out = [m.group(1) for m in _SOURCE_LINE.finditer(text)]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 2 and len(lines[1]) <= BYLINE_CHARS and re.search(r"\d|\bby\s", lines[1]):
+        out.append(lines[1])
+    return out
+
+
 def _meta_text(doc: Document) -> str:
     name = PurePosixPath(doc.id).name
-    parts = [doc.title, doc.id, name, re.sub(r"[-_.]+", " ", name), doc.source or ""]
+    parts = [doc.title, doc.id, name, re.sub(r"[-_.]+", " ", name), doc.source or "", *source_lines(doc.text)]
     for key, value in (doc.metadata or {}).items():
         if key not in _META_SKIP and isinstance(value, str):
             parts.append(value)
@@ -327,12 +348,28 @@ def _pairs(question: str, matcher: Matcher, refs: list[Reference]) -> None:
             refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
 
 
+def _plural_relatives(question: str, matcher: Matcher, refs: list[Reference]) -> None:
+    """Two documents by what each is about: "the pieces on Genghis and on the Yuan" (each phrase fits one
+    document, not a storyline several tell)."""
+    for m in RELATIVE_PLURAL.finditer(question):
+        phrases = [_trim_phrase(m.group(g)) for g in ("a", "b")]
+        if _overlaps(refs, m.start(), m.end()) or not all(phrases) or \
+                any(matcher.fitting(p) != 1 for p in phrases):
+            continue
+        found = [matcher.best(p, minimum=0.5) for p in phrases]
+        ids = [doc_id for doc_id, ambiguous in found if doc_id is not None and not ambiguous]
+        if len(set(ids)) == 2:
+            end = m.start("b") + m.group("b").find(phrases[1]) + len(phrases[1])
+            refs += [Reference(m.start(), end, question[m.start():end], d) for d in ids]
+
+
 def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     """References by a phrase ("the article quoting X", "the Express article", "according to X"), added to
     ``refs`` where they do not overlap one found before."""
     _quoted(question, matcher, refs)
     _outlet_groups(question, matcher, refs)
     _pairs(question, matcher, refs)
+    _plural_relatives(question, matcher, refs)
     for m in RELATIVE.finditer(question):
         phrase = _trim_phrase(m.group("phrase"))
         if phrase and not _overlaps(refs, m.start(), m.end()):
@@ -352,15 +389,17 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
         # "according to X" names a document only when X is one's title or source; "in X's article" may be its text
         own = m.group("own")
         doc_id, ambiguous = matcher.best(own or m.group("phrase"), meta_only=own is None, minimum=0.5)
-        if doc_id is not None:
-            refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+        if doc_id is not None:  # "according to" stays: "... according to the document" reads as the question did
+            lead = re.match(r"(?:according to|as reported by|as (?:told|written) by)\s+", m.group())
+            start = m.start() + (lead.end() if lead else 0)
+            refs.append(Reference(start, m.end(), m.group()[start - m.start():], doc_id, ambiguous))
 
 
 def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
     """The document references in ``question``, resolved against ``docs`` (in Documents-list order)."""
     refs = _shaped(question, docs)
     if any(p.search(question) for p in (RELATIVE, MODIFIED, ACCORDING, QUOTED, POSSESSIVE, POSSESSIVE_PLURAL,
-                                            MODIFIED_PLURAL)):
+                                            MODIFIED_PLURAL, RELATIVE_PLURAL)):
         _phrased(question, Matcher(docs), refs)
     return sorted(refs, key=lambda r: r.start)
 

@@ -185,3 +185,36 @@ def test_bulleted_items_count_too(tmp_path: Path) -> None:
     ans = ask(idx, "Which tips does the winter guide give?")
     assert [c.quote for c in ans.citations] == ["• Book the crossing a day ahead.", "• Arrive at the quay thirty minutes early.",
                                                "• Keep your ticket on your phone."]  # as the quotes split them
+
+
+def test_sources_a_comparison_names_are_shown_even_when_they_say_little_of_its_topic(tmp_path: Path) -> None:
+    # "How do the Courier and the Gazette report ...": the Gazette's story never says "verdict" or "trial" (too
+    # little of the topic to be on it), yet it is the source asked about; the Herald, on topic, is not asked
+    docs = [
+        qa.Document("courier.txt", "Hale convicted", "Hale convicted\n\nThe jury in Jon Hale's arson trial reached its "
+                    "verdict on Friday after two days. The arson trial had lasted a month.", "https://courier.example/a",
+                    {"outlet": "Daily Courier"}),
+        qa.Document("gazette.txt", "Warehouse owner guilty", "Warehouse owner guilty\n\nJon Hale was found guilty on "
+                    "Friday. He will be sentenced in May. The warehouse burned down last year.",
+                    "https://gazette.example/b", {"outlet": "Kelmar Gazette"}),
+        qa.Document("herald.txt", "Arson case", "Arson case\n\nJon Hale's arson trial began in March. A verdict in the "
+                    "arson trial was expected within weeks.", "https://herald.example/c", {"outlet": "Herald"}),
+    ]
+    idx = qa.build_index(docs, tmp_path / "index", embedder=CountingEmbedder())
+    ans = ask(idx, "How do the Courier and the Gazette report the verdict in Hale's arson trial?")
+    assert ans.found and {c.doc_id for c in ans.citations} == {"courier.txt", "gazette.txt"}
+    assert any("found guilty" in c.quote for c in ans.citations)
+
+
+def test_people_of_a_kind_are_those_a_series_names_and_those_given_the_title(tmp_path: Path) -> None:
+    # "which generals": the two a series of generals names, and the one given the title elsewhere, cut short
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "parade.txt").write_text(
+        "Parade in Arlen\n\nTwo generals, Tom Berg and Ivo Hart, led the parade in Arlen on Sunday. Later that day "
+        "Gen. Ana Lind inspected the troops near the river. Mayor Eva Holm watched the parade from the town hall.",
+        encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    ans = ask(idx, "Which generals are mentioned?")
+    listed = set(re.findall(r"\*\*([^*]+)\*\* —", ans.text))
+    assert listed == {"Tom Berg", "Ivo Hart", "Ana Lind"}, ans.text

@@ -47,3 +47,27 @@ def test_an_event_sentence_may_leave_the_name_to_its_document() -> None:
     assert _all_else([False, True], [name, bail])
     assert not _all_else([True, False], [name, bail])
     assert not _all_else([True], [name])  # a topic that is only a name: the sentence must name it
+
+
+def test_more_words_of_comparison_and_sides_before_how_they_portray() -> None:
+    kind = classify("Is Ögedei's role told the same way in the two articles?")
+    assert kind is not None and kind.kind == "compare"
+    kind = classify("Where do Fortune and The Verge differ in how they portray Bankman-Fried?")
+    assert kind is not None and (kind.sides, kind.topic) == (("fortune", "the verge"), "bankman-fried")
+    kind = classify("How do The Verge and CNBC report the verdict?")  # two sources, one verb: no word of comparison
+    assert kind is not None and (kind.kind, kind.sides, kind.topic) == ("compare", ("the verge", "cnbc"), "the verdict")
+
+
+def test_a_topic_in_a_clause_of_its_own() -> None:
+    kind = classify("How many were killed in the strike - do the two write-ups give the same figure?")
+    assert kind is not None and kind.kind == "compare" and kind.topic == "killed"
+    kind = classify("Who fired Altman: do the articles agree?")
+    assert kind is not None and kind.topic == "fired altman"
+    assert classify("Compare the documents.").topic == ""  # type: ignore[union-attr]
+
+
+def test_the_subject_of_a_passive_comparison_is_its_topic() -> None:
+    kind = classify("Is Ögedei's role told the same way in the document?", 2)
+    assert kind is not None and (kind.kind, kind.topic) == ("compare", "ögedei's role")
+    kind = classify("Are the casualties reported differently in the two articles?")
+    assert kind is not None and (kind.kind, kind.topic) == ("compare", "the casualties")

@@ -96,3 +96,36 @@ def test_phrasings_written_apart_from_the_evaluation_set(question: str, kind: st
     through what happened at ...", "Name all the places in the articles."; factoids stay factoids."""
     got = classify(question)
     assert (got.kind if got else None) == kind, question
+
+
+@pytest.mark.parametrize(("question", "topic", "item", "scope"), [
+    ("Which plants and trees does the document mention?", "plants and trees", "other", ""),  # any plural, active verb
+    ("Name the bridges the document talks about.", "bridges", "other", ""),  # the documents as the verb's subject
+    ("List the people the articles quote", "", "person", ""),
+    ("Name every khan mentioned across these.", "khans", "other", ""),  # a singular after every / each
+    ("Name every general mentioned in the two articles.", "generals", "person", ""),
+    ("Which analysts or research firms get quoted on Coinbase?", "analysts or research firms", "person", "coinbase"),
+])
+def test_lists_asked_in_more_ways(question: str, topic: str, item: str, scope: str) -> None:
+    got = classify(question)
+    assert got is not None and (got.kind, got.topic, got.item, got.scope) == ("list", topic, item, scope)
+
+
+def test_a_noun_phrase_is_put_in_the_plural() -> None:
+    from qa.answer.broad.kinds import plural
+    assert [plural(w) for w in ("khan", "city", "day", "church", "mongol khan")] == [
+        "khans", "cities", "days", "churches", "mongol khans"]
+
+
+def test_events_going_on_now_and_between_two_parties() -> None:
+    got = classify("What went on between Binance and the Justice Department?")
+    assert got is not None and (got.kind, got.topic) == ("event", "binance and the justice department")
+    got = classify("What's going on with the Baltic's seafloor?")
+    assert got is not None and (got.kind, got.topic) == ("event", "the baltic's seafloor")
+    assert classify("What is happening to the average age of teachers in Wales?") is None  # a factoid, as before
+
+
+def test_highlights_of_a_document_after_any_verb() -> None:
+    got = classify("Pull out the highlights of the document for me.", 1)
+    assert got is not None and (got.kind, got.length) == ("summary", "points")
+    assert classify("Who was given the highlights of most of the matches?") is None

@@ -193,3 +193,15 @@ def test_dev4_is_a_set_of_comparison_and_event_questions_apart_from_the_others()
     assert all(q.group.startswith("d4-") for q in dev4)
     near = [(n.id, o.id) for n in dev4 for o in QUESTIONS if o.split != "dev4" and _near_duplicates(n, o)]
     assert near == []
+
+
+def test_dev5_is_a_set_in_users_own_wordings_apart_from_the_others() -> None:
+    """dev5 (written in issue 17's fifth broad round, before its changes): every kind over every corpus, phrased as
+    users phrase broad questions, each group its own, none a near-duplicate of a question of another split (ids
+    only: the held-out questions stay unread)."""
+    dev5 = [q for q in QUESTIONS if q.split == "dev5"]
+    assert len(dev5) >= 30 and {q.corpus for q in dev5} == set(DESCRIPTION["corpora"])
+    assert {q.kind for q in dev5} == set(KINDS) and {q.named_by for q in dev5 if q.named_by} == set(NAMED_BY)
+    assert all(q.group.startswith("d5-") for q in dev5)
+    near = [(n.id, o.id) for n in dev5 for o in QUESTIONS if o.split != "dev5" and _near_duplicates(n, o)]
+    assert near == []

@@ -72,3 +72,30 @@ def test_an_outlets_plural_names_all_its_documents_and_a_demonym_its_place() -> 
     assert both.doc_ids == ("a.txt", "b.txt") and both.references == 2
     assert _resolve("What does the article on the Californian mountains cover?", docs).doc_ids == ("c.txt",)
     assert _resolve("Summarize The Age's timeline.", docs).doc_ids == ("c.txt",)
+
+
+def test_a_modifier_holds_no_determiner_and_a_noun_before_its_object_is_a_verb() -> None:
+    t = resolve("Name the people the Kelmar Gazette article quotes.", DOCS)
+    assert t.doc_ids == ("news/harbour-fire.txt",) and t.question == "Name the people the document quotes."
+    assert resolve("How do the Kelmar and Courier report the vote?", DOCS).doc_ids is None
+    person = [Document("p.txt", "Person of the Year", "Taylor Swift is the Person of the Year.")]
+    assert resolve("What does the Person of the Year piece highlight?", person).doc_ids == ("p.txt",)
+
+
+def test_according_to_the_source_a_text_names_itself() -> None:
+    from qa.answer.broad.targets import source_lines
+    express = Document("e.txt", "Putin humiliated again", "Putin humiliated again\n\nThe ambush near Izium was filmed."
+                       "\n\nsource: express.co.uk")
+    byline = Document("c.txt", "Coinbase rallies", "Coinbase rallies\n\nCNBC, 2023-11-30\n\nCoinbase shares rose.")
+    other = Document("o.txt", "Another story", "Another story\n\nThe ambush was near Izium, the Express said.")
+    assert source_lines(express.text) == ["express.co.uk"] and source_lines(byline.text) == ["CNBC, 2023-11-30"]
+    t = resolve("What happened at Izium according to the Express?", [express, byline, other])
+    assert t.doc_ids == ("e.txt",) and t.question == "What happened at Izium according to the document?"
+    assert resolve("What rallied, according to CNBC?", [express, byline]).doc_ids == ("c.txt",)
+
+
+def test_two_documents_named_by_what_each_is_about() -> None:
+    t = resolve("Compare the articles on the harbour fire and on the bridge vote.", DOCS)
+    assert t.doc_ids == ("news/harbour-fire.txt", "news/bridge-vote.txt") and t.question == "Compare the document."
+    # a phrase that fits several documents is a storyline, not a document
+    assert resolve("Compare the articles about the bridge and the fire.", DOCS).doc_ids is None
