@@ -63,28 +63,49 @@ def detect_conflict(index: IndexView, query: str, sentences: Sequence[Sentence],
 
 
 def select(sentences: Sequence[Sentence], config: AnswerConfig = DEFAULT_CONFIG,
-           must: Sequence[Sentence] = (), quotable: Callable[[Sentence], bool] | None = None) -> list[Sentence]:
+           must: Sequence[Sentence] = (), quotable: Callable[[Sentence], bool] | None = None,
+           probability: Callable[[Sentence], float] | None = None) -> list[Sentence]:
     """The quotes to show: the best sentence, then the next best ones (that fit the character budget) until
     the chance that one of them holds the answer reaches ``config.coverage``; plus any ``must`` sentences
-    (the two sides of a conflict). ``quotable`` may veto the further ones (not the best, nor ``must``)."""
+    (the two sides of a conflict). ``quotable`` may veto the further ones (not the best, nor ``must``);
+    ``probability`` (default: each sentence's own) is the chance that a sentence holds the answer."""
     if not sentences:
         return []
+    chance = probability or (lambda s: s.probability)
     best = sentences[0]
     chosen = [best, *[m for m in must if m != best]]
     chars = sum(len(s.text) for s in chosen)
-    miss = float(np.prod([1.0 - s.probability for s in chosen]))
+    miss = float(np.prod([1.0 - chance(s) for s in chosen]))
     for s in sentences[1:]:
         if len(chosen) >= config.max_quotes or 1.0 - miss >= config.coverage:
             break
-        if s.probability < config.min_probability:
+        p = chance(s)
+        if p < config.min_probability:
             break
         if quotable is not None and s not in chosen and not quotable(s):
             continue
         if s not in chosen and chars + len(s.text) <= config.max_chars:
             chosen.append(s)
             chars += len(s.text)
-            miss *= 1.0 - s.probability
+            miss *= 1.0 - p
     return chosen
+
+
+def reread(evidence: Evidence, weight: float) -> Callable[[Sentence], float]:
+    """The chance that a sentence holds the answer with the reader's readings counted in: a sentence holding a
+    reading's span gets 1 - (1 - P_sentence)(1 - weight * P_reading) (P_reading: the reader's calibrated chance
+    that its passage answers); other sentences keep their own."""
+    raised: dict[tuple[str, int], float] = {}
+    for r in evidence.readings:
+        holder = _holder(evidence, r)
+        if holder is not None:
+            key = (holder.doc_id, holder.start)
+            raised[key] = max(raised.get(key, 0.0), weight * r.probability)
+
+    def chance(s: Sentence) -> float:
+        r = raised.get((s.doc_id, s.start), 0.0)
+        return s.probability if r <= 0.0 else 1.0 - (1.0 - s.probability) * (1.0 - r)
+    return chance
 
 
 # ----------------------------------------------------------------------------------------- composing
@@ -214,10 +235,12 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     must += [v.sentence for v in (said[1] if said else ()) if v.sentence is not None and v.sentence not in must]
     # when the sources disagree, the disagreement is said first and no single short answer is put above it
     reading, holder = short_answer(index, evidence) if found is None else (None, None)
-    # the sentence holding the short answer leads; the rest are chosen as without the reader (coverage of the
-    # answer probability, character budget), which keeps the held-out gold-in-quotes figures
-    sentences = evidence.sentences if holder is None else [holder, *[x for x in evidence.sentences if x != holder]]
-    chosen = select(sentences, config, must, quotable=lambda x: not furniture(index, x))
+    # the sentence holding the short answer leads, then the best sentence; the rest follow by their chance of
+    # holding the answer, the reader's readings counted in, until the quotes cover it (``select``)
+    chance = reread(evidence, config.reader_weight)
+    lead = list(dict.fromkeys(x for x in (holder, evidence.sentences[0]) if x is not None))
+    rest = sorted((x for x in evidence.sentences if x not in lead), key=lambda x: -chance(x))
+    chosen = select([*lead, *rest], config, must, quotable=lambda x: not furniture(index, x), probability=chance)
     citations = make_citations(index, chosen, lead=holder)
     conflict_ns = None
     if found:

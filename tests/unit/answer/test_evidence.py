@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from qa.answer.candidates import candidates, question_terms
-from qa.answer.compose import make_citations, select
+from qa.answer.compose import make_citations, reread, select
 from qa.answer.config import DEFAULT_CONFIG
 from qa.answer.evidence import gather
+from qa.answer.reader import Reading
 from qa.answer.scoring import FEATURES, feature_matrix, question_type, score_sentences
 from qa.embed.hashing import HashingEmbedder
 from qa.index import Index
@@ -95,6 +96,23 @@ def test_select_and_cite_are_verbatim_and_grouped(index: Index) -> None:
     for c in cites:
         text = index.document(c.doc_id).text
         assert text[c.start : c.end] == c.quote and text[c.context_start : c.context_start + len(c.context)] == c.context
+
+
+def test_the_readers_readings_raise_the_sentences_holding_their_spans(index: Index) -> None:
+    ev = gather(index, "Who explored the Amazon river?", k=3)
+    holder = next(s for s in ev.sentences if "Orellana" in s.text)
+    other = next(s for s in ev.sentences if s != holder)
+    start = holder.start + holder.text.index("Francisco")
+    reading = Reading(holder.doc_id, start, holder.end - 1, "Francisco de Orellana", 4.0, 0.9, 0)
+    from dataclasses import replace
+
+    chance = reread(replace(ev, readings=(reading,)), 0.3)
+    assert chance(holder) == pytest.approx(1 - (1 - holder.probability) * (1 - 0.3 * 0.9))
+    assert chance(other) == other.probability
+    assert reread(replace(ev, readings=()), 0.3)(holder) == holder.probability  # no readings: their own chances
+    # select covers the answer by the chance it is given: a raised sentence is enough on its own
+    sure = select([holder, other], DEFAULT_CONFIG, probability=lambda s: 0.99)
+    assert sure == [holder]
 
 
 def test_page_furniture_is_not_quoted_beside_the_answer(tmp_path: Path) -> None:
