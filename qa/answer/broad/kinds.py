@@ -275,9 +275,10 @@ _SIDE_PATTERNS = (
     re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:compare|differ|"
                r"contrast|disagree|agree)(?: (?:in|on|about|over|regarding|as to|in terms of|when it comes to) "
                r"(?P<topic>[^,;]+))?$"),
+    # "do X and Y give the same reason for Z", "do X and Y list the same board members"
     re.compile(r"^(?:so,? )?(?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:give|report|have|cite|offer|use|state|quote|"
-               r"tell|reach|draw|agree on) the same (?:\w+ ){0,2}?(?:for|of|on|about|behind|regarding|as to) "
-               r"(?P<topic>[^,;]+)$"),
+               r"tell|reach|draw|agree on|list|name|mention|count) the same (?:(?:\w+ ){0,2}?(?:for|of|on|about|behind|"
+               r"regarding|as to) )?(?P<topic>[^,;]+)$"),
 )
 _GLUE = frozenset({"its", "their", "his", "her", "the", "a", "an", "for", "of", "in", "to", "on", "at", "document's"})
 _COMPARED_WITH = re.compile(r"^(?:so,? )?how (?:do|does|did) (?P<a>[^,;]+?) (?:compare|contrast) (?:with|to|against) "

@@ -129,3 +129,21 @@ def test_highlights_of_a_document_after_any_verb() -> None:
     got = classify("Pull out the highlights of the document for me.", 1)
     assert got is not None and (got.kind, got.length) == ("summary", "points")
     assert classify("Who was given the highlights of most of the matches?") is None
+
+
+def test_summaries_of_what_the_documents_say_and_their_essentials() -> None:
+    got = classify("Lay out, point by point, what the two reports say.")
+    assert got is not None and (got.kind, got.length) == ("summary", "points")
+    for question in ("Sum up what these articles report.", "Give me the essentials of the documents.",
+                     "What areas do the documents cover?"):
+        got = classify(question)
+        assert got is not None and got.kind == "summary", question
+    got = classify("Briefly, what's the document's take on the strike?", 1)  # a named document's account of X
+    assert got is not None and (got.kind, got.length) == ("summary", "gist")
+    assert classify("What are the essentials of a balanced diet?") is None  # no document: a factoid
+
+
+def test_sources_that_name_the_same_things_are_compared() -> None:
+    got = classify("Do the Courier and the Gazette name the same suspects after the raid?")
+    assert got is not None and (got.kind, got.topic) == ("compare", "suspects after the raid")
+    assert got.sides == ("the courier", "the gazette")
