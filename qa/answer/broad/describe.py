@@ -191,7 +191,9 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     lows = [re.sub(r"['’]s$", "", w.lower()) for w in topic.split()]
     boost = _document_boost(pool, main, total, passage_relevance)
     # a name of several words is named by its last ("Gerasimov", "Bankman-Fried"): "Sam" alone is someone else
-    last = names[-1] if len(names) > 1 else None
+    run = [t.name for t in terms]
+    one_name = len(names) > 1 and "".join("n" if x else "." for x in run).strip(".").count(".") == 0
+    last = names[-1] if one_name else None  # (two names apart, "Washington learned of Gerasimov's trip", are two)
     surname = _surname(topic, terms) if len(names) > 1 and len(names) == len(main) else None
     full = _documents_naming_all(pool, names) if surname else set()
     naming = _documents_naming(pool, names) if kind == "event" and names else set()

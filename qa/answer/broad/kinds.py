@@ -155,6 +155,7 @@ _TRAILING = frozenset({"called", "known", "as", "after", "about", "against", "us
 _POINTS = frozenset("events developments points facts takeaways findings arguments claims issues topics highlights "
                     "themes ideas messages conclusions".split())
 MAX_EVENT_WORDS = 6  # "what happened to <a long clause>" is a factoid about one detail
+MAX_CLAUSE_WORDS = 9  # "what happened once <a clause>": the clause is the event, and takes more words
 
 
 # "... during the last ice age", "... in the 1330s", "... throughout 2022": when, not what
@@ -418,10 +419,11 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
             if kind == "entity" and r is p.entity[0] and not _describable(topic, p, original):
                 continue
             if kind == "event":
+                clause = re.match(r"(?:after|when|once|following)\s", topic) is not None
                 topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across|after|when|once|"
                                r"following|between)\s+", "", topic)
                 topic = _without_period(topic)
-                if len(topic.split()) > MAX_EVENT_WORDS or re.search(
+                if len(topic.split()) > (MAX_CLAUSE_WORDS if clause else MAX_EVENT_WORDS) or re.search(
                         r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
                     continue
             return Kind(kind, topic)

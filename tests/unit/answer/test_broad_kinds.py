@@ -147,3 +147,9 @@ def test_sources_that_name_the_same_things_are_compared() -> None:
     got = classify("Do the Courier and the Gazette name the same suspects after the raid?")
     assert got is not None and (got.kind, got.topic) == ("compare", "suspects after the raid")
     assert got.sides == ("the courier", "the gazette")
+
+
+def test_an_event_asked_by_the_clause_that_started_it_may_be_longer() -> None:
+    got = classify("What happened once Arlen learned of the mayor's visit to the port?")
+    assert got is not None and (got.kind, got.topic) == ("event", "arlen learned of the mayor's visit to the port")
+    assert classify("What happened to the old harbour walls that the council wanted to pull down?") is None

@@ -68,3 +68,19 @@ def test_thread_openers_and_surnames() -> None:
     assert _by_surname("John J. Ray III was appointed.", "ray", own)
     assert not _by_surname("Kublai Ray built schools.", "ray", own)
     assert not _by_surname("A ray of light fell on the desk.", "ray", own)
+
+
+def test_two_names_apart_in_an_event_are_two_and_a_contrast_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "visit.txt").write_text(
+        "The planned visit\n\nMayor Tom Berg planned a visit to the port of Kelmar in May. The city of Arlen learned "
+        "about the visit early, but Arlen did not share this with the port. However, the port's unions asked the "
+        "harbour board to cancel the whole trip. Ferries from the port run twice a day to the islands.",
+        encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    quoted = _quotes(idx, "What happened once Arlen learned of Berg's visit?")
+    # the sentence names Arlen, not Berg: two people asked about, either will do ("Berg" is not a surname of Arlen)
+    assert "Arlen did not share this with the port" in quoted
+    assert "However, the port's unions asked the harbour board to cancel" in quoted  # a contrast goes on
+    assert "Ferries" not in quoted
