@@ -392,8 +392,20 @@ def _plural(what: str) -> bool:
 
 def _summary(q: str, p: Patterns, named_summary: bool = False) -> Kind | None:
     if any(r.search(q) for r in p.summary[1 if named_summary else 0 :]):
-        return Kind("summary", "", _length(q, p))
+        return Kind("summary", _summary_topic(q, p), _length(q, p))
     return None
+
+
+# "summarize what the collection says about the crypto exchanges": what the summary is of
+_SAYS_ABOUT = re.compile(r"\b(?:say|says|said|report|reports|reported|tell|tells|write|writes|claim|claims|cover|covers) "
+                         r"(?:about|on|regarding|concerning) (?P<topic>[^,;]+)$")
+
+
+def _summary_topic(q: str, p: Patterns) -> str:
+    """The topic a summary is asked of, when it is asked of what the documents say about something; "" else."""
+    m = _SAYS_ABOUT.search(q)
+    topic = _clean_topic(m.group("topic")) if m else ""
+    return "" if not topic or p.doc_only.match(topic) else topic
 
 
 def _described(q: str, p: Patterns, original: str = "") -> Kind | None:

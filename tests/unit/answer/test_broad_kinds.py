@@ -153,3 +153,12 @@ def test_an_event_asked_by_the_clause_that_started_it_may_be_longer() -> None:
     got = classify("What happened once Arlen learned of the mayor's visit to the port?")
     assert got is not None and (got.kind, got.topic) == ("event", "arlen learned of the mayor's visit to the port")
     assert classify("What happened to the old harbour walls that the council wanted to pull down?") is None
+
+
+def test_a_summary_of_what_the_documents_say_about_something_keeps_its_topic() -> None:
+    got = classify("Summarize what this collection says about the crypto exchanges.")
+    assert got is not None and (got.kind, got.topic) == ("summary", "the crypto exchanges")
+    got = classify("Summarize what these articles say about them.")  # the documents themselves: no topic
+    assert got is not None and (got.kind, got.topic) == ("summary", "")
+    got = classify("Summarize the article about the bridge.", 1)  # a document named by what it is about
+    assert got is not None and (got.kind, got.topic) == ("summary", "")
