@@ -280,6 +280,10 @@ _SIDE_PATTERNS = (
     re.compile(r"^(?:so,? )?(?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:give|report|have|cite|offer|use|state|quote|"
                r"tell|reach|draw|agree on|list|name|mention|count) the same (?:(?:\w+ ){0,2}?(?:for|of|on|about|behind|"
                r"regarding|as to) )?(?P<topic>[^,;]+)$"),
+    # "contrast the climates of the Andes and the Sierra Nevada": what is compared, of whom
+    re.compile(r"^(?:please )?(?:compare|contrast) (?:the )?(?!(?:how|what|why|whether|where|when|who)\b)"
+               r"(?P<topic>[^,;]+?) (?:of|in|at|between|for) "
+               r"(?P<who>[^,;]+? and [^,;]+?)$"),
 )
 _GLUE = frozenset({"its", "their", "his", "her", "the", "a", "an", "for", "of", "in", "to", "on", "at", "document's"})
 _COMPARED_WITH = re.compile(r"^(?:so,? )?how (?:do|does|did) (?P<a>[^,;]+?) (?:compare|contrast) (?:with|to|against) "

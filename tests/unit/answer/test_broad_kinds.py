@@ -162,3 +162,11 @@ def test_a_summary_of_what_the_documents_say_about_something_keeps_its_topic() -
     assert got is not None and (got.kind, got.topic) == ("summary", "")
     got = classify("Summarize the article about the bridge.", 1)  # a document named by what it is about
     assert got is not None and (got.kind, got.topic) == ("summary", "")
+
+
+def test_a_comparison_of_what_two_things_have_names_both_and_what() -> None:
+    got = classify("Contrast the climates of the Varn Hills and the Kelmar coast.")
+    assert got is not None and got.kind == "compare"
+    assert (got.topic, got.sides) == ("climates", ("the varn hills", "the kelmar coast"))
+    got = classify("Compare how things turned out for Arlen and for Kelmar.")  # a clause is no noun compared
+    assert got is not None and got.kind == "compare" and got.topic != "how things turned out"
