@@ -30,6 +30,10 @@ ITEM_NAMES = {"place": "Places", "person": "People", "org": "Organisations", "da
 
 
 def summary_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer:
+    if kind.topic and len(used) > 1:  # "what the collection says about the crypto exchanges": the documents on it
+        found = matches(pool, kind.topic, "entity", query_vector(ask.index, ask.query), question=ask.question)
+        on_topic = {pool.sentences[m.row].doc_id for m in found}
+        used = [d for d in used if d in on_topic] or used
     laid_out = {r for d in used for r in enumeration(pool, d, ask.text_of)}
     chosen = summarise(pool, used, kind.length, laid_out)
     groups: dict[str, list[Sentence]] = {}

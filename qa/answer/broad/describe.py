@@ -191,7 +191,11 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     lows = [re.sub(r"['’]s$", "", w.lower()) for w in topic.split()]
     boost = _document_boost(pool, main, total, passage_relevance)
     # a name of several words is named by its last ("Gerasimov", "Bankman-Fried"): "Sam" alone is someone else
-    last = names[-1] if len(names) > 1 else None
+    run = [t.name for t in terms]
+    one_name = len(names) > 1 and "".join("n" if x else "." for x in run).strip(".").count(".") == 0
+    last = names[-1] if one_name else None  # (two names apart, "Washington learned of Gerasimov's trip", are two)
+    surname = _surname(topic, terms) if len(names) > 1 and len(names) == len(main) else None
+    full = _documents_naming_all(pool, names) if surname else set()
     naming = _documents_naming(pool, names) if kind == "event" and names else set()
     out: list[Match] = []
     for i, s in enumerate(pool.sentences):
@@ -203,9 +207,13 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
                 kind == "event" and s.doc_id in naming and _all_else(has, terms)):
             continue  # a topic that names someone: the sentence must name them (an event's sentence may leave
             # them to its document: "SBF's bail" - "He was released on a $250 million bail bond")
-        if last is not None and not has_term(last, toks, s.text):
+        # "Ray said", in the document that names John J. Ray III: him, though less surely than his full name
+        by_surname = surname is not None and s.doc_id in full and _by_surname(s.text, *surname)
+        if last is not None and not has_term(last, toks, s.text) and not by_surname:
             continue
         coverage = sum(t.weight for h, t in zip(has, terms, strict=True) if h and t in main) / total
+        if by_surname:
+            coverage = max(coverage, min_coverage)
         if coverage < min_coverage:
             continue
         when = sum(0.2 for h, t in zip(has, terms, strict=True) if h and t.when and t not in main) if len(main) < len(
@@ -225,6 +233,37 @@ def _documents_naming(pool: Pool, names: Sequence[Term]) -> set[str]:
     return {s.doc_id for s in pool.sentences if any(has_term(t, set(tokenize(s.text)), s.text) for t in names)}
 
 
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def _surname(topic: str, terms: Sequence[Term]) -> tuple[str, frozenset[str]] | None:
+    """The surname of a person's name asked about ("ray" of "John J. Ray III": its last name but a suffix) and
+    the name's other words; None when the topic is not only a name."""
+    words = topic_terms(topic)
+    if len(words) != len(terms):
+        return None
+    names = [w for w, t in zip(words, terms, strict=True) if t.name and w not in _SUFFIXES]
+    return (names[-1], frozenset(words)) if len(names) > 1 else None
+
+
+def _by_surname(text: str, surname: str, own: frozenset[str]) -> bool:
+    """Whether ``text`` names someone by ``surname`` alone or with the name's own words ("Ray said", not
+    "Kublai Khan" for Möngke Khan)."""
+    for m in re.finditer(r"(?<![\w-])" + re.escape(surname) + r"(?![\w-])", text, re.IGNORECASE):
+        if not m.group()[:1].isupper():
+            continue
+        before = re.search(r"([\w'’.-]+)\s*$", text[: m.start()])
+        word = before.group(1) if before else ""
+        if not word[:1].isupper() or word.lower().rstrip(".") in own or re.fullmatch(r"[A-Z]\.", word):
+            return True
+    return False
+
+
+def _documents_naming_all(pool: Pool, names: Sequence[Term]) -> set[str]:
+    """The documents of the pool with a sentence that names every one of ``names`` (the full name)."""
+    return {s.doc_id for s in pool.sentences if all(has_term(t, set(tokenize(s.text)), s.text) for t in names)}
+
+
 def _all_else(has: Sequence[bool], terms: Sequence[Term]) -> bool:
     """Whether a sentence has every word of the topic that is not a name or a time (and there is one)."""
     rest = [h for h, t in zip(has, terms, strict=True) if not t.name and not t.when]
@@ -236,7 +275,26 @@ def _all_else(has: Sequence[bool], terms: Sequence[Term]) -> bool:
 _REFERS = {"entity": re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE),
            "event": re.compile(r"\b(?:he|she|him|his|her|they|them|their|it)\b", re.IGNORECASE)}
 CONTINUATION = 0.9  # a continuation's score, relative to the sentence it follows
-FOLLOW = 2  # how many following sentences may go on about it
+FOLLOW = {"entity": 2, "event": 3}  # how many following sentences may go on about it (what happened next)
+# "The phenomenon is known as post-glacial rebound": a sentence that names what the one before it describes
+_NAMING = re.compile(r"^\W*(?:the|this|these|that|those|such) [a-z]+ (?:is|are|was|were) (?:known|called|termed|"
+                     r"referred to|named|described)\b", re.IGNORECASE)
+
+
+def _opens_thread(text: str) -> bool:
+    """Whether ``text`` opens by going on about the sentence before it ("This leads to ...", "Consequently,
+    ..."): one of the openers of ``broad_text.json``, as its first words."""
+    low = re.sub(r"^\W+", "", text.lower())
+    return any(low.startswith(o) and not low[len(o):len(o) + 1].isalnum() for o in cues()["thread_openers"])
+
+
+def _goes_on(text: str, kind: str, topic: str) -> bool:
+    """Whether ``text`` goes on about what the sentence before it said: it opens by referring back, or a
+    pronoun in it does (not one after someone else's name: "While not trained as an engineer, Altman ...")."""
+    if _opens_thread(text):
+        return True
+    pronoun = _REFERS[kind].search(text)
+    return pronoun is not None and not _other_name(text[: pronoun.start()], topic)
 
 
 _SUBJECT = re.compile(r"(?:^|, )(?P<name>[A-Z][\w'’-]+)(?=,| (?:[a-z]+ed|[a-z]+s|has|had|is|was|were|are|said|says|"
@@ -273,21 +331,26 @@ def _continuations(pool: Pool, found: Sequence[Match], kind: str, topic: str = "
     have = {m.row for m in found}
     out: dict[int, Match] = {}
     words = [w for w in topic_terms(topic) if len(w) > 2]
+    def add(r: int, m: Match, step: int) -> None:
+        score = m.score * CONTINUATION ** step
+        if r not in out or out[r].score < score:
+            out[r] = Match(r, score, m.coverage * CONTINUATION ** step)
+
     for m in found:
         s = pool.sentences[m.row]
-        if not _subject(s.text, words):
+        before = m.row - 1
+        if before >= 0 and before not in have and pool.sentences[before].doc_id == s.doc_id and (
+                _opens_thread(s.text) or _NAMING.match(s.text)):
+            add(before, m, 1)  # "The land is still emerging ... The phenomenon is known as post-glacial rebound"
+        if not (_subject(s.text, words) or _NAMING.match(s.text)):
             continue  # "... hobnobbed with celebrities like Tom Brady. He repeatedly ...": "he" is the subject
-        for step in range(1, FOLLOW + 1):
+        for step in range(1, FOLLOW[kind] + 1):
             r = m.row + step
             if r >= len(pool.sentences) or pool.sentences[r].doc_id != s.doc_id or r in have:
                 break
-            nxt = pool.sentences[r]
-            pronoun = _REFERS[kind].search(nxt.text)
-            if not pronoun or _other_name(nxt.text[: pronoun.start()], topic):
-                break  # "While not trained as an engineer, Altman, now 38, ...": "he" is someone else
-            score = m.score * CONTINUATION ** step
-            if r not in out or out[r].score < score:
-                out[r] = Match(r, score, m.coverage * CONTINUATION ** step)
+            if not _goes_on(pool.sentences[r].text, kind, topic):
+                break
+            add(r, m, step)
     return list(out.values())
 
 

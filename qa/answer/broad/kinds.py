@@ -155,6 +155,7 @@ _TRAILING = frozenset({"called", "known", "as", "after", "about", "against", "us
 _POINTS = frozenset("events developments points facts takeaways findings arguments claims issues topics highlights "
                     "themes ideas messages conclusions".split())
 MAX_EVENT_WORDS = 6  # "what happened to <a long clause>" is a factoid about one detail
+MAX_CLAUSE_WORDS = 9  # "what happened once <a clause>": the clause is the event, and takes more words
 
 
 # "... during the last ice age", "... in the 1330s", "... throughout 2022": when, not what
@@ -275,9 +276,14 @@ _SIDE_PATTERNS = (
     re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:compare|differ|"
                r"contrast|disagree|agree)(?: (?:in|on|about|over|regarding|as to|in terms of|when it comes to) "
                r"(?P<topic>[^,;]+))?$"),
+    # "do X and Y give the same reason for Z", "do X and Y list the same board members"
     re.compile(r"^(?:so,? )?(?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:give|report|have|cite|offer|use|state|quote|"
-               r"tell|reach|draw|agree on) the same (?:\w+ ){0,2}?(?:for|of|on|about|behind|regarding|as to) "
-               r"(?P<topic>[^,;]+)$"),
+               r"tell|reach|draw|agree on|list|name|mention|count) the same (?:(?:\w+ ){0,2}?(?:for|of|on|about|behind|"
+               r"regarding|as to) )?(?P<topic>[^,;]+)$"),
+    # "contrast the climates of the Andes and the Sierra Nevada": what is compared, of whom
+    re.compile(r"^(?:please )?(?:compare|contrast) (?:the )?(?!(?:how|what|why|whether|where|when|who)\b)"
+               r"(?P<topic>[^,;]+?) (?:of|in|at|between|for) "
+               r"(?P<who>[^,;]+? and [^,;]+?)$"),
 )
 _GLUE = frozenset({"its", "their", "his", "her", "the", "a", "an", "for", "of", "in", "to", "on", "at", "document's"})
 _COMPARED_WITH = re.compile(r"^(?:so,? )?how (?:do|does|did) (?P<a>[^,;]+?) (?:compare|contrast) (?:with|to|against) "
@@ -390,8 +396,20 @@ def _plural(what: str) -> bool:
 
 def _summary(q: str, p: Patterns, named_summary: bool = False) -> Kind | None:
     if any(r.search(q) for r in p.summary[1 if named_summary else 0 :]):
-        return Kind("summary", "", _length(q, p))
+        return Kind("summary", _summary_topic(q, p), _length(q, p))
     return None
+
+
+# "summarize what the collection says about the crypto exchanges": what the summary is of
+_SAYS_ABOUT = re.compile(r"\b(?:say|says|said|report|reports|reported|tell|tells|write|writes|claim|claims|cover|covers) "
+                         r"(?:about|on|regarding|concerning) (?P<topic>[^,;]+)$")
+
+
+def _summary_topic(q: str, p: Patterns) -> str:
+    """The topic a summary is asked of, when it is asked of what the documents say about something; "" else."""
+    m = _SAYS_ABOUT.search(q)
+    topic = _clean_topic(m.group("topic")) if m else ""
+    return "" if not topic or p.doc_only.match(topic) else topic
 
 
 def _described(q: str, p: Patterns, original: str = "") -> Kind | None:
@@ -417,10 +435,11 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
             if kind == "entity" and r is p.entity[0] and not _describable(topic, p, original):
                 continue
             if kind == "event":
+                clause = re.match(r"(?:after|when|once|following)\s", topic) is not None
                 topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across|after|when|once|"
                                r"following|between)\s+", "", topic)
                 topic = _without_period(topic)
-                if len(topic.split()) > MAX_EVENT_WORDS or re.search(
+                if len(topic.split()) > (MAX_CLAUSE_WORDS if clause else MAX_EVENT_WORDS) or re.search(
                         r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
                     continue
             return Kind(kind, topic)

@@ -40,7 +40,8 @@ def cues() -> dict[str, Any]:
     """The cue lists of ``qa/answer/data/broad_text.json``, checked (page furniture: ``qa.text.furniture``)."""
     return dict(load_wordlists(DATA, {"person_titles": "words", "person_verbs": "words", "org_words": "words",
                                       "place_preps": "words", "place_words": "words", "places": "words",
-                                      "place_of_heads": "words", "series_cues": "words"}))
+                                      "place_of_heads": "words", "series_cues": "words",
+                                      "thread_openers": "words"}))
 
 
 @dataclass

@@ -264,6 +264,24 @@ def kind_phrases(text: str, noun: str, close: dict[str, float]) -> list[tuple[st
     return out
 
 
+def named_kinds(text: str, noun: str) -> list[tuple[str, int]]:
+    """Names that end with the asked noun itself, in the singular: "the Song dynasty", "Möngke Khan", "the Great
+    Belt Bridge" for dynasties, khans, bridges (one to three capitalised words before it, no article)."""
+    one = _singular(noun.lower())
+    if len(one) < 3:
+        return []
+    out = []
+    for m in re.finditer(r"(?<![\w’'-])((?:[A-Z\u00c0-\u024f][\w’'-]*\s+){1,3})(?i:" + re.escape(one) + r")(?![\w-])",
+                         text):
+        words = m.group(1).split()
+        while words and words[0].lower() in _NOT_MODIFIERS:
+            words = words[1:]  # "The Yuan dynasty": Yuan
+        if words and not any(re.search(r"['’]s?$", w) for w in words):
+            start = m.end(1) - len(" ".join(words)) - (len(m.group(1)) - len(m.group(1).rstrip()))
+            out.append((text[start:m.end()], start))
+    return out
+
+
 def _modifier(word: str) -> bool:
     """Whether ``word`` may modify a noun ("humpback", "Atlantic", "white-sided"; not "the", "eventually",
     "Temujin's", "two")."""
@@ -294,6 +312,7 @@ def typed_items(pool: Pool, rows: Sequence[int], noun: str, similarity: WordSim)
             found += [(r, at, item) for item, at in s.items]
         found += [(r, at, name) for name, at in role_names(text, noun, close)]
         found += [(r, at, phrase) for phrase, at in kind_phrases(text, noun, close)]
+        found += [(r, at, name) for name, at in named_kinds(text, noun)]
     found.sort()
     seen: dict[str, Item] = {}
     for r, _, item in found:

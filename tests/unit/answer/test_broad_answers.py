@@ -218,3 +218,10 @@ def test_people_of_a_kind_are_those_a_series_names_and_those_given_the_title(tmp
     ans = ask(idx, "Which generals are mentioned?")
     listed = set(re.findall(r"\*\*([^*]+)\*\* —", ans.text))
     assert listed == {"Tom Berg", "Ivo Hart", "Ana Lind"}, ans.text
+
+
+def test_a_summary_of_what_the_documents_say_about_something_reads_the_documents_on_it(news_index: qa.Index) -> None:
+    ans = ask(news_index, "Summarize what these documents say about the new river bridge.")
+    assert ans.found and {c.doc_id.rsplit("/", 1)[-1] for c in ans.citations} == {"bridge.txt"}, ans.text
+    everything = ask(news_index, "Summarize these documents.")
+    assert {c.doc_id.rsplit("/", 1)[-1] for c in everything.citations} == set(NEWS)

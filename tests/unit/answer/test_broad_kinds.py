@@ -129,3 +129,44 @@ def test_highlights_of_a_document_after_any_verb() -> None:
     got = classify("Pull out the highlights of the document for me.", 1)
     assert got is not None and (got.kind, got.length) == ("summary", "points")
     assert classify("Who was given the highlights of most of the matches?") is None
+
+
+def test_summaries_of_what_the_documents_say_and_their_essentials() -> None:
+    got = classify("Lay out, point by point, what the two reports say.")
+    assert got is not None and (got.kind, got.length) == ("summary", "points")
+    for question in ("Sum up what these articles report.", "Give me the essentials of the documents.",
+                     "What areas do the documents cover?"):
+        got = classify(question)
+        assert got is not None and got.kind == "summary", question
+    got = classify("Briefly, what's the document's take on the strike?", 1)  # a named document's account of X
+    assert got is not None and (got.kind, got.length) == ("summary", "gist")
+    assert classify("What are the essentials of a balanced diet?") is None  # no document: a factoid
+
+
+def test_sources_that_name_the_same_things_are_compared() -> None:
+    got = classify("Do the Courier and the Gazette name the same suspects after the raid?")
+    assert got is not None and (got.kind, got.topic) == ("compare", "suspects after the raid")
+    assert got.sides == ("the courier", "the gazette")
+
+
+def test_an_event_asked_by_the_clause_that_started_it_may_be_longer() -> None:
+    got = classify("What happened once Arlen learned of the mayor's visit to the port?")
+    assert got is not None and (got.kind, got.topic) == ("event", "arlen learned of the mayor's visit to the port")
+    assert classify("What happened to the old harbour walls that the council wanted to pull down?") is None
+
+
+def test_a_summary_of_what_the_documents_say_about_something_keeps_its_topic() -> None:
+    got = classify("Summarize what this collection says about the crypto exchanges.")
+    assert got is not None and (got.kind, got.topic) == ("summary", "the crypto exchanges")
+    got = classify("Summarize what these articles say about them.")  # the documents themselves: no topic
+    assert got is not None and (got.kind, got.topic) == ("summary", "")
+    got = classify("Summarize the article about the bridge.", 1)  # a document named by what it is about
+    assert got is not None and (got.kind, got.topic) == ("summary", "")
+
+
+def test_a_comparison_of_what_two_things_have_names_both_and_what() -> None:
+    got = classify("Contrast the climates of the Varn Hills and the Kelmar coast.")
+    assert got is not None and got.kind == "compare"
+    assert (got.topic, got.sides) == ("climates", ("the varn hills", "the kelmar coast"))
+    got = classify("Compare how things turned out for Arlen and for Kelmar.")  # a clause is no noun compared
+    assert got is not None and got.kind == "compare" and got.topic != "how things turned out"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.answer.broad.series import head_noun, possessor, role_names, series_in
+from qa.answer.broad.series import head_noun, named_kinds, possessor, role_names, series_in
 from tests.conftest import CountingEmbedder
 from tests.unit.answer.grounding import assert_grounded
 
@@ -85,3 +85,25 @@ def test_a_typed_list_answers_from_every_document_with_each_item_once(tmp_path: 
         assert f"**{bird}**" in ans.text
     assert ans.text.count("**herons**") == 1
     assert ans.text.startswith("**Birds mentioned** (6)")
+
+
+def test_names_that_end_with_the_asked_noun_are_of_its_type() -> None:
+    text = "The Varn dynasty followed the Old Kelmar dynasty and preceded the Arlen dynasty, the chroniclers say."
+    assert [n for n, _ in named_kinds(text, "dynasties")] == ["Varn dynasty", "Old Kelmar dynasty", "Arlen dynasty"]
+    assert [n for n, _ in named_kinds("In 1300 Berg Khan succeeded his uncle.", "khans")] == ["Berg Khan"]
+    # no name before it, or a possessive ("Arlen's bridge" is whose, not which)
+    assert named_kinds("The old bridge and Arlen's bridge were closed.", "bridges") == []
+
+
+def test_a_typed_list_gives_the_names_its_noun_ends(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "annals.txt").write_text(
+        "Annals of Arlen\n\nThe Varn dynasty ruled Arlen for two centuries. It followed the Old Kelmar dynasty, whose "
+        "last king fled north. Trade with the coast grew under the Varn kings. The Holm dynasty ended its rule in "
+        "1402.", encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    ans = idx.ask("Which dynasties does the annals text mention?")
+    assert_grounded(idx, ans)
+    quoted = "\n".join(c.quote for c in ans.citations)
+    assert all(n in quoted for n in ("Varn dynasty", "Old Kelmar dynasty", "Holm dynasty")), ans.text

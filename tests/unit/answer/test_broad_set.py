@@ -28,7 +28,7 @@ from qa_tools.broad_set import (
 
 QUESTIONS = load_questions()
 DESCRIPTION = load_corpora_description()
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
 STOP = frozenset("the a an of in on to and or what which who is are was were do does did how about me tell give this "
                  "these those that for with by s it its be all".split())
 
@@ -204,4 +204,17 @@ def test_dev5_is_a_set_in_users_own_wordings_apart_from_the_others() -> None:
     assert {q.kind for q in dev5} == set(KINDS) and {q.named_by for q in dev5 if q.named_by} == set(NAMED_BY)
     assert all(q.group.startswith("d5-") for q in dev5)
     near = [(n.id, o.id) for n in dev5 for o in QUESTIONS if o.split != "dev5" and _near_duplicates(n, o)]
+    assert near == []
+
+
+def test_dev6_is_a_set_weighted_toward_summaries_events_and_lists_apart_from_the_others() -> None:
+    """dev6 (written in issue 17's sixth broad round, before its changes): every kind over every corpus, most of it
+    summaries, events and lists (where answers missed the sentences asked for), each group its own, none a
+    near-duplicate of a question of another split (ids only: the held-out questions stay unread)."""
+    dev6 = [q for q in QUESTIONS if q.split == "dev6"]
+    assert len(dev6) >= 30 and {q.corpus for q in dev6} == set(DESCRIPTION["corpora"])
+    assert {q.kind for q in dev6} == set(KINDS) and {q.named_by for q in dev6 if q.named_by} == set(NAMED_BY)
+    assert sum(q.kind in ("summary", "event", "list") for q in dev6) >= 2 * len(dev6) // 3
+    assert all(q.group.startswith("d6-") for q in dev6)
+    near = [(n.id, o.id) for n in dev6 for o in QUESTIONS if o.split != "dev6" and _near_duplicates(n, o)]
     assert near == []

@@ -15,6 +15,7 @@ from tests.conftest import changed_copy
     "The Independent, 2023-12-06, by Chelsea Ritschel", "By Jane Smith and Bob Doe",
     "The Verge, Nov 2, 2023, by Liz Lopatto", "Main image source: Murat Cola/Anadolu Agency/Getty Images",
     "You May Also Like", "Read also: the ten best hikes of the summer", "SUBSCRIBE TO OUR NEWSLETTER TODAY",
+    "Russian Defense Minister and the general at the parade PAP / EPA / POOL", "Photo: the crowd outside the court",
 ])
 def test_furniture(line: str) -> None:
     assert is_furniture(line)
@@ -24,6 +25,9 @@ def test_furniture(line: str) -> None:
     "By the time she attended her first game, they were a couple.",
     "Mayor Tom Berg called the vote historic for Arlen.",
     "Footage of the ambush near the city of Izium was later released by the Ukrainian military.",
+    # a credit's agency name inside a word is no credit ("paper" is not PAP, "separate" not EPA)
+    "He said he did not trust a single piece of paper in the exchange's organization.",
+    "There was no separateness whatsoever between the two firms, the report found.",
 ])
 def test_text_is_not_furniture(line: str) -> None:
     assert not is_furniture(line)
