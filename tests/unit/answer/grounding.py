@@ -1,10 +1,21 @@
-"""A check shared by the answer tests: an answer's citations (and short answer) are verbatim and its [n] markers
-exist."""
+"""Shared by the answer tests: an index of a few text files, and the check that an answer's citations (and short
+answer) are verbatim and its [n] markers exist."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import qa
+from tests.conftest import CountingEmbedder
+
+
+def index_of(tmp_path: Path, files: dict[str, str], folder_name: str = "docs") -> qa.Index:
+    """An index (fast fake embedder) of ``files`` (name -> text) written into ``tmp_path / folder_name``."""
+    folder = tmp_path / folder_name
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
 
 
 def assert_grounded(idx: qa.Index, ans: qa.Answer) -> None:

@@ -13,7 +13,7 @@ from qa.answer import stream_answer
 from qa.answer.broad import broad_answer
 from qa.answer.config import DEFAULT_CONFIG
 from tests.conftest import CountingEmbedder
-from tests.unit.answer.grounding import assert_grounded
+from tests.unit.answer.grounding import assert_grounded, index_of
 
 NEWS = {
     "harbour-fire.txt": "Fire at the Kelmar harbour warehouse\n\nA large fire broke out at the Kelmar harbour warehouse "
@@ -31,11 +31,7 @@ NEWS = {
 
 @pytest.fixture
 def news_index(tmp_path: Path) -> qa.Index:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    for name, text in NEWS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    return index_of(tmp_path, NEWS, "news")
 
 
 def ask(idx: qa.Index, question: str, **kw: object) -> qa.Answer:
@@ -174,14 +170,10 @@ def test_enumerations_need_three_items_counting_up() -> None:
 
 
 def test_bulleted_items_count_too(tmp_path: Path) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "guide.txt").write_text(
+    idx = index_of(tmp_path, {"guide.txt": (
         "Winter guide for the Arlen ferry\n\nBefore you travel in winter, check these points.\n\n"
         "• Book the crossing a day ahead.\n• Arrive at the quay thirty minutes early.\n• Keep your ticket on your phone.\n\n"
-        "The ferry does not sail in storms above force eight.", encoding="utf-8")
-    (folder / "bridge.txt").write_text(NEWS["bridge.txt"], encoding="utf-8")
-    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+        "The ferry does not sail in storms above force eight."), "bridge.txt": NEWS["bridge.txt"]})
     ans = ask(idx, "Which tips does the winter guide give?")
     assert [c.quote for c in ans.citations] == ["• Book the crossing a day ahead.", "• Arrive at the quay thirty minutes early.",
                                                "• Keep your ticket on your phone."]  # as the quotes split them

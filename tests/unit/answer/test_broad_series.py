@@ -10,7 +10,7 @@ import pytest
 import qa
 from qa.answer.broad.series import head_noun, named_kinds, possessor, role_names, series_in
 from tests.conftest import CountingEmbedder
-from tests.unit.answer.grounding import assert_grounded
+from tests.unit.answer.grounding import assert_grounded, index_of
 
 NONE: dict[str, float] = {}
 
@@ -96,13 +96,10 @@ def test_names_that_end_with_the_asked_noun_are_of_its_type() -> None:
 
 
 def test_a_typed_list_gives_the_names_its_noun_ends(tmp_path: Path) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "annals.txt").write_text(
+    idx = index_of(tmp_path, {"annals.txt": (
         "Annals of Arlen\n\nThe Varn dynasty ruled Arlen for two centuries. It followed the Old Kelmar dynasty, whose "
         "last king fled north. Trade with the coast grew under the Varn kings. The Holm dynasty ended its rule in "
-        "1402.", encoding="utf-8")
-    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+        "1402.")})
     ans = idx.ask("Which dynasties does the annals text mention?")
     assert_grounded(idx, ans)
     quoted = "\n".join(c.quote for c in ans.citations)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import qa
 from qa.answer.broad.describe import _by_surname, _opens_thread
-from tests.conftest import CountingEmbedder
-from tests.unit.answer.grounding import assert_grounded
+from tests.unit.answer.grounding import assert_grounded, index_of
 
 DOCS = {
     "lake.txt": "Lake Varn\n\nLake Varn lies in a deep basin north of Arlen. Its bottom water is cold and salty. "
@@ -25,11 +24,7 @@ DOCS = {
 
 
 def _index(tmp_path: Path) -> qa.Index:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+    return index_of(tmp_path, DOCS)
 
 
 def _quotes(idx: qa.Index, question: str) -> str:
@@ -71,14 +66,10 @@ def test_thread_openers_and_surnames() -> None:
 
 
 def test_two_names_apart_in_an_event_are_two_and_a_contrast_goes_on(tmp_path: Path) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "visit.txt").write_text(
+    idx = index_of(tmp_path, {"visit.txt": (
         "The planned visit\n\nMayor Tom Berg planned a visit to the port of Kelmar in May. The city of Arlen learned "
         "about the visit early, but Arlen did not share this with the port. However, the port's unions asked the "
-        "harbour board to cancel the whole trip. Ferries from the port run twice a day to the islands.",
-        encoding="utf-8")
-    idx = qa.build_index(folder, tmp_path / "index", embedder=CountingEmbedder())
+        "harbour board to cancel the whole trip. Ferries from the port run twice a day to the islands.")})
     quoted = _quotes(idx, "What happened once Arlen learned of Berg's visit?")
     # the sentence names Arlen, not Berg: two people asked about, either will do ("Berg" is not a surname of Arlen)
     assert "Arlen did not share this with the port" in quoted
