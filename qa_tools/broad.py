@@ -51,7 +51,7 @@ class BroadResult:
     def table(self) -> dict[str, dict[str, Any]]:
         """Per split, per kind: right / total."""
         out: dict[str, dict[str, Any]] = {}
-        for split in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout"):
+        for split in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout"):
             rows = [o for o in self.outcomes if o.split == split]
             if not rows:
                 continue

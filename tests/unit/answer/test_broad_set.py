@@ -218,3 +218,15 @@ def test_dev6_is_a_set_weighted_toward_summaries_events_and_lists_apart_from_the
     assert all(q.group.startswith("d6-") for q in dev6)
     near = [(n.id, o.id) for n in dev6 for o in QUESTIONS if o.split != "dev6" and _near_duplicates(n, o)]
     assert near == []
+
+
+def test_dev7_is_a_fresh_set_over_every_kind_and_corpus_apart_from_the_others() -> None:
+    """dev7 (written in issue 17's seventh broad round, before its changes, and never fitted on): every kind over
+    every corpus in fresh phrasings, each group its own, none a near-duplicate of a question of another split (ids
+    only: the held-out questions stay unread)."""
+    dev7 = [q for q in QUESTIONS if q.split == "dev7"]
+    assert len(dev7) >= 30 and {q.corpus for q in dev7} == set(DESCRIPTION["corpora"])
+    assert {q.kind for q in dev7} == set(KINDS) and {q.named_by for q in dev7 if q.named_by} == set(NAMED_BY)
+    assert all(q.group.startswith("d7-") for q in dev7)
+    near = [(n.id, o.id) for n in dev7 for o in QUESTIONS if o.split != "dev7" and _near_duplicates(n, o)]
+    assert near == []
