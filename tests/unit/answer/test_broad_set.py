@@ -195,38 +195,35 @@ def test_dev4_is_a_set_of_comparison_and_event_questions_apart_from_the_others()
     assert near == []
 
 
+def _fresh_set(split: str) -> list[BroadQuestion]:
+    """The questions of a fresh dev set (dev5 on): at least 30, every corpus, kind and way of naming a document, its
+    own groups ("d5-..."), none a near-duplicate of a question of another split (ids only: held-out stays unread)."""
+    rows = [q for q in QUESTIONS if q.split == split]
+    assert len(rows) >= 30 and {q.corpus for q in rows} == set(DESCRIPTION["corpora"])
+    assert {q.kind for q in rows} == set(KINDS) and {q.named_by for q in rows if q.named_by} == set(NAMED_BY)
+    assert all(q.group.startswith(f"d{split[3:]}-") for q in rows)
+    near = [(n.id, o.id) for n in rows for o in QUESTIONS if o.split != split and _near_duplicates(n, o)]
+    assert near == []
+    return rows
+
+
 def test_dev5_is_a_set_in_users_own_wordings_apart_from_the_others() -> None:
     """dev5 (written in issue 17's fifth broad round, before its changes): every kind over every corpus, phrased as
     users phrase broad questions, each group its own, none a near-duplicate of a question of another split (ids
     only: the held-out questions stay unread)."""
-    dev5 = [q for q in QUESTIONS if q.split == "dev5"]
-    assert len(dev5) >= 30 and {q.corpus for q in dev5} == set(DESCRIPTION["corpora"])
-    assert {q.kind for q in dev5} == set(KINDS) and {q.named_by for q in dev5 if q.named_by} == set(NAMED_BY)
-    assert all(q.group.startswith("d5-") for q in dev5)
-    near = [(n.id, o.id) for n in dev5 for o in QUESTIONS if o.split != "dev5" and _near_duplicates(n, o)]
-    assert near == []
+    _fresh_set("dev5")
 
 
 def test_dev6_is_a_set_weighted_toward_summaries_events_and_lists_apart_from_the_others() -> None:
     """dev6 (written in issue 17's sixth broad round, before its changes): every kind over every corpus, most of it
     summaries, events and lists (where answers missed the sentences asked for), each group its own, none a
     near-duplicate of a question of another split (ids only: the held-out questions stay unread)."""
-    dev6 = [q for q in QUESTIONS if q.split == "dev6"]
-    assert len(dev6) >= 30 and {q.corpus for q in dev6} == set(DESCRIPTION["corpora"])
-    assert {q.kind for q in dev6} == set(KINDS) and {q.named_by for q in dev6 if q.named_by} == set(NAMED_BY)
+    dev6 = _fresh_set("dev6")
     assert sum(q.kind in ("summary", "event", "list") for q in dev6) >= 2 * len(dev6) // 3
-    assert all(q.group.startswith("d6-") for q in dev6)
-    near = [(n.id, o.id) for n in dev6 for o in QUESTIONS if o.split != "dev6" and _near_duplicates(n, o)]
-    assert near == []
 
 
 def test_dev7_is_a_fresh_set_over_every_kind_and_corpus_apart_from_the_others() -> None:
     """dev7 (written in issue 17's seventh broad round, before its changes, and never fitted on): every kind over
     every corpus in fresh phrasings, each group its own, none a near-duplicate of a question of another split (ids
     only: the held-out questions stay unread)."""
-    dev7 = [q for q in QUESTIONS if q.split == "dev7"]
-    assert len(dev7) >= 30 and {q.corpus for q in dev7} == set(DESCRIPTION["corpora"])
-    assert {q.kind for q in dev7} == set(KINDS) and {q.named_by for q in dev7 if q.named_by} == set(NAMED_BY)
-    assert all(q.group.startswith("d7-") for q in dev7)
-    near = [(n.id, o.id) for n in dev7 for o in QUESTIONS if o.split != "dev7" and _near_duplicates(n, o)]
-    assert near == []
+    _fresh_set("dev7")
