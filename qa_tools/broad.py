@@ -23,7 +23,7 @@ from qa.index import Index, build_index
 from qa.paths import cache_dir
 from qa.types import Answer, Document
 
-from .broad_set import BroadQuestion, load_corpus, load_questions
+from .broad_set import SPLITS, BroadQuestion, load_corpus, load_questions
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class BroadResult:
     def table(self) -> dict[str, dict[str, Any]]:
         """Per split, per kind: right / total."""
         out: dict[str, dict[str, Any]] = {}
-        for split in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout"):
+        for split in SPLITS:
             rows = [o for o in self.outcomes if o.split == split]
             if not rows:
                 continue

@@ -68,6 +68,12 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+def _verbatim(spans: list[dict[str, Any]], context: str) -> list[dict[str, Any]]:
+    """SQuAD answer spans as ``{"text", "start"}``, those found verbatim at their offset only."""
+    return [{"text": a["text"], "start": a["answer_start"]} for a in spans
+            if context[a["answer_start"]:a["answer_start"] + len(a["text"])] == a["text"]]
+
+
 def _squad_like(source: str, path: Path) -> Iterator[dict[str, Any]]:
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     seen: set[tuple[str, str]] = set()
@@ -79,16 +85,13 @@ def _squad_like(source: str, path: Path) -> Iterator[dict[str, Any]]:
                 if (context, qa["question"]) in seen:
                     continue
                 seen.add((context, qa["question"]))
-                answers = [] if qa.get("is_impossible") else [
-                    {"text": a["text"], "start": a["answer_start"]} for a in qa["answers"]]
-                answers = [a for a in answers if context[a["start"]:a["start"] + len(a["text"])] == a["text"]]
+                answers = [] if qa.get("is_impossible") else _verbatim(qa["answers"], context)
                 if not qa.get("is_impossible") and not answers:
                     continue
                 example = {"source": source, "article": title or f"{source}-{i}", "article_index": i,
                            "paragraph": f"{title or i}#{p}", "id": qa["id"], "question": qa["question"],
                            "context": context, "answers": answers, "kind": "unanswerable" if not answers else "gold"}
-                plausible = [{"text": a["text"], "start": a["answer_start"]} for a in qa.get("plausible_answers", [])
-                             if context[a["answer_start"]:a["answer_start"] + len(a["text"])] == a["text"]]
+                plausible = _verbatim(qa.get("plausible_answers", []), context)
                 if plausible and not answers:  # SQuAD 2.0: the span a written unanswerable seems to ask for
                     example["plausible"] = plausible
                 yield example

@@ -191,11 +191,11 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     lows = [re.sub(r"['’]s$", "", w.lower()) for w in topic.split()]
     boost = _document_boost(pool, main, total, passage_relevance)
     # a name of several words is named by its last ("Gerasimov", "Bankman-Fried"): "Sam" alone is someone else
-    run = [t.name for t in terms]
-    one_name = len(names) > 1 and "".join("n" if x else "." for x in run).strip(".").count(".") == 0
+    at = [i for i, t in enumerate(terms) if t.name]
+    one_name = len(names) > 1 and at[-1] - at[0] + 1 == len(at)  # the names' words in one run
     last = names[-1] if one_name else None  # (two names apart, "Washington learned of Gerasimov's trip", are two)
     surname = _surname(topic, terms) if len(names) > 1 and len(names) == len(main) else None
-    full = _documents_naming_all(pool, names) if surname else set()
+    full = _documents_naming(pool, names, every=True) if surname else set()
     naming = _documents_naming(pool, names) if kind == "event" and names else set()
     out: list[Match] = []
     for i, s in enumerate(pool.sentences):
@@ -228,9 +228,11 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     return out
 
 
-def _documents_naming(pool: Pool, names: Sequence[Term]) -> set[str]:
-    """The documents of the pool with a sentence that names one of ``names``."""
-    return {s.doc_id for s in pool.sentences if any(has_term(t, set(tokenize(s.text)), s.text) for t in names)}
+def _documents_naming(pool: Pool, names: Sequence[Term], *, every: bool = False) -> set[str]:
+    """The documents of the pool with a sentence that names one of ``names`` (with ``every``: all of them, the
+    full name)."""
+    named = all if every else any
+    return {s.doc_id for s in pool.sentences if named(has_term(t, set(tokenize(s.text)), s.text) for t in names)}
 
 
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -257,11 +259,6 @@ def _by_surname(text: str, surname: str, own: frozenset[str]) -> bool:
         if not word[:1].isupper() or word.lower().rstrip(".") in own or re.fullmatch(r"[A-Z]\.", word):
             return True
     return False
-
-
-def _documents_naming_all(pool: Pool, names: Sequence[Term]) -> set[str]:
-    """The documents of the pool with a sentence that names every one of ``names`` (the full name)."""
-    return {s.doc_id for s in pool.sentences if all(has_term(t, set(tokenize(s.text)), s.text) for t in names)}
 
 
 def _all_else(has: Sequence[bool], terms: Sequence[Term]) -> bool:

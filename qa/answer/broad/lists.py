@@ -165,8 +165,13 @@ def title_filter(items: Sequence[Item], pool: Pool, topic: str, *, strict: bool 
     head = re.sub(r"s$", "", topic.split()[-1].lower())
     title = r"\b(?:" + re.escape(head) + r"\w*|" + re.escape(head[:3]) + r"\.)\s+(?:\w+\s+)?"
 
+    texts: dict[str, str] = {}  # each document's text, joined once
+
     def titled(it: Item) -> bool:
-        text = " ".join(pool.sentences[r].text for r in pool.of(pool.sentences[it.row].doc_id))
+        doc_id = pool.sentences[it.row].doc_id
+        if doc_id not in texts:
+            texts[doc_id] = " ".join(pool.sentences[r].text for r in pool.of(doc_id))
+        text = texts[doc_id]
         names = {it.text.split()[0], it.text.split()[-1]}
         return any(re.search(title + re.escape(n) + r"\b", text, re.IGNORECASE) for n in names)
 
