@@ -22,7 +22,7 @@ from qa.answer.entail.pairs import batch, encode
 
 from ..common import fit, plan_batches, run_arguments, seed_all, start_encoder_from, start_from
 from .data import load, manifest
-from . import unanswerable
+from . import edits, unanswerable
 from .model import NLI
 from .synth import load_examples, pairs
 
@@ -72,6 +72,9 @@ def parser() -> argparse.ArgumentParser:
                     "premise words otherwise, e.g. 'without', was learned as a contradiction)")
     ap.add_argument("--antonyms", action="store_true", help="--synth pairs also contradict by a word replaced by its "
                     "opposite (training/nli/antonyms.json)")
+    ap.add_argument("--edits", type=int, default=0, help="add minimal-edit pairs made from this many train-split "
+                    "passage sentences (training/nli/edits.py: a number, date or negation changed contradicts, a "
+                    "clause dropped still entails); 0: none")
     ap.add_argument("--unanswerable", type=int, default=0, help="add the span-check pairs of SQuAD 2.0's written "
                     "unanswerables and as many answerable questions (training/nli/unanswerable.py), each this many "
                     "times; 0: none")
@@ -103,18 +106,25 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
                       antonyms=args.antonyms)
         dev_synth = pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed,
                           negations=not args.no_negations, antonyms=args.antonyms)
+    edited: list[dict[str, Any]] = []
+    dev_edited: list[dict[str, Any]] = []
+    if args.edits:
+        examples = examples or load_examples(args.examples)
+        edited = edits.pairs(examples, split="train", limit=args.edits, seed=args.seed)
+        dev_edited = edits.pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed)
     span_checks: list[dict[str, Any]] = []
     dev_span_checks: list[dict[str, Any]] = []
     if args.unanswerable:
-        examples = examples if args.synth else load_examples(args.examples)
+        examples = examples or load_examples(args.examples)
         span_checks = unanswerable.pairs(examples, split="train", seed=args.seed) * args.unanswerable
         dev_span_checks = unanswerable.pairs(examples, split="dev", seed=args.seed)
-    return {"train": train + product * args.product_weight + synth + span_checks,
+    return {"train": train + product * args.product_weight + synth + edited + span_checks,
             "dev-nli": [r for r in dev if r["set"] != "product"][:args.eval_size],
             "dev-product": [r for r in dev if r["set"] == "product"],
             "heldout-snli": held[:args.eval_size],
             "heldout-product": [r for r in rows if r["split"] == "heldout" and r["set"] == "product"],
             **({"dev-synth": dev_synth} if dev_synth else {}),
+            **({"dev-edits": dev_edited} if dev_edited else {}),
             **({"dev-unanswerable": dev_span_checks} if dev_span_checks else {})}
 
 
@@ -140,7 +150,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         return entry, dev
 
     return fit(model, plan, args, desc="nli", loss_of=loss_of, evaluate=check,
-               config={"pairs": len(feats["train"]), "data": manifest(args.data, synth=bool(args.synth or args.unanswerable))})
+               config={"pairs": len(feats["train"]), "data": manifest(args.data, synth=bool(args.synth or args.unanswerable or args.edits))})
 
 
 def main() -> None:

@@ -81,3 +81,34 @@ def test_decide_rests_each_verdict_on_one_sentence() -> None:
     # a yes and a stronger no, both above their thresholds: the document is torn, no verdict
     assert decide(np.array([[0.55, 0.0, 0.45], [0.05, 0.1, 0.85]]), 0.5, 0.5) == (NOT_ADDRESSED, -1)
     assert decide(np.zeros((0, 3)), 0.5, 0.5) == (NOT_ADDRESSED, -1)
+
+
+class OnPoint(FakeEntailer):
+    """Every premise holding the word entails the claim (as the real model does when the words overlap)."""
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        self.seen.extend(pairs)
+        return np.array([[0.9, 0.05, 0.05] if self.word in p else [0.05, 0.9, 0.05] for p, _ in pairs])
+
+
+def test_another_value_for_the_same_thing_is_a_no() -> None:
+    """"Three people were taken to hospital" does not say yes to "Were four people taken to hospital?", whatever
+    the model's overlap says; a document that states the asked value anywhere keeps its yes."""
+    three = _s("a", "Three people were taken to hospital after the crash.", 3.0)
+    four = _s("b", "Four people were taken to hospital, police said.", 2.5)
+    both = [_s("c", "Eleven people were hurt and taken to hospital.", 2.4), _s("c", "Four of them stayed the night.", 2.0)]
+    aside = _s("d", "The hospital has 300 beds.", 1.5)  # another unit: not the thing asked
+    _, found = verdicts(OnPoint("hospital"), "Were four people taken to hospital?",  # type: ignore[misc]
+                        [three, four, *both, aside], documents=4)
+    by_doc = {v.doc_id: v for v in found}
+    assert by_doc["a"].verdict == NO and by_doc["a"].sentence is three
+    assert by_doc["b"].verdict == YES and by_doc["b"].sentence is four
+    assert by_doc["c"].verdict == YES
+    assert by_doc["d"].verdict == YES  # the overlap's yes stands: 300 beds is no value for people
+
+
+def test_another_value_off_the_point_says_nothing() -> None:
+    """A differing number in a sentence the model finds neutral is not a "no"."""
+    off = _s("a", "Twelve people attended the meeting.", 3.0)
+    _, found = verdicts(OnPoint("hospital"), "Were four people taken to hospital?", [off])  # type: ignore[misc]
+    assert found[0].verdict == NOT_ADDRESSED
