@@ -120,7 +120,7 @@ def drop_part(s: str, rng: random.Random, keep: tuple[int, int] | None = None) -
     options: list[tuple[int, int]] = []
     if (m := _LEADING.match(s)) and len(m.group(0).split()) <= 8:
         options.append((0, m.end()))
-    options += [(m.start(), m.end()) for m in _RELATIVE.finditer(s)]
+    options += [(m.start(), m.end() + (s[m.end():m.end() + 1] == ",")) for m in _RELATIVE.finditer(s)]
     kept = []
     for a, b in options:
         if (keep and a < keep[1] and keep[0] < b) or _NEGATORS.search(s[a:b]):
