@@ -112,3 +112,13 @@ def test_another_value_off_the_point_says_nothing() -> None:
     off = _s("a", "Twelve people attended the meeting.", 3.0)
     _, found = verdicts(OnPoint("hospital"), "Were four people taken to hospital?", [off])  # type: ignore[misc]
     assert found[0].verdict == NOT_ADDRESSED
+
+
+def test_another_weekday_for_the_same_event_is_a_no() -> None:
+    tuesday = _s("a", "The fire at the depot started late on Tuesday.", 3.0)
+    wednesday = _s("b", "The fire at the depot started shortly after midnight on Wednesday.", 2.5)
+    _, found = verdicts(OnPoint("fire"), "Did the fire at the depot start on Tuesday?",  # type: ignore[misc]
+                        [tuesday, wednesday])
+    by_doc = {v.doc_id: v for v in found}
+    assert by_doc["a"].verdict == YES
+    assert by_doc["b"].verdict == NO and by_doc["b"].sentence is wednesday
