@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text.numbers import numbers_in, quantities
+from ..text.numbers import WEEKDAYS, numbers_in, quantities
 from ..text.questions import to_claim
 from ..text.tokens import query_stopwords
 from .candidates import Sentence
@@ -95,18 +95,16 @@ def decide(probs: np.ndarray, entail_threshold: float, contradict_threshold: flo
     return NOT_ADDRESSED, -1
 
 
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_WEEKDAYS = re.compile(r"\b(" + "|".join(_DAY_NAMES) + r")\b")
+_WEEKDAYS = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b")
 
 
 def _values(text: str, stop: frozenset[str]) -> dict[str, set[float]]:
     """What ``text`` states by unit (``qa.text.numbers.quantities``), with the weekdays it names as "weekday"."""
     out = quantities(text, stop)
-    days = {float(_DAY_NAMES.index(m.group(1))) for m in _WEEKDAYS.finditer(text)}
+    days = {float(WEEKDAYS.index(m.group(1))) for m in _WEEKDAYS.finditer(text)}
     if days:
         out["weekday"] = days
     return out
-
 
 
 def _other_value(claim: str, sentences: Sequence[Sentence], probs: np.ndarray) -> int | None:

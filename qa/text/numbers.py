@@ -18,6 +18,7 @@ SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn"
 UNIT_ALIASES = {"m": "metr", "metres": "metr", "meters": "metr", "meter": "metr", "metre": "metr", "km": "kilometr",
                  "kilometres": "kilometr", "kilometers": "kilometr", "ft": "feet", "foot": "feet", "%": "percent",
                  "per": "percent", "€": "euro", "$": "dollar", "£": "pound", "eur": "euro", "usd": "dollar"}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = frozenset("january february march april may june july august september october november december".split())
 NUMBER_RE = re.compile(
     r"(?:(?P<cur>[$€£])\s?)?\b(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from qa.text.numbers import NUMBER_WORDS
+from qa.text.numbers import NUMBER_WORDS, WEEKDAYS
 from qa.text.sentences import split_sentences
 
 from .data import LABELS
@@ -36,7 +36,7 @@ _WORD_NUMBERS = {w: n for w, n in NUMBER_WORDS.items() if 2 <= n <= 20}
 _NUMBER_OF = {n: w for w, n in _WORD_NUMBERS.items()}
 _DIGITS = re.compile(r"(?<![\w.,$€£-])\d{1,7}(?![\w.,%]\d|[\w%-])")
 _NUMWORD = re.compile(r"\b(" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
-_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_DAYS = list(WEEKDAYS)
 _MONTHS = "January February March April June July August September October November December".split()  # not "May"
 _DAY_OR_MONTH = re.compile(r"\b(" + "|".join(_DAYS + _MONTHS) + r")\b")
 _AUX = re.compile(r"\b(is|was|are|were|has|have|had|will|would|can|could)\b(?! not\b| only\b)(?=\s+[a-z])")
