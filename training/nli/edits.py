@@ -19,6 +19,7 @@ texts are skipped (``synth._blocked_texts``).
 """
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Callable, Iterable
@@ -28,7 +29,7 @@ from qa.text.numbers import NUMBER_WORDS, WEEKDAYS
 from qa.text.sentences import split_sentences
 
 from .data import LABELS
-from .synth import SOURCES, _blocked_texts, _norm, antonym_table, opposite
+from .synth import SOURCES, _blocked_texts, antonym_table, opposite, outside
 
 Edit = Callable[[str, random.Random], "tuple[str, tuple[int, int]] | None"]
 
@@ -197,23 +198,18 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
             seen.add(e["paragraph"])
             contexts.append(e)
     rng.shuffle(contexts)
-    out: list[dict[str, Any]] = []
-    used = 0
-    for e in contexts:
-        if limit and used >= limit:
-            break
-        context = e["context"]
-        if any(b in _norm(context) for b in blocked):
-            continue
-        sents = [context[s.start:s.end].strip() for s in split_sentences(context)]
-        sents = [s for s in sents if 8 <= len(s.split()) <= 50 and s[:1].isupper() and s.endswith(".")]
-        if not sents:
-            continue
-        sentence = rng.choice(sents)
-        made = sentence_pairs(sentence, [s for s in sents if s != sentence], rng, table)
-        if not made:
-            continue
-        used += 1
-        base = {"set": "edit-synth", "split": split, "source": e["source"], "article": e["article"]}
-        out.extend({**base, "premise": p, "hypothesis": h, "label": LABELS.index(lab), "kind": k} for p, h, lab, k in made)
-    return out
+    made = (rows for e in outside(contexts, blocked) if (rows := _passage_pairs(e, split, rng, table)))
+    return [r for rows in itertools.islice(made, limit or None) for r in rows]
+
+
+def _passage_pairs(e: dict[str, Any], split: str, rng: random.Random, table: dict[str, str]) -> list[dict[str, Any]]:
+    """The pairs of one sentence of the passage of ``e`` (none when it has no usable sentence or no edit applies)."""
+    context = e["context"]
+    sents = [context[s.start:s.end].strip() for s in split_sentences(context)]
+    sents = [s for s in sents if 8 <= len(s.split()) <= 50 and s[:1].isupper() and s.endswith(".")]
+    if not sents:
+        return []
+    sentence = rng.choice(sents)
+    base = {"set": "edit-synth", "split": split, "source": e["source"], "article": e["article"]}
+    return [{**base, "premise": p, "hypothesis": h, "label": LABELS.index(lab), "kind": k}
+            for p, h, lab, k in sentence_pairs(sentence, [s for s in sents if s != sentence], rng, table)]

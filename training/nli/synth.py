@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +213,14 @@ def _blocked_texts() -> list[str]:
     return [_norm(t)[:120] for t in out if len(t) > 30]
 
 
+def outside(examples: Iterable[dict[str, Any]], blocked: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """The examples whose passage quotes none of the ``blocked`` texts (``_blocked_texts``)."""
+    for e in examples:
+        flat = _norm(e["context"])
+        if not any(b in flat for b in blocked):
+            yield e
+
+
 def _question_pair(e: dict[str, Any], golds: Sequence[str]) -> tuple[str, str, str, list[str]] | None:
     """(answer, claim, the sentence holding the answer, the passage's other sentences without it) or None."""
     context = e["context"]
@@ -247,13 +255,10 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
     rng.shuffle(pool)
     out: list[dict[str, Any]] = []
     used = 0
-    for e in pool:
+    for e in outside(pool, blocked):
         if limit and used >= limit:
             break
         context = e["context"]
-        flat = _norm(context)
-        if any(b in flat for b in blocked):
-            continue
         golds = [a["text"] for a in e["answers"]]
         found = _question_pair(e, golds)
         if found is None:
