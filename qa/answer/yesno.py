@@ -59,6 +59,7 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
     # thresholds chosen on the dev questions (``qa_tools.entailment.fit_yesno``)
     te = entailer.calibration("yesno_entail_threshold", 0.99)
     tc = entailer.calibration("yesno_contradict_threshold", 0.99)
+    stated = _values(claim, query_stopwords())  # the numbers, years and weekdays the claim states
     out: list[Verdict] = []
     for doc_id in per_doc:
         rows = [i for i, s in enumerate(pool) if s.doc_id == doc_id]
@@ -72,7 +73,7 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
             v = Verdict(doc_id, NO if opposed else YES, s, float(probs[rows[k], 2 if opposed else 0]))
         elif label == NO:
             v = Verdict(doc_id, NO, pool[rows[k]], float(probs[rows[k], 2]))
-        if v.verdict != NO and (said := _other_value(claim, [pool[i] for i in rows], probs[rows])) is not None:
+        if v.verdict != NO and (said := _other_value(stated, [pool[i] for i in rows], probs[rows])) is not None:
             v = Verdict(doc_id, NO, pool[rows[said]], float(1 - probs[rows[said], 1]))
         out.append(v)
     return claim, out
@@ -107,19 +108,18 @@ def _values(text: str, stop: frozenset[str]) -> dict[str, set[float]]:
     return out
 
 
-def _other_value(claim: str, sentences: Sequence[Sentence], probs: np.ndarray) -> int | None:
-    """The row of the sentence that gives another value for a quantity, year or weekday the claim states ("three
-    people" against "four people", "in 2011" against "in 2009", "on Wednesday" against "on Tuesday"), and is on the
-    point (``VALUE_ON_POINT``), the most on the point first; None when none does, or when any of the sentences
-    states one of the claim's values.
+def _other_value(stated: dict[str, set[float]], sentences: Sequence[Sentence], probs: np.ndarray) -> int | None:
+    """The row of the sentence that gives another value for a quantity, year or weekday the claim states
+    (``stated``, by ``_values``: "three people" against "four people", "in 2011" against "in 2009", "on Wednesday"
+    against "on Tuesday"), and is on the point (``VALUE_ON_POINT``), the most on the point first; None when none
+    does, or when any of the sentences states one of the claim's values.
 
     The model reads "Three people were taken to hospital." as entailing "Four people were taken to hospital."
     (0.91): a value that differs for the same unit is the contradiction that the conflict rules already use
     (``qa.text.numbers.quantities``)."""
-    stop = query_stopwords()
-    stated = _values(claim, stop)
     if not stated:
         return None
+    stop = query_stopwords()
     numbers = {v for u, vs in stated.items() if u != "weekday" for v in vs}
     given = [_values(s.text, stop) for s in sentences]
     if any(numbers & numbers_in(s.text) or stated.get("weekday", set()) & g.get("weekday", set())

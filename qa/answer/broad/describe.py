@@ -195,13 +195,14 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     one_name = len(names) > 1 and at[-1] - at[0] + 1 == len(at)  # the names' words in one run
     last = names[-1] if one_name else None  # (two names apart, "Washington learned of Gerasimov's trip", are two)
     surname = _surname(topic, terms) if len(names) > 1 and len(names) == len(main) else None
-    full = _documents_naming(pool, names, every=True) if surname else set()
-    naming = _documents_naming(pool, names) if kind == "event" and names else set()
+    tokens = [set(tokenize(s.text)) for s in pool.sentences]  # each sentence's, read once
+    full = _documents_naming(pool, tokens, names, every=True) if surname else set()
+    naming = _documents_naming(pool, tokens, names) if kind == "event" and names else set()
     out: list[Match] = []
     for i, s in enumerate(pool.sentences):
         if _QUESTION.search(s.text):
             continue  # "Is he a liar and a fraud?": a question the text asks describes nothing
-        toks = set(tokenize(s.text))
+        toks = tokens[i]
         has = [has_term(t, toks, s.text) for t in terms]
         if names and not any(h for h, t in zip(has, terms, strict=True) if t.name) and not (
                 kind == "event" and s.doc_id in naming and _all_else(has, terms)):
@@ -228,11 +229,12 @@ def matches(pool: Pool, topic: str, kind: str, query_vector: np.ndarray, *, ques
     return out
 
 
-def _documents_naming(pool: Pool, names: Sequence[Term], *, every: bool = False) -> set[str]:
+def _documents_naming(pool: Pool, tokens: Sequence[set[str]], names: Sequence[Term], *, every: bool = False) -> set[str]:
     """The documents of the pool with a sentence that names one of ``names`` (with ``every``: all of them, the
-    full name)."""
+    full name); ``tokens``: each sentence's tokens."""
     named = all if every else any
-    return {s.doc_id for s in pool.sentences if named(has_term(t, set(tokenize(s.text)), s.text) for t in names)}
+    return {s.doc_id for s, toks in zip(pool.sentences, tokens, strict=True)
+            if named(has_term(t, toks, s.text) for t in names)}
 
 
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
