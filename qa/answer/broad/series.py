@@ -273,11 +273,11 @@ def named_kinds(text: str, noun: str) -> list[tuple[str, int]]:
     out = []
     for m in re.finditer(r"(?<![\w’'-])((?:[A-Z\u00c0-\u024f][\w’'-]*\s+){1,3})(?i:" + re.escape(one) + r")(?![\w-])",
                          text):
-        words = m.group(1).split()
-        while words and words[0].lower() in _NOT_MODIFIERS:
+        words = [(w.group(), m.start(1) + w.start()) for w in re.finditer(r"\S+", m.group(1))]
+        while words and words[0][0].lower() in _NOT_MODIFIERS:
             words = words[1:]  # "The Yuan dynasty": Yuan
-        if words and not any(re.search(r"['’]s?$", w) for w in words):
-            start = m.end(1) - len(" ".join(words)) - (len(m.group(1)) - len(m.group(1).rstrip()))
+        if words and not any(re.search(r"['’]s?$", w) for w, _ in words):
+            start = words[0][1]
             out.append((text[start:m.end()], start))
     return out
 

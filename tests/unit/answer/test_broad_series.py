@@ -93,6 +93,9 @@ def test_names_that_end_with_the_asked_noun_are_of_its_type() -> None:
     assert [n for n, _ in named_kinds("In 1300 Berg Khan succeeded his uncle.", "khans")] == ["Berg Khan"]
     # no name before it, or a possessive ("Arlen's bridge" is whose, not which)
     assert named_kinds("The old bridge and Arlen's bridge were closed.", "bridges") == []
+    # the offset is the name's own, whatever the spacing between its words (a line break in the text)
+    text = "Ruled by the Old \nKelmar dynasty."
+    assert [(n, text[at:at + len(n)]) for n, at in named_kinds(text, "dynasties")] == [("Old \nKelmar dynasty",) * 2]
 
 
 def test_a_typed_list_gives_the_names_its_noun_ends(tmp_path: Path) -> None:
