@@ -2,6 +2,7 @@
 answerability, and the quotes chosen from them."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,8 +105,6 @@ def test_the_readers_readings_raise_the_sentences_holding_their_spans(index: Ind
     other = next(s for s in ev.sentences if s != holder)
     start = holder.start + holder.text.index("Francisco")
     reading = Reading(holder.doc_id, start, holder.end - 1, "Francisco de Orellana", 4.0, 0.9, 0)
-    from dataclasses import replace
-
     chance = reread(replace(ev, readings=(reading,)), 0.3)
     assert chance(holder) == pytest.approx(1 - (1 - holder.probability) * (1 - 0.3 * 0.9))
     assert chance(other) == other.probability
