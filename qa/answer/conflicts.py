@@ -243,21 +243,25 @@ def _pair_conflict(i: int, j: int, concepts: Sequence[str], *, st: Sequence[dict
 
 def find_conflict(question: str, sentences: Sequence[str], doc_ids: Sequence[str], *, stop: frozenset[str],
                   word_vectors: WordEncoder | None = None, entity_words: frozenset[str] = frozenset(),
-                  numeric: bool | None = None, polarity: bool = True) -> Conflict | None:
+                  polarity: bool = True, answers: Sequence[Sequence[tuple[int, int]]] | None = None) -> Conflict | None:
     """The best pair of sentences from different documents that disagree on the question, or None.
 
     ``sentences`` should be on-point quotes only (the caller keeps those that answer the question), best
     first; the first disagreeing pair in that order is returned. With ``polarity=False`` only numbers are
-    compared (the entailment model judges the rest: ``qa.answer.disagreement``)."""
+    compared (the entailment model judges the rest: ``qa.answer.disagreement``). With ``answers`` (per sentence,
+    the character spans the reader read as the answer in it), only the numbers inside those spans are compared:
+    two documents disagree on a number when they answer the question with different values, not whenever they
+    hold different numbers of one unit."""
     concepts = question_concepts(question, stop) if polarity else []
-    numeric = bool(_NUMERIC_QUESTION.search(question)) if numeric is None else numeric
+    numeric = bool(_NUMERIC_QUESTION.search(question))
     if not polarity and not numeric:
         return None
     if word_vectors is not None:  # every word looked up (or encoded) once, in one batch
         word_vectors = _Memo(word_vectors)
         word_vectors.known(sorted({w for s in sentences for w in _words(s) if w.isalpha() and len(w) > 2}))
     st = [stances(s, concepts, word_vectors, entity_words) for s in sentences] if polarity else []
-    qty = [quantities(s, stop) for s in sentences] if numeric else [{} for _ in sentences]
+    qty = [quantities(s, stop, answers[i] if answers is not None else None) for i, s in enumerate(sentences)] \
+        if numeric else [{} for _ in sentences]
     mixed = _mixed(concepts, st, doc_ids) if polarity else set()
 
     def clear(i: int, q: str) -> bool:

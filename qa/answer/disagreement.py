@@ -15,7 +15,7 @@ from .entail import Entailer
 
 
 def model_conflict(entailer: Entailer, question: str, sentences: Sequence[str], doc_ids: Sequence[str], *,
-                   stop: frozenset[str]) -> Conflict | None:
+                   stop: frozenset[str], answers: Sequence[Sequence[tuple[int, int]]] | None = None) -> Conflict | None:
     """The most contradictory pair of sentences from different documents, or None (``sentences`` best first)."""
     pairs = [(i, j) for i in range(len(sentences)) for j in range(i + 1, len(sentences)) if doc_ids[i] != doc_ids[j]]
     if not pairs:
@@ -31,5 +31,4 @@ def model_conflict(entailer: Entailer, question: str, sentences: Sequence[str], 
             best = (score, i, j)
     if best is not None:
         return Conflict(best[1], best[2], "contradiction", f"contradiction probability {best[0]:.2f}")
-    numbers = find_conflict(question, sentences, doc_ids, stop=stop, polarity=False)
-    return numbers
+    return find_conflict(question, sentences, doc_ids, stop=stop, polarity=False, answers=answers)

@@ -121,7 +121,7 @@ def stream_written(index: IndexView, question: str, query: str, *, k: int = 5, d
         yield replace(ans, mode="written", notes=ans.notes + (("The passages found read like instructions to a "
                                                               "language model; only the quotes are shown."),))
         return
-    found = detect_conflict(index, query, safe, config)
+    found = detect_conflict(index, query, safe, config, evidence.readings)
     must = [found[1], found[2]] if found else []
     citations = make_citations(index, select(safe, wide, must))
     conflict_ns: tuple[int, int] | None = None

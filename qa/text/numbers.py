@@ -6,6 +6,7 @@ Shared by the conflict detector (two sources giving different values for the sam
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .tokens import stem
 
@@ -41,34 +42,33 @@ def value(num: str, scale: str | None) -> float | None:
     return v * (SCALE.get(scale.lower(), 1.0) if scale else 1.0)
 
 
-def quantities(sentence: str, stop: frozenset[str]) -> dict[str, set[float]]:
+def quantities(sentence: str, stop: frozenset[str], within: Sequence[tuple[int, int]] | None = None
+               ) -> dict[str, set[float]]:
     """Numbers in a sentence by unit: "27 people" -> {"peopl": {27}}, "in 1887" -> {"year": {1887}},
-    "3 March" -> {"march": {3}}, "45 million euros" -> {"euro": {45e6}}."""
+    "3 March" -> {"march": {3}}, "45 million euros" -> {"euro": {45e6}}. With ``within``, only the numbers
+    that overlap one of those character spans of the sentence."""
     out: dict[str, set[float]] = {}
     for m in NUMBER_RE.finditer(sentence):
+        if within is not None and not any(m.start() < e and s < m.end() for s, e in within):
+            continue
         v = value(m.group("num"), m.group("scale"))
-        if v is None:
-            continue
-        unit = (m.group("unit") or "").lower()
-        if m.group("cur"):
-            unit = UNIT_ALIASES[m.group("cur")]
-        elif unit in UNIT_ALIASES:
-            unit = UNIT_ALIASES[unit]
-        elif unit in SCALE and m.group("scale") is None and unit != "m":
-            continue
-        elif unit in MONTHS:
-            pass
-        elif unit and unit not in stop:
-            unit = stem(unit)
-        else:
-            unit = ""
-        if not unit:
-            if m.group("num").isdigit() and 1000 <= v <= 2100 and len(m.group("num")) == 4:
-                unit = "year"
-            else:
-                continue
-        out.setdefault(unit, set()).add(v)
+        unit = _unit(m, stop, v) if v is not None else None
+        if v is not None and unit:
+            out.setdefault(unit, set()).add(v)
     return out
+
+
+def _unit(m: re.Match[str], stop: frozenset[str], v: float) -> str | None:
+    """The unit a matched number counts ("peopl", "euro", "march", "year"), or None when it has none."""
+    unit = (m.group("unit") or "").lower()
+    if m.group("cur") or unit in UNIT_ALIASES:
+        return UNIT_ALIASES[m.group("cur") or unit]
+    if unit in SCALE and m.group("scale") is None and unit != "m":
+        return None
+    if unit in MONTHS or (unit and unit not in stop):
+        return unit if unit in MONTHS else stem(unit)
+    year = m.group("num").isdigit() and 1000 <= v <= 2100 and len(m.group("num")) == 4
+    return "year" if year else None
 
 
 def same(a: float, b: float) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -90,6 +91,25 @@ def test_no_conflict_claimed_when_one_source_answers(sample_index: qa.Index) -> 
     for q in ["Who admitted to carrying out the missile attack on Gerasimov?", "Where did Gerasimov land?",
               "What did the UK intelligence briefing reveal?"]:
         assert not sample_index.ask(q).conflict, q
+
+
+def test_other_numbers_are_no_disagreement(tmp_path: Path, real_embedder: qa.Embedder) -> None:
+    """Two documents that hold different years are not "sources disagree" on a question one of them answers:
+    only the values the reader reads as the answer are compared (a year of another event is not one)."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "stadium.txt").write_text("The Riverside Stadium opened in 2014. It seats 68,500 people and cost "
+                                        "$1.2 billion to build.", encoding="utf-8")
+    (folder / "league.txt").write_text("In 2012 the league chose the Riverside Stadium to host the final. The vote "
+                                       "was held in Boston.", encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index", embedder=real_embedder)
+    ans = idx.ask("When did the Riverside Stadium open?")
+    assert ans.found and not ans.conflict
+    assert ans.answer is not None and ans.answer.text == "2014"
+    (folder / "opened.txt").write_text("The Riverside Stadium opened in 2016, two years late.", encoding="utf-8")
+    idx = qa.build_index(folder, tmp_path / "index2", embedder=real_embedder)
+    ans = idx.ask("When did the Riverside Stadium open?")
+    assert ans.conflict and {"2014", "2016"} <= set(re.findall(r"\d{4}", ans.text))
 
 
 def test_follow_up_question_is_resolved_with_history(sample_index: qa.Index) -> None:

@@ -67,3 +67,24 @@ def test_rules_on_examples() -> None:
     # one document saying both yes and no has no clear stance: no conflict is claimed on its account
     assert find_conflict("Was he arrested?", ["He was arrested.", "He was arrested on Friday.", "He has not been arrested."],
                          ["a", "b", "b"], stop=STOP) is None
+
+
+def test_numbers_compared_are_the_ones_read_as_the_answer() -> None:
+    """With the reader's answer spans, two documents disagree on a number only when they answer the question with
+    different values; another number of the same unit elsewhere in a sentence is not a disagreement."""
+    a, b = "The stadium opened in 2014.", "The league announced in 2012 that the stadium would host the final."
+    question = "When did the stadium open?"
+    assert conflict(question, a, b)  # every number counts: a false disagreement
+    read_a = [(a.index("2014"), a.index("2014") + 4)]
+    assert find_conflict(question, [a, b], ["a", "b"], stop=STOP, answers=[read_a, []]) is None
+    c = "The stadium opened in 2016, two years late."
+    read_c = [(c.index("2016"), c.index("2016") + 4)]
+    found = find_conflict(question, [a, c], ["a", "b"], stop=STOP, answers=[read_a, read_c])
+    assert found is not None and found.kind == "number"
+
+
+def test_quantities_within_spans() -> None:
+    s = "In 2012 the league chose the stadium, which opened in 2014."
+    assert quantities(s, STOP) == {"year": {2012.0, 2014.0}}
+    assert quantities(s, STOP, [(s.index("2014"), len(s) - 1)]) == {"year": {2014.0}}
+    assert quantities(s, STOP, []) == {}
