@@ -4,9 +4,11 @@ Word patterns, not exact phrasings: the regexes of ``qa/answer/data/broad_kinds.
 every pattern compiles, the topic-bearing ones capture a ``topic`` / ``what`` group) are tried on the question,
 lower-cased, with the document it names replaced by "the document" (``targets``). Comparisons are tried first
 (they need a word of comparison *and* of sources, so "what was different about ..." stays a factoid), then
-lists, summaries, events and descriptions of an entity. A question none of them matches is a factoid and takes
-the existing path unchanged. ``python -m qa eval broad`` measures this on the dev and held-out questions and on
-SQuAD factoid questions (which must stay factoids).
+lists, summaries, events and descriptions of an entity; last, a request in the imperative that none of them
+reads ("Fill me in on X", "Walk me through how X unfolded", "Weigh X against Y": ``_request``, its verbs in the
+same data file). A question none of them matches is a factoid and takes the existing path unchanged.
+``python -m qa eval broad`` measures this on the dev and held-out questions and on SQuAD factoid questions
+(which must stay factoids).
 """
 from __future__ import annotations
 
@@ -55,6 +57,10 @@ class Patterns:
     doc_clause: re.Pattern[str]  # the documents as a verb's subject ("the articles quote", "that the document names")
     stop_starts: frozenset[str]
     items: dict[str, frozenset[str]]
+    request_verbs: frozenset[str]  # the verbs a request opens with ("fill me in on X", "skim the document")
+    request_list_verbs: frozenset[str]  # ... that ask for a list ("round up the judges the document names")
+    request_compare_verbs: frozenset[str]  # ... that set two things side by side ("weigh X against Y")
+    event_verbs: str  # "happened", "unfolded", "played out": what an event question asks of its topic
 
 
 def _compile(path: Path, key: str, pattern: str, subs: dict[str, str], group: str | None = None) -> re.Pattern[str]:
@@ -75,8 +81,9 @@ def patterns(path: Path = DATA) -> Patterns:
     raw: dict[str, Any] = load_wordlists(path, {
         "summary": "words", "gist": "words", "points": "words", "event": "words", "entity": "words",
         "compare": "words", "list": "words", "entity_stop_starts": "words", "members": "words", "group_nouns": "words",
+        "request_verbs": "words", "request_list_verbs": "words", "request_compare_verbs": "words",
         **{f"item_{i}": "words" for i in ITEMS}})
-    for key in ("doc_nouns", "these", "compare_context"):
+    for key in ("doc_nouns", "these", "compare_context", "event_verbs"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise WordListError(f"{path}: {key!r} must be a non-empty pattern string")
     subs = {"DOC": raw["doc_nouns"], "THESE": raw["these"]}
@@ -93,7 +100,10 @@ def patterns(path: Path = DATA) -> Patterns:
         compare_context=_compile(path, "compare_context", raw["compare_context"], subs), lists=many("list", "what"),
         members=many("members", "group"), group_nouns=frozenset(raw["group_nouns"]),
         doc_only=doc_only, doc_clause=doc_clause, stop_starts=frozenset(raw["entity_stop_starts"]),
-        items={i: frozenset(raw[f"item_{i}"]) for i in ITEMS})
+        items={i: frozenset(raw[f"item_{i}"]) for i in ITEMS},
+        request_verbs=frozenset(raw["request_verbs"]), request_list_verbs=frozenset(raw["request_list_verbs"]),
+        request_compare_verbs=frozenset(raw["request_compare_verbs"]),
+        event_verbs=_compile(path, "event_verbs", raw["event_verbs"], subs).pattern)
 
 
 def normalise(question: str) -> str:
@@ -206,7 +216,8 @@ def classify(question: str, references: int = 0) -> Kind | None:
     p = patterns()
     # "the Summary for Policymakers" names a thing; "summarize" / "a summary" asks for one
     named_summary = re.search(r"(?<=\w )Summar", question) is not None
-    kind = _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _described(q, p, question)
+    kind = _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _described(q, p, question) \
+        or _request(q, p, question)
     if kind is None:
         # "I don't have time to read these. What do they say?": the question is the last sentence
         sentences = [x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if x.strip()]
@@ -444,3 +455,101 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
                     continue
             return Kind(kind, topic)
     return None
+
+
+# ----------------------------------------------------------------------------------------- requests
+
+# What may come before a request's verb: "ok, so", "please", "can you", "I'd like you to", "just"
+_BEFORE_VERB = re.compile(r"^(?:(?:ok(?:ay)?|so|now|and|also|next|then|right|alright|hey|great|thanks),? )*(?:please,? )?"
+                          r"(?:(?:can|could|would|will) you (?:please )?|i(?:'d| would) like you to |i want you to |"
+                          r"(?:just|quickly|briefly|kindly) )?")
+# "fill me in on", "say a bit about", "catch us up on": what follows the verb before its object
+_AFTER_VERB = re.compile(r"^(?:(?:me|us)\b\s*)?(?:(?:up to (?:speed|date)|up|out|in|through|over|down|back|together|"
+                         r"across)\b\s*)?"
+                         r"(?:(?:a (?:little )?bit|a little|a word|a few words|a line|something|more|briefly|quickly|"
+                         r"in short|anything|everything)\b\s*)?(?:(?:on|about|of|regarding|concerning|into|to|with)\b\s*)?")
+_FACTOID_CLAUSE = re.compile(r"^(?:who|whom|whose|when|where|why|which|whether|if|how (?:many|much|long|far|old|often|"
+                             r"tall|big|large|high|deep|fast|soon))\b")
+_LINK = re.compile(r"\s+(?:against|beside|alongside|next to|versus|vs\.?)\s+")
+_LINK_OR_AND = re.compile(r"\s+(?:against|beside|alongside|next to|versus|vs\.?|with|and)\s+")  # "compare X with Y"
+_COMPARE_TOPIC = re.compile(r"(?:,?\s+(?:when it comes to|in terms of|on|regarding|about|over|as to|for|in))\s+"
+                            r"(?P<topic>[^,;]+)$")
+
+
+def _request(q: str, p: Patterns, original: str = "") -> Kind | None:
+    """A request in the imperative, which no pattern above reads: "Fill me in on X", "Say a bit about X",
+    "Skim the document and tell me what matters", "Walk me through how X unfolded", "Weigh X against Y",
+    "Round up the judges the document names". Its verb opens it (``request_verbs``); what it asks for is
+    read from its object. A request for one fact stays a factoid ("tell me when ...", "give me the population
+    of X", "name the CEO")."""
+    m = re.match(r"(?P<verb>[a-z]+)\b\s*", _BEFORE_VERB.sub("", q, count=1))
+    if m is None or m.group("verb") not in p.request_verbs:
+        return None
+    verb = m.group("verb")
+    rest = _BEFORE_VERB.sub("", q, count=1)[m.end():]
+    rest = _AFTER_VERB.sub("", rest, count=1).strip(" ,")
+    if not rest or _FACTOID_CLAUSE.match(rest):
+        return None
+    return (_requested_comparison(verb, rest, p) or _requested_event(rest, p) or _requested_list(verb, rest, p)
+            or _requested_summary(rest, p) or _requested_entity(rest, p, original))
+
+
+def _requested_comparison(verb: str, rest: str, p: Patterns) -> Kind | None:
+    """"weigh the andes against the sierra nevada when it comes to height": two sides and a topic."""
+    if verb not in p.request_compare_verbs and not re.search(r"\bside by side\b", rest):
+        return None
+    rest = re.sub(r"\s*\bside by side\b", "", rest).strip()
+    m = _COMPARE_TOPIC.search(rest)
+    topic = _clean_topic(m.group("topic")) if m else ""
+    body = rest[: m.start()] if m else rest
+    link = _LINK_OR_AND if verb in ("compare", "contrast") else _LINK
+    parts = [x.strip() for x in link.split(body, maxsplit=1)]
+    if len(parts) != 2 or not all(parts):
+        return None
+    return Kind("compare", _without_documents(topic, p), sides=tuple(_side(x) for x in parts))
+
+
+def _requested_event(rest: str, p: Patterns) -> Kind | None:
+    """"what unfolded in the crimea in 1347", "how the second day of the trial played out": the event."""
+    m = re.match(r"^what (?:\w+ )?" + p.event_verbs + r" (?P<topic>(?:in|at|to|on|during|near|with|inside|around|along|"
+                 r"between|for|across) [^,;]+)$", rest) or \
+        re.match(r"^(?:how|what|the way) (?P<topic>[^,;]+?) " + p.event_verbs + r"$", rest)
+    if m is None:
+        return None
+    topic = _without_period(re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|along|between|for|across)\s+", "",
+                                   m.group("topic")))
+    return Kind("event", topic) if 0 < len(topic.split()) <= MAX_CLAUSE_WORDS else None
+
+
+def _requested_list(verb: str, rest: str, p: Patterns) -> Kind | None:
+    """"round up the judges and prosecutors the document names": the things of a plural noun."""
+    if verb not in p.request_list_verbs:
+        return None
+    m = re.match(r"^(?P<what>[\w\s'-]+?)(?:\s+(?:that |which |who )?(?:the document|{these}|they|it)\b.*|\s+(?:mentioned|named|"
+                 r"cited|quoted|listed|in|from|across|of)\b.*)?$".replace("{these}", "these|those"), rest)
+    if m is None or not _plural(m.group("what")):
+        return None  # "name the ceo": one thing, a factoid
+    item, topic = _item(m.group("what"), p)
+    return Kind("list", topic, "points", item)
+
+
+def _requested_summary(rest: str, p: Patterns) -> Kind | None:
+    """"the document", "the document and tell me what matters in it", "what these pieces are reporting"."""
+    head, _, tail = rest.partition(" and ")
+    doc = p.doc_only.match(head) is not None or head.startswith("the document")
+    saying = re.match(r"^what (?:the document|they|it|these|those|this)\b", rest) is not None
+    if not (doc and head.strip() != "" or saying):
+        return None
+    if tail and re.search(r"\b(?:who|whom|whose|when|where|why|which|how (?:many|much|long|old))\b", tail):
+        return None  # "skim the document and tell me who wrote it": a factoid
+    return Kind("summary", "", _length(rest, p))
+
+
+def _requested_entity(rest: str, p: Patterns, original: str) -> Kind | None:
+    """"aretovych", "hoelun", "the preparedness framework": a name or short term to describe."""
+    topic = _clean_topic(rest)
+    words = topic.split()
+    if words[:1] == ["the"] and any(_capitalised(w, original) for w in words[1:]):
+        named = " ".join(words[1:])  # "the Izium ambush", "the Preparedness Framework": a name
+        return Kind("entity", topic) if _describable(named, p, original) else None
+    return Kind("entity", topic) if topic and _describable(topic, p, original) else None

@@ -170,3 +170,41 @@ def test_a_comparison_of_what_two_things_have_names_both_and_what() -> None:
     assert (got.topic, got.sides) == ("climates", ("the varn hills", "the kelmar coast"))
     got = classify("Compare how things turned out for Arlen and for Kelmar.")  # a clause is no noun compared
     assert got is not None and got.kind == "compare" and got.topic != "how things turned out"
+
+
+@pytest.mark.parametrize(("question", "kind", "topic"), [
+    ("Fill us in on Valery Gerasimov.", "entity", "valery gerasimov"),
+    ("Say something about the Izium ambush.", "entity", "the izium ambush"),
+    ("Unpack the Preparedness Framework.", "entity", "the preparedness framework"),
+    ("Profile Sam Altman.", "entity", "sam altman"),
+    ("Catch me up on the documents.", "summary", ""),
+    ("Bring me up to speed on these articles.", "summary", ""),
+    ("Lay out the document and tell me what stands out.", "summary", ""),
+    ("Walk me through how the strike played out.", "event", "the strike"),
+    ("Run me through what happened at the summit.", "event", "the summit"),
+    ("Tell me what went wrong at the launch.", "event", "the launch"),
+    ("Pit the Andes against the Alps when it comes to rainfall.", "compare", "rainfall"),
+    ("Collect the dates the document gives.", "list", ""),
+])
+def test_requests_in_the_imperative(question: str, kind: str, topic: str) -> None:
+    """A request opens with its verb ("fill us in on", "walk me through", "pit X against Y"); what it asks for
+    is read from its object."""
+    got = classify(question)
+    assert got is not None and (got.kind, got.topic) == (kind, topic), (question, got)
+
+
+@pytest.mark.parametrize("question", [
+    "Tell me when the treaty was signed.", "Give me the population of Warsaw.", "Name the CEO of the company.",
+    "Tell me who killed the general.", "Show me where the ambush happened.", "Get me the date of the trial.",
+    "Tell me how many soldiers died.", "Skim the document and tell me who wrote it.",
+    "Say a bit about the population of Warsaw.",
+])
+def test_a_request_for_one_fact_stays_a_factoid(question: str) -> None:
+    assert classify(question) is None, question
+
+
+def test_a_requested_comparison_has_two_sides() -> None:
+    got = classify("Weigh the Andes against the Sierra Nevada when it comes to height.")
+    assert got is not None and got.sides == ("the andes", "the sierra nevada") and got.topic == "height"
+    got = classify("Lay out the document and tell me what stands out.")
+    assert got is not None and got.kind == "summary"  # "and" joins two requests, not two sides
