@@ -101,6 +101,30 @@ def test_a_dropped_answer_negative_keeps_the_topic_but_not_the_answer() -> None:
     assert drop_answer(short) is None
 
 
+def test_a_sibling_negative_is_the_best_matching_paragraph_of_the_article_without_the_answer() -> None:
+    import random
+
+    from training.reader.siblings import sibling_negatives
+
+    paragraphs = {
+        "Karst#0": CONTEXT,
+        "Karst#1": "The keeper's cottage beside the lighthouse was restored by the harbour board in 1990.",
+        "Karst#2": "Anna Holm, the keeper, wrote a diary about the lighthouse that was published in 1935.",
+        "Karst#3": "Karst Point is a rocky headland with a small fishing harbour.",
+    }
+    rows = [{"source": "squad2-train", "article": "Karst", "paragraph": pid, "id": pid, "question": "Who was the keeper?",
+             "context": text, "kind": "gold", "split": "train",
+             "answers": [{"text": "Anna Holm", "start": text.index("Anna Holm")}] if "Anna Holm" in text else []}
+            for pid, text in paragraphs.items()]
+    rows = [r for r in rows if r["answers"]] + [{**r, "kind": "unanswerable"} for r in rows if not r["answers"]]
+    negs = sibling_negatives(rows, 5, random.Random(0))
+    # the best word match that does not hold the answer: "the keeper's cottage", not the diary of Anna Holm
+    assert negs and all(n["answers"] == [] and n["kind"] == "sibling" and "Anna Holm" not in n["context"] for n in negs)
+    assert {n["paragraph"] for n in negs} == {"Karst#1"}
+    other = [{**r, "source": "shifts-reddit"} for r in rows]  # unrelated comments: no siblings
+    assert sibling_negatives(other, 5, random.Random(0)) == []
+
+
 def test_the_learning_curves_auc_counts_ties_half() -> None:
     from training.reader.curve import auc
 

@@ -21,6 +21,7 @@ from ..common import fit, plan_batches, run_arguments, seed_all, start_from
 from .data import CACHE
 from .dropped import dropped_negatives
 from .perturbed import perturbed_negatives
+from .siblings import sibling_negatives
 from .evaluate import load_split, predict, score
 from qa.answer.reader.windows import batch as pad_batch
 from qa.answer.reader.windows import label, windows
@@ -107,6 +108,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--perturbed", type=int, default=0,
                     help="add this many no-answer examples made by swapping a train question's name or year for one "
                          "its paragraph does not hold (training/reader/perturbed.py)")
+    ap.add_argument("--siblings", type=int, default=0,
+                    help="add this many no-answer examples pairing a train question with the best-matching other "
+                         "paragraph of its own article that does not hold the answer (training/reader/siblings.py)")
     run_arguments(ap, CACHE / "run", "start from these weights (safetensors) instead of the base model: a "
                   "continuation run on a fresh sample of the mix (new --seed)",
                   {"seed": 17, "epochs": 1.0, "lr": 1e-4, "warmup": 0.06, "eval_every": 150, "eval_size": 240})
@@ -124,9 +128,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     chosen += [e for e in chosen if e["kind"] == "unanswerable"] * (args.unanswerable_repeat - 1)
     chosen += dropped_negatives(train, args.dropped, rng)
     chosen += perturbed_negatives(train, args.perturbed, rng)
+    chosen += sibling_negatives(train, args.siblings, rng)
     feats = featurize(chosen, rng)
     logger.info("training on %d questions -> %d windows %s", len(chosen), len(feats),
-                dict(Counter(e["source"] + ("" if e["answers"] else f"/{e['kind']}" if e["kind"] in ("dropped", "perturbed") else "/neg")
+                dict(Counter(e["source"] + ("" if e["answers"] else f"/{e['kind']}" if e["kind"] in ("dropped", "perturbed", "sibling") else "/neg")
                              for e in chosen)))
     plan = plan_batches([len(f[0].input_ids) for f in feats], args, rng)
     dev = eval_sample("dev", args.eval_size, args.seed, args.examples)
@@ -145,7 +150,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                  "heldout_f1": h["all"]["f1"], "heldout_noans": h.get("no_answer", {}).get("em")}, d["all"]["f1"])
 
     return fit(model, plan, args, desc="reader", loss_of=loss_of, evaluate=check,
-               config={"mix": mix, "windows": len(feats), "dropped": args.dropped, "perturbed": args.perturbed})
+               config={"mix": mix, "windows": len(feats), "dropped": args.dropped, "perturbed": args.perturbed,
+                       "siblings": args.siblings})
 
 
 def main() -> None:
