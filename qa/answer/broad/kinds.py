@@ -448,7 +448,7 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
             if kind == "event":
                 clause = re.match(r"(?:after|when|once|following)\s", topic) is not None
                 topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across|after|when|once|"
-                               r"following|between)\s+", "", topic)
+                               r"following|between|along|for)\s+", "", topic)
                 topic = _without_period(topic)
                 if len(topic.split()) > (MAX_CLAUSE_WORDS if clause else MAX_EVENT_WORDS) or re.search(
                         r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
