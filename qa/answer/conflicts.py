@@ -10,7 +10,11 @@ on-point sentences from different documents contradict each other when
   (wounded, killed, sunk, ...), when it says the subject avoided the harm ("managed to leave", "escaped",
   "unhurt", "was not among them"). A direct mention outranks an inferred avoidance in the same sentence.
 - **number**: the question asks for a quantity or a date and the two sentences give different values for
-  the same unit ("12 people" against "27 people", "founded in 1887" against "in 1902").
+  the same unit ("12 people" against "27 people", "founded in 1887" against "in 1902") - in the product, only
+  the values the reader reads as the answer (``answers``), so a year of another event is no disagreement.
+
+The product asks for stances only on yes/no questions (``qa.answer.compose.detect_conflict``): on a wh-question
+two documents' stances on its words are about different things ("scored 11 points" against "ended with no points").
 
 Measured on ``tests/data/conflict_pairs.jsonl`` (see ``qa_tools.answer_eval.eval_conflicts``).
 """

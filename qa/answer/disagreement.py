@@ -4,7 +4,8 @@ number rule of ``qa.answer.conflicts`` kept for quantities and dates.
 Two on-point sentences from different documents disagree when the model finds that each contradicts the
 other (the mean of the two directions' contradiction probabilities at least the calibrated
 ``conflict_threshold``, fitted on the dev pairs of ``tests/data/conflict_pairs*.jsonl``), or, for a question
-asking how many / when, when they give different values for the same unit.
+asking how many / when, when they answer it with different values for the same unit (the values the reader
+reads as the answer, when it read).
 """
 from __future__ import annotations
 
