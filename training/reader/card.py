@@ -23,6 +23,8 @@ def _command(c: dict[str, Any]) -> str:
         cmd += f" --dropped {c['dropped']}"
     if c.get("perturbed"):
         cmd += f" --perturbed {c['perturbed']}"
+    if c.get("siblings"):
+        cmd += f" --siblings {c['siblings']}"
     if c.get("stop_after"):
         cmd += f" --stop-after {c['stop_after']}"
     if c.get("init"):
