@@ -482,12 +482,12 @@ def _request(q: str, p: Patterns, original: str = "") -> Kind | None:
     "Round up the judges the document names". Its verb opens it (``request_verbs``); what it asks for is
     read from its object. A request for one fact stays a factoid ("tell me when ...", "give me the population
     of X", "name the CEO")."""
-    m = re.match(r"(?P<verb>[a-z]+)\b\s*", _BEFORE_VERB.sub("", q, count=1))
+    request = _BEFORE_VERB.sub("", q, count=1)
+    m = re.match(r"(?P<verb>[a-z]+)\b\s*", request)
     if m is None or m.group("verb") not in p.request_verbs:
         return None
     verb = m.group("verb")
-    rest = _BEFORE_VERB.sub("", q, count=1)[m.end():]
-    rest = _AFTER_VERB.sub("", rest, count=1).strip(" ,")
+    rest = _AFTER_VERB.sub("", request[m.end():], count=1).strip(" ,")
     if not rest or _FACTOID_CLAUSE.match(rest):
         return None
     return (_requested_comparison(verb, rest, p) or _requested_event(rest, p) or _requested_list(verb, rest, p)
@@ -521,12 +521,16 @@ def _requested_event(rest: str, p: Patterns) -> Kind | None:
     return Kind("event", topic) if 0 < len(topic.split()) <= MAX_CLAUSE_WORDS else None
 
 
+# "the judges and prosecutors (that) the document names", "the dates mentioned in it": the noun, then a clause
+_LISTED = re.compile(r"^(?P<what>[\w\s'-]+?)(?:\s+(?:that |which |who )?(?:the document|these|those|they|it)\b.*|"
+                     r"\s+(?:mentioned|named|cited|quoted|listed|in|from|across|of)\b.*)?$")
+
+
 def _requested_list(verb: str, rest: str, p: Patterns) -> Kind | None:
     """"round up the judges and prosecutors the document names": the things of a plural noun."""
     if verb not in p.request_list_verbs:
         return None
-    m = re.match(r"^(?P<what>[\w\s'-]+?)(?:\s+(?:that |which |who )?(?:the document|{these}|they|it)\b.*|\s+(?:mentioned|named|"
-                 r"cited|quoted|listed|in|from|across|of)\b.*)?$".replace("{these}", "these|those"), rest)
+    m = _LISTED.match(rest)
     if m is None or not _plural(m.group("what")):
         return None  # "name the ceo": one thing, a factoid
     item, topic = _item(m.group("what"), p)
