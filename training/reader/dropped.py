@@ -30,16 +30,16 @@ def drop_answer(ex: dict[str, Any]) -> dict[str, Any] | None:
     kept = []
     for s in split_sentences(text):
         piece = text[s.start:s.end]
-        if any(s.start < e and b < s.end for b, e in spans) or _holds(piece, golds):
+        if any(s.start < e and b < s.end for b, e in spans) or holds(piece, golds):
             continue
         kept.append(piece)
     context = " ".join(kept)
-    if len(kept) < MIN_SENTENCES or len(context) < MIN_CHARS or _holds(context, golds):
+    if len(kept) < MIN_SENTENCES or len(context) < MIN_CHARS or holds(context, golds):
         return None
     return {**ex, "id": f"{ex['id']}-dropped", "context": context, "answers": [], "kind": "dropped"}
 
 
-def _holds(text: str, golds: Sequence[str]) -> bool:
+def holds(text: str, golds: Sequence[str]) -> bool:
     """Whether ``text`` holds one of the (normalised) answer strings ``golds`` as whole words."""
     norm = f" {normalize(text)} "
     return any(f" {g} " in norm for g in golds)

@@ -19,7 +19,7 @@ from typing import Any
 
 from qa.text.tokens import stopwords, tokenize
 
-from .dropped import _holds
+from .dropped import holds
 from qa_tools.reading import normalize
 
 SOURCES = frozenset({"squad2-train", "squad2-devhalf", "shifts-wiki", "shifts-amazon", "tydi-train", "tydi-train2"})
@@ -59,7 +59,7 @@ def sibling_negative(ex: dict[str, Any], article: _Article) -> dict[str, Any] | 
     for score, pid, text in ranked:
         if score <= 0:
             return None
-        if pid != ex["paragraph"] and not _holds(text, golds):
+        if pid != ex["paragraph"] and not holds(text, golds):
             return {**ex, "id": f"{ex['id']}-sibling", "paragraph": pid, "context": text, "answers": [],
                     "kind": "sibling"}
     return None

@@ -470,8 +470,11 @@ _AFTER_VERB = re.compile(r"^(?:(?:me|us)\b\s*)?(?:(?:up to (?:speed|date)|up|out
                          r"in short|anything|everything)\b\s*)?(?:(?:on|about|of|regarding|concerning|into|to|with)\b\s*)?")
 _FACTOID_CLAUSE = re.compile(r"^(?:who|whom|whose|when|where|why|which|whether|if|how (?:many|much|long|far|old|often|"
                              r"tall|big|large|high|deep|fast|soon))\b")
-_LINK = re.compile(r"\s+(?:against|beside|alongside|next to|versus|vs\.?)\s+")
-_LINK_OR_AND = re.compile(r"\s+(?:against|beside|alongside|next to|versus|vs\.?|with|and)\s+")  # "compare X with Y"
+_SIDE_BY = r"against|beside|alongside|next to|versus|vs\.?"  # "weigh X against Y", "set X beside Y"
+_LINK = re.compile(rf"\s+(?:{_SIDE_BY})\s+")
+_LINK_OR_AND = re.compile(rf"\s+(?:{_SIDE_BY}|with|and)\s+")  # "compare X with Y", "contrast X and Y"
+# the preposition that opens a requested event's topic ("what unfolded in the crimea")
+_EVENT_AT = r"(?:in|at|to|on|during|near|with|inside|around|along|between|for|across)"
 _COMPARE_TOPIC = re.compile(r"(?:,?\s+(?:when it comes to|in terms of|on|regarding|about|over|as to|for|in))\s+"
                             r"(?P<topic>[^,;]+)$")
 
@@ -511,13 +514,11 @@ def _requested_comparison(verb: str, rest: str, p: Patterns) -> Kind | None:
 
 def _requested_event(rest: str, p: Patterns) -> Kind | None:
     """"what unfolded in the crimea in 1347", "how the second day of the trial played out": the event."""
-    m = re.match(r"^what (?:\w+ )?" + p.event_verbs + r" (?P<topic>(?:in|at|to|on|during|near|with|inside|around|along|"
-                 r"between|for|across) [^,;]+)$", rest) or \
-        re.match(r"^(?:how|what|the way) (?P<topic>[^,;]+?) " + p.event_verbs + r"$", rest)
+    m = re.match(rf"^what (?:\w+ )?{p.event_verbs} (?P<topic>{_EVENT_AT} [^,;]+)$", rest) or \
+        re.match(rf"^(?:how|what|the way) (?P<topic>[^,;]+?) {p.event_verbs}$", rest)
     if m is None:
         return None
-    topic = _without_period(re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|along|between|for|across)\s+", "",
-                                   m.group("topic")))
+    topic = _without_period(re.sub(rf"^{_EVENT_AT}\s+", "", m.group("topic")))
     return Kind("event", topic) if 0 < len(topic.split()) <= MAX_CLAUSE_WORDS else None
 
 
