@@ -93,3 +93,19 @@ def test_antonym_pairs_are_checked(tmp_path) -> None:
     bad.write_text(json.dumps({"pairs": [["Open", "closed"]]}), encoding="utf-8")
     with pytest.raises(ValueError, match="antonyms.json"):
         antonym_table(bad)
+
+
+def test_a_swap_from_the_answers_own_sentence() -> None:
+    """``same_sentence``: the swapped answer is another name of the answer's own sentence (the reader's typical
+    wrong span), not a name of another sentence of the passage."""
+    context = ("Lena Marsh, an adviser to the governor, admitted to ordering the raid, which was meant to stop Victor "
+               "Hale. Years later Oscar Brandt wrote a book about it.")
+    ex = {"split": "train", "source": "squad2-train", "article": "Raid", "kind": "gold", "context": context,
+          "question": "Who admitted to ordering the raid?",
+          "answers": [{"text": "Lena Marsh", "start": 0}]}
+    swaps = {r["hypothesis"] for seed in range(12)
+             for r in pairs([ex], split="train", seed=seed, negations=False, same_sentence=1.0) if r["kind"] == "qa-swap"}
+    assert swaps == {"Victor Hale admitted to ordering the raid."}
+    anywhere = {r["hypothesis"] for seed in range(12)
+                for r in pairs([ex], split="train", seed=seed, negations=False) if r["kind"] == "qa-swap"}
+    assert "Oscar Brandt admitted to ordering the raid." in anywhere

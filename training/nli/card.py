@@ -19,6 +19,8 @@ def _command(c: dict[str, Any], out: str) -> str:
     cmd += f" --limit {c['limit']}" if c.get("limit") else ""
     cmd += f" --synth {c['synth']}" if c.get("synth") else ""
     cmd += " --no-negations" if c.get("no_negations") else ""
+    cmd += " --antonyms" if c.get("antonyms") else ""
+    cmd += f" --same-sentence {c['same_sentence']}" if c.get("same_sentence") else ""
     cmd += f" --edits {c['edits']}" if c.get("edits") else ""
     cmd += f" --unanswerable {c['unanswerable']}" if c.get("unanswerable") else ""
     cmd += f" --max-steps {c['max_steps']}" if c.get("max_steps") else ""

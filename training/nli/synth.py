@@ -171,14 +171,20 @@ def opposite(claim: str, answer: str, table: dict[str, str]) -> str | None:
     return None
 
 
-def _swap(answer: str, context: str, golds: Sequence[str], question: str, rng: random.Random) -> str | None:
-    """Another number / name of the passage in place of the answer (a different value), or None."""
+def _swap(answer: str, context: str, golds: Sequence[str], question: str, rng: random.Random, *,
+          sentence: str = "") -> str | None:
+    """Another number / name of the passage in place of the answer (a different value), or None. With
+    ``sentence`` (the one holding the answer), one of its own numbers / names when it has any: the hardest
+    swap, as every other word of the claim is still in the sentence ("Who admitted to the attack?" answered by the
+    attack's target, not its author: the reader's typical wrong span, which the span check must not pass)."""
     nums = _NUMBER.findall(answer)
     gold_norm = {_norm(g) for g in golds}
     if nums:
         old = nums[0]
         pool = [n for n in set(_NUMBER.findall(context)) if n.strip(".,") != old.strip(".,")
                 and len(n.strip(".,")) == len(old.strip(".,")) and not any(n in g for g in golds)]
+        near = [n for n in pool if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", sentence)] if sentence else []
+        pool = near or pool
         if not pool:
             if not old.isdigit():
                 return None
@@ -197,6 +203,8 @@ def _swap(answer: str, context: str, golds: Sequence[str], question: str, rng: r
             and len(p.split()) <= max(3, len(answer.split()) + 1) and (len(p.split()) > 1) == several
             and not re.search(rf"(?<![\w.] ){re.escape(p.lower())}", lowered)
             and p.lower() not in re.sub(re.escape(p), "", context).lower()]
+    near = [p for p in pool if p in sentence] if sentence else []
+    pool = near or pool
     if not pool:
         return None
     return rng.choice(pool)
@@ -244,10 +252,11 @@ def _question_pair(e: dict[str, Any], golds: Sequence[str]) -> tuple[str, str, s
 
 
 def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: int = 0, seed: int = 41,
-          negations: bool = True, antonyms: bool = False) -> list[dict[str, Any]]:
+          negations: bool = True, antonyms: bool = False, same_sentence: float = 0.0) -> list[dict[str, Any]]:
     """Entailment / neutral / contradiction pairs (about a third each) from the ``split`` questions' gold answers
     (``negations=False``: no negated claims, only swapped answers contradict; ``antonyms``: claims with a word
-    replaced by its opposite contradict too)."""
+    replaced by its opposite contradict too; ``same_sentence``: the share of questions whose swapped answer is
+    taken from the answer's own sentence when it holds another number / name, ``_swap``)."""
     rng = random.Random(seed)
     table = antonym_table() if antonyms else {}
     blocked = _blocked_texts()
@@ -267,7 +276,8 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
         used += 1
         base = {"set": "qa-synth", "split": split, "source": e["source"], "article": e["article"]}
         out.append({**base, "premise": premise, "hypothesis": claim, "label": LABELS.index("entailment"), "kind": "qa-gold"})
-        swapped = _swap(answer, context, golds, e["question"], rng)
+        near = premise if same_sentence and rng.random() < same_sentence else ""
+        swapped = _swap(answer, context, golds, e["question"], rng, sentence=near)
         swapped_claim = claims(e["question"], swapped) if swapped else None
         negated = claims(e["question"], answer, negate=True) if negations else None
         flipped = opposite(claim, answer, table) if table else None

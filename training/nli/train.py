@@ -72,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
                     "premise words otherwise, e.g. 'without', was learned as a contradiction)")
     ap.add_argument("--antonyms", action="store_true", help="--synth pairs also contradict by a word replaced by its "
                     "opposite (training/nli/antonyms.json)")
+    ap.add_argument("--same-sentence", type=float, default=0.0, help="--synth: the share of questions whose swapped "
+                    "answer comes from the answer's own sentence when it names another (training/nli/synth.py _swap)")
     ap.add_argument("--edits", type=int, default=0, help="add minimal-edit pairs made from this many train-split "
                     "passage sentences (training/nli/edits.py: a number, date or negation changed contradicts, a "
                     "clause dropped still entails); 0: none")
@@ -103,9 +105,9 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
     if args.synth:
         examples = load_examples(args.examples)
         synth = pairs(examples, split="train", limit=args.synth, seed=args.seed, negations=not args.no_negations,
-                      antonyms=args.antonyms)
+                      antonyms=args.antonyms, same_sentence=args.same_sentence)
         dev_synth = pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed,
-                          negations=not args.no_negations, antonyms=args.antonyms)
+                          negations=not args.no_negations, antonyms=args.antonyms, same_sentence=args.same_sentence)
     edited: list[dict[str, Any]] = []
     dev_edited: list[dict[str, Any]] = []
     if args.edits:
