@@ -76,6 +76,8 @@ def terms_of(pool: Pool, topic: str, question: str) -> list[Term]:
     """The topic's terms, weighted by rarity in the pool (IDF); names are those capitalised in ``question``."""
     words = topic_terms(topic)
     vocabulary = {w for s in pool.sentences for w in re.findall(r"[a-z]+", s.text.lower()) if len(w) >= 4}
+    # a name's close spellings are names too: words the pool writes with a capital ("Aristovich"), not "yell" for Yellen
+    capitalised = {w.lower() for s in pool.sentences for w in re.findall(r"\b[A-Z][a-z]{3,}", s.text)}
     top = max(pool.idf.values(), default=1.0)
     out = []
     for w in words:
@@ -87,7 +89,7 @@ def terms_of(pool: Pool, topic: str, question: str) -> list[Term]:
             weight = max([pool.idf.get(stem(x), top) for x in parts], default=top)
             out.append(Term(frozenset(), hyphenated(parts), max(weight, 0.5), name, when))
             continue
-        stems = frozenset(_variants(w, vocabulary))
+        stems = frozenset(_variants(w, capitalised if name else vocabulary))
         weight = max([pool.idf[v] for v in stems if v in pool.idf], default=top)
         out.append(Term(stems, _alias(w), max(weight, 0.5), name, when))
     return out

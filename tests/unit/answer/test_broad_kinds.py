@@ -68,6 +68,15 @@ def test_a_closing_here_or_in_all_this_does_not_hide_the_kind() -> None:
     assert classify("Where was the bridge built in this story?") is None  # still a factoid
 
 
+def test_where_someone_comes_into_it_asks_their_role() -> None:
+    for q in ("Where does Tom Berg come into it?", "How does Tom Berg fit in?", "Where does Tom Berg fit into this?",
+              "How does Tom Berg figure in all this?"):
+        got = classify(q)
+        assert got is not None and (got.kind, got.topic) == ("entity", "tom berg"), q
+    for q in ("Where did Tom Berg come in?", "How does the lid fit in the box?", "Where did the name come from?"):
+        assert classify(q) is None, q  # a place in a race, a fact, an origin: factoids
+
+
 def test_two_named_documents_make_a_comparison() -> None:
     assert classify("How does the document differ from the document?", references=2).kind == "compare"
 

@@ -142,3 +142,14 @@ def test_a_description_names_the_whole_name_and_is_not_a_question() -> None:
     rows = [m.row for m in matches(pool, "ada byron-king", "entity", np.zeros(4, np.float32),
                                    question="Who is Ada Byron-King?")]
     assert 0 in rows and 3 in rows and 1 not in rows and 2 not in rows
+
+
+def test_a_names_close_spellings_are_names_not_lowercase_words() -> None:
+    """"Aristovich" stands for Arestovych; "yell" does not stand for Yellen."""
+    from qa.answer.broad.describe import terms_of
+
+    pool = _pool("Fines", ["Janet Yellen said the rules apply.", "Fans yell at the game.", "Aristovich spoke."])
+    yellen = [t for t in terms_of(pool, "janet yellen", "Who is Janet Yellen?") if t.name][-1]
+    assert "yell" not in yellen.stems
+    named = terms_of(pool, "arestovych", "Who is Arestovych?")[0]
+    assert "aristovich" in named.stems
