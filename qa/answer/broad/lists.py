@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from ...text.tokens import stopwords
 from ..candidates import Sentence
+from .ask import plain
 from .pool import Pool, cues
 
 MAX_ITEMS = 25
+FUZZY = 0.78  # SequenceMatcher ratio of two spellings of one name ("Aretovych" / "Aretovich", "Valeriy" / "Valery")
 _NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*[\w]|[A-Z])(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du)\s+)?"
                    r"(?:[A-Z][\w’'.-]*[\w]|[A-Z]\.?))*")
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -92,6 +95,11 @@ def _names(s: Sentence, lower_words: set[str]) -> list[tuple[str, int, int]]:
             start += len(words[0]) + 1
             words = words[1:]
             name = " ".join(words)
+        last_title = max((i for i, w in enumerate(words[:-1]) if w.lower().strip(".") in titles), default=-1)
+        if last_title >= 0:  # "Ukrainian President Volodymyr Zelensky", "Russian Defense Minister Sergei Shoigu"
+            start += len(" ".join(words[:last_title + 1])) + 1
+            words = words[last_title + 1:]
+            name = " ".join(words)
         while len(words) > 1 and words[0] in {"of", "de", "da", "del", "der", "van", "von", "al", "bin", "la", "le", "du"}:
             start += len(words[0]) + 1
             words = words[1:]
@@ -145,15 +153,43 @@ def _unique(items: Sequence[Item]) -> list[Item]:
     return list(seen.values())
 
 
+def close_spelling(a: str, b: str) -> bool:
+    """Whether two words are spellings of one name: equal once accents and case are folded ("Aretović" /
+    "Aretovic"), or, from four letters, the same first letter and a ``FUZZY`` ratio (transliterations)."""
+    a, b = plain(a).strip(".’'"), plain(b).strip(".’'")
+    if a == b:
+        return True
+    return min(len(a), len(b)) >= 4 and a[0] == b[0] and abs(len(a) - len(b)) <= 3 and \
+        SequenceMatcher(None, a, b).ratio() >= FUZZY
+
+
 def _merge_surnames(items: Sequence[Item]) -> list[Item]:
-    """"Gerasimov" and "Valery Gerasimov" are one person (the fuller name kept, where it first appears)."""
-    full = [it for it in items if it.kind == "person" and len(it.text.split()) > 1]
-    out = []
-    for it in items:
-        if it.kind == "person" and len(it.text.split()) == 1 and any(f.text.split()[-1] == it.text for f in full):
+    """One person, one item: "Gerasimov" joins "Valery Gerasimov", and spellings of one name do too
+    ("Valeriy Gerasimov", "Oleksiy Aretovich", "Aretović"), the first full name kept where it first appears.
+    Two full names are one person when first and last names are close spellings; a surname alone joins the one
+    person it spells exactly, or the only one it spells closely (two candidates: it stays apart)."""
+    people: list[tuple[set[str], set[str]]] = []  # per person kept: spellings of the first and of the last name
+    dropped: set[int] = set()
+    for j, it in enumerate(items):
+        words = it.text.split()
+        if it.kind != "person" or len(words) < 2:
             continue
-        out.append(it)
-    return out
+        same = next((p for p in people if any(close_spelling(words[-1], w) for w in p[1])
+                     and any(close_spelling(words[0], w) for w in p[0])), None)
+        if same is None:
+            people.append(({words[0]}, {words[-1]}))
+        else:
+            same[0].add(words[0])
+            same[1].add(words[-1])
+            dropped.add(j)
+    for j, it in enumerate(items):
+        if it.kind != "person" or len(it.text.split()) != 1:
+            continue
+        if any(plain(it.text) == plain(w) for p in people for w in p[1]):
+            dropped.add(j)
+        elif sum(any(close_spelling(it.text, w) for w in p[1]) for p in people) == 1:
+            dropped.add(j)
+    return [it for j, it in enumerate(items) if j not in dropped]
 
 
 def title_filter(items: Sequence[Item], pool: Pool, topic: str, *, strict: bool = False) -> list[Item]:

@@ -1,7 +1,7 @@
 """The general rules of the broad path, one by one, on small fixtures (no model): hyphenated names, which
 sentence a pronoun goes on about, names a comparison is about and which documents it compares, figures that
 differ only when they are about the same thing, storyline and possessive references that name no document,
-a list's qualifier, the headline of a news document, by-lines as page furniture."""
+a list's qualifier, one list item per person, the headline of a news document, by-lines as page furniture."""
 from __future__ import annotations
 
 from collections import Counter
@@ -12,6 +12,7 @@ from qa.answer.broad import classify
 from qa.answer.broad.comparison import compared, question_names
 from qa.answer.broad.compare import _numbers_differ
 from qa.answer.broad.describe import Term, _other_name, _subject, has_term, hyphenated, topic_terms
+from qa.answer.broad.lists import close_spelling, find_items
 from qa.answer.broad.pool import Pool, lexical_vectors
 from qa.answer.broad.summary import figures_in, title_similarity
 from qa.answer.broad.targets import resolve
@@ -153,3 +154,18 @@ def test_a_names_close_spellings_are_names_not_lowercase_words() -> None:
     assert "yell" not in yellen.stems
     named = terms_of(pool, "arestovych", "Who is Arestovych?")[0]
     assert "aristovich" in named.stems
+
+
+def test_one_person_is_one_list_item_whatever_the_spelling() -> None:
+    texts = ["Oleksiy Aretovych, adviser to the government, admitted to carrying out the attack on Valeriy Gerasimov.",
+             "The statement of Oleksiy Aretovich, advisor to Ukrainian President Volodymyr Zelensky, was reported.",
+             "He managed to leave, said Aretović.", "Valery Gerasimov was not among them, Aristovich said.",
+             "Andrew Johnson met Boris Johnston on Monday."]
+    people = [it.text for it in find_items(_pool("t", texts), range(len(texts)), "person")]
+    assert people == ["Oleksiy Aretovych", "Valeriy Gerasimov", "Volodymyr Zelensky", "Andrew Johnson", "Boris Johnston"]
+
+
+def test_close_spellings_of_a_name() -> None:
+    assert close_spelling("Aretović", "aretovic") and close_spelling("Aretovych", "Aretovich")
+    assert close_spelling("Valeriy", "Valery") and not close_spelling("Kelce", "Kelly")
+    assert not close_spelling("Ann", "Anne") and not close_spelling("Simonov", "Gimonov")
