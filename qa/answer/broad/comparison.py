@@ -74,6 +74,9 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named:
     sides = sides_of(ask, kind, used)
     if len(set(sides.titled.values())) >= 2 and len(named) < 2:  # "how do the Andes and the Sierra Nevada
         named = list(dict.fromkeys(sides.titled.values()))  # compare": their articles
+    by_sides = not kind.topic and bool(sides.inner)
+    if by_sides:  # "how do the prosecution and the defence differ": the sides are the topic (said once, as sides)
+        kind = replace(kind, topic=" and ".join(sides.inner))
     if len(used) < 2 and not (sides.inner and kind.topic):
         ask = replace(ask, notes=(*ask.notes, "There is only one document to compare; here is what it says."))
         return summary_answer(ask, Kind("summary", length="summary"), pool, used)
@@ -98,11 +101,13 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named:
         for s in chosen:
             by_doc.setdefault(s.doc_id, []).append(s)
         per_doc = points_per_document(pool, used, list(by_doc.values()))
+    if not any(per_doc):  # nothing on the topic in the documents compared
+        return None
     pairs, per_doc = _verdicts(ask, pool, used, per_doc, kind.topic)
     grouped = cite(index, [[pool.sentences[r] for r in rows] for rows in per_doc if rows])
     citations = flatten(grouped)
     view = Comparison(index, pool, used[:MAX_DOCUMENTS], per_doc, pairs, citations, sides.inner)
-    text = view.text(kind.topic and topic_shown(kind.topic, ask.question))
+    text = view.text("" if by_sides else kind.topic and topic_shown(kind.topic, ask.question))
     return ask.done(text, citations, conflict=any(p.relation == "differ" for p in pairs))
 
 

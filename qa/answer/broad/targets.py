@@ -75,6 +75,8 @@ _NOT_MODIFIERS = frozenset(
     "these those two both each every one other same whole entire full main original above uploaded following "
     "previous next new latest recent given second first third last final latter former only single whole this "
     "that the a an your my our their its his her short long old".split())
+# "the prosecution's story", "the defence's account": a party's side of things (a lower-case possessive)
+_PARTY_ACCOUNT = re.compile(r"\b[a-z][\w-]*['’]s\s+(?:story|account|version)$")
 # a relation's phrase ends where the question goes on: its verb, an auxiliary, a question word
 _PHRASE_END = frozenset(
     "say says said claim claims claimed report reports reported mention mentions mentioned tell tells told argue "
@@ -378,6 +380,8 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
             refs.append(Reference(m.start(), end, m.group()[: end - m.start()], doc_id, ambiguous))
     for m in MODIFIED.finditer(question):
         words = [w.lower().strip("'’") for w in m.group("mod").split()]
+        if _PARTY_ACCOUNT.search(m.group()):
+            continue  # "the prosecution's story": what a party tells, not a document ("the Verge's story" is one)
         if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
             if matcher.fitting(m.group("mod")) >= STORYLINE:
                 continue  # "the OpenAI story": a thread several documents tell, not one of them

@@ -99,3 +99,10 @@ def test_two_documents_named_by_what_each_is_about() -> None:
     assert t.doc_ids == ("news/harbour-fire.txt", "news/bridge-vote.txt") and t.question == "Compare the document."
     # a phrase that fits several documents is a storyline, not a document
     assert resolve("Compare the articles about the bridge and the fire.", DOCS).doc_ids is None
+
+
+def test_a_partys_story_is_not_a_document() -> None:
+    t = resolve("Set the council's story beside the engineers' in the bridge costs piece.", DOCS)
+    assert t.doc_ids == ("news/bridge-cost.txt",) and t.references == 1  # "the council's story": what it tells
+    assert t.question.startswith("Set the council's story beside")
+    assert resolve("What does the Courier's story say?", DOCS).references == 1  # a source's story is a document
