@@ -215,6 +215,26 @@ def names_side(text: str, prefixes: Sequence[str]) -> bool:
     return any(re.search(r"\b" + re.escape(p), low) for p in prefixes)
 
 
+_PERSON = r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2}"
+
+
+def side_members(texts: Sequence[str], prefixes: Sequence[str]) -> list[str]:
+    """The surnames (lower case) of the people ``texts`` introduce by a word of a side: "Thane Rehn, a prosecutor
+    for the government", "defence lawyer Mark Cohen" speak for "the prosecution" / "the defence"."""
+    out: list[str] = []
+    for p in prefixes:
+        role = r"(?i:" + re.escape(p) + r")\w*"
+        after = re.compile(r"(?P<name>" + _PERSON + r"),\s+(?:an?|the|one of (?:the|his|her|their|its))\s+"
+                           r"(?:[\w-]+\s+){0,2}?" + role + r"\b")
+        before = re.compile(r"\b" + role + r"\s+(?:[a-z][\w-]*\s+)?(?P<name>" + _PERSON + r")")
+        for text in texts:
+            for m in (*after.finditer(text), *before.finditer(text)):
+                surname = m.group("name").split()[-1].strip("’'").lower()
+                if len(surname) > 2 and surname not in query_stopwords() and surname not in out:
+                    out.append(surname)
+    return out
+
+
 def source_points(pool: Pool, doc_ids: Sequence[str], found: Sequence[Match], sides: Sequence[Sequence[str]] = (),
                   per_source: int = PER_SOURCE) -> list[list[int]]:
     """Per document of ``doc_ids``, the rows of its best points on the topic (``found``, best first), in

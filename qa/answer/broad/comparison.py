@@ -17,10 +17,10 @@ from ..config import IndexView
 from .answers import summary_answer
 from .ask import Ask, plain, query_vector, topic_shown
 from .compare import (MAX_DOCUMENTS, PER_ONE_SOURCE, PER_SOURCE, PER_TWO_SOURCES, SIDE_WEIGHT, Pair, align, judge, names_side,
-                      number_pairs, points_per_document, side_words, source_points)
+                      number_pairs, points_per_document, side_members, side_words, source_points)
 from .describe import Match, matches
 from .kinds import Kind
-from .pool import Pool, passage_relevance
+from .pool import Pool, cues, passage_relevance
 from .render import cite, citation_of, flatten, inline, title_of
 from .summary import summarise
 
@@ -123,6 +123,9 @@ def _topic_points(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], *, name
     if not found:
         return None
     prefixes = sides.prefixes
+    if prefixes:  # who speaks for a side counts as the side: "Thane Rehn, a prosecutor" for "the prosecution"
+        found, prefixes = _with_members(pool, used if len(named) != 1 else named, found, prefixes,
+                                        said=kind.topic == " and ".join(sides.inner))
     ranked_docs = _documents_by_best(pool, found, prefixes)
     if len(sides.outlets) >= 2 and len(named) < 2:  # "do TechCrunch and Fortune give the same reason": each
         # outlet's document that speaks of the topic best (else the closest to the question: the source is named)
@@ -144,6 +147,25 @@ def _topic_points(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], *, name
     main = ranked_docs[0] if prefixes and ranked_docs[0] in chosen else None
     per_doc = [source_points(pool, [d], found, prefixes, PER_ONE_SOURCE if d == main else each)[0] for d in chosen]
     return chosen, per_doc
+
+
+def _with_members(pool: Pool, docs: Sequence[str], found: Sequence[Match], prefixes: Sequence[Sequence[str]], *,
+                  said: bool) -> tuple[list[Match], list[list[str]]]:
+    """The sides' words with the surnames of their members in ``docs`` (``side_members``), and, when the sides
+    are what is compared (``said``; not "how do they describe Alameda"), the matches with what those members say
+    (a sentence where one speaks: "..., Rehn declared"), scored as the median match."""
+    rows = [r for d in docs for r in pool.of(d)]
+    texts = [pool.sentences[r].text for r in rows]
+    grown = [[*p, *side_members(texts, p)] for p in prefixes]
+    members = [m for p, g in zip(prefixes, grown, strict=True) for m in g[len(p):]]
+    if not members or not said:
+        return list(found), grown
+    score = float(np.median([m.score for m in found])) if found else 0.0
+    who = re.compile(r"\b(?:" + "|".join(map(re.escape, members)) + r")\b")
+    speaks = re.compile(r"\b(?:" + "|".join(cues()["person_verbs"]) + r"|declared|alleged|began|contended|urged)\b")
+    spoken = [Match(r, score, 1.0) for r, t in zip(rows, texts, strict=True)
+              if who.search(t.lower()) and speaks.search(t.lower())]
+    return _merged([found, spoken]), grown
 
 
 def _verdicts(ask: Ask, pool: Pool, used: Sequence[str], per_doc: list[list[int]],

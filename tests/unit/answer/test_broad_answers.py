@@ -222,7 +222,8 @@ def test_a_summary_of_what_the_documents_say_about_something_reads_the_documents
 TRIAL = {
     "trial.txt": "Jury hears opening statements in the Vance fraud trial\n\nThe trial of banker Leo Vance began on "
     "Tuesday in Dorel. The prosecution told the jury that Vance stole money from his clients for years. The defence "
-    "said Vance acted in good faith and lost the money in a market crash. The judge said the trial may last six weeks.",
+    "said Vance acted in good faith and lost the money in a market crash. Ann Moss, a prosecutor for the state, spoke "
+    "first. “He lied to every client he had,” Moss told the jury. The judge said the trial may last six weeks.",
     "harbour.txt": "Fire at the Kelmar harbour warehouse\n\nA large fire broke out at the Kelmar harbour warehouse on "
     "Monday night. About 40 firefighters fought the flames for six hours. Police are investigating the cause.",
     "bridge.txt": "Council votes for the new bridge\n\nThe city council of Arlen voted 7 to 2 for the new river bridge. "
@@ -238,4 +239,5 @@ def test_two_sides_within_the_document_named(tmp_path: Path, question: str) -> N
     assert ans.found and {c.doc_id for c in ans.citations} == {"court/trial.txt"}  # that document, no other
     quoted = " ".join(c.quote for c in ans.citations)
     assert "The prosecution told the jury" in quoted and "The defence said" in quoted
+    assert "Moss told the jury" in quoted  # a prosecutor's words are the prosecution's side
     assert "*the prosecution" in ans.text and "*the defence" in ans.text and " on the prosecution" not in ans.text

@@ -2,7 +2,7 @@
 words that find a side, and an event's sentence that leaves the name to its document."""
 from __future__ import annotations
 
-from qa.answer.broad.compare import _value, names_side, side_words
+from qa.answer.broad.compare import _value, names_side, side_members, side_words
 from qa.answer.broad.describe import Term, _all_else
 from qa.answer.broad.kinds import classify, compared_sides
 
@@ -71,3 +71,10 @@ def test_the_subject_of_a_passive_comparison_is_its_topic() -> None:
     assert kind is not None and (kind.kind, kind.topic) == ("compare", "ögedei's role")
     kind = classify("Are the casualties reported differently in the two articles?")
     assert kind is not None and (kind.kind, kind.topic) == ("compare", "the casualties")
+
+
+def test_who_speaks_for_a_side() -> None:
+    texts = ["“It was a lie,” began Thane Rehn, a prosecutor for the government.", "Defence lawyer Mark Cohen spoke.",
+             "Danielle Sassoon, one of the lead prosecutors, said so.", "The prosecution called a Frenchman."]
+    assert side_members(texts, ["prose"]) == ["rehn", "sassoon"]
+    assert side_members(texts, ["defen"]) == ["cohen"]
