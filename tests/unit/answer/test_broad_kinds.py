@@ -62,7 +62,8 @@ def test_topics_and_items() -> None:
 
 
 def test_a_closing_here_or_in_all_this_does_not_hide_the_kind() -> None:
-    for q in ("What is Tom Berg's role here?", "What is Tom Berg's role in all this?", "Who is Tom Berg in this story?"):
+    for q in ("What is Tom Berg's role here?", "What is Tom Berg's role in all this?", "Who is Tom Berg in this story?",
+              "What's Tom Berg's role in the bridge saga?"):
         got = classify(q)
         assert got is not None and (got.kind, got.topic) == ("entity", "tom berg"), q
     assert classify("Where was the bridge built in this story?") is None  # still a factoid
