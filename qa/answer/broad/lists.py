@@ -23,6 +23,8 @@ from .ask import plain
 from .pool import Pool, cues
 
 MAX_ITEMS = 25
+_COMPASS = frozenset("north south east west northern southern eastern western north-east north-west south-east "
+                     "south-west northeast northwest southeast southwest".split())
 FUZZY = 0.78  # SequenceMatcher ratio of two spellings of one name ("Aretovych" / "Aretovich", "Valeriy" / "Valery")
 _NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*[\w]|[A-Z])(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|la|le|du)\s+)?"
                    r"(?:[A-Z][\w’'.-]*[\w]|[A-Z]\.?))*")
@@ -110,8 +112,8 @@ def _names(s: Sentence, lower_words: set[str]) -> list[tuple[str, int, int]]:
         name = re.sub(r"(?:’s|'s)$", "", name).rstrip(".")
         if not name or len(name) < 3 or re.fullmatch(_MONTH + "|" + _WEEKDAY, name):
             continue
-        if all(w.lower().strip(".") in cues()["person_titles"] for w in name.split()):
-            continue
+        if all(w.lower().strip(".") in cues()["person_titles"] for w in name.split()) or name.lower() in _COMPASS:
+            continue  # a title alone; a direction alone ("the West district")
         out.append((name, start, start + len(name)))
     return out
 
@@ -132,7 +134,7 @@ def find_items(pool: Pool, rows: Sequence[int], item: str) -> list[Item]:
                 typed.append(Item(name, kind, r))
             elif kind is None and item == "name":
                 typed.append(Item(name, "name", r))
-    return _merge_surnames(_unique(typed))
+    return _merge_places(_merge_surnames(_unique(typed)))
 
 
 def _trim(text: str) -> str:
@@ -190,6 +192,21 @@ def _merge_surnames(items: Sequence[Item]) -> list[Item]:
         elif sum(any(close_spelling(it.text, w) for w in p[1]) for p in people) == 1:
             dropped.add(j)
     return [it for j, it in enumerate(items) if j not in dropped]
+
+
+def _merge_places(items: Sequence[Item]) -> list[Item]:
+    """One place, one item: "Izium" / "Izyum", "Donbas" / "Donbass" (each word a close spelling of the other's, the
+    lengths within one letter: "Niger" and "Nigeria", "Mali" and "Malawi" stay apart); the first kept."""
+    kept: list[Item] = []
+    for it in items:
+        words = it.text.split()
+        if it.kind == "place" and any(
+                k.kind == "place" and len(k.text.split()) == len(words)
+                and all(abs(len(a) - len(b)) <= 1 and close_spelling(a, b) for a, b in zip(k.text.split(), words, strict=True))
+                for k in kept):
+            continue
+        kept.append(it)
+    return kept
 
 
 def title_filter(items: Sequence[Item], pool: Pool, topic: str, *, strict: bool = False) -> list[Item]:

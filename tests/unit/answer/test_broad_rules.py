@@ -169,3 +169,11 @@ def test_close_spellings_of_a_name() -> None:
     assert close_spelling("Aretović", "aretovic") and close_spelling("Aretovych", "Aretovich")
     assert close_spelling("Valeriy", "Valery") and not close_spelling("Kelce", "Kelly")
     assert not close_spelling("Ann", "Anne") and not close_spelling("Simonov", "Gimonov")
+
+
+def test_one_place_is_one_list_item_and_a_direction_is_no_place() -> None:
+    texts = ["The ambush near the city of Izium was filmed.", "The headquarters in Izyum was bombed.",
+             "Troops moved to the Donbas region.", "The general arrived in Donbass.", "Forces of the West district fled.",
+             "Aid arrived in Niger and in Nigeria."]
+    places = [it.text for it in find_items(_pool("t", texts), range(len(texts)), "place")]
+    assert places == ["Izium", "Donbas", "Niger", "Nigeria"]
