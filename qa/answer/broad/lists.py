@@ -93,12 +93,14 @@ def _names(s: Sentence, lower_words: set[str]) -> list[tuple[str, int, int]]:
             words = words[1:]
             name = " ".join(words)
         titles = cues()["person_titles"]
-        while len(words) > 1 and words[0].lower().strip(".") in titles:  # "General Valery Gerasimov"
+        while len(words) > 1 and words[0].lower().strip(".") in titles and not (  # "General Valery Gerasimov"
+                len(words) == 2 and words[1].lower() in cues()["org_words"]):  # but "General Staff" is one body
             start += len(words[0]) + 1
             words = words[1:]
             name = " ".join(words)
         last_title = max((i for i, w in enumerate(words[:-1]) if w.lower().strip(".") in titles), default=-1)
-        if last_title >= 0:  # "Ukrainian President Volodymyr Zelensky", "Russian Defense Minister Sergei Shoigu"
+        if last_title >= 0 and not (last_title == len(words) - 2 and words[-1].lower() in cues()["org_words"]):
+            # "Ukrainian President Volodymyr Zelensky", "Russian Defense Minister Sergei Shoigu" ("General Staff" stays)
             start += len(" ".join(words[:last_title + 1])) + 1
             words = words[last_title + 1:]
             name = " ".join(words)
@@ -134,7 +136,7 @@ def find_items(pool: Pool, rows: Sequence[int], item: str) -> list[Item]:
                 typed.append(Item(name, kind, r))
             elif kind is None and item == "name":
                 typed.append(Item(name, "name", r))
-    return _merge_places(_merge_surnames(_unique(typed)))
+    return _merge_organisations(_merge_places(_merge_surnames(_unique(typed))))
 
 
 def _trim(text: str) -> str:
@@ -207,6 +209,14 @@ def _merge_places(items: Sequence[Item]) -> list[Item]:
             continue
         kept.append(it)
     return kept
+
+
+def _merge_organisations(items: Sequence[Item]) -> list[Item]:
+    """"The American New York Times" is the New York Times: an organisation whose name ends with another's whole
+    name of two words or more is that one (the shorter name kept)."""
+    names = {it.text for it in items if it.kind == "org" and len(it.text.split()) >= 2}
+    return [it for it in items if not (it.kind == "org" and any(
+        it.text.endswith(" " + n) for n in names if n != it.text))]
 
 
 def title_filter(items: Sequence[Item], pool: Pool, topic: str, *, strict: bool = False) -> list[Item]:

@@ -177,3 +177,10 @@ def test_one_place_is_one_list_item_and_a_direction_is_no_place() -> None:
              "Aid arrived in Niger and in Nigeria."]
     places = [it.text for it in find_items(_pool("t", texts), range(len(texts)), "place")]
     assert places == ["Izium", "Donbas", "Niger", "Nigeria"]
+
+
+def test_organisations_by_their_own_name() -> None:
+    texts = ["He was Chief of the General Staff of the Russian Armed Forces.", "Earlier, the American New York Times "
+             "reported it.", "According to New York Times sources, it was so."]
+    orgs = [it.text for it in find_items(_pool("t", texts), range(len(texts)), "org")]
+    assert orgs == ["General Staff", "Russian Armed Forces", "New York Times"]
