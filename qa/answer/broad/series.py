@@ -241,6 +241,30 @@ def role_names(text: str, noun: str, close: dict[str, float]) -> list[tuple[str,
     return out
 
 
+_NAME_RUN = r"[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){0,3}"
+_AT_NAME = re.compile(r"\s+(?:at|from|with)\s+(?:the\s+)?(" + _NAME_RUN + r")")
+_NAME_BEFORE = re.compile(r"(?:^|(?<=\s))(" + _NAME_RUN + r")\s+$")
+_VIA = re.compile(r"\s+(?:site|firm|house|group|provider|company|shop|outfit|platform)\s+(" + _NAME_RUN + r")")
+
+
+def affiliations(text: str, noun: str) -> list[tuple[str, int]]:
+    """The bodies the word ``noun`` itself ties people or data to: "analysts at Mizuho", "JPMorgan Chase analysts" (a
+    plural), "crypto analyst site CoinGecko" (either number) for analysts."""
+    masked = _mask(text)
+    out = []
+    for w in _WORD.finditer(masked):
+        if not _lexical(w.group().lower(), noun):
+            continue
+        plural = bool(re.search(r"[^s]s$", w.group()))  # "Song dynasty" is a name: ``named_kinds``
+        for m in (_AT_NAME.match(masked, w.end()) if plural else None, _VIA.match(masked, w.end())):
+            if m is not None:
+                out.append((m.group(1).rstrip("."), m.start(1)))
+        before = _NAME_BEFORE.search(masked[max(0, w.start() - 60):w.start()]) if plural else None
+        if before is not None and not re.match(r"(?:The|A|An|In|On|At|But|And|However|Some|Many)$", before.group(1)):
+            out.append((before.group(1), max(0, w.start() - 60) + before.start(1)))
+    return out
+
+
 KIND_SIMILAR = 0.55  # "humpback whales" is a kind of animal: a modified word this close to the asked noun
 
 
@@ -313,6 +337,7 @@ def typed_items(pool: Pool, rows: Sequence[int], noun: str, similarity: WordSim)
         found += [(r, at, name) for name, at in role_names(text, noun, close)]
         found += [(r, at, phrase) for phrase, at in kind_phrases(text, noun, close)]
         found += [(r, at, name) for name, at in named_kinds(text, noun)]
+        found += [(r, at, name) for name, at in affiliations(text, noun)]
     found.sort()
     seen: dict[str, Item] = {}
     for r, _, item in found:

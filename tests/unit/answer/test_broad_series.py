@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.answer.broad.series import head_noun, named_kinds, possessor, role_names, series_in
+from qa.answer.broad.series import affiliations, head_noun, named_kinds, possessor, role_names, series_in
 from tests.conftest import CountingEmbedder
 from tests.unit.answer.grounding import assert_grounded, index_of
 
@@ -107,3 +107,16 @@ def test_a_typed_list_gives_the_names_its_noun_ends(tmp_path: Path) -> None:
     assert_grounded(idx, ans)
     quoted = "\n".join(c.quote for c in ans.citations)
     assert all(n in quoted for n in ("Varn dynasty", "Old Kelmar dynasty", "Holm dynasty")), ans.text
+
+
+def test_the_bodies_a_profession_is_tied_to() -> None:
+    def bodies(text: str, noun: str) -> list[str]:
+        found = affiliations(text, noun)
+        assert all(text[at:at + len(name)] == name for name, at in found)  # offsets into the sentence
+        return [name for name, _ in found]
+
+    assert bodies("In a note, analysts at Mizuho raised the target.", "analysts") == ["Mizuho"]
+    assert bodies("JPMorgan Chase analysts wrote last week.", "analysts") == ["JPMorgan Chase"]
+    assert bodies("Volume fell, according to crypto analyst site CoinGecko.", "analysts") == ["CoinGecko"]
+    assert bodies("It followed the Song dynasty and the Jin dynasty.", "dynasties") == []  # names: named_kinds
+    assert bodies("Coinbase executives met analysts.", "analysts") == []
