@@ -90,7 +90,7 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named:
             best = {d: max((float(relevance[r]) for r in pool.of(d)), default=0.0) for d in used}
             used = compared(used, named, sorted(used, key=lambda d: -best[d]))
     if kind.topic:
-        points = _topic_points(ask, kind, pool, used, named=named, sides=sides)
+        points = _topic_points(ask, kind, pool, used, named=named, sides=sides, by_sides=by_sides)
         if points is None:
             return None
         used, per_doc = points
@@ -112,7 +112,7 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named:
 
 
 def _topic_points(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], *, named: Sequence[str],
-                  sides: Sides) -> tuple[list[str], list[list[int]]] | None:
+                  sides: Sides, by_sides: bool = False) -> tuple[list[str], list[list[int]]] | None:
     """The documents compared on the topic and each one's points (rows), or None when none speaks of it."""
     qv, relevance = query_vector(ask.index, ask.query), passage_relevance(ask.index, pool, ask.query)
     found = matches(pool, kind.topic, "entity", qv, question=ask.question, passage_relevance=relevance,
@@ -125,7 +125,7 @@ def _topic_points(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], *, name
     prefixes = sides.prefixes
     if prefixes:  # who speaks for a side counts as the side: "Thane Rehn, a prosecutor" for "the prosecution"
         found, prefixes = _with_members(pool, used if len(named) != 1 else named, found, prefixes,
-                                        said=kind.topic == " and ".join(sides.inner))
+                                        said=by_sides)
     ranked_docs = _documents_by_best(pool, found, prefixes)
     if len(sides.outlets) >= 2 and len(named) < 2:  # "do TechCrunch and Fortune give the same reason": each
         # outlet's document that speaks of the topic best (else the closest to the question: the source is named)

@@ -244,6 +244,8 @@ def role_names(text: str, noun: str, close: dict[str, float]) -> list[tuple[str,
 _NAME_RUN = r"[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){0,3}"
 _AT_NAME = re.compile(r"\s+(?:at|from|with)\s+(?:the\s+)?(" + _NAME_RUN + r")")
 _NAME_BEFORE = re.compile(r"(?:^|(?<=\s))(" + _NAME_RUN + r")\s+$")
+_NOT_BODIES = frozenset("two three four five six seven eight nine ten dozens hundreds many some several most all both few "
+                        "other others these those such top senior leading however but and".split())
 _VIA = re.compile(r"\s+(?:site|firm|house|group|provider|company|shop|outfit|platform)\s+(" + _NAME_RUN + r")")
 
 
@@ -260,7 +262,7 @@ def affiliations(text: str, noun: str) -> list[tuple[str, int]]:
             if m is not None:
                 out.append((m.group(1).rstrip("."), m.start(1)))
         before = _NAME_BEFORE.search(masked[max(0, w.start() - 60):w.start()]) if plural else None
-        if before is not None and not re.match(r"(?:The|A|An|In|On|At|But|And|However|Some|Many)$", before.group(1)):
+        if before is not None and before.group(1).split()[0].lower() not in stopwords() | _NOT_BODIES:
             out.append((before.group(1), max(0, w.start() - 60) + before.start(1)))
     return out
 

@@ -120,3 +120,4 @@ def test_the_bodies_a_profession_is_tied_to() -> None:
     assert bodies("Volume fell, according to crypto analyst site CoinGecko.", "analysts") == ["CoinGecko"]
     assert bodies("It followed the Song dynasty and the Jin dynasty.", "dynasties") == []  # names: named_kinds
     assert bodies("Coinbase executives met analysts.", "analysts") == []
+    assert bodies("Two generals, Tom Berg and Ivo Hart, led the parade.", "generals") == []  # a number is no body
