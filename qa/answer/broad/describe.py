@@ -20,13 +20,12 @@ import numpy as np
 
 from ...text.tokens import query_stopwords, stem, tokenize
 from ..candidates import Sentence
-from .lists import DATE
+from .lists import DATE, FUZZY
 from .pool import Pool, cues
 from .summary import mmr
 
 PASSAGE_WEIGHT = 0.6  # weight of the sentence's passage's similarity to the question (stored model vectors)
 MAX_QUOTES = 8
-FUZZY = 0.78  # SequenceMatcher ratio for two spellings of a name
 PER_DOCUMENT = 3
 MAX_PER_DOCUMENT = 5  # when few documents describe it, each may give this many
 MAX_DOCUMENTS = 6
