@@ -114,8 +114,11 @@ def normalise(question: str) -> str:
     q = re.sub(r"[\s?!.:;]+$", "", q)
     q = re.sub(r"^please,?\s+|,?\s+please$", "", q)
     q = re.sub(r"\s+for (?:me|us)$", "", q)  # "outline the article for me"
-    q = re.sub(r"^(?:according to|in|from|based on|per) the document,?\s+", "", q)
-    q = re.sub(r"(?:,\s*(?:according to|in|from|based on)|\s+according to) the document$", "", q)
+    q = re.sub(r"^(?:according to|in|from|based on|per|going by|judging (?:by|from)|as per) the document,?\s+", "", q)
+    q = re.sub(r"(?:,\s*(?:according to|in|from|based on|going by|judging (?:by|from)|as per)|\s+according to) the document$",
+               "", q)
+    # "..., going by the document intelligence briefing": the rest of the reference's noun phrase goes with it
+    q = re.sub(r",\s*(?:according to|going by|judging (?:by|from)|as per) the document(?: [a-z-]+){0,3}$", "", q)
     # "what is X's role here", "... in all this", "... in this story": the documents are the context anyway
     q = re.sub(r",?\s+(?:here|there|in (?:all )?(?:this|that|these)(?: (?:story|case|matter|affair|situation|"
                r"context|conflict|reporting|coverage))?|in the (?:story|case|matter|affair|situation|context))$", "", q)
@@ -177,6 +180,11 @@ _PERIOD = re.compile(r"^(?P<what>.+?)\s+(?:during|throughout|over|in) (?:the |th
 def _without_period(topic: str) -> str:
     m = _PERIOD.match(topic)
     return m.group("what") if m else topic
+
+
+def _content_words(topic: str) -> int:
+    """How many words of ``topic`` are not articles or "of" ("the Finnish coast of the Gulf of Bothnia": 4)."""
+    return sum(w not in {"the", "a", "an", "of"} for w in topic.split())
 
 
 def _capitalised(word: str, original: str) -> bool:
@@ -285,7 +293,7 @@ _SIDE_PATTERNS = (
     re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+?) (?:" + _SIDE_VERBS +
                r") (?P<topic>[^,;]+?)(?: differently| in (?:different|contrasting|opposite) ways)?$"),
     re.compile(r"^(?:so,? )?(?:how|in what ways?|where) (?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:compare|differ|"
-               r"contrast|disagree|agree)(?: (?:in|on|about|over|regarding|as to|in terms of|when it comes to) "
+               r"contrast|disagree|agree|diverge|part ways|split)(?: (?:in|on|about|over|regarding|as to|in terms of|when it comes to) "
                r"(?P<topic>[^,;]+))?$"),
     # "do X and Y give the same reason for Z", "do X and Y list the same board members"
     re.compile(r"^(?:so,? )?(?:do|does|did) (?P<who>[^,;]+? and [^,;]+?) (?:give|report|have|cite|offer|use|state|quote|"
@@ -301,6 +309,13 @@ _COMPARED_WITH = re.compile(r"^(?:so,? )?how (?:do|does|did) (?P<a>[^,;]+?) (?:c
                             r"(?P<b>[^,;]+)$")
 
 
+# "which gets more rain or snow, the Andes or the Sierra Nevada": two named sides weighed on one measure
+_WHICH_MORE = re.compile(r"^(?:so,? )?which(?: one| of (?:the|these|them|the two))? (?:gets?|got|has|have|had|is|are|was|"
+                         r"were|sees?|saw|receives?|received|holds?|held) (?:the )?(?:(?:more|less|fewer|most|least) )?(?P<topic>(?:higher|"
+                         r"lower|bigger|larger|smaller|greater|taller|longer|shorter|older|younger|highest|lowest)?\b"
+                         r"[^,;]*?),? (?:the )?(?P<a>[^,;]+?) or (?:the )?(?P<b>[^,;]+)$")
+
+
 _TWO_SIDES = re.compile(r"^(?:so,? )?(?:how|in what ways?) (?:do|does|did) (?:the two|both|the opposing|each of the two) "
                         r"(?:sides|camps|parties|lawyers|legal teams|teams) ")
 
@@ -313,7 +328,9 @@ def _explicit_sides(q: str) -> bool:
         a, b = ({w for w in re.findall(r"[a-z][\w'-]+", m.group(x)) if w not in _GLUE} for x in ("a", "b"))
         return bool(a & b)
     m = _SIDE_PATTERNS[1].match(q)  # "how do the Verge and CNBC report the verdict": two sources, one verb
-    return _TWO_SIDES.match(q) is not None or (m is not None and " and " in m.group("who"))
+    # "where do Fortune and TechCrunch part ways on X": two subjects of one verb of difference
+    return _TWO_SIDES.match(q) is not None or (m is not None and " and " in m.group("who")) or \
+        _SIDE_PATTERNS[2].match(q) is not None or _WHICH_MORE.match(q) is not None
 
 
 def compared_sides(q: str) -> tuple[tuple[str, ...], str]:
@@ -329,6 +346,9 @@ def compared_sides(q: str) -> tuple[tuple[str, ...], str]:
         if shared and only_a and only_b:
             return (_side(" ".join(only_a)), _side(" ".join(only_b))), " ".join(shared)
         return (_side(m.group("a")), _side(m.group("b"))), ""
+    m = _WHICH_MORE.match(q)
+    if m is not None:
+        return (_side(m.group("a")), _side(m.group("b"))), m.group("topic").strip()
     for r in _SIDE_PATTERNS:
         m = r.match(q)
         if m is None:
@@ -447,10 +467,15 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
                 continue
             if kind == "event":
                 clause = re.match(r"(?:after|when|once|following)\s", topic) is not None
+                place = re.match(r"(?:in|at|inside|outside|near)\s", topic) is not None
                 topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across|after|when|once|"
                                r"following|between|along|for)\s+", "", topic)
                 topic = _without_period(topic)
-                if len(topic.split()) > (MAX_CLAUSE_WORDS if clause else MAX_EVENT_WORDS) or re.search(
+                if place:  # "what took place at MetLife Stadium during the Chiefs-Jets game": the place is the topic
+                    topic = re.sub(r"\s+during\s+(?:the |a |an |her |his |their |its )?(?:[\w'-]+ ){0,3}[\w'-]+$", "", topic)
+                limit = MAX_CLAUSE_WORDS if clause else MAX_EVENT_WORDS
+                long_clause = len(topic.split()) > limit and re.search(r"\b(?:that|which|who|whom|whose|to)\b", topic)
+                if _content_words(topic) > limit or long_clause or re.search(
                         r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
                     continue
             return Kind(kind, topic)

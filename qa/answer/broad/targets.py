@@ -52,8 +52,9 @@ _RELATIONS = (r"quoting|that quotes|which quotes|citing|that cites|which cites|m
               r"featuring|that features|that claims|which claims|claiming|that focuses on|focusing on")
 RELATIVE = re.compile(r"\b(?:the|that|this)\s+" + SINGULAR + r"\s+(?P<rel>" + _RELATIONS + r")\s+(?P<phrase>[^?,;:!]+)", re.I)
 _NAME = r"(?P<phrase>[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*){0,3})"
-# "according to the New York Times", "as reported by Mashable", "in Mashable's article"
-ACCORDING = re.compile(r"\b(?:(?:according to|as reported by|as (?:told|written) by)\s+(?:the\s+)?" + _NAME +
+# "according to the New York Times", "as reported by Mashable", "going by the UK briefing", "in Mashable's article"
+_ACCORDING_LEAD = r"(?i:according to|as reported by|as (?:told|written) by|going by|judging (?:by|from)|as per)"
+ACCORDING = re.compile(r"\b(?:" + _ACCORDING_LEAD + r"\s+(?:the\s+)?" + _NAME +
                        r"(?:(?:'s|’s)?\s+" + SINGULAR + r")?|\bin\s+(?:the\s+)?" + _NAME.replace("phrase", "own") +
                        r"(?:'s|’s)\s+" + SINGULAR + ")")
 # "'Putin humiliated again'", "“WTF is going on at OpenAI”": a quoted title (or a phrase of one)
@@ -394,7 +395,7 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
         own = m.group("own")
         doc_id, ambiguous = matcher.best(own or m.group("phrase"), meta_only=own is None, minimum=0.5)
         if doc_id is not None:  # "according to" stays: "... according to the document" reads as the question did
-            lead = re.match(r"(?:according to|as reported by|as (?:told|written) by)\s+", m.group())
+            lead = re.match(_ACCORDING_LEAD + r"\s+", m.group())
             start = m.start() + (lead.end() if lead else 0)
             refs.append(Reference(start, m.end(), m.group()[start - m.start():], doc_id, ambiguous))
 

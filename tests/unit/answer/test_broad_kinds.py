@@ -218,3 +218,43 @@ def test_a_requested_comparison_has_two_sides() -> None:
     assert got is not None and got.sides == ("the andes", "the sierra nevada") and got.topic == "height"
     got = classify("Lay out the document and tell me what stands out.")
     assert got is not None and got.kind == "summary"  # "and" joins two requests, not two sides
+
+
+@pytest.mark.parametrize(("question", "length"), [
+    ("What's the upshot of the document?", "gist"),
+    ("So what is the bottom line?", "gist"),
+    ("What is the crux of these articles?", "gist"),
+])
+def test_the_upshot_or_bottom_line_asks_for_a_gist(question: str, length: str) -> None:
+    got = classify(question)
+    assert got is not None and (got.kind, got.length) == ("summary", length), (question, got)
+    assert classify("What is the bottom line of the company's income statement?") is None  # of a thing, not the documents
+
+
+def test_an_event_at_a_place_during_an_occasion_is_about_the_place() -> None:
+    got = classify("What took place at Kelmar Arena during the harvest festival?")
+    assert got is not None and (got.kind, got.topic) == ("event", "kelmar arena")
+    got = classify("What's been going on along the northern coast of the Gulf of Varn?")  # articles and "of" not counted
+    assert got is not None and (got.kind, got.topic) == ("event", "the northern coast of the gulf of varn")
+
+
+def test_which_of_two_named_things_has_more_is_a_comparison_of_them() -> None:
+    got = classify("Which gets more rainfall, the Varn Hills or the Kelmar coast?")
+    assert got is not None and got.kind == "compare"
+    assert (got.topic, got.sides) == ("rainfall", ("varn hills", "kelmar coast"))
+    got = classify("Which of the two is older, Arlen or Kelmar?")
+    assert got is not None and (got.topic, got.sides) == ("older", ("arlen", "kelmar"))
+    assert classify("Which team has more wins?") is None  # no two sides named
+
+
+def test_two_sources_that_part_ways_or_leave_daylight_are_compared() -> None:
+    got = classify("Where do the Herald and the Courier part ways on why the mayor resigned?")
+    assert got is not None and got.kind == "compare" and got.sides == ("the herald", "the courier")
+    assert got.topic == "why the mayor resigned"
+    got = classify("Is there any daylight between the two reports on whether the mayor was warned?")
+    assert got is not None and (got.kind, got.topic) == ("compare", "whether the mayor was warned")
+
+
+def test_going_by_a_document_reads_like_according_to_it() -> None:
+    got = classify("What happened to the harbour, going by the document maintenance report?")
+    assert got is not None and (got.kind, got.topic) == ("event", "the harbour")

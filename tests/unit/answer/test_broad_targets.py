@@ -106,3 +106,10 @@ def test_a_partys_story_is_not_a_document() -> None:
     assert t.doc_ids == ("news/bridge-cost.txt",) and t.references == 1  # "the council's story": what it tells
     assert t.question.startswith("Set the council's story beside")
     assert resolve("What does the Courier's story say?", DOCS).references == 1  # a source's story is a document
+
+
+def test_going_by_or_judging_from_a_source_names_it_like_according_to() -> None:
+    t = resolve("What happened at the harbour, going by the Kelmar Gazette?", DOCS)
+    assert t.doc_ids == ("news/harbour-fire.txt",) and t.question == "What happened at the harbour, going by the document?"
+    assert resolve("Judging from the Kelmar Gazette, was anyone hurt?", DOCS).doc_ids == ("news/harbour-fire.txt",)
+    assert resolve("What does it cost, as per the Daily Courier?", DOCS).doc_ids is not None
