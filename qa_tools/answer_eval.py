@@ -5,9 +5,10 @@
   answer, mean quoted characters per answered question, share answered; abstention on off-topic questions
   (SciFact claims asked against the SQuAD corpus) and on hard negatives (SQuAD questions asked against the
   corpus without their own article). Questions are split by article: articles ``i % 5 == 0`` are the dev
-  slice the weights and thresholds were tuned on, the rest is ``test`` (the default report), less the articles
-  whose sentences the entailment model was trained or tuned on; ``--limit`` draws that many at random (seeded)
-  across the split's articles.
+  slice the weights and thresholds were tuned on, the rest is ``test`` (the default report), less every article a
+  fitted part of the answer path has seen (``fitted_articles``: the entailment model's product-like pairs, and the
+  SQuAD 2.0 dev-half articles the reader trains or is calibrated on, which are SQuAD v1.1 dev articles too);
+  ``--limit`` draws that many at random (seeded) across the split's articles.
 - ``multihop-answers``: MultiHop-RAG, quotes mode: share of non-null queries whose answer string appears in
   the answer text, and abstention on the null queries.
 - ``conflicts``: the labelled agreeing/disagreeing passage pairs of ``tests/data/conflict_pairs.jsonl``.
@@ -95,9 +96,19 @@ def sample(items: Sequence[Any], limit: int | None, seed: int = 7) -> list[Any]:
     return [items[i] for i in keep]
 
 
-def squad_split(questions: list[dict[str, Any]], split: str) -> list[dict[str, Any]]:
-    """``dev`` = questions of articles i % 5 == 0 (tuning), ``test`` = the others, less the articles the
-    entailment model was trained or tuned on (``entailment_fitted_articles``), ``all`` = everything."""
+def fitted_articles(data: Path) -> frozenset[str]:
+    """Every SQuAD v1.1 dev article a fitted part of the answer path has seen: those of the entailment model's
+    product-like train/dev pairs, and those SQuAD 2.0 dev-half shares with SQuAD v1.1 that the reader trains or
+    is calibrated on (``data``: ../shared/data)."""
+    from .reading import squad2_fitted_articles
+
+    return entailment_fitted_articles() | squad2_fitted_articles(data)
+
+
+def squad_split(questions: list[dict[str, Any]], split: str, exclude: frozenset[str] | None = None) -> list[dict[str, Any]]:
+    """``dev`` = questions of articles i % 5 == 0 (tuning), ``test`` = the others, less ``exclude`` (default:
+    the articles the entailment model was trained or tuned on, ``entailment_fitted_articles``; the evaluations
+    pass ``fitted_articles``), ``all`` = everything."""
     if split == "all":
         return questions
     articles: dict[str, int] = {}
@@ -107,7 +118,7 @@ def squad_split(questions: list[dict[str, Any]], split: str) -> list[dict[str, A
         raise ValueError(f"unknown split {split!r}; choose dev, test or all")
     if split == "dev":
         return [q for q in questions if articles[q["doc_id"].rsplit("#", 1)[0]] % 5 == 0]
-    fitted = entailment_fitted_articles()
+    fitted = entailment_fitted_articles() if exclude is None else exclude
     return [q for q in questions if articles[a := q["doc_id"].rsplit("#", 1)[0]] % 5 != 0 and a not in fitted]
 
 
@@ -264,7 +275,7 @@ def eval_squad_answers(  # noqa: PLR0913 - an evaluation entry point: each optio
     if path.is_dir():
         path = path / "dev-v1.1.json"
     docs, questions = load_squad(path)
-    qs = sample(squad_split(questions, split), limit)
+    qs = sample(squad_split(questions, split, fitted_articles(path.parents[1])), limit)
     index = index_for("squad-v1.1", docs, index_dir, embedder or default_embedder(), ChunkingConfig(), progress=progress)
     warm(index)
     warm_sentences(index, "squad-v1.1", progress)

@@ -39,7 +39,7 @@ from qa.ingest.chunking import ChunkingConfig
 from qa.text.questions import is_yes_no
 from qa.types import Document
 
-from .answer_eval import scifact_claims, squad_split
+from .answer_eval import fitted_articles, scifact_claims, squad_split
 from .evaluation import index_for, load_squad
 from .reading import RESERVED, sha256
 
@@ -103,7 +103,8 @@ def sets(data: Path, split: str, limit: int, seed: int = 7) -> dict[str, tuple[I
     embedder = default_embedder()
     docs, questions = load_squad(data / "squad-v1.1" / "dev-v1.1.json")
     squad = index_for("squad-v1.1", docs, None, embedder, ChunkingConfig(), progress=False)
-    qs = [q for q in squad_split(questions, "dev" if split == "dev" else "test")
+    fitted = fitted_articles(data)
+    qs = [q for q in squad_split(questions, "dev" if split == "dev" else "test", fitted)
           if q["doc_id"].rsplit("#", 1)[0] not in RESERVED]
     rng.shuffle(qs)
     qs = qs[:limit]
@@ -116,7 +117,8 @@ def sets(data: Path, split: str, limit: int, seed: int = 7) -> dict[str, tuple[I
     rng.shuffle(claims)
     d2, q2 = squad2_open(data / "reading-comprehension" / "squad2-dev-half" / "dev-v2.0-15-articles.json")
     squad2 = index_for("squad2-devhalf", d2, None, embedder, ChunkingConfig(), progress=False)
-    q2 = [q for q in q2 if q["split"] == split]
+    # held out: not the articles whose sentences the entailment model was trained or tuned on (the check reads it)
+    q2 = [q for q in q2 if q["split"] == split and (split == "dev" or q["doc_id"].rsplit("#", 1)[0] not in fitted)]
     rng.shuffle(q2)
     q2 = q2[:limit]
     return {

@@ -6,7 +6,8 @@ training or fitting split; NewsQA dev (and MultiHop-RAG, not read here) are eval
 every split is by article, so a paragraph never sits in two splits.
 
 Splits: ``train`` (trained on), ``dev`` (calibration, checkpoint choice), ``heldout`` (reported, never trained
-or tuned on). SQuAD v1.1 keeps the answer evaluation's split (articles i % 5 == 0 are dev, the rest held out).
+or tuned on). SQuAD v1.1 keeps the answer evaluation's split (articles i % 5 == 0 are dev, the rest held out),
+less the articles SQuAD 2.0 dev-half shares with it that the reader trains or is calibrated on there.
 """
 from __future__ import annotations
 
@@ -161,7 +162,17 @@ def load_all(data: Path) -> list[dict[str, Any]]:
                 out.append(ex)
     if any(e["article"] in RESERVED and e["source"] == "squad1" for e in out):
         raise AssertionError("a reserved SQuAD article slipped into the data")
-    return out
+    # SQuAD 2.0 dev-half holds SQuAD v1.1 dev articles: those the reader trains or is calibrated on there are no
+    # held-out test of it in SQuAD v1.1 either (the same paragraphs, most of the same questions)
+    fitted = {e["article"] for e in out if e["source"] == "squad2-devhalf" and e["split"] in ("train", "dev")}
+    return [e for e in out if not (e["source"] == "squad1" and e["split"] == "heldout" and e["article"] in fitted)]
+
+
+def squad2_fitted_articles(data: Path) -> frozenset[str]:
+    """The SQuAD 2.0 dev-half articles (titles) the reader trains on or is calibrated on (``_squad2_dev_split``):
+    they are SQuAD v1.1 dev articles too, so no SQuAD v1.1 held-out figure may count them."""
+    articles = json.loads((data / FILES["squad2-devhalf"]).read_text(encoding="utf-8"))["data"]
+    return frozenset(a["title"] for i, a in enumerate(articles) if _squad2_dev_split({"article_index": i}) != "heldout")
 
 
 # ----------------------------------------------------------------------------------------- evaluation

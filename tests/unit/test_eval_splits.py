@@ -40,3 +40,18 @@ def test_a_limited_sample_spans_the_articles_and_keeps_their_order() -> None:
     assert len({q["doc_id"].split("#")[0] for q in got}) >= 15  # not the first two articles
     assert sample(qs, 100) == got  # seeded
     assert sample(qs, None) == qs and sample(qs, 5000) == qs
+
+
+def test_the_squad2_articles_the_reader_trains_or_is_calibrated_on_are_never_held_out(tmp_path: Path) -> None:
+    from qa_tools.answer_eval import fitted_articles
+    from qa_tools.reading import FILES, squad2_fitted_articles
+
+    path = tmp_path / FILES["squad2-devhalf"]
+    path.parent.mkdir(parents=True)
+    titles = ["Calibrated", "Held_one", "Trained_two", "Held_three", "Trained_four"]
+    path.write_text(json.dumps({"data": [{"title": t, "paragraphs": []} for t in titles]}), encoding="utf-8")
+    assert squad2_fitted_articles(tmp_path) == frozenset({"Calibrated", "Trained_two", "Trained_four"})
+    every = fitted_articles(tmp_path)
+    assert {"Calibrated", "Trained_two"} <= every and entailment_fitted_articles() <= every
+    qs = [{"question": "q", "doc_id": f"{a}#0"} for a in ["Dev", "Trained_two", "Held_one", "Calibrated", "Kept"]]
+    assert [q["doc_id"] for q in squad_split(qs, "test", every)] == ["Held_one#0", "Kept#0"]
