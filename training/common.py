@@ -333,7 +333,10 @@ def card_main(card: Callable[..., str], doc: str, run: Path, model: str) -> None
     ap.add_argument("--results", type=Path, help="JSON: {section title: results}")
     ap.add_argument("--notes", type=Path, help="a Markdown file of notes appended to the card")
     ap.add_argument("--weights", choices=("best", "final"), default="best", help="the run's weights that were exported")
+    ap.add_argument("--earlier", type=Path, help="the commands of earlier stages whose runs are no longer on this "
+                    "machine (one per line), put before this run's in the card's Reproduce section")
     args = ap.parse_args()
     results = json.loads(args.results.read_text()) if args.results else {}
     notes = args.notes.read_text() if args.notes else ""
-    (args.model / "README.md").write_text(card(args.run, args.model, results, notes, weights=args.weights))
+    extra = {"earlier": args.earlier.read_text(encoding="utf-8")} if args.earlier else {}
+    (args.model / "README.md").write_text(card(args.run, args.model, results, notes, weights=args.weights, **extra))

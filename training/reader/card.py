@@ -32,6 +32,11 @@ def _command(c: dict[str, Any]) -> str:
     return cmd + f" --out {c['out']}"
 
 
+def _numbered(earlier: str) -> int:
+    """How many stages the earlier commands train (lines that run ``training.reader.train``)."""
+    return sum("training.reader.train " in line for line in earlier.splitlines())
+
+
 def _stages(config: dict[str, Any]) -> list[dict[str, Any]]:
     """This run's config and those of the runs it started from (``--init``), first stage first."""
     chain = [config]
@@ -40,7 +45,10 @@ def _stages(config: dict[str, Any]) -> list[dict[str, Any]]:
     return chain
 
 
-def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weights: str = "best") -> str:
+def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weights: str = "best",
+         earlier: str = "") -> str:
+    """The card's Markdown. ``earlier``: the commands of stages before this run's chain whose run folders are
+    gone (this run started from weights recovered from the shipped model, ``training.recover``)."""
     config = json.loads((run / "config.json").read_text())
     state = json.loads((run / "ckpt" / "state.json").read_text())
     manifest = json.loads((CACHE / "data_manifest.json").read_text())
@@ -59,7 +67,8 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weigh
         f"(sha256 of the table `{graph['embedding_table_sha256'][:16]}…`, checked on load).\n",
         "## Reproduce\n",
         "```\npython -m training.reader.data --data ../shared/data      # examples + retrieved negatives\n"
-        + "".join(f"{_command(c)}   # stage {i}\n" for i, c in enumerate(_stages(config), 1)) +
+        + "".join(line.rstrip() + "\n" for line in earlier.splitlines() if line.strip())
+        + "".join(f"{_command(c)}   # stage {i}\n" for i, c in enumerate(_stages(config), 1 + _numbered(earlier))) +
         f"python -m training.reader.export --weights {run}/{weights}.safetensors --out qa/models/reader\n"
         "python -m training.reader.calibrate --model qa/models/reader   # dev split only\n"
         "python -m qa_tools.gate --data ../shared/data                 # dev split only\n"
