@@ -244,14 +244,20 @@ def score(examples: Sequence[dict[str, Any]], preds: Sequence[Prediction], thres
 
 def load_split(split: str, path: Path, sources: set[str] | None = None,
                kinds: set[str] | None = None) -> list[dict[str, Any]]:
-    """Examples of one split from an ``examples.jsonl`` written by ``training.reader.data``."""
-    out = []
+    """Examples of one split from an ``examples.jsonl`` written by ``training.reader.data``. Held out: never a
+    SQuAD v1.1 article that SQuAD 2.0 dev-half trains or calibrates the reader on (as ``load_all``; a file
+    written before that rule still labels them held out)."""
+    out, fitted = [], set()
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             ex = json.loads(line)
+            if ex["source"] == "squad2-devhalf" and ex["split"] in ("train", "dev"):
+                fitted.add(ex["article"])
             if ex["split"] == split and (sources is None or ex["source"] in sources) \
                     and (kinds is None or ex["kind"] in kinds):
                 out.append(ex)
+    if split == "heldout":
+        out = [ex for ex in out if not (ex["source"] == "squad1" and ex["article"] in fitted)]
     return out
 
 

@@ -55,3 +55,18 @@ def test_the_squad2_articles_the_reader_trains_or_is_calibrated_on_are_never_hel
     assert {"Calibrated", "Trained_two"} <= every and entailment_fitted_articles() <= every
     qs = [{"question": "q", "doc_id": f"{a}#0"} for a in ["Dev", "Trained_two", "Held_one", "Calibrated", "Kept"]]
     assert [q["doc_id"] for q in squad_split(qs, "test", every)] == ["Held_one#0", "Kept#0"]
+
+
+def test_the_readers_cached_examples_never_hold_out_an_article_it_trained_on(tmp_path: Path) -> None:
+    from qa_tools.reading import load_split
+
+    rows = [{"source": "squad2-devhalf", "article": "Warsaw", "split": "train", "kind": "gold"},
+            {"source": "squad2-devhalf", "article": "Complexity", "split": "dev", "kind": "gold"},
+            {"source": "squad1", "article": "Warsaw", "split": "heldout", "kind": "gold"},
+            {"source": "squad1", "article": "Complexity", "split": "heldout", "kind": "gold"},
+            {"source": "squad1", "article": "Kept", "split": "heldout", "kind": "gold"},
+            {"source": "squad1", "article": "Warsaw", "split": "dev", "kind": "gold"}]
+    path = tmp_path / "examples.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert [r["article"] for r in load_split("heldout", path) if r["source"] == "squad1"] == ["Kept"]
+    assert [r["article"] for r in load_split("dev", path) if r["source"] == "squad1"] == ["Warsaw"]  # dev as it was
