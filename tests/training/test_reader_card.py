@@ -33,3 +33,4 @@ def test_earlier_stages_come_first_and_the_numbering_goes_on(tmp_path: Path, mon
     assert lines[1].endswith("# stage 1") and lines[2].endswith("# stage 2") and "training.recover" in lines[3]
     assert "--seed 49" in lines[4] and "--siblings 4000" in lines[4] and lines[4].endswith("# stage 3")
     assert "# stage 1" in reader_card.card(run, model, {}).split("```")[1]  # without earlier stages: this run is the first
+    assert "4000 same-article (sibling paragraph) negatives" in text

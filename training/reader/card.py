@@ -80,7 +80,9 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weigh
         "(new_wiki, amazon; reddit by comment), plus no-answer windows: passages of *other* articles retrieved by "
         "qa's own hybrid retriever for a sample of the training questions. **Never trained, fitted or tuned on**: "
         "the six reserved SQuAD v1.1 articles, NewsQA, MultiHop-RAG, and every `heldout` article. Calibration and "
-        "the found/not-found gate use the `dev` split only.\n",
+        "the found/not-found gate use the `dev` split only. SQuAD 2.0 dev-half's articles are SQuAD v1.1 dev articles "
+        "too: those it trains or calibrates the reader on are in no SQuAD v1.1 held-out figure "
+        "(`qa_tools.reading.squad2_fitted_articles`).\n",
         "Training questions per source/kind (before the mix's sampling): " + ", ".join(f"{k[6:]} {v}" for k, v in used.items()) + ".\n",
         "## Hyper-parameters\n",
         f"seed {config['seed']}, batch {config['batch_size']}, lr {config['lr']} (AdamW, wd 0.01, linear warm-up "
@@ -90,6 +92,8 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weigh
         + (f"; {config['dropped']} dropped-answer negatives, `training/reader/dropped.py`" if config.get("dropped") else "")
         + (f"; {config['perturbed']} perturbed-question negatives, `training/reader/perturbed.py`"
            if config.get("perturbed") else "")
+        + (f"; {config['siblings']} same-article (sibling paragraph) negatives, `training/reader/siblings.py`"
+           if config.get("siblings") else "")
         + f") (last stage), {state['step']} steps, "
         f"{state['seconds'] / 60:.0f} minutes on 2 CPU cores (shared with other work during the run).\n",
         "## Training log of the last stage (dev F1 chose the shipped checkpoint, `best.safetensors`; held-out F1 is "
