@@ -41,6 +41,18 @@ def test_split_by_premise_and_detokenize(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_extra_product_pairs_join_the_training_set_only_when_asked(tmp_path: Path) -> None:
+    from training.nli.data import PRODUCT_MORE, load, manifest
+
+    data = _data(tmp_path)
+    plain, more = load(data), load(data, more_product=True)
+    extra = [r for r in more if r not in plain]
+    n = sum(1 for line in PRODUCT_MORE.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert len(extra) == n and all(r["set"] == "product" and r["split"] == "train" for r in extra)
+    assert "tests/data/nli_product_more.jsonl" in manifest(data, more_product=True)
+    assert "tests/data/nli_product_more.jsonl" not in manifest(data)
+
+
 def test_smoke_training_loss_falls_and_export_loads(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     from training.nli import export, train

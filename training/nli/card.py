@@ -22,6 +22,7 @@ def _command(c: dict[str, Any], out: str) -> str:
     cmd += " --antonyms" if c.get("antonyms") else ""
     cmd += f" --same-sentence {c['same_sentence']}" if c.get("same_sentence") else ""
     cmd += f" --edits {c['edits']}" if c.get("edits") else ""
+    cmd += " --more-product" if c.get("more_product") else ""
     cmd += f" --unanswerable {c['unanswerable']}" if c.get("unanswerable") else ""
     cmd += f" --max-steps {c['max_steps']}" if c.get("max_steps") else ""
     cmd += f" --stop-after {c['stop_after']}" if c.get("stop_after") else ""

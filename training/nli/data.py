@@ -2,7 +2,10 @@
 
 - MultiNLI dev-matched and SNLI dev (the only NLI training data here): split by premise (sha1), 8% dev;
 - SNLI test: held out, never trained or tuned on (PTB tokenisation undone);
-- qa's own product-like pairs (``tests/data/nli_product.jsonl``): their own train / dev / heldout split (by passage).
+- qa's own product-like pairs (``tests/data/nli_product.jsonl``): their own train / dev / heldout split (by passage);
+  with ``more_product``, also ``tests/data/nli_product_more.jsonl`` (466 train pairs written 2026-12-01 from the
+  reader's train passages, harder ones: contradictions that copy most of the premise's words, neutrals that add one
+  detail; ``train.py --more-product``).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import Any
 LABELS = ("entailment", "neutral", "contradiction")
 REPO = Path(__file__).resolve().parents[2]
 PRODUCT = REPO / "tests" / "data" / "nli_product.jsonl"
+PRODUCT_MORE = REPO / "tests" / "data" / "nli_product_more.jsonl"
 DEV_PERCENT = 8
 
 
@@ -38,8 +42,9 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def load(data: Path) -> list[dict[str, Any]]:
-    """Every pair with ``premise, hypothesis, label (0-2), split, set``."""
+def load(data: Path, *, more_product: bool = False) -> list[dict[str, Any]]:
+    """Every pair with ``premise, hypothesis, label (0-2), split, set`` (``more_product``: with
+    ``PRODUCT_MORE``'s train pairs)."""
     nli = data / "nli"
     out: list[dict[str, Any]] = []
     for name, file in (("mnli", "mnli_dev_matched.jsonl"), ("snli", "snli_dev.jsonl")):
@@ -55,15 +60,23 @@ def load(data: Path) -> list[dict[str, Any]]:
     if PRODUCT.exists():
         out.extend({"premise": r["premise"], "hypothesis": r["hypothesis"], "label": LABELS.index(r["label"]),
                     "split": r["split"], "set": "product", "kind": r.get("kind", "")} for r in _jsonl(PRODUCT))
+    if more_product:
+        rows = _jsonl(PRODUCT_MORE)
+        if any(r["split"] != "train" for r in rows):
+            raise ValueError(f"{PRODUCT_MORE}: every pair must be a train pair")
+        out.extend({"premise": r["premise"], "hypothesis": r["hypothesis"], "label": LABELS.index(r["label"]),
+                    "split": "train", "set": "product", "kind": r.get("kind", "")} for r in rows)
     return out
 
 
-def manifest(data: Path, *, synth: bool = False) -> dict[str, str]:
+def manifest(data: Path, *, synth: bool = False, more_product: bool = False) -> dict[str, str]:
     """sha256 of every file read (with ``synth``: also the reading-comprehension files the synthetic pairs come from)."""
     files = [data / "nli" / "mnli_dev_matched.jsonl", data / "nli" / "snli_dev.jsonl",
              *(data / "nli" / "snli-test-tokenized" / f for f in ("s1.test", "s2.test", "labels.test"))]
     if PRODUCT.exists():
         files.append(PRODUCT)
+    if more_product:
+        files.append(PRODUCT_MORE)
     if synth:
         from qa_tools.reading import FILES
         files.extend(data / rel for rel in FILES.values())

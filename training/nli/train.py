@@ -74,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
                     "opposite (training/nli/antonyms.json)")
     ap.add_argument("--same-sentence", type=float, default=0.0, help="--synth: the share of questions whose swapped "
                     "answer comes from the answer's own sentence when it names another (training/nli/synth.py _swap)")
+    ap.add_argument("--more-product", action="store_true",
+                    help="also train on tests/data/nli_product_more.jsonl (hand-labelled train pairs)")
     ap.add_argument("--edits", type=int, default=0, help="add minimal-edit pairs made from this many train-split "
                     "passage sentences (training/nli/edits.py: a number, date or negation changed contradicts, a "
                     "clause dropped still entails); 0: none")
@@ -134,7 +136,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     """Train (or resume) as ``args`` says; returns the final state (step, per-step losses, eval log)."""
     torch.set_num_threads(args.threads)
     rng = seed_all(args.seed)
-    sets = _sets(load(args.data), args, rng)
+    sets = _sets(load(args.data, more_product=args.more_product), args, rng)
     feats = {k: features(v) for k, v in sets.items()}
     logger.info("training on %d pairs %s", len(feats["train"]), dict(Counter(r["set"] for r in sets["train"])))
     plan = plan_batches([len(f[0]) for f in feats["train"]], args, rng)
@@ -152,7 +154,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         return entry, dev
 
     return fit(model, plan, args, desc="nli", loss_of=loss_of, evaluate=check,
-               config={"pairs": len(feats["train"]), "data": manifest(args.data, synth=bool(args.synth or args.unanswerable or args.edits))})
+               config={"pairs": len(feats["train"]),
+                       "data": manifest(args.data, synth=bool(args.synth or args.unanswerable or args.edits),
+                                        more_product=args.more_product)})
 
 
 def main() -> None:

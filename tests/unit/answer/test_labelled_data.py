@@ -212,3 +212,29 @@ def test_no_training_premise_reappears_in_the_evaluation_sets(nli: list[dict[str
     texts += [q for c in load(CLAIMS_MORE) for q in c["quotes"]]
     texts += [r["premise"] for r in nli if r["split"] != "train"]
     assert not [p for p in train if any(p in t or t in p for t in texts)]
+
+
+# ------------------------------------------------------------------------- more product-like train pairs
+
+NLI_MORE = DATA / "nli_product_more.jsonl"
+
+
+def test_the_extra_product_pairs_are_train_pairs_that_never_touch_a_dev_or_heldout_passage(
+        nli: list[dict[str, Any]]) -> None:
+    """``nli_product_more.jsonl`` (``train.py --more-product``): the schema of ``nli_product.jsonl``, train only,
+    its premises and sources in no dev / held-out pair; a SQuAD 2.0 train article is ``squad2:<title>``."""
+    more = load(NLI_MORE)
+    assert len(more) >= 400
+    unique_ids(nli, more)
+    kept = {(r["premise"], r["hypothesis"]) for r in nli}
+    evaluated = {r[k] for r in nli if r["split"] != "train" for k in ("premise", "source")}
+    for r in more:
+        assert set(r) == {"id", "premise", "hypothesis", "label", "split", "source", "kind"}, r["id"]
+        text_fields(r, "id", "premise", "hypothesis", "source", "kind")
+        assert r["split"] == "train" and r["label"] in NLI_LABELS, r["id"]
+        assert SOURCE.match(r["source"]) or re.match(r"^squad2:.+$", r["source"]), r["source"]
+        assert r["source"].split(":", 1)[1] not in RESERVED, r["source"]
+        assert r["premise"] not in evaluated and r["source"] not in evaluated, r["id"]
+        assert (r["premise"], r["hypothesis"]) not in kept and r["premise"] != r["hypothesis"], r["id"]
+    labels = Counter(r["label"] for r in more)
+    assert all(0.25 <= labels[lab] / len(more) <= 0.42 for lab in NLI_LABELS), labels
