@@ -70,20 +70,23 @@ def quoted_text(ans: Answer) -> str:
     return " ".join(c.quote for c in ans.citations)
 
 
-NLI_PRODUCT = Path(__file__).resolve().parents[1] / "tests" / "data" / "nli_product.jsonl"
+NLI_PRODUCT = (Path(__file__).resolve().parents[1] / "tests" / "data" / "nli_product.jsonl",
+               Path(__file__).resolve().parents[1] / "tests" / "data" / "nli_product_more.jsonl")
 
 
 @lru_cache(maxsize=1)
-def entailment_fitted_articles(path: Path = NLI_PRODUCT) -> frozenset[str]:
+def entailment_fitted_articles(paths: tuple[Path, ...] = NLI_PRODUCT) -> frozenset[str]:
     """The SQuAD v1.1 articles whose sentences gave the entailment model's product-like **train or dev** pairs
-    (``tests/data/nli_product.jsonl``, ``source`` = "squad1:<article>"). The answer path runs that model (the
-    check of the reader's span, the found / not-found gate), so their questions are no held-out test of it."""
+    (``tests/data/nli_product.jsonl`` and ``nli_product_more.jsonl``, ``source`` = "squad1:<article>"). The answer
+    path runs that model (the check of the reader's span, the found / not-found gate), so their questions are no
+    held-out test of it."""
     out = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line) if line.strip() else {}
-        source = str(row.get("source", ""))
-        if row.get("split") in ("train", "dev") and source.startswith("squad1:"):
-            out.add(source.split(":", 1)[1])
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+            row = json.loads(line) if line.strip() else {}
+            source = str(row.get("source", ""))
+            if row.get("split") in ("train", "dev") and source.startswith("squad1:"):
+                out.add(source.split(":", 1)[1])
     return frozenset(out)
 
 

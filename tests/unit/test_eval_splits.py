@@ -30,7 +30,10 @@ def test_a_small_file_of_pairs_names_its_articles(tmp_path: Path) -> None:
         {"split": "train", "source": "squad1:Kelmar"}, {"split": "dev", "source": "squad1:Arlen"},
         {"split": "heldout", "source": "squad1:Varn"}, {"split": "train", "source": "own:harbour"}]) + "\n",
         encoding="utf-8")
-    assert entailment_fitted_articles.__wrapped__(path) == frozenset({"Kelmar", "Arlen"})
+    more = tmp_path / "more.jsonl"
+    more.write_text(json.dumps({"split": "train", "source": "squad1:Brask"}) + "\n", encoding="utf-8")
+    assert entailment_fitted_articles.__wrapped__((path,)) == frozenset({"Kelmar", "Arlen"})
+    assert entailment_fitted_articles.__wrapped__((path, more, tmp_path / "absent.jsonl")) == {"Kelmar", "Arlen", "Brask"}
 
 
 def test_a_limited_sample_spans_the_articles_and_keeps_their_order() -> None:
