@@ -61,11 +61,11 @@ def load(data: Path, *, more_product: bool = False) -> list[dict[str, Any]]:
         out.extend({"premise": r["premise"], "hypothesis": r["hypothesis"], "label": LABELS.index(r["label"]),
                     "split": r["split"], "set": "product", "kind": r.get("kind", "")} for r in _jsonl(PRODUCT))
     if more_product:
-        rows = _jsonl(PRODUCT_MORE)
-        if any(r["split"] != "train" for r in rows):
+        extra = _jsonl(PRODUCT_MORE)
+        if any(r["split"] != "train" for r in extra):
             raise ValueError(f"{PRODUCT_MORE}: every pair must be a train pair")
         out.extend({"premise": r["premise"], "hypothesis": r["hypothesis"], "label": LABELS.index(r["label"]),
-                    "split": "train", "set": "product", "kind": r.get("kind", "")} for r in rows)
+                    "split": "train", "set": "product", "kind": r.get("kind", "")} for r in extra)
     return out
 
 
