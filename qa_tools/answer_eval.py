@@ -70,8 +70,8 @@ def quoted_text(ans: Answer) -> str:
     return " ".join(c.quote for c in ans.citations)
 
 
-NLI_PRODUCT = (Path(__file__).resolve().parents[1] / "tests" / "data" / "nli_product.jsonl",
-               Path(__file__).resolve().parents[1] / "tests" / "data" / "nli_product_more.jsonl")
+_LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data"
+NLI_PRODUCT = (_LABELLED / "nli_product.jsonl", _LABELLED / "nli_product_more.jsonl")
 
 
 @lru_cache(maxsize=1)

@@ -164,8 +164,12 @@ def load_all(data: Path) -> list[dict[str, Any]]:
         raise AssertionError("a reserved SQuAD article slipped into the data")
     # SQuAD 2.0 dev-half holds SQuAD v1.1 dev articles: those the reader trains or is calibrated on there are no
     # held-out test of it in SQuAD v1.1 either (the same paragraphs, most of the same questions)
-    fitted = {e["article"] for e in out if e["source"] == "squad2-devhalf" and e["split"] in ("train", "dev")}
-    return [e for e in out if not (e["source"] == "squad1" and e["split"] == "heldout" and e["article"] in fitted)]
+    return _without_fitted_squad1(out, squad2_fitted_articles(data))
+
+
+def _without_fitted_squad1(examples: list[dict[str, Any]], fitted: set[str] | frozenset[str]) -> list[dict[str, Any]]:
+    """``examples`` less the held-out SQuAD v1.1 ones of an article in ``fitted`` (``squad2_fitted_articles``)."""
+    return [e for e in examples if not (e["source"] == "squad1" and e["split"] == "heldout" and e["article"] in fitted)]
 
 
 def squad2_fitted_articles(data: Path) -> frozenset[str]:
@@ -256,9 +260,7 @@ def load_split(split: str, path: Path, sources: set[str] | None = None,
             if ex["split"] == split and (sources is None or ex["source"] in sources) \
                     and (kinds is None or ex["kind"] in kinds):
                 out.append(ex)
-    if split == "heldout":
-        out = [ex for ex in out if not (ex["source"] == "squad1" and ex["article"] in fitted)]
-    return out
+    return _without_fitted_squad1(out, fitted) if split == "heldout" else out
 
 
 def eval_reader(data: Path, run: Runner, threshold: float, *, split: str = "heldout",

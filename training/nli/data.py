@@ -58,15 +58,19 @@ def load(data: Path, *, more_product: bool = False) -> list[dict[str, Any]]:
     out.extend({"premise": detokenize(p), "hypothesis": detokenize(h), "label": LABELS.index(y), "split": "heldout",
                 "set": "snli-test"} for p, h, y in rows if y in LABELS)
     if PRODUCT.exists():
-        out.extend({"premise": r["premise"], "hypothesis": r["hypothesis"], "label": LABELS.index(r["label"]),
-                    "split": r["split"], "set": "product", "kind": r.get("kind", "")} for r in _jsonl(PRODUCT))
+        out.extend(_product(r) for r in _jsonl(PRODUCT))
     if more_product:
         extra = _jsonl(PRODUCT_MORE)
         if any(r["split"] != "train" for r in extra):
             raise ValueError(f"{PRODUCT_MORE}: every pair must be a train pair")
-        out.extend({"premise": r["premise"], "hypothesis": r["hypothesis"], "label": LABELS.index(r["label"]),
-                    "split": "train", "set": "product", "kind": r.get("kind", "")} for r in extra)
+        out.extend(_product(r) for r in extra)
     return out
+
+
+def _product(r: dict[str, Any]) -> dict[str, Any]:
+    """One hand-labelled product-like pair as a training row."""
+    return {"premise": r["premise"], "hypothesis": r["hypothesis"], "label": LABELS.index(r["label"]),
+            "split": r["split"], "set": "product", "kind": r.get("kind", "")}
 
 
 def manifest(data: Path, *, synth: bool = False, more_product: bool = False) -> dict[str, str]:
