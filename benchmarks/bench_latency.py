@@ -4,7 +4,8 @@ Per question, in one process and interleaved: the plain pipeline (sentence-trans
 ``IndexFlatIP`` over the same vectors), qa search (hybrid dense + BM25, collapsed, top 5) and qa's quotes
 answer (``Index.ask``: search + sentence scoring + the reader + the entailment model + citations), and the same
 answer with the reader switched off (``reader=False``, what qa did before it had one), with the reader reading
-whole passages (``reader_focus=0``, before issue 18's focused windows) and with the entailment model switched off
+whole passages (``reader_focus=0``, before issue 18's focused windows), with the reading used until 2026-12-01
+(``read_top=3, reader_focus=96``: three passages, narrower windows) and with the entailment model switched off
 (``entailment=False``: the word-list conflict rules) and without the entailment model's check of the reader's
 span (``verify=False``, before it gated the answer). p50/p95 in milliseconds. Each timed call
 follows a 0.1 s pause, so that no engine's idle-spinning threads slow down the next one.
@@ -45,6 +46,7 @@ NO_READER = "qa quotes answer without the reader"
 NO_ENTAIL = "qa quotes answer without the entailment model"
 NO_VERIFY = "qa quotes answer without the span check"
 WHOLE = "qa quotes answer, the reader reading whole passages"
+NARROW = "qa quotes answer, the reader reading 3 passages focused to 96 word pieces"
 PAUSE_S = 0.1
 
 
@@ -64,7 +66,8 @@ def latency(corpus: str, n: int) -> dict:
         index.search(q, 5)
         index.ask(q)
     index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
-    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], WHOLE: [], NO_READER: [],
+    times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], WHOLE: [], NARROW: [],
+                                     NO_READER: [],
                                      NO_ENTAIL: [], NO_VERIFY: []}
     cpu: dict[str, list[float]] = {k: [] for k in times}
 
@@ -83,7 +86,8 @@ def latency(corpus: str, n: int) -> dict:
         clock("plain search", plain, q)
         clock("qa search", index.search, q, 5)
         # with and without the reader / the entailment model, in rotating order (later calls find warm sentence vectors)
-        answers = [("qa quotes answer", {}), (WHOLE, {"reader_focus": 0}), (NO_READER, {"reader": False}),
+        answers = [("qa quotes answer", {}), (WHOLE, {"reader_focus": 0}), (NARROW, {"read_top": 3, "reader_focus": 96}),
+                   (NO_READER, {"reader": False}),
                    (NO_ENTAIL, {"entailment": False}), (NO_VERIFY, {"verify": False})]
         for name, options in answers[i % len(answers):] + answers[:i % len(answers)]:
             ans = clock(name, lambda x, o=options: index.ask(x, **o), q)

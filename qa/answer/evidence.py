@@ -88,6 +88,7 @@ def read(index: IndexView, ev: Evidence, config: AnswerConfig = DEFAULT_CONFIG) 
     reader = index.reader
     if not config.reader or reader is None or not reader.available or not ev.hits or is_yes_no(ev.query):
         return ev  # no span answers yes or no: a yes/no question is answered (or not) on the evidence alone
+    reader.check_reading(config.read_top, config.reader_focus)
     hits = [focus(h, ev.sentences, config.reader_focus) for h in ev.hits[: config.read_top]]
     readings = tuple(reader.read(ev.query, hits))
     margin = readings[0].margin if readings else float("-inf")

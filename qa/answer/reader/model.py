@@ -55,6 +55,7 @@ class Reader:
         self._table: np.ndarray | None = None
         self._calibration: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._warned_reading = False
 
     @property
     def available(self) -> bool:
@@ -95,6 +96,22 @@ class Reader:
         if verified is not None:
             z += w[3] * verified[0] + w[4] * verified[1]
         return float(z - g["threshold"])
+
+    def check_reading(self, read_top: int, focus: int) -> bool:
+        """Whether the gate was fitted on this reading (``read_top`` passages, each focused to ``focus`` word
+        pieces, as ``gate.reading`` in calibration.json records); on a mismatch a warning is logged once, since
+        the reader's margins then differ from those the gate weighs."""
+        self.warm_up()
+        fitted = (self._calibration.get("gate") or {}).get("reading")
+        if not fitted or (fitted.get("read_top"), fitted.get("reader_focus")) == (read_top, focus):
+            return True
+        if not self._warned_reading:
+            self._warned_reading = True
+            logger.warning("the reader's gate was fitted reading %s passages focused to %s word pieces, not %s / %s "
+                           "(read_top / reader_focus): its found / not-found decision is not calibrated for this "
+                           "reading (refit: python -m qa_tools.gate)", fitted.get("read_top"),
+                           fitted.get("reader_focus"), read_top, focus)
+        return False
 
     def warm_up(self) -> None:
         if self._session is not None:

@@ -85,6 +85,9 @@ class FakeReader:
     threshold: float = 0.0
     seen: list[Hit] = field(default_factory=list)
 
+    def check_reading(self, read_top: int, focus: int) -> bool:
+        return True
+
     def read(self, question: str, hits: list[Hit]) -> list[Reading]:
         self.seen.extend(hits)
         out = []

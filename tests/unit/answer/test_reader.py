@@ -1,6 +1,8 @@
 """The reader component and the short answer: verbatim offsets, load checks, composition, the off switch."""
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -43,6 +45,21 @@ def test_calibration_is_checked_on_load(tmp_path: Path) -> None:
     (folder / "calibration.json").write_text('{"logistic": {"a": 1, "b": 0}}')
     with pytest.raises(ReaderUnavailableError, match="missing margin_threshold"):
         Reader(folder).warm_up()
+
+
+def test_a_reading_other_than_the_gates_is_warned_about_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "reader"
+    shutil.copytree(MODEL_DIR, folder)
+    calibration = json.loads((folder / "calibration.json").read_text())
+    calibration["gate"]["reading"] = {"read_top": 2, "reader_focus": 64}
+    (folder / "calibration.json").write_text(json.dumps(calibration))
+    reader = Reader(folder)
+    assert reader.check_reading(2, 64)
+    with caplog.at_level(logging.WARNING, logger="qa.answer.reader.model"):
+        assert not reader.check_reading(3, 64)
+        assert not reader.check_reading(3, 96)
+    warned = [r for r in caplog.records if "gate was fitted reading 2 passages focused to 64" in r.getMessage()]
+    assert len(warned) == 1
 
 
 def test_readings_are_verbatim_document_slices() -> None:
