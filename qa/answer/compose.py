@@ -207,9 +207,24 @@ def compose(citations: Sequence[Citation], conflict: Conflict | None = None,
     for c in citations:
         groups.setdefault(c.doc_id, []).append(c)
     for cs in groups.values():
-        quotes = " ".join(f"“{_shown(c, short)}” [{c.n}]" for c in cs)
+        quotes = " ".join(f"{in_quotes(c.quote, _shown(c, short))} [{c.n}]" for c in cs)
         lines.append(f"According to *{_inline(_title(cs[0]))}*: {quotes}")
     return "\n\n".join(lines)
+
+
+_PAIRS = {"“": "”", '"': '"'}
+
+
+def in_quotes(raw: str, shown: str) -> str:
+    """``shown`` (the display form of the verbatim quote ``raw``) between quotation marks, unless ``raw`` already
+    is one quotation, marks included (a sentence that is all a quoted statement: “Up to 20 were killed.”), which
+    would otherwise read ““Up to 20 were killed.””."""
+    text = raw.strip()
+    opening = text[:1]
+    closing = _PAIRS.get(opening)
+    if closing and len(text) > 2 and text.endswith(closing) and opening not in text[1:-1] and closing not in text[1:-1]:
+        return shown
+    return f"“{shown}”"
 
 
 def _inline(text: str) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from ...text.tokens import query_stopwords
 from ...types import Answer, Citation
 from ..candidates import Sentence
+from ..compose import in_quotes
 from ..config import IndexView
 from .answers import summary_answer
 from .ask import Ask, plain, query_vector, topic_shown
@@ -273,7 +274,8 @@ class Comparison:
         for d, rows in zip(self.used, self.per_doc, strict=False):
             if rows:
                 lines.append("\n".join([f"*{title_of(self.index, d)}*:"] + [
-                    f"- “{inline(self.pool.sentences[r].text)}” [{self.n(r)}]" for r in rows]))
+                    f"- {in_quotes(self.pool.sentences[r].text, inline(self.pool.sentences[r].text))} [{self.n(r)}]"
+                    for r in rows]))
         for relation, label in (("differ", "Where they differ"), ("agree", "Where they agree")):
             chosen = [p for p in self.pairs if p.relation == relation]
             if chosen:

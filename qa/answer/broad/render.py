@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ...types import Answer, Citation
 from ..candidates import Sentence
-from ..compose import make_citations
+from ..compose import in_quotes, make_citations
 from ..config import NOT_FOUND, IndexView
 
 
@@ -47,7 +47,7 @@ def citation_of(citations: Sequence[Citation], s: Sentence) -> int | None:
 
 
 def quoted(c: Citation) -> str:
-    return f"“{inline(c.quote)}” [{c.n}]"
+    return f"{in_quotes(c.quote, inline(c.quote))} [{c.n}]"
 
 
 def points(index: IndexView, grouped: Sequence[Sequence[Citation]], heading: str = "") -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.answer.compose import compose
+from qa.answer.compose import compose, in_quotes
 from qa.answer.reader import Reader, ReaderUnavailableError
 from qa.answer.reader.model import MODEL_DIR
 from qa.types import Citation, Hit, ShortAnswer
@@ -85,6 +85,20 @@ def test_compose_puts_the_short_answer_first_and_highlights_it() -> None:
     first, rest = text.split("\n\n", 1)
     assert first == "**Anna Holm** [1]"
     assert "“The keeper, **Anna Holm**, lived there until 1931.” [1]" in rest
+
+
+def test_a_quote_that_is_one_quotation_is_not_put_in_quotation_marks_twice() -> None:
+    text = 'He said: “Up to 20 were killed.” Then: “Several officers died.” And “twice”, said Kyiv.'
+    whole = "“Up to 20 were killed.”"
+    start = text.index(whole)
+    one = Citation(n=1, quote=whole, doc_id="d", title="D", source=None, start=start, end=start + len(whole))
+    assert "According to *D*: “Up to 20 were killed.” [1]" in compose([one])
+    assert "According to *D*: “Up to **20** were killed.” [1]" in compose([one], short=ShortAnswer("20", "d", start + 7, start + 9, 0.9, 1))
+    assert in_quotes('"Up to 20."', '"Up to 20."') == '"Up to 20."'
+    # a sentence that opens and closes with quotation marks but holds two quotations, or opens with one only
+    assert in_quotes("“A,” he said, “B.”", "x") == "“x”"
+    assert in_quotes("“A, he said.", "x") == "“x”"
+    assert in_quotes("Plain.", "Plain.") == "“Plain.”"
 
 
 def _ask(corpus_dir: Path, tmp_path: Path, question: str, **kwargs: object) -> qa.Answer:
