@@ -187,18 +187,18 @@ def disagreement_line(citations: Sequence[Citation], a: int, b: int) -> str:
 def _shown(c: Citation, short: ShortAnswer | None) -> str:
     """The quote for display, the short answer in bold where it lies inside it."""
     if short is None or short.citation != c.n:
-        return _inline(c.quote)
+        return inline(c.quote)
     a, b = short.start - c.start, short.end - c.start
     before, span, after = c.quote[:a], c.quote[a:b], c.quote[b:]
     pad = (" " if before[-1:].isspace() else "", " " if after[:1].isspace() else "")
-    return f"{_inline(before)}{pad[0]}**{_inline(span)}**{pad[1]}{_inline(after)}".strip()
+    return f"{inline(before)}{pad[0]}**{inline(span)}**{pad[1]}{inline(after)}".strip()
 
 
 def compose(citations: Sequence[Citation], conflict: Conflict | None = None,
             conflict_ns: tuple[int, int] | None = None, short: ShortAnswer | None = None, verdicts: str = "") -> str:
     """Markdown: the short answer in bold (when there is one), an optional disagreement line, then per
     document "According to <title>: “quote” [n] ..." with the short answer highlighted in its quote."""
-    lines: list[str] = [f"**{_inline(short.text)}** [{short.citation}]"] if short is not None else []
+    lines: list[str] = [f"**{inline(short.text)}** [{short.citation}]"] if short is not None else []
     if conflict is not None and conflict_ns:
         lines.append(disagreement_line(citations, *conflict_ns))
     if verdicts:  # each source's yes or no, after the disagreement
@@ -208,7 +208,7 @@ def compose(citations: Sequence[Citation], conflict: Conflict | None = None,
         groups.setdefault(c.doc_id, []).append(c)
     for cs in groups.values():
         quotes = " ".join(f"{in_quotes(c.quote, _shown(c, short))} [{c.n}]" for c in cs)
-        lines.append(f"According to *{_inline(_title(cs[0]))}*: {quotes}")
+        lines.append(f"According to *{inline(_title(cs[0]))}*: {quotes}")
     return "\n\n".join(lines)
 
 
@@ -227,7 +227,7 @@ def in_quotes(raw: str, shown: str) -> str:
     return f"“{shown}”"
 
 
-def _inline(text: str) -> str:
+def inline(text: str) -> str:
     """One line of markdown-safe text (quotes are verbatim; only whitespace is collapsed for display)."""
     return re.sub(r"\s+", " ", text).strip()
 
@@ -237,9 +237,9 @@ def not_found_text(related: Sequence[Hit]) -> str:
     if related:
         lines.append("Related, but not an answer:")
         for h in related:
-            snippet = _inline(h.text)
+            snippet = inline(h.text)
             snippet = snippet if len(snippet) <= 200 else snippet[:200].rsplit(" ", 1)[0] + " …"
-            lines.append(f"- *{_inline(h.title or h.doc_id)}*: {snippet}")
+            lines.append(f"- *{inline(h.title or h.doc_id)}*: {snippet}")
     return "\n\n".join(lines[:2]) + ("\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")
 
 
@@ -334,14 +334,14 @@ def _verdicts_said(index: IndexView, got: Sequence[Verdict], citations: Sequence
     ns = {v.doc_id: _citation_of(citations, v.sentence) for v in decided if v.sentence is not None}
     line = " ".join(_verdict_line(v, titles, ns, len(got) > 1) for v in decided)
     if silent:
-        names = ", ".join(f"*{_inline(_doc_title(index, v.doc_id))}*" for v in silent)
+        names = ", ".join(f"*{inline(_doc_title(index, v.doc_id))}*" for v in silent)
         line += f"\n\nNo clear yes or no from {names}."
     return line, tuple(SourceVerdict(v.doc_id, _doc_title(index, v.doc_id), v.verdict, ns.get(v.doc_id)) for v in got)
 
 
 def _verdict_line(v: Verdict, titles: dict[str, str], ns: dict[str, int], several: bool) -> str:
     word = "Yes" if v.verdict == "yes" else "No"
-    return f"**{word}**, according to *{_inline(titles[v.doc_id])}* [{ns[v.doc_id]}]." if several else f"**{word}** [{ns[v.doc_id]}]."
+    return f"**{word}**, according to *{inline(titles[v.doc_id])}* [{ns[v.doc_id]}]." if several else f"**{word}** [{ns[v.doc_id]}]."
 
 
 def _doc_title(index: IndexView, doc_id: str) -> str:

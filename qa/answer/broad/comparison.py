@@ -13,7 +13,6 @@ import numpy as np
 from ...text.tokens import query_stopwords
 from ...types import Answer, Citation
 from ..candidates import Sentence
-from ..compose import in_quotes
 from ..config import IndexView
 from .answers import summary_answer
 from .ask import Ask, plain, query_vector, topic_shown
@@ -22,7 +21,7 @@ from .compare import (MAX_DOCUMENTS, PER_ONE_SOURCE, PER_SOURCE, PER_TWO_SOURCES
 from .describe import Match, matches
 from .kinds import Kind
 from .pool import Pool, cues, passage_relevance
-from .render import cite, citation_of, flatten, inline, title_of
+from .render import cite, citation_of, flatten, inline, shown_quote, title_of
 from .summary import summarise
 
 
@@ -274,8 +273,7 @@ class Comparison:
         for d, rows in zip(self.used, self.per_doc, strict=False):
             if rows:
                 lines.append("\n".join([f"*{title_of(self.index, d)}*:"] + [
-                    f"- {in_quotes(self.pool.sentences[r].text, inline(self.pool.sentences[r].text))} [{self.n(r)}]"
-                    for r in rows]))
+                    f"- {shown_quote(self.pool.sentences[r].text)} [{self.n(r)}]" for r in rows]))
         for relation, label in (("differ", "Where they differ"), ("agree", "Where they agree")):
             chosen = [p for p in self.pairs if p.relation == relation]
             if chosen:

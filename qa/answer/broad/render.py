@@ -6,19 +6,13 @@ renumbered from 1.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from ...types import Answer, Citation
 from ..candidates import Sentence
-from ..compose import in_quotes, make_citations
+from ..compose import in_quotes, inline, make_citations
 from ..config import NOT_FOUND, IndexView
-
-
-def inline(text: str) -> str:
-    """One line of display text (quotes are verbatim; only whitespace is collapsed)."""
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def title_of(index: IndexView, doc_id: str) -> str:
@@ -46,8 +40,13 @@ def citation_of(citations: Sequence[Citation], s: Sentence) -> int | None:
     return None
 
 
+def shown_quote(text: str) -> str:
+    """A verbatim quote on one line, in quotation marks (``compose.in_quotes``)."""
+    return in_quotes(text, inline(text))
+
+
 def quoted(c: Citation) -> str:
-    return f"{in_quotes(c.quote, inline(c.quote))} [{c.n}]"
+    return f"{shown_quote(c.quote)} [{c.n}]"
 
 
 def points(index: IndexView, grouped: Sequence[Sequence[Citation]], heading: str = "") -> str:
