@@ -18,6 +18,7 @@ from typing import Any
 from .answer.config import Partial
 from .answer.llm import LLMUnavailable
 from .answer.pipeline import stream_answer
+from .embed.words import word_vectors
 from .errors import (
     IndexFormatError, IndexLockedError, IndexNotFoundError, LoadError, ModelMismatchError, StoreUnavailableError,
 )
@@ -209,6 +210,9 @@ def _index(args: argparse.Namespace) -> int:
                       store=args.store, ray=args.ray)
     r = idx.last_report
     assert r is not None  # build_index always updates
+    # The word table (once per machine, ~10 s) is built here rather than by `ask`, whose one-shot process
+    # exits before a background build could finish.
+    word_vectors(idx.embedder).wait()
     if args.json:
         print(json.dumps({**r.__dict__, "index_dir": str(idx.location)}, indent=2))
     else:

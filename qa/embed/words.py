@@ -14,6 +14,7 @@ An embedder without a vocabulary (``HashingEmbedder``) has no table: every word 
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -49,6 +50,10 @@ def vocabulary(embedder: Embedder) -> list[str]:
     return sorted(w for w in vocab if w.isascii() and w.isalpha() and w.islower() and len(w) > 2)
 
 
+class _Stopped(Exception):
+    """Raised between two batches of a table build when the process is exiting."""
+
+
 class WordVectors:
     """``wv(words)``: unit vectors for ``words``, from the table or encoded (and remembered) now.
     ``wv.known(words)``: the same, but a word neither in the table nor seen before gets a zero vector."""
@@ -60,6 +65,8 @@ class WordVectors:
         self._row: dict[str, int] = {}
         self._table: np.ndarray | None = None
         self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._builder: threading.Thread | None = None
         if not self._words:
             self._ready.set()
             return
@@ -68,7 +75,12 @@ class WordVectors:
         if self._load():
             return
         if background:
-            threading.Thread(target=self._build, daemon=True, name="qa-word-table").start()
+            # A process that exits mid-build (a CLI answer takes a second, the build ~10 s) must not leave the
+            # thread inside the encoder while the interpreter tears down: that aborts the process. At exit the
+            # build stops after its current batch (the next run starts it again) and is joined.
+            self._builder = threading.Thread(target=self._build, daemon=True, name="qa-word-table")
+            atexit.register(self.stop)
+            self._builder.start()
         else:
             self._build()
 
@@ -99,7 +111,7 @@ class WordVectors:
         try:
             logger.info("embedding %d vocabulary words once for paraphrase matching (cached in %s)",
                         len(self._words), self.path)
-            table = self.embedder.encode_documents(self._words).astype(np.float16)
+            table = self.embedder.encode_documents(self._words, self._check_stop).astype(np.float16)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
             try:
@@ -108,10 +120,25 @@ class WordVectors:
             finally:
                 tmp.unlink(missing_ok=True)
             self._install(table)
+        except _Stopped:
+            logger.info("word-vector table not finished: the process is exiting (it is built again next time)")
+            self._ready.set()
         except Exception as e:  # noqa: BLE001 - without a table, words are encoded at question time
             logger.warning("could not build the word-vector table (%s: %s); words are embedded per question",
                            type(e).__name__, e)
             self._ready.set()
+        finally:
+            atexit.unregister(self.stop)  # nothing left to stop: the instance is not kept alive until exit
+
+    def _check_stop(self, _done: int) -> None:
+        if self._stop.is_set():
+            raise _Stopped
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop a background build after its current batch and wait for the thread (called at exit)."""
+        self._stop.set()
+        if self._builder is not None and self._builder is not threading.current_thread():
+            self._builder.join(timeout)
 
     def _install(self, table: np.ndarray) -> None:
         self._row = {w: i for i, w in enumerate(self._words)}

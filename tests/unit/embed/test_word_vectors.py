@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -87,3 +89,33 @@ def test_background_build_answers_meanwhile(embedder: VocabEmbedder, tmp_path: P
     assert wv.wait(30)
     assert np.allclose(first, wv(["injured"]), atol=2e-3)
     assert not list((tmp_path / "cache").glob("*.tmp*"))
+
+
+class SlowVocabEmbedder(VocabEmbedder):
+    """Encodes one word per batch, slowly, so that a build can be caught half-way."""
+
+    batch_size = 1
+
+    def __init__(self, model_dir: Path, tag: str) -> None:
+        super().__init__(model_dir, tag)
+        self.started = threading.Event()
+        self.batches = 0
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        self.batches += 1
+        self.started.set()
+        time.sleep(0.05)
+        return super()._encode(texts)
+
+
+def test_a_build_stops_between_batches_at_exit(embedder: VocabEmbedder, tmp_path: Path) -> None:
+    # A one-shot process (a CLI answer) exits while the table is being built in the background; a thread left
+    # inside a native encoder during interpreter teardown aborts the process, so `stop` (registered at exit)
+    # ends the build after its current batch and joins it. Nothing half-built is written.
+    slow = SlowVocabEmbedder(embedder.model_dir, "slow")
+    wv = WordVectors(slow, cache_dir=tmp_path / "cache", background=True)
+    assert slow.started.wait(5)
+    wv.stop()
+    assert wv.ready and wv._table is None
+    assert slow.batches < len(vocabulary(slow)) and not list((tmp_path / "cache").glob("*"))
+    assert np.allclose(wv(["hurt"]), qa.HashingEmbedder(64).encode_documents(["hurt"]), atol=1e-6)  # encoded now
