@@ -348,7 +348,7 @@ def _eval_entailment(args: argparse.Namespace) -> int:
 
 def _eval_broad(args: argparse.Namespace) -> int:
     """Broad questions (issue 17): per kind on the dev, dev2 and held-out splits of tests/data/broad_questions.jsonl
-    (--split dev, dev2, dev3, dev4, dev5, dev6, dev7, heldout; devs = dev and dev2; test = dev and heldout);
+    (--split dev, dev2, dev3, dev4, dev5, dev6, dev7, dev8, heldout; devs = dev and dev2; test = dev and heldout);
     ``path``: the shared data folder's squad-v1.1 (its factoid questions must stay factoids), or '-'."""
     from qa_tools import broad
 

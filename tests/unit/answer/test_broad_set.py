@@ -227,3 +227,12 @@ def test_dev7_is_a_fresh_set_over_every_kind_and_corpus_apart_from_the_others() 
     every corpus in fresh phrasings, each group its own, none a near-duplicate of a question of another split (ids
     only: the held-out questions stay unread)."""
     _fresh_set("dev7")
+
+
+def test_dev8_asks_what_people_said_apart_from_the_others() -> None:
+    """dev8 (written 2026-12-01 before statements were answered): what a named person or body said, over the news
+    corpora, its own groups, none a near-duplicate of a question of another split."""
+    rows = [q for q in QUESTIONS if q.split == "dev8"]
+    assert len(rows) >= 15 and {q.corpus for q in rows} == {"samples", "multihop"} and {q.kind for q in rows} == {"entity"}
+    assert all(q.group.startswith("d8-") for q in rows)
+    assert [(n.id, o.id) for n in rows for o in QUESTIONS if o.split != "dev8" and _near_duplicates(n, o)] == []
