@@ -85,6 +85,11 @@ _PHRASE_END = frozenset(
     "were has have had differ differs compare agree agrees and or but what who when where which why how about "
     "regarding concerning on in of versus vs than with from".split())
 MAX_PHRASE = 6
+# "what did the New York Times report (about X)?", "what does the Verge post?": after do-support, a document noun
+# that could be a verb and ends the question, or comes before what it is about, is the verb
+_VERB_AFTER_DO = re.compile(r"\b(?:did|does|do|will|would|could|can|should|might|has|have|had)\s+$", re.I)
+_ENDS_AS_VERB = re.compile(r"\s*(?:[?!.]|$|(?:about|on|regarding|concerning|that|to|in)\b)")
+_VERB_NOUNS = frozenset({"report", "post", "document", "text", "source", "profile"})
 # words that end a noun phrase: "X's <words> report" names X's report only when none of these comes between
 _NOT_IN_A_NAME = frozenset("the a an this that these those in on of at to for from with by about into over under "
                            "and or but than as".split())
@@ -379,15 +384,7 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
             doc_id, ambiguous = matcher.best(phrase, context=question)
             end = m.start("phrase") + m.group("phrase").find(phrase) + len(phrase)
             refs.append(Reference(m.start(), end, m.group()[: end - m.start()], doc_id, ambiguous))
-    for m in MODIFIED.finditer(question):
-        words = [w.lower().strip("'’") for w in m.group("mod").split()]
-        if _PARTY_ACCOUNT.search(m.group()):
-            continue  # "the prosecution's story": what a party tells, not a document ("the Verge's story" is one)
-        if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
-            if matcher.fitting(m.group("mod")) >= STORYLINE:
-                continue  # "the OpenAI story": a thread several documents tell, not one of them
-            doc_id, ambiguous = matcher.best(m.group("mod"), context=question)
-            refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+    _modified(question, matcher, refs)
     for m in ACCORDING.finditer(question):
         if _overlaps(refs, m.start(), m.end()):
             continue
@@ -398,6 +395,28 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
             lead = re.match(_ACCORDING_LEAD + r"\s+", m.group())
             start = m.start() + (lead.end() if lead else 0)
             refs.append(Reference(start, m.end(), m.group()[start - m.start():], doc_id, ambiguous))
+
+
+def _modified(question: str, matcher: Matcher, refs: list[Reference]) -> None:
+    """References by a modifier before a document noun ("the Express article", "the New York Times piece")."""
+    for m in MODIFIED.finditer(question):
+        words = [w.lower().strip("'’") for w in m.group("mod").split()]
+        if _PARTY_ACCOUNT.search(m.group()):
+            continue  # "the prosecution's story": what a party tells, not a document ("the Verge's story" is one)
+        if (m.group().split()[-1].lower() in _VERB_NOUNS and _VERB_AFTER_DO.search(question[: m.start()])
+                and _ENDS_AS_VERB.match(question[m.end():])):
+            # "what did the New York Times report?": the noun is the question's verb; the modifier names a document
+            # only as its title or source ("what did the Express report?"), else it is someone who reported
+            if not _overlaps(refs, m.start(), m.end("mod")):
+                doc_id, ambiguous = matcher.best(m.group("mod"), meta_only=True, minimum=0.5)
+                if doc_id is not None:
+                    refs.append(Reference(m.start(), m.end("mod"), question[m.start():m.end("mod")], doc_id, ambiguous))
+            continue
+        if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
+            if matcher.fitting(m.group("mod")) >= STORYLINE:
+                continue  # "the OpenAI story": a thread several documents tell, not one of them
+            doc_id, ambiguous = matcher.best(m.group("mod"), context=question)
+            refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
 
 
 def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:

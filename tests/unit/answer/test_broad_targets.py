@@ -113,3 +113,12 @@ def test_going_by_or_judging_from_a_source_names_it_like_according_to() -> None:
     assert t.doc_ids == ("news/harbour-fire.txt",) and t.question == "What happened at the harbour, going by the document?"
     assert resolve("Judging from the Kelmar Gazette, was anyone hurt?", DOCS).doc_ids == ("news/harbour-fire.txt",)
     assert resolve("What does it cost, as per the Daily Courier?", DOCS).doc_ids is not None
+
+
+def test_a_document_noun_that_is_the_questions_verb() -> None:
+    # "what did the X report?": "report" is the verb; X names a document only as its source or title
+    t = resolve("What did the Kelmar Gazette report?", DOCS)
+    assert t.doc_ids == ("news/harbour-fire.txt",) and t.question == "What did the document report?"
+    named_in_text = resolve("What did the Kelmar harbour chief report about the fire?", DOCS)
+    assert named_in_text.doc_ids is None and named_in_text.question.endswith("report about the fire?")
+    assert resolve("What does the Kelmar Gazette report say?", DOCS).question == "What does the document say?"
