@@ -23,6 +23,7 @@ from .lists import MAX_ITEMS, Item, find_items, title_filter
 from .pool import Pool, passage_relevance
 from .series import WordSim, head_noun, possessor, typed_items
 from .render import cite, citation_of, flatten, inline, points, quoted, title_of
+from .statements import chosen, name_of, statements
 from .summary import summarise
 
 ITEM_NAMES = {"place": "Places", "person": "People", "org": "Organisations", "date": "Dates", "number": "Numbers",
@@ -54,6 +55,25 @@ def describe_answer(ask: Ask, kind: Kind, pool: Pool, per_document: int = 3) -> 
     grouped = cite(ask.index, groups)
     topic = topic_shown(kind.topic, ask.question)
     heading = (f"**What happened** ({topic}), best first:" if kind.kind == "event" else f"**{topic}**, best first:")
+    return ask.done(points(ask.index, grouped, heading), flatten(grouped))
+
+
+def statements_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
+    """What the speaker (``kind.topic``) said, about ``kind.scope`` when asked (``statements``); None when no
+    sentence gives their words."""
+    found = statements(pool, kind.topic, query_vector(ask.index, ask.query), question=ask.question)
+    if not found:
+        return None
+    embedder = ask.index.embedder
+
+    def closeness(rows: Sequence[int]) -> np.ndarray:  # the model's sentence vectors (cached) against the question's
+        vectors = embedder.vector_cache().get_many(embedder, [pool.sentences[r].text for r in rows])
+        return vectors @ embedder.encode_queries([ask.query])[0]
+
+    grouped = cite(ask.index, [[pool.sentences[r] for r in rows] for rows in chosen(pool, found, kind.scope, closeness)])
+    who = inline(name_of(kind.topic, ask.question))
+    about = f" about {topic_shown(kind.scope, ask.question)}" if kind.scope else ""
+    heading = f"**What {who} said**{about}, in the documents' words:"
     return ask.done(points(ask.index, grouped, heading), flatten(grouped))
 
 

@@ -76,7 +76,8 @@ def terms_of(pool: Pool, topic: str, question: str) -> list[Term]:
     words = topic_terms(topic)
     vocabulary = {w for s in pool.sentences for w in re.findall(r"[a-z]+", s.text.lower()) if len(w) >= 4}
     # a name's close spellings are names too: words the pool writes with a capital ("Aristovich"), not "yell" for Yellen
-    capitalised = {w.lower() for s in pool.sentences for w in re.findall(r"\b[A-Z][a-z]{3,}", s.text)}
+    capitalised = {w.lower() for s in pool.sentences for w in re.findall(r"(?<!\w)[^\W\d_]{4,}", s.text) if w[0].isupper()
+                   and w[1:].islower()}  # letters with accents too ("Aretović")
     top = max(pool.idf.values(), default=1.0)
     out = []
     for w in words:

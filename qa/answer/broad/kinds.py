@@ -36,7 +36,9 @@ class Kind:
     topic: str = ""
     length: str = "summary"
     item: str = ""
-    scope: str = ""  # a list's qualifier after its noun: "named as OpenAI's rivals" -> "openai's rivals"
+    scope: str = ""  # a list's qualifier after its noun: "named as OpenAI's rivals" -> "openai's rivals"; what
+    # statements are asked about ("what did Zhao say about stepping down" -> "stepping down")
+    statements: bool = False  # an entity asked for its words: "what did X say" (``topic`` is X; ``statements``)
     sides: tuple[str, ...] = ()  # a comparison's two sides as the question names them ("the prosecution", "the
     # defence"; "the document" for one it names)
 
@@ -61,6 +63,8 @@ class Patterns:
     request_list_verbs: frozenset[str]  # ... that ask for a list ("round up the judges the document names")
     request_compare_verbs: frozenset[str]  # ... that set two things side by side ("weigh X against Y")
     event_verbs: str  # "happened", "unfolded", "played out": what an event question asks of its topic
+    statements: tuple[re.Pattern[str], ...] = ()  # "what did X say (about Y)": X's words
+    not_speakers: frozenset[str] = frozenset()  # "what did he say": no one named
 
 
 def _compile(path: Path, key: str, pattern: str, subs: dict[str, str], group: str | None = None) -> re.Pattern[str]:
@@ -82,7 +86,7 @@ def patterns(path: Path = DATA) -> Patterns:
         "summary": "words", "gist": "words", "points": "words", "event": "words", "entity": "words",
         "compare": "words", "list": "words", "entity_stop_starts": "words", "members": "words", "group_nouns": "words",
         "request_verbs": "words", "request_list_verbs": "words", "request_compare_verbs": "words",
-        **{f"item_{i}": "words" for i in ITEMS}})
+        "statements": "words", "statement_not_speakers": "words", **{f"item_{i}": "words" for i in ITEMS}})
     for key in ("doc_nouns", "these", "compare_context", "event_verbs"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise WordListError(f"{path}: {key!r} must be a non-empty pattern string")
@@ -103,7 +107,8 @@ def patterns(path: Path = DATA) -> Patterns:
         items={i: frozenset(raw[f"item_{i}"]) for i in ITEMS},
         request_verbs=frozenset(raw["request_verbs"]), request_list_verbs=frozenset(raw["request_list_verbs"]),
         request_compare_verbs=frozenset(raw["request_compare_verbs"]),
-        event_verbs=_compile(path, "event_verbs", raw["event_verbs"], subs).pattern)
+        event_verbs=_compile(path, "event_verbs", raw["event_verbs"], subs).pattern,
+        statements=many("statements", "speaker"), not_speakers=frozenset(raw["statement_not_speakers"]))
 
 
 def normalise(question: str) -> str:
@@ -224,8 +229,8 @@ def classify(question: str, references: int = 0) -> Kind | None:
     p = patterns()
     # "the Summary for Policymakers" names a thing; "summarize" / "a summary" asks for one
     named_summary = re.search(r"(?<=\w )Summar", question) is not None
-    kind = _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _described(q, p, question) \
-        or _request(q, p, question)
+    kind = _compare(q, p, references) or _list(q, p) or _summary(q, p, named_summary) or _statements(q, p, question) \
+        or _described(q, p, question) or _request(q, p, question)
     if kind is None:
         # "I don't have time to read these. What do they say?": the question is the last sentence
         sentences = [x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if x.strip()]
@@ -479,6 +484,49 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
                         r"\b(?:after|once|upon|between|during|because|as a result|to force|to prompt|if)\b", topic):
                     continue
             return Kind(kind, topic)
+    return None
+
+
+# ----------------------------------------------------------------------------------------- statements
+
+# what may follow "what did X say": whom it was said to or where ("told TechCrunch", "the jury", "in his email"),
+# then what about; a clause or an infinitive instead ("say the people knew nothing about", "claim to perfect")
+# asks one fact: a factoid
+_VERBISH = re.compile(r"\b(?:\w{3,}ed|is|are|was|were|be|been|being|has|have|had|do|does|did|can|could|would|will|"
+                      r"should|may|might|must|he|she|they|it|i|we|you|that|which|who|whom|when|where|why|how|whether|"
+                      r"if|there|not|no|as)\b")
+_RECIPIENT_TO = re.compile(r"^to (?:the|a|an|his|her|their|its|my|our|your|him|them|us|me|reporters|journalists|"
+                           r"staff|employees|investors|fans|congress|parliament|lawmakers|police|the press)\b")
+_ABOUT = re.compile(r"(?:^|\s)(?:about|regarding|concerning|in relation to|with respect to) (?P<topic>.+)$")
+_WHEN_AFTER = re.compile(r"\s*\b(?:after|before|during|since|following|until|once)\b.*$")  # "post on X after the firing"
+_NOT_A_NAME_END = re.compile(r"(?:^|\s)(?:the|a|an|of|to|and|or|in|on|at|for|by|with|\d+)$|['’]s?$")
+MAX_SPEAKER_WORDS = 6
+MAX_RECIPIENT_WORDS = 4
+
+
+def _statements(q: str, p: Patterns, original: str = "") -> Kind | None:
+    """"What did X say (to Y) (about Z)", "what has X said", "what is X saying", "what were X's comments": X's
+    words (an entity, ``statements``; Z, when asked, in ``scope``). A pronoun or a document as X is not a speaker;
+    a clause after the verb asks one fact (a factoid)."""
+    for r in p.statements:
+        m = r.search(q)
+        if m is None:
+            continue
+        speaker = _clean_topic(m.group("speaker"))
+        rest = (m.groupdict().get("rest") or "").strip()
+        verb = q[m.end("speaker"):].split()[0] if q[m.end("speaker"):].split() else ""
+        if _capitalised(verb, original):  # "what did the Islamic State proclaim": a name's word, not the verb
+            return None
+        about = _ABOUT.search(rest)
+        head = _WHEN_AFTER.sub("", rest[: about.start()] if about else rest).strip()
+        if (not speaker or speaker in p.not_speakers or len(speaker.split()) > MAX_SPEAKER_WORDS
+                or p.doc_only.match(speaker) or "the document" in speaker or _NOT_A_NAME_END.search(speaker)
+                or re.search(r"\b(?:be|been|being|able)\b", speaker)
+                or re.match(r"(?:who|what|which|when|where|why|how)\b", speaker)
+                or len(head.split()) > MAX_RECIPIENT_WORDS or _VERBISH.search(head)
+                or (head.startswith("to ") and not _RECIPIENT_TO.match(head))):
+            return None
+        return Kind("entity", speaker, scope=_clean_topic(about.group("topic")) if about else "", statements=True)
     return None
 
 

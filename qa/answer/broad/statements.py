@@ -1,0 +1,197 @@
+"""What a named person or body said: the sentences of the documents that give their words.
+
+"What did Merrick Garland say?", "What did Arestovych say?", "What has Kelce said about the media?" ask for
+statements, which news and reports attribute in a few fixed ways. A sentence is the speaker's when:
+
+- it names them (any spelling the documents use, or the surname alone: ``describe.matches``) close to a verb of
+  saying - the name first ("Zhao told Binance employees", "Aretovych, adviser to ..., admitted") or the verb
+  first ("... said Aretović", "argued Rehn", "according to Mark Cohen");
+- or it attributes words to a pronoun ("..., he said.", "she told the outlet") while the speaker is the last
+  one the document named, a few sentences back, with no one else speaking since;
+- or it goes on with a quotation right after one of theirs (an opening quotation mark, nobody named).
+
+Per document in the Documents-list order, at most ``PER_DOCUMENT`` statements: in reading order, or, when the
+question asks about something ("... about the Binance settlement"), the closest to the question first. None when
+no sentence gives the speaker's words: the caller answers as for a factoid.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...text.tokens import stem
+from .describe import matches, terms_of
+from .pool import Pool
+
+SAYING = (r"says?|said|saying|tells?|told|telling|stated?|states|claim(?:s|ed)?|admit(?:s|ted)?|add(?:s|ed)|"
+          r"wr(?:ite|ites|ote|itten)|post(?:s|ed)|not(?:e|es|ed)|argu(?:e|es|ed)|insist(?:s|ed)?|explain(?:s|ed)?|"
+          r"declar(?:e|es|ed)|alleg(?:e|es|ed)|announc(?:e|es|ed)|report(?:s|ed)?|warn(?:s|ed)?|confirm(?:s|ed)?|"
+          r"den(?:y|ies|ied)|joked|quipped|reveal(?:s|ed)?|shared|accus(?:e|es|ed)|assert(?:s|ed)?|acknowledg(?:e|es|ed)|"
+          r"conced(?:e|es|ed)|recall(?:s|ed)?|tweet(?:s|ed)?|testifi(?:es|ed)|comment(?:s|ed)?|repl(?:y|ies|ied)|"
+          r"respond(?:s|ed)|predict(?:s|ed)?|promis(?:e|es|ed)|confess(?:es|ed)?|continu(?:es|ed)|emphasi[sz](?:e|es|ed)|"
+          r"stress(?:es|ed)?|suggest(?:s|ed)?|according to")
+_SAYING = re.compile(rf"\b(?:{SAYING}|According to)\b")  # lower case: "the United States" states nothing
+# a verb before the name gives the name's words only when nothing is told to it: "said Aretović", "argued Rehn",
+# "according to Mark Cohen" - but "told Time", "told TechCrunch" name whom they were said to
+_INVERTED = re.compile(r"\b(?:says?|said|argued|wrote|added|noted|explained|declared|continued|stated|alleged|insisted|"
+                       r"claimed|reported|joked|quipped|recalled|warned|admitted|asked|according to|According to)\b")
+# words given in the passive or as a noun: "it was reported by former minister ... Arsen Avakov that", "the
+# statement of Oleksiy Aretovich", "in an interview with X"
+_BY = re.compile(r"\b(?:(?:said|reported|stated|claimed|announced|written|posted|told|revealed|confirmed|alleged|denied|"
+                 r"tweeted|shared|made|given) by|(?:statements?|words|remarks|comments|testimony|interview|posts?|tweets?|"
+                 r"message|claims?|account|letter|speech) (?:of|by|from|with))\b")
+NAME_BY = 10  # words from "reported by" / "the statement of" to the name
+_PRONOUN_SAYS = re.compile(rf"\b(?:[Hh]e|[Ss]he|[Tt]hey)\s+(?:(?:also|later|then|once|previously|has|had|have)\s+)?(?:{SAYING})\b|"
+                           rf"\b(?:{SAYING})\s+(?:he|she|they)\b")
+_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
+_OPENS_QUOTE = re.compile(r"^\W{0,2}[“\"‘]")
+_WORD = re.compile(r"[\w’'-]+")
+_CAPITAL = re.compile(r"\b[A-Z][\w’'-]+")
+NAME_BEFORE = 12  # words from the speaker's name to the verb after it ("Aretovych, adviser to the government of ...")
+NAME_AFTER = 4  # words from a verb to the name after it ("said Gartner analyst Arun Chandrasekaran")
+PRONOUN_GAP = 3  # sentences since the speaker was last named or quoted within which "he said" is still theirs
+PER_DOCUMENT = 6  # statements quoted per document, at most
+MAX_STATEMENTS = 10
+TOPIC_WORDS = 0.3  # weight of the topic's words beside the model's closeness
+THREAD = 0.9  # a statement's closeness to the question, at least this share of its neighbour statement's
+
+
+@dataclass(frozen=True)
+class Statement:
+    row: int
+    named: bool  # the sentence names the speaker (else a pronoun or a quotation goes on with their words)
+
+
+def _word_index(text: str, offsets: Sequence[int]) -> list[int]:
+    """The word number of each character offset of ``text``."""
+    starts = [m.start() for m in _WORD.finditer(text)]
+    return [sum(1 for s in starts if s < o) for o in offsets]
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"['’]s$", "", word.lower())
+
+
+def attributed(text: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` gives words to someone named by one of ``names`` (lower case): a verb of saying up to
+    ``NAME_BEFORE`` words after a capitalised name word, or an attributing verb up to ``NAME_AFTER`` before it."""
+    quoted = [m.span() for m in _QUOTED.finditer(text)]  # a name inside the quoted words is not who speaks them
+    hits = [m.start() for m in _CAPITAL.finditer(text) if _bare(m.group()) in names
+            and not any(a < m.start() < b for a, b in quoted)]
+    if not hits:
+        return False
+    at = _word_index(text, hits)
+    after = _word_index(text, [m.start() for m in _SAYING.finditer(text) if not m.group().lower().startswith("according")])
+    before = _word_index(text, [m.start() for m in _INVERTED.finditer(text)])
+    return any(0 < v - n <= NAME_BEFORE for n in at for v in after) or \
+        any(0 < n - v <= NAME_AFTER for n in at for v in before) or _agent(text, names)
+
+
+def _agent(text: str, names: Sequence[str]) -> bool:
+    """Whether one of ``names`` is the agent of words given in the passive or as a noun: after "reported by" / "the
+    statement of", within ``NAME_BY`` words and before the clause that says what ("... Arsen Avakov that General
+    Gerasimov had suffered": Avakov, not Gerasimov)."""
+    for m in _BY.finditer(text):
+        phrase = re.split(r"\bthat\b|[,;:“\"]", text[m.end():], maxsplit=1)[0]
+        words = [_bare(w) for w in _WORD.findall(phrase)[:NAME_BY]]
+        if any(w in names for w in words):
+            return True
+    return False
+
+
+def _someone_else(text: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` gives words to a named someone other than the speaker ("..., Rehn said" in Cohen's thread)."""
+    if not _SAYING.search(text):
+        return False
+    others = {_bare(m.group()) for m in _CAPITAL.finditer(text) if m.start() > 0} - set(names)
+    return any(attributed(text, [o]) for o in others)
+
+
+def speaker_names(pool: Pool, rows: Sequence[int], name: str, question: str) -> list[str]:
+    """The words by which the documents name the speaker (lower case): each capitalised word of ``rows`` whose
+    stem stands for a word of ``name`` ("Aretović", "Aristovich" for Arestovych; ``describe.terms_of``)."""
+    terms = terms_of(pool, name, question)
+    out: set[str] = set()
+    for r in rows:
+        for m in _CAPITAL.finditer(pool.sentences[r].text):
+            w = _bare(m.group())
+            if any(stem(w) in t.stems or (t.alias is not None and t.alias.fullmatch(m.group())) for t in terms):
+                out.add(w)
+    return sorted(out)
+
+
+def name_of(speaker: str, question: str) -> str:
+    """The speaker as named: its capitalised words in the question ("Thane Rehn" of "the prosecutor Thane Rehn"),
+    else the whole phrase ("analysts at mizuho" asked in lower case)."""
+    low = question.lower().replace("’", "'")
+    i = low.find(speaker)
+    shown = question[i : i + len(speaker)] if i >= 0 else speaker
+    caps = [w for w in shown.split() if w[:1].isupper()]
+    return " ".join(caps) if caps else speaker
+
+
+def _open_quote(text: str) -> bool:
+    """Whether a quotation opened in ``text`` is still open at its end (the next sentence goes on with it)."""
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
+
+
+def statements(pool: Pool, speaker: str, query_vector: np.ndarray, *, question: str = "") -> list[Statement]:
+    """The sentences of the pool that give ``speaker``'s words (see the module docstring), in reading order."""
+    question = question or speaker
+    name = name_of(speaker, question)
+    named = {m.row for m in matches(pool, name, "entity", query_vector, question=question)}
+    names = speaker_names(pool, sorted(named), name, question)
+    if not names:
+        return []
+    out: list[Statement] = []
+    for doc in pool.doc_order:
+        last = -10**6  # sentence number (in the document) where the speaker was last named or quoted
+        theirs = False  # the speaker is the one the document last gave words to, or last named
+        for k, r in enumerate(pool.of(doc)):
+            text = pool.sentences[r].text
+            if r in named and attributed(text, names):
+                out.append(Statement(r, True))
+                last, theirs = k, True
+                continue
+            if r in named:  # named, not speaking: "he said" here is someone else ("He said he'd ... kiss Swift"),
+                # and whoever this sentence quotes speaks next ("Varga was no liar, according to Henrik Dahl")
+                last, theirs = k, not _someone_else(text, names)
+                continue
+            # their quotation goes on: still open, or a new one right after theirs that no one else is given
+            goes_on = theirs and bool(out) and out[-1].row == r - 1 and (_open_quote(pool.sentences[r - 1].text) or (
+                _OPENS_QUOTE.search(text) is not None and not _SAYING.search(text)))
+            if theirs and k - last <= PRONOUN_GAP and (_PRONOUN_SAYS.search(text) or goes_on):
+                out.append(Statement(r, False))
+                last = k
+            elif _someone_else(text, names):
+                theirs = False
+    return out
+
+
+def chosen(pool: Pool, found: Sequence[Statement], topic: str,
+           closeness: Callable[[Sequence[int]], np.ndarray] | None = None) -> list[list[int]]:
+    """Rows to quote, per document in Documents-list order and in reading order within it: at most
+    ``PER_DOCUMENT`` each and ``MAX_STATEMENTS`` in all. With a topic, the statements closest to the question
+    (``closeness`` of sentence rows: the model's sentence vectors against the question's) over every document;
+    else each document's first ones."""
+    rows = [s.row for s in found]
+    if topic and rows and closeness is not None:
+        # a statement is as close as its thread: the speaker's sentence before or after it, a little less
+        # ("according to Kelce, he's not letting the media affect ..." - "I'm not running away from any of it"),
+        # or the sentence it answers ("Swift's attendance at Kelce's games has received pushback" - "I'm just there
+        # to support Travis"); plus the topic's IDF-weighted stems
+        near = sorted({x for r in rows for x in (r - 1, r, r + 1) if 0 <= x < len(pool.sentences)
+                       and pool.sentences[x].doc_id == pool.sentences[r].doc_id})
+        score = closeness(near) + TOPIC_WORDS * (pool.lexical[near] @ pool.encode_lexical(topic))
+        own = dict(zip(near, score.tolist(), strict=True))
+        best = [max(own[r], THREAD * own.get(r - 1, -9.0), THREAD * own.get(r + 1, -9.0)) for r in rows]
+        rows = [rows[i] for i in np.argsort(-np.array(best), kind="stable")]
+    taken: dict[str, list[int]] = {}
+    for r in rows:
+        doc = taken.setdefault(pool.sentences[r].doc_id, [])
+        if len(doc) < PER_DOCUMENT and sum(map(len, taken.values())) < MAX_STATEMENTS:
+            doc.append(r)
+    return [sorted(taken[d]) for d in pool.doc_order if taken.get(d)]

@@ -1,0 +1,85 @@
+"""What a named person said ("What did X say?"): the sentences that give their words - named near a verb of saying,
+by a pronoun while they are the one speaking, or a quotation going on - and nobody else's; factoid clauses
+("what did X say was ...") stay factoids; no statement at all leaves the question to the usual path."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.answer.broad.kinds import classify
+from qa.answer.broad.statements import attributed
+from tests.unit.answer.grounding import assert_grounded, index_of
+
+TRIAL = {
+    "trial.txt": "Lawyers open the fraud trial\n\nThe fraud trial of the banker Paul Varga opened in Lund on Monday. "
+    "“The defendant lied to everyone,” prosecutor Maria Holm told the jury. She said the bank hid its losses for "
+    "years. But Varga was no liar, according to Henrik Dahl, one of his lawyers. “Paul did not defraud anyone,” he "
+    "said. “He trusted the wrong people. Nobody at the bank ever warned him about the losses.” The judge set the next hearing for Friday. Dahl added "
+    "that his client would testify. The United States states nothing here, and Holm was not in court on Tuesday.",
+    "weather.txt": "Storm warning for the coast\n\nA storm will reach the coast on Friday, the weather office said. "
+    "Forecaster Ida Berg told reporters that winds could reach 120 km/h.",
+}
+
+
+@pytest.fixture
+def trial_index(tmp_path: Path) -> qa.Index:
+    return index_of(tmp_path, TRIAL, "docs")
+
+
+@pytest.mark.parametrize(("question", "speaker", "about"), [
+    ("What did Henrik Dahl say?", "henrik dahl", ""),
+    ("What did the prosecutor Maria Holm tell the jury?", "the prosecutor maria holm", ""),
+    ("What has Dahl said about the defendant's client?", "dahl", "the defendant's client"),
+    ("What is Holm arguing?", "holm", ""),
+    ("What were Dahl's comments?", "dahl", ""),
+])
+def test_questions_asking_for_someones_words(question: str, speaker: str, about: str) -> None:
+    kind = classify(question)
+    assert kind is not None and kind.kind == "entity" and kind.statements
+    assert (kind.topic, kind.scope) == (speaker, about)
+
+
+@pytest.mark.parametrize("question", [
+    "What did Dahl say was the reason?",  # one fact: a factoid
+    "What did he say?",  # no one named
+    "What did the judge say he wanted?",
+])
+def test_factoid_clauses_and_pronouns_are_not_statements(question: str) -> None:
+    kind = classify(question)
+    assert kind is None or not kind.statements
+
+
+def test_a_verb_of_saying_close_to_the_name() -> None:
+    assert attributed("“Paul did not defraud anyone,” said Dahl.", ["dahl"])
+    assert attributed("Forecaster Ida Berg told reporters that winds could reach 120 km/h.", ["berg"])
+    assert attributed("It was reported by former minister Arsen Avakov that the general was hurt.", ["avakov"])
+    assert not attributed("It was reported by former minister Arsen Avakov that the general was hurt.", ["general"])
+    assert not attributed("The United States states nothing here, and Holm was not in court.", ["holm"])
+    assert not attributed("“Never,” he told Time.", ["time"])  # whom words were said to
+
+
+def test_the_speakers_words_and_no_one_elses(trial_index: qa.Index) -> None:
+    ans = trial_index.ask("What did Henrik Dahl say?")
+    assert_grounded(trial_index, ans)
+    quotes = " ".join(c.quote for c in ans.citations)
+    assert ans.found and "What Henrik Dahl said" in ans.text
+    assert "according to Henrik Dahl" in quotes  # named near the verb
+    assert "Paul did not defraud anyone" in quotes  # "he said" while Dahl is speaking
+    assert "Nobody at the bank ever warned him" in quotes  # his quotation going on
+    assert "Dahl added" in quotes
+    assert "defendant lied" not in quotes and "hid its losses" not in quotes  # the prosecutor's
+    assert "next hearing" not in quotes  # narration
+
+
+def test_a_pronoun_after_someone_else_speaks_is_theirs(trial_index: qa.Index) -> None:
+    ans = trial_index.ask("What did Maria Holm say?")
+    quotes = " ".join(c.quote for c in ans.citations)
+    assert "defendant lied" in quotes and "hid its losses" in quotes
+    assert "defraud" not in quotes and "not in court" not in quotes
+
+
+def test_nobody_quoted_goes_the_usual_way(trial_index: qa.Index) -> None:
+    ans = trial_index.ask("What did Paul Varga say?")  # named, never quoted
+    assert "What Paul Varga said" not in ans.text
