@@ -19,11 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import numpy as np
 
 from ...text.tokens import stem
+from .ask import plain
 from .describe import matches, terms_of
+from .lists import FUZZY
 from .pool import Pool
 
 SAYING = (r"says?|said|saying|tells?|told|telling|stated?|states|claim(?:s|ed)?|admit(?:s|ted)?|add(?:s|ed)|"
@@ -53,6 +56,7 @@ _CAPITAL = re.compile(r"\b[A-Z][\w’'-]+")
 NAME_BEFORE = 12  # words from the speaker's name to the verb after it ("Aretovych, adviser to the government of ...")
 NAME_AFTER = 4  # words from a verb to the name after it ("said Gartner analyst Arun Chandrasekaran")
 PRONOUN_GAP = 3  # sentences since the speaker was last named or quoted within which "he said" is still theirs
+MIN_SPELLING = 5  # names this long or longer are matched by close spellings
 PER_DOCUMENT = 6  # statements quoted per document, at most
 MAX_STATEMENTS = 10
 TOPIC_WORDS = 0.3  # weight of the topic's words beside the model's closeness
@@ -112,7 +116,8 @@ def _someone_else(text: str, names: Sequence[str]) -> bool:
 
 def speaker_names(pool: Pool, rows: Sequence[int], name: str, question: str) -> list[str]:
     """The words by which the documents name the speaker (lower case): each capitalised word of ``rows`` whose
-    stem stands for a word of ``name`` ("Aretović", "Aristovich" for Arestovych; ``describe.terms_of``)."""
+    stem stands for a word of ``name`` (``describe.terms_of``: close spellings of a name too), then every
+    capitalised word of the documents close to one of those (accents aside: "Aretović" beside "Aretovych")."""
     terms = terms_of(pool, name, question)
     out: set[str] = set()
     for r in rows:
@@ -120,6 +125,11 @@ def speaker_names(pool: Pool, rows: Sequence[int], name: str, question: str) -> 
             w = _bare(m.group())
             if any(stem(w) in t.stems or (t.alias is not None and t.alias.fullmatch(m.group())) for t in terms):
                 out.add(w)
+    spelled = {w for w in out if len(w) >= MIN_SPELLING}
+    if spelled:
+        words = {_bare(m.group()) for s in pool.sentences for m in _CAPITAL.finditer(s.text)} - out
+        out |= {w for w in words if len(w) >= MIN_SPELLING and any(
+            w[0] == v[0] and SequenceMatcher(None, plain(w), plain(v)).ratio() >= FUZZY for v in spelled)}
     return sorted(out)
 
 
@@ -142,10 +152,12 @@ def statements(pool: Pool, speaker: str, query_vector: np.ndarray, *, question: 
     """The sentences of the pool that give ``speaker``'s words (see the module docstring), in reading order."""
     question = question or speaker
     name = name_of(speaker, question)
-    named = {m.row for m in matches(pool, name, "entity", query_vector, question=question)}
-    names = speaker_names(pool, sorted(named), name, question)
+    found = sorted({m.row for m in matches(pool, name, "entity", query_vector, question=question)})
+    names = speaker_names(pool, found, name, question)
     if not names:
         return []
+    # the sentences that name the speaker (``matches`` also gives those that go on about them without naming them)
+    named = {r for r, s in enumerate(pool.sentences) if any(_bare(m.group()) in names for m in _CAPITAL.finditer(s.text))}
     out: list[Statement] = []
     for doc in pool.doc_order:
         last = -10**6  # sentence number (in the document) where the speaker was last named or quoted

@@ -83,3 +83,15 @@ def test_a_pronoun_after_someone_else_speaks_is_theirs(trial_index: qa.Index) ->
 def test_nobody_quoted_goes_the_usual_way(trial_index: qa.Index) -> None:
     ans = trial_index.ask("What did Paul Varga say?")  # named, never quoted
     assert "What Paul Varga said" not in ans.text
+
+
+def test_a_name_the_documents_spell_otherwise(tmp_path: Path) -> None:
+    docs = {"strike.txt": "Strike on the headquarters\n\nAdviser Oleksiy Aretovych admitted to carrying out the strike "
+            "on the headquarters near the river. “Many officers died there, but he managed to leave a little earlier,” "
+            "said Aretović in a video call. The weather in the region stayed cold for the whole week of the strike."}
+    idx = index_of(tmp_path, docs, "docs")
+    ans = idx.ask("What did Arestovych say?")  # the question's spelling is in no document
+    assert_grounded(idx, ans)
+    quotes = " ".join(c.quote for c in ans.citations)
+    assert ans.found and "admitted to carrying out" in quotes and "managed to leave" in quotes
+    assert "weather" not in quotes
