@@ -22,8 +22,8 @@ from .kinds import Kind
 from .lists import MAX_ITEMS, Item, find_items, title_filter
 from .pool import Pool, passage_relevance
 from .series import WordSim, head_noun, possessor, typed_items
-from .render import cite, citation_of, flatten, inline, points, quoted, title_of
-from .statements import chosen, name_of, statements
+from .render import cite, citation_of, flatten, inline, not_found, points, quoted, title_of
+from .statements import chosen, name_of, speaker, statements
 from .summary import summarise
 
 ITEM_NAMES = {"place": "Places", "person": "People", "org": "Organisations", "date": "Dates", "number": "Numbers",
@@ -61,8 +61,15 @@ def describe_answer(ask: Ask, kind: Kind, pool: Pool, per_document: int = 3) -> 
 def statements_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
     """What the speaker (``kind.topic``) said, about ``kind.scope`` when asked (``statements``); None when no
     sentence gives their words."""
-    found = statements(pool, kind.topic, query_vector(ask.index, ask.query), question=ask.question)
+    vector = query_vector(ask.index, ask.query)
+    who = speaker(pool, kind.topic, vector, ask.question)
+    found = statements(pool, kind.topic, vector, question=ask.question, found=who)
     if not found:
+        if who.named:  # "What did Gerasimov say?": named, never quoted - say so rather than quote a mention
+            shown = inline(name_of(kind.topic, ask.question))
+            return not_found(ask.question, ask.query, f"The documents name {shown} but give no words of "
+                             f"{'his' if who.pronoun == 'he' else 'hers' if who.pronoun == 'she' else 'theirs'}.",
+                             ask.notes)
         return None
     embedder = ask.index.embedder
 
@@ -71,9 +78,8 @@ def statements_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         return vectors @ embedder.encode_queries([ask.query])[0]
 
     grouped = cite(ask.index, [[pool.sentences[r] for r in rows] for rows in chosen(pool, found, kind.scope, closeness)])
-    who = inline(name_of(kind.topic, ask.question))
     about = f" about {topic_shown(kind.scope, ask.question)}" if kind.scope else ""
-    heading = f"**What {who} said**{about}, in the documents' words:"
+    heading = f"**What {inline(name_of(kind.topic, ask.question))} said**{about}, in the documents' words:"
     return ask.done(points(ask.index, grouped, heading), flatten(grouped))
 
 

@@ -49,6 +49,9 @@ _BY = re.compile(r"\b(?:(?:said|reported|stated|claimed|announced|written|posted
 NAME_BY = 10  # words from "reported by" / "the statement of" to the name
 _PRONOUN_SAYS = re.compile(rf"\b(?:[Hh]e|[Ss]he|[Tt]hey)\s+(?:(?:also|later|then|once|previously|has|had|have)\s+)?(?:{SAYING})\b|"
                            rf"\b(?:{SAYING})\s+(?:he|she|they)\b")
+_OBJECT_BEFORE = re.compile(r"(?:\b(?:with|to|for|from|about|on|against|alongside|beside|into|onto|toward|towards|"
+                            r"than|between|among|like|over|under|behind|after|before|by|whom)|\b[a-z]{3,}(?:ing|ed))"
+                            r"\s+(?:[A-Z][\w’'.-]*\s+){0,3}$")  # "with Kelce", "dating Kelce": an object
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 _OPENS_QUOTE = re.compile(r"^\W{0,2}[“\"‘]")
 _WORD = re.compile(r"[\w’'-]+")
@@ -83,15 +86,17 @@ def attributed(text: str, names: Sequence[str]) -> bool:
     """Whether ``text`` gives words to someone named by one of ``names`` (lower case): a verb of saying up to
     ``NAME_BEFORE`` words after a capitalised name word, or an attributing verb up to ``NAME_AFTER`` before it."""
     quoted = [m.span() for m in _QUOTED.finditer(text)]  # a name inside the quoted words is not who speaks them
-    hits = [m.start() for m in _CAPITAL.finditer(text) if _bare(m.group()) in names
-            and not any(a < m.start() < b for a, b in quoted)]
+    hits = [m for m in _CAPITAL.finditer(text) if _bare(m.group()) in names and not any(a < m.start() < b for a, b in quoted)]
     if not hits:
         return False
-    at = _word_index(text, hits)
+    # the name first speaks only as a subject: not after a preposition ("connected with Kelce", "alongside Travis")
+    # nor as a possessive ("in Kelce's convertible, according to photos posted online")
+    subjects = [m.start() for m in hits if not re.search(r"['’]s$", m.group()) and not _OBJECT_BEFORE.search(text[: m.start()])]
+    subject_at = _word_index(text, subjects)
     after = _word_index(text, [m.start() for m in _SAYING.finditer(text) if not m.group().lower().startswith("according")])
-    before = _word_index(text, [m.start() for m in _INVERTED.finditer(text)])
-    return any(0 < v - n <= NAME_BEFORE for n in at for v in after) or \
-        any(0 < n - v <= NAME_AFTER for n in at for v in before) or _agent(text, names)
+    return any(0 < v - n <= NAME_BEFORE for n in subject_at for v in after) or \
+        any(_names_next(_WORD.findall(text[m.end():])[:NAME_AFTER], names) for m in _INVERTED.finditer(text)) or \
+        _agent(text, names)
 
 
 def _agent(text: str, names: Sequence[str]) -> bool:
@@ -100,9 +105,29 @@ def _agent(text: str, names: Sequence[str]) -> bool:
     Gerasimov had suffered": Avakov, not Gerasimov)."""
     for m in _BY.finditer(text):
         phrase = re.split(r"\bthat\b|[,;:“\"]", text[m.end():], maxsplit=1)[0]
-        words = [_bare(w) for w in _WORD.findall(phrase)[:NAME_BY]]
-        if any(w in names for w in words):
+        if _names_next(_WORD.findall(phrase)[:NAME_BY], names):
             return True
+    return False
+
+
+# what may stand between "said" / "reported by" and the name: titles and the name's own words ("said Gartner analyst
+# Arun Chandrasekaran", "by former minister of Ukrainian Internal Affairs Arsen Avakov"), not a clause ("she said she
+# connected with Kelce")
+TITLE_WORDS = frozenset("the a an former minister of president chief spokesperson spokesman spokeswoman analyst analysts "
+                        "professor lawyer lawyers attorney general ceo secretary adviser advisor head director senator "
+                        "governor mayor judge prosecutor official officials executive founder co-founder chairman "
+                        "chairwoman commissioner economist researcher expert historian author editor reporter "
+                        "correspondent and deputy vice".split())
+
+
+def _names_next(words: Sequence[str], names: Sequence[str]) -> bool:
+    """Whether ``words`` (those after an attributing verb or "by") reach one of ``names`` through titles and
+    capitalised words only."""
+    for w in words:
+        if _bare(w) in names and w[:1].isupper():
+            return True
+        if not (w[:1].isupper() or w.lower() in TITLE_WORDS):
+            return False
     return False
 
 
@@ -119,6 +144,9 @@ def speaker_names(pool: Pool, rows: Sequence[int], name: str, question: str) -> 
     stem stands for a word of ``name`` (``describe.terms_of``: close spellings of a name too), then every
     capitalised word of the documents close to one of those (accents aside: "Aretović" beside "Aretovych")."""
     terms = terms_of(pool, name, question)
+    names = [t for t in terms if t.name]
+    if len(names) > 1:  # a full name: its last word names the person ("Cohen"); "Mark" alone is also Mark Surman
+        terms = names[-1:]
     out: set[str] = set()
     for r in rows:
         for m in _CAPITAL.finditer(pool.sentences[r].text):
@@ -148,16 +176,68 @@ def _open_quote(text: str) -> bool:
     return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
-def statements(pool: Pool, speaker: str, query_vector: np.ndarray, *, question: str = "") -> list[Statement]:
-    """The sentences of the pool that give ``speaker``'s words (see the module docstring), in reading order."""
-    question = question or speaker
-    name = name_of(speaker, question)
+@dataclass(frozen=True)
+class Speaker:
+    """The speaker as the documents name them: their names (lower case), the sentences naming them, and the
+    pronoun the documents use for them ("he" / "she"; "" when unclear)."""
+
+    names: tuple[str, ...]
+    named: frozenset[int]
+    pronoun: str
+
+
+_HE = re.compile(r"\b(?:[Hh]e|him|his)\b")
+_SHE = re.compile(r"\b(?:[Ss]he|her|hers)\b")
+GENDER_MARGIN = 2  # one pronoun at least this many times as often as the other, in the sentences naming the speaker
+
+
+def speaker(pool: Pool, who: str, query_vector: np.ndarray, question: str) -> Speaker:
+    """How the documents name ``who`` (see ``Speaker``); no names when they never do."""
+    name = name_of(who, question)
     found = sorted({m.row for m in matches(pool, name, "entity", query_vector, question=question)})
     names = speaker_names(pool, found, name, question)
+    # the sentences that name the speaker (``matches`` also gives those that go on about them without naming them)
+    named = frozenset(r for r, s in enumerate(pool.sentences)
+                      if names and any(_bare(m.group()) in names for m in _CAPITAL.finditer(s.text)))
+    return Speaker(tuple(names), named, _pronoun(pool, names, named))
+
+
+def _pronoun(pool: Pool, names: Sequence[str], named: frozenset[int]) -> str:
+    """"he" / "she" for the speaker, "" when unclear: the pronoun that speaks right after their own words ("..., Kelce
+    said." - "“...,” he said."), else the pronouns of the sentences naming them, one at least ``GENDER_MARGIN``
+    times as often as the other."""
+    votes = {"he": 0, "she": 0}
+    for r in sorted(named):
+        if r + 1 < len(pool.sentences) and pool.sentences[r + 1].doc_id == pool.sentences[r].doc_id \
+                and attributed(pool.sentences[r].text, names) and (m := _PRONOUN_SAYS.search(pool.sentences[r + 1].text)):
+            said = re.search(r"\b(?:he|she)\b", m.group(), re.IGNORECASE)
+            if said:
+                votes[said.group().lower()] += 1
+    he, she = votes["he"], votes["she"]
+    if not he and not she:
+        he = sum(len(_HE.findall(pool.sentences[r].text)) for r in named)
+        she = sum(len(_SHE.findall(pool.sentences[r].text)) for r in named)
+    return "he" if he and he >= GENDER_MARGIN * she else "she" if she and she >= GENDER_MARGIN * he else ""
+
+
+def _other_pronoun(text: str, pronoun: str) -> bool:
+    """Whether the pronoun that speaks in ``text`` is not the speaker's ("he said" of a speaker the documents call
+    "she")."""
+    m = _PRONOUN_SAYS.search(text)
+    if m is None or not pronoun:
+        return False
+    said = re.search(r"\b(?:he|she|they)\b", m.group(), re.IGNORECASE)
+    return said is not None and said.group().lower() in ("he", "she") and said.group().lower() != pronoun
+
+
+def statements(pool: Pool, who: str, query_vector: np.ndarray, *, question: str = "",
+               found: Speaker | None = None) -> list[Statement]:
+    """The sentences of the pool that give ``who``'s words (see the module docstring), in reading order."""
+    question = question or who
+    sp = found or speaker(pool, who, query_vector, question)
+    names, named = list(sp.names), sp.named
     if not names:
         return []
-    # the sentences that name the speaker (``matches`` also gives those that go on about them without naming them)
-    named = {r for r, s in enumerate(pool.sentences) if any(_bare(m.group()) in names for m in _CAPITAL.finditer(s.text))}
     out: list[Statement] = []
     for doc in pool.doc_order:
         last = -10**6  # sentence number (in the document) where the speaker was last named or quoted
@@ -175,7 +255,9 @@ def statements(pool: Pool, speaker: str, query_vector: np.ndarray, *, question: 
             # their quotation goes on: still open, or a new one right after theirs that no one else is given
             goes_on = theirs and bool(out) and out[-1].row == r - 1 and (_open_quote(pool.sentences[r - 1].text) or (
                 _OPENS_QUOTE.search(text) is not None and not _SAYING.search(text)))
-            if theirs and k - last <= PRONOUN_GAP and (_PRONOUN_SAYS.search(text) or goes_on):
+            if _other_pronoun(text, sp.pronoun):  # "he said", of a speaker the documents call "she": someone else
+                theirs = False
+            elif theirs and k - last <= PRONOUN_GAP and (_PRONOUN_SAYS.search(text) or goes_on):
                 out.append(Statement(r, False))
                 last = k
             elif _someone_else(text, names):

@@ -58,6 +58,12 @@ def test_a_verb_of_saying_close_to_the_name() -> None:
     assert not attributed("It was reported by former minister Arsen Avakov that the general was hurt.", ["general"])
     assert not attributed("The United States states nothing here, and Holm was not in court.", ["holm"])
     assert not attributed("“Never,” he told Time.", ["time"])  # whom words were said to
+    # an object or a possessive does not speak: "connected with Kelce", "dating Kelce", "in Kelce's car ... posted"
+    assert not attributed("Speaking to the magazine, she said she connected with Kelce in July.", ["kelce"])
+    assert not attributed("Since she started dating Kelce, she quipped about the sport.", ["kelce"])
+    assert not attributed("They left in Kelce's car, according to photos posted online.", ["kelce"])
+    assert attributed("“Play by the rules,” Secretary of Treasury Janet Yellen said in the release.", ["yellen"])
+    assert attributed("The fund did well, said Gartner analyst Arun Chandrasekaran.", ["chandrasekaran"])
 
 
 def test_the_speakers_words_and_no_one_elses(trial_index: qa.Index) -> None:
@@ -80,9 +86,22 @@ def test_a_pronoun_after_someone_else_speaks_is_theirs(trial_index: qa.Index) ->
     assert "defraud" not in quotes and "not in court" not in quotes
 
 
-def test_nobody_quoted_goes_the_usual_way(trial_index: qa.Index) -> None:
-    ans = trial_index.ask("What did Paul Varga say?")  # named, never quoted
-    assert "What Paul Varga said" not in ans.text
+def test_named_but_never_quoted_says_so(trial_index: qa.Index) -> None:
+    ans = trial_index.ask("What did Paul Varga say?")  # named, never quoted: no mention passed off as his words
+    assert not ans.found and "name Paul Varga but give no words of" in ans.text and not ans.citations
+    other = trial_index.ask("What did Olaf Nystrom say?")  # not named at all: the usual path
+    assert "give no words" not in other.text
+
+
+def test_a_pronoun_of_the_other_gender_is_someone_else(tmp_path: Path) -> None:
+    docs = {"tour.txt": "Singer ends the tour\n\nThe singer Lena Roth ended her world tour in Oslo on Sunday. "
+            "“I have never felt so free on a stage,” Roth told the magazine. She said she would rest until spring. "
+            "Her drummer Piet Vos joined her on stage for the last song of the night. “It was the best show of "
+            "the whole year,” he said after the concert. “I’m just glad the fans came,” she added."}
+    idx = index_of(tmp_path, docs, "docs")
+    quotes = " ".join(c.quote for c in idx.ask("What did Lena Roth say?").citations)
+    assert "never felt so free" in quotes and "rest until spring" in quotes
+    assert "best show" not in quotes  # "he said": the drummer
 
 
 def test_a_name_the_documents_spell_otherwise(tmp_path: Path) -> None:
@@ -95,3 +114,11 @@ def test_a_name_the_documents_spell_otherwise(tmp_path: Path) -> None:
     quotes = " ".join(c.quote for c in ans.citations)
     assert ans.found and "admitted to carrying out" in quotes and "managed to leave" in quotes
     assert "weather" not in quotes
+
+
+def test_a_first_name_alone_is_not_the_person(tmp_path: Path) -> None:
+    docs = {"two.txt": "Two lawyers speak\n\n“The plan was legal,” Mark Cohen told the court on Monday. Later that "
+            "day Mark Surman said the trial had drawn a large crowd to the building. The court closed at five."}
+    idx = index_of(tmp_path, docs, "docs")
+    quotes = " ".join(c.quote for c in idx.ask("What did Mark Cohen say?").citations)
+    assert "The plan was legal" in quotes and "large crowd" not in quotes
