@@ -1,18 +1,20 @@
 """What a named person or body said: the sentences of the documents that give their words.
 
-"What did Merrick Garland say?", "What did Arestovych say?", "What has Kelce said about the media?" ask for
-statements, which news and reports attribute in a few fixed ways. A sentence is the speaker's when:
+"What did Merrick Garland say?", "What did Arestovych say?", "What has Kelce said?" ask for statements, which news
+and reports attribute in a few fixed ways. A sentence is the speaker's when:
 
-- it names them (any spelling the documents use, or the surname alone: ``describe.matches``) close to a verb of
-  saying - the name first ("Zhao told Binance employees", "Aretovych, adviser to ..., admitted") or the verb
-  first ("... said Aretović", "argued Rehn", "according to Mark Cohen");
-- or it attributes words to a pronoun ("..., he said.", "she told the outlet") while the speaker is the last
-  one the document named, a few sentences back, with no one else speaking since;
-- or it goes on with a quotation right after one of theirs (an opening quotation mark, nobody named).
+- it names them (any spelling the documents use; a full name by its surname) as the subject of a verb of saying
+  ("Zhao told Binance employees", "Aretovych, adviser to ..., admitted"), after an attributing verb and titles
+  ("... said Aretović", "said Gartner analyst Arun Chandrasekaran", "according to Mark Cohen"), or as the agent of
+  words given in the passive or as a noun ("reported by ... Arsen Avakov that", "the statement of Oleksiy Aretovich");
+- or a pronoun of theirs speaks ("..., he said.") while they are the one the document last quoted or named, a few
+  sentences back, with nobody else given words since;
+- or their quotation goes on into the next sentence.
 
-Per document in the Documents-list order, at most ``PER_DOCUMENT`` statements: in reading order, or, when the
-question asks about something ("... about the Binance settlement"), the closest to the question first. None when
-no sentence gives the speaker's words: the caller answers as for a factoid.
+A name in the quoted words, after a preposition or a verb ("connected with Kelce"), or in the possessive is not the
+speaker. The words of attribution are lists of ``qa/answer/data/broad_text.json`` (``statement_*``). Per document in
+the Documents-list order, at most ``PER_DOCUMENT`` statements in reading order (``chosen``: with a topic, the closest
+to the question first). The caller says so when the documents name the speaker but give no words of theirs.
 """
 from __future__ import annotations
 
@@ -20,38 +22,56 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import numpy as np
 
 from ...text.tokens import stem
+from ...text.wordlists import load_wordlists
 from .ask import plain
 from .describe import matches, terms_of
 from .lists import FUZZY
+from .pool import DATA as TEXT
 from .pool import Pool
 
-SAYING = (r"says?|said|saying|tells?|told|telling|stated?|states|claim(?:s|ed)?|admit(?:s|ted)?|add(?:s|ed)|"
-          r"wr(?:ite|ites|ote|itten)|post(?:s|ed)|not(?:e|es|ed)|argu(?:e|es|ed)|insist(?:s|ed)?|explain(?:s|ed)?|"
-          r"declar(?:e|es|ed)|alleg(?:e|es|ed)|announc(?:e|es|ed)|report(?:s|ed)?|warn(?:s|ed)?|confirm(?:s|ed)?|"
-          r"den(?:y|ies|ied)|joked|quipped|reveal(?:s|ed)?|shared|accus(?:e|es|ed)|assert(?:s|ed)?|acknowledg(?:e|es|ed)|"
-          r"conced(?:e|es|ed)|recall(?:s|ed)?|tweet(?:s|ed)?|testifi(?:es|ed)|comment(?:s|ed)?|repl(?:y|ies|ied)|"
-          r"respond(?:s|ed)|predict(?:s|ed)?|promis(?:e|es|ed)|confess(?:es|ed)?|continu(?:es|ed)|emphasi[sz](?:e|es|ed)|"
-          r"stress(?:es|ed)?|suggest(?:s|ed)?|according to")
-_SAYING = re.compile(rf"\b(?:{SAYING}|According to)\b")  # lower case: "the United States" states nothing
-# a verb before the name gives the name's words only when nothing is told to it: "said Aretović", "argued Rehn",
-# "according to Mark Cohen" - but "told Time", "told TechCrunch" name whom they were said to
-_INVERTED = re.compile(r"\b(?:says?|said|argued|wrote|added|noted|explained|declared|continued|stated|alleged|insisted|"
-                       r"claimed|reported|joked|quipped|recalled|warned|admitted|asked|according to|According to)\b")
-# words given in the passive or as a noun: "it was reported by former minister ... Arsen Avakov that", "the
-# statement of Oleksiy Aretovich", "in an interview with X"
-_BY = re.compile(r"\b(?:(?:said|reported|stated|claimed|announced|written|posted|told|revealed|confirmed|alleged|denied|"
-                 r"tweeted|shared|made|given) by|(?:statements?|words|remarks|comments|testimony|interview|posts?|tweets?|"
-                 r"message|claims?|account|letter|speech) (?:of|by|from|with))\b")
+@dataclass(frozen=True)
+class Rules:
+    """The attribution patterns, built from the ``statement_*`` lists of ``broad_text.json`` (checked on load)."""
+
+    saying: re.Pattern[str]  # a verb of saying after the name ("Zhao told", "Aretovych, adviser ..., admitted")
+    inverted: re.Pattern[str]  # ... before it ("said Aretović", "argued Rehn", "according to Mark Cohen")
+    agent: re.Pattern[str]  # the words given in the passive or as a noun ("reported by", "the statement of")
+    pronoun_says: re.Pattern[str]  # "he said", "she told the outlet", "said he"
+    object_before: re.Pattern[str]  # what makes the next name an object ("with Kelce", "dating Kelce")
+    titles: frozenset[str]  # words that may come between "said" / "reported by" and the name
+
+
+def _alternatives(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    c = load_wordlists(TEXT, {k: "words" for k in ("statement_verbs", "statement_verbs_before_name", "statement_passive_verbs",
+                                                   "statement_nouns", "statement_objects", "statement_title_words",
+                                                   "person_titles")})
+    verbs = _alternatives(c["statement_verbs"])
+    # lower case only ("the United States" states nothing), but a sentence may open with "According to"
+    saying = re.compile(rf"\b(?:{verbs}|According\s+to)\b")
+    # a verb before the name gives the name's words only when nothing is told to it: "said Aretović" - but "told
+    # Time", "told TechCrunch" name whom they were said to (no "told" in this list)
+    inverted = re.compile(rf"\b(?:{_alternatives(c['statement_verbs_before_name'])}|According\s+to)\b")
+    agent = re.compile(rf"\b(?:(?:{_alternatives(c['statement_passive_verbs'])})\s+by|"
+                       rf"(?:{_alternatives(c['statement_nouns'])})\s+(?:of|by|from|with))\b")
+    pronoun_says = re.compile(rf"\b(?:[Hh]e|[Ss]he|[Tt]hey)\s+(?:(?:also|later|then|once|previously|has|had|have)\s+)?"
+                              rf"(?:{verbs})\b|\b(?:{verbs})\s+(?:he|she|they)\b")
+    object_before = re.compile(rf"(?:\b(?:{_alternatives(c['statement_objects'])})|\b[a-z]{{3,}}(?:ing|ed))"
+                               r"\s+(?:[A-Z][\w’'.-]*\s+){0,3}$")
+    return Rules(saying, inverted, agent, pronoun_says, object_before,
+                 frozenset(c["statement_title_words"]) | frozenset(c["person_titles"]))
+
+
 NAME_BY = 10  # words from "reported by" / "the statement of" to the name
-_PRONOUN_SAYS = re.compile(rf"\b(?:[Hh]e|[Ss]he|[Tt]hey)\s+(?:(?:also|later|then|once|previously|has|had|have)\s+)?(?:{SAYING})\b|"
-                           rf"\b(?:{SAYING})\s+(?:he|she|they)\b")
-_OBJECT_BEFORE = re.compile(r"(?:\b(?:with|to|for|from|about|on|against|alongside|beside|into|onto|toward|towards|"
-                            r"than|between|among|like|over|under|behind|after|before|by|whom)|\b[a-z]{3,}(?:ing|ed))"
-                            r"\s+(?:[A-Z][\w’'.-]*\s+){0,3}$")  # "with Kelce", "dating Kelce": an object
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 _OPENS_QUOTE = re.compile(r"^\W{0,2}[“\"‘]")
 _WORD = re.compile(r"[\w’'-]+")
@@ -91,11 +111,11 @@ def attributed(text: str, names: Sequence[str]) -> bool:
         return False
     # the name first speaks only as a subject: not after a preposition ("connected with Kelce", "alongside Travis")
     # nor as a possessive ("in Kelce's convertible, according to photos posted online")
-    subjects = [m.start() for m in hits if not re.search(r"['’]s$", m.group()) and not _OBJECT_BEFORE.search(text[: m.start()])]
+    subjects = [m.start() for m in hits if not re.search(r"['’]s$", m.group()) and not rules().object_before.search(text[: m.start()])]
     subject_at = _word_index(text, subjects)
-    after = _word_index(text, [m.start() for m in _SAYING.finditer(text) if not m.group().lower().startswith("according")])
+    after = _word_index(text, [m.start() for m in rules().saying.finditer(text) if not m.group().lower().startswith("according")])
     return any(0 < v - n <= NAME_BEFORE for n in subject_at for v in after) or \
-        any(_names_next(_WORD.findall(text[m.end():])[:NAME_AFTER], names) for m in _INVERTED.finditer(text)) or \
+        any(_names_next(_WORD.findall(text[m.end():])[:NAME_AFTER], names) for m in rules().inverted.finditer(text)) or \
         _agent(text, names)
 
 
@@ -103,21 +123,11 @@ def _agent(text: str, names: Sequence[str]) -> bool:
     """Whether one of ``names`` is the agent of words given in the passive or as a noun: after "reported by" / "the
     statement of", within ``NAME_BY`` words and before the clause that says what ("... Arsen Avakov that General
     Gerasimov had suffered": Avakov, not Gerasimov)."""
-    for m in _BY.finditer(text):
+    for m in rules().agent.finditer(text):
         phrase = re.split(r"\bthat\b|[,;:“\"]", text[m.end():], maxsplit=1)[0]
         if _names_next(_WORD.findall(phrase)[:NAME_BY], names):
             return True
     return False
-
-
-# what may stand between "said" / "reported by" and the name: titles and the name's own words ("said Gartner analyst
-# Arun Chandrasekaran", "by former minister of Ukrainian Internal Affairs Arsen Avakov"), not a clause ("she said she
-# connected with Kelce")
-TITLE_WORDS = frozenset("the a an former minister of president chief spokesperson spokesman spokeswoman analyst analysts "
-                        "professor lawyer lawyers attorney general ceo secretary adviser advisor head director senator "
-                        "governor mayor judge prosecutor official officials executive founder co-founder chairman "
-                        "chairwoman commissioner economist researcher expert historian author editor reporter "
-                        "correspondent and deputy vice".split())
 
 
 def _names_next(words: Sequence[str], names: Sequence[str]) -> bool:
@@ -126,14 +136,14 @@ def _names_next(words: Sequence[str], names: Sequence[str]) -> bool:
     for w in words:
         if _bare(w) in names and w[:1].isupper():
             return True
-        if not (w[:1].isupper() or w.lower() in TITLE_WORDS):
+        if not (w[:1].isupper() or w.lower() in rules().titles):
             return False
     return False
 
 
 def _someone_else(text: str, names: Sequence[str]) -> bool:
     """Whether ``text`` gives words to a named someone other than the speaker ("..., Rehn said" in Cohen's thread)."""
-    if not _SAYING.search(text):
+    if not rules().saying.search(text):
         return False
     others = {_bare(m.group()) for m in _CAPITAL.finditer(text) if m.start() > 0} - set(names)
     return any(attributed(text, [o]) for o in others)
@@ -209,7 +219,7 @@ def _pronoun(pool: Pool, names: Sequence[str], named: frozenset[int]) -> str:
     votes = {"he": 0, "she": 0}
     for r in sorted(named):
         if r + 1 < len(pool.sentences) and pool.sentences[r + 1].doc_id == pool.sentences[r].doc_id \
-                and attributed(pool.sentences[r].text, names) and (m := _PRONOUN_SAYS.search(pool.sentences[r + 1].text)):
+                and attributed(pool.sentences[r].text, names) and (m := rules().pronoun_says.search(pool.sentences[r + 1].text)):
             said = re.search(r"\b(?:he|she)\b", m.group(), re.IGNORECASE)
             if said:
                 votes[said.group().lower()] += 1
@@ -223,7 +233,7 @@ def _pronoun(pool: Pool, names: Sequence[str], named: frozenset[int]) -> str:
 def _other_pronoun(text: str, pronoun: str) -> bool:
     """Whether the pronoun that speaks in ``text`` is not the speaker's ("he said" of a speaker the documents call
     "she")."""
-    m = _PRONOUN_SAYS.search(text)
+    m = rules().pronoun_says.search(text)
     if m is None or not pronoun:
         return False
     said = re.search(r"\b(?:he|she|they)\b", m.group(), re.IGNORECASE)
@@ -254,10 +264,10 @@ def statements(pool: Pool, who: str, query_vector: np.ndarray, *, question: str 
                 continue
             # their quotation goes on: still open, or a new one right after theirs that no one else is given
             goes_on = theirs and bool(out) and out[-1].row == r - 1 and (_open_quote(pool.sentences[r - 1].text) or (
-                _OPENS_QUOTE.search(text) is not None and not _SAYING.search(text)))
+                _OPENS_QUOTE.search(text) is not None and not rules().saying.search(text)))
             if _other_pronoun(text, sp.pronoun):  # "he said", of a speaker the documents call "she": someone else
                 theirs = False
-            elif theirs and k - last <= PRONOUN_GAP and (_PRONOUN_SAYS.search(text) or goes_on):
+            elif theirs and k - last <= PRONOUN_GAP and (rules().pronoun_says.search(text) or goes_on):
                 out.append(Statement(r, False))
                 last = k
             elif _someone_else(text, names):
