@@ -25,6 +25,7 @@ from .conflicts import Conflict, find_conflict
 from .disagreement import model_conflict
 from .evidence import Evidence
 from .reader import Reading
+from .short import features as short_features
 from .followup import entities
 from .yesno import NO, YES, Verdict, verdicts
 
@@ -272,7 +273,7 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
         if verdicts_wanted and found and entailer is not None else None
     must += [v.sentence for v in (said[1] if said else ()) if v.sentence is not None and v.sentence not in must]
     # when the sources disagree, the disagreement is said first and no single short answer is put above it
-    reading, holder = short_answer(index, evidence) if found is None else (None, None)
+    reading, holder = short_answer(index, evidence, config) if found is None else (None, None)
     # the sentence holding the short answer leads, then the best sentence; the rest follow by their chance of
     # holding the answer, the reader's readings counted in, until the quotes cover it (``select``)
     chance = reread(evidence, config.reader_weight)
@@ -356,18 +357,26 @@ def _holder(evidence: Evidence, r: Reading) -> Sentence | None:
     return None
 
 
-def short_answer(index: IndexView, evidence: Evidence) -> tuple[Reading | None, Sentence | None]:
-    """The reader's best span when it is confident (margin above its calibrated threshold), and the candidate
-    sentence that holds it; (None, None) when there is no such span (the answer then is quotes only; a yes/no
-    question is never read: ``qa.answer.evidence.read``)."""
+def short_answer(index: IndexView, evidence: Evidence, config: AnswerConfig = DEFAULT_CONFIG
+                 ) -> tuple[Reading | None, Sentence | None]:
+    """The reader's best span when it is likely the exact answer, and the candidate sentence that holds it;
+    (None, None) when there is no such span (the answer then is quotes only; a yes/no question is never read:
+    ``qa.answer.evidence.read``). Likely: by the fitted short-answer decision (``qa.answer.short``) when
+    ``config.short_model`` and the reader has one, else the reader's margin above its calibrated threshold."""
     reader = index.reader
     if not evidence.readings or reader is None:
         return None, None
     best = evidence.readings[0]
-    if best.margin < reader.threshold or not best.text.strip():
+    if not best.text.strip():
         return None, None
     holder = _holder(evidence, best)
-    return (best, holder) if holder is not None else (None, None)
+    if holder is None:
+        return None, None
+    shown = reader.short_answer(short_features(evidence.readings, holder, evidence.sentences)) \
+        if config.short_model else None
+    if (best.margin < reader.threshold) if shown is None else (shown < 0.0):
+        return None, None
+    return best, holder
 
 
 def _citation_of(citations: Sequence[Citation], s: Sentence) -> int:

@@ -69,6 +69,9 @@ class AnswerConfig:
     # 546 -> 549, quoted characters 371.9 -> 359.0; 0.2 / 0.4 / 0.5 gave 547 / 546 / 544 at 364.9 / 351.0 / 340.2)
     reader: bool = True  # read the top passages with the trained reader (when its model is installed):
     # short answer, re-ranking, and its no-answer probability in the found/not-found decision (``qa.answer.gate``)
+    short_model: bool = True  # show the reader's span as the short answer by the fitted decision over the reading
+    # (``qa.answer.short``: margin, agreement of the two passages read, span length, its sentence's rank and
+    # probability; dev-fitted, ``python -m qa_tools.short``); False: by the reader's margin threshold alone
     entailment: bool = True  # yes/no verdicts per source, conflicts and claim checks by the trained entailment
     # model (when installed); without it, the word-list rules of ``qa.answer.conflicts`` / ``qa.answer.claims``
     verify: bool = True  # the entailment model checks the reader's best span as the answer against its own

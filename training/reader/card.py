@@ -72,6 +72,7 @@ def card(run: Path, model: Path, results: dict[str, Any], notes: str = "", weigh
         f"python -m training.reader.export --weights {run}/{weights}.safetensors --out qa/models/reader\n"
         "python -m training.reader.calibrate --model qa/models/reader   # dev split only\n"
         "python -m qa_tools.gate --data ../shared/data                 # dev split only\n"
+        "python -m qa_tools.short --data ../shared/data                # dev split only: when the short answer is shown\n"
         "python -m training.reader.card --results <eval results>\n```\n",
         "## Data (sha256 of every file read)\n",
         "| file | sha256 |\n|---|---|\n" + files,

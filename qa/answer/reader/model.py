@@ -20,6 +20,7 @@ import numpy as np
 from ...embed.onnx import default_threads
 from ...types import Hit
 from ..graph import ModelUnavailableError, load_graph, load_json
+from ..short import FEATURES as SHORT_FEATURES
 from .windows import Window, batch, best_span, encode_context, windows
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,16 @@ class Reader:
             z += w[3] * verified[0] + w[4] * verified[1]
         return float(z - g["threshold"])
 
+    def short_answer(self, x: Sequence[float]) -> float | None:
+        """Log-odds (>= 0: show it) that the best reading's span is the exact short answer, from its
+        ``qa.answer.short.FEATURES`` ``x``: a logistic fitted on the dev split (``short`` in calibration.json,
+        ``python -m qa_tools.short``); None before it is (the margin threshold alone decides then)."""
+        self.warm_up()
+        s = self._calibration.get("short")
+        if not s:
+            return None
+        return float(s["intercept"] + float(np.dot(s["weights"], x)) - s["threshold"])
+
     def check_reading(self, read_top: int, focus: int) -> bool:
         """Whether the gate was fitted on this reading (``read_top`` passages, each focused to ``focus`` word
         pieces, as ``gate.reading`` in calibration.json records); on a mismatch a warning is logged once, since
@@ -124,6 +135,7 @@ class Reader:
         if not self.available:
             raise ReaderUnavailableError(f"no reader model in {self.folder}")
         self._calibration = load_json(self.folder / "calibration.json", CALIBRATION_KEYS, ReaderUnavailableError)
+        _check_short(self.folder / "calibration.json", self._calibration.get("short"))
         self._session, self._table, _ = load_graph(self.folder, self.threads, ReaderUnavailableError)
         logger.info("reader loaded from %s", self.folder)
 
@@ -160,3 +172,18 @@ class Reader:
             out.append(Reading(hit.doc_id, hit.start + s0, hit.start + e0, hit.text[s0:e0], margin,
                                self.probability(margin), r))
         return sorted(out, key=lambda x: -x.margin)
+
+
+def _check_short(path: Path, entry: dict[str, Any] | None) -> None:
+    """The ``short`` entry, when present, must be fitted on the features the code computes, in its order."""
+    if entry is None:
+        return
+    names = entry.get("features")
+    weights = entry.get("weights")
+    if list(names or ()) != list(SHORT_FEATURES) or not isinstance(weights, list) or len(weights) != len(SHORT_FEATURES):
+        raise ReaderUnavailableError(f"{path}: the 'short' entry was fitted on features {names}, but the code computes "
+                                     f"{list(SHORT_FEATURES)}; refit with python -m qa_tools.short")
+    values = [*weights, entry.get("intercept"), entry.get("threshold")]
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+        raise ReaderUnavailableError(f"{path}: the 'short' entry holds a missing or non-finite number")
+
