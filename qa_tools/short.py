@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer.compose import _holder
+from qa.answer.compose import holder_of
 from qa.answer.config import DEFAULT_CONFIG
 from qa.answer.evidence import gather, warm
 from qa.answer.reader import Reader
@@ -58,7 +58,7 @@ def examples(data: Path, reader: Reader, limit: int = 0) -> tuple[np.ndarray, np
         ev = gather(index, q["question"], config=DEFAULT_CONFIG)
         if not ev.readings or not ev.readings[0].text.strip():
             continue
-        holder = _holder(ev, ev.readings[0])
+        holder = holder_of(ev, ev.readings[0])
         if holder is None:
             continue
         x.append(short_features(ev.readings, holder, ev.sentences))

@@ -120,7 +120,7 @@ def reread(evidence: Evidence, weight: float) -> Callable[[Sentence], float]:
     that its passage answers); other sentences keep their own."""
     raised: dict[tuple[str, int], float] = {}
     for r in evidence.readings:
-        holder = _holder(evidence, r)
+        holder = holder_of(evidence, r)
         if holder is not None:
             key = (holder.doc_id, holder.start)
             raised[key] = max(raised.get(key, 0.0), weight * r.probability)
@@ -350,7 +350,8 @@ def _doc_title(index: IndexView, doc_id: str) -> str:
     return (stored.document.title if stored is not None else "") or doc_id
 
 
-def _holder(evidence: Evidence, r: Reading) -> Sentence | None:
+def holder_of(evidence: Evidence, r: Reading) -> Sentence | None:
+    """The candidate sentence of ``evidence`` that holds the reading's span (None when none does)."""
     for s in evidence.sentences:
         if s.doc_id == r.doc_id and s.start <= r.start and r.end <= s.end:
             return s
@@ -369,7 +370,7 @@ def short_answer(index: IndexView, evidence: Evidence, config: AnswerConfig = DE
     best = evidence.readings[0]
     if not best.text.strip():
         return None, None
-    holder = _holder(evidence, best)
+    holder = holder_of(evidence, best)
     if holder is None:
         return None, None
     shown = reader.short_answer(short_features(evidence.readings, holder, evidence.sentences)) \

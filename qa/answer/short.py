@@ -14,21 +14,30 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from .candidates import Sentence
-    from .reader import Reading
 
 FEATURES = ("margin", "second_agrees", "log_span_words", "holder_is_best", "holder_probability", "second_margin")
 MARGIN_CLIP = (-6.0, 12.0)  # margins beyond these say nothing more (and keep one outlier from tilting the fit)
+
+
+class Span(Protocol):
+    """What is read of a reading (``qa.answer.reader.Reading``; a protocol, since the reader imports this module)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def margin(self) -> float: ...
 
 
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def features(readings: Sequence[Reading], holder: Sentence | None, sentences: Sequence[Sentence]) -> list[float]:
+def features(readings: Sequence[Span], holder: Sentence | None, sentences: Sequence[Sentence]) -> list[float]:
     """``FEATURES`` of the best reading (``readings[0]``), whose span ``holder`` (one of ``sentences``, the
     scored candidates best first) holds."""
     lo, hi = MARGIN_CLIP
