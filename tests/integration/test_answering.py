@@ -130,7 +130,7 @@ def test_a_short_answer_the_margin_alone_would_withhold(tmp_path: Path) -> None:
     """Issue 18's "Where was the ambush?", on the product's own index (the default, int8 embedder): the reader's
     margin for "Izium" is under its threshold, but the fitted short-answer decision (one word, in the best-scored
     sentence) shows it; with ``short_model=False`` it is not shown. (With the float embedder of ``real_embedder``
-    the passages come in another order and another span is read first: the short answer depends on what is read.)"""
+    another second passage is retrieved and read beside the first: the short answer depends on what is read.)"""
     import shutil
 
     shutil.copytree(DOCUMENTS, tmp_path / "documents")
