@@ -97,6 +97,30 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int = 4000,
     return np.concatenate([[beta[0] - float(raw @ mu)], raw])
 
 
+def cross_validated(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int | None = None) -> np.ndarray:
+    """Out-of-fold log-odds of ``fit_logistic`` (unweighted): each example scored by a fit on the other folds,
+    the folds by position (i % folds) or, with ``seed``, a seeded shuffle cut into ``folds`` parts."""
+    if seed is None:
+        position = np.arange(len(y)) % folds
+        parts = [np.flatnonzero(position == f) for f in range(folds)]
+    else:
+        parts = np.array_split(np.random.default_rng(seed).permutation(len(y)), folds)
+    scores = np.zeros(len(y))
+    for test in parts:
+        train = np.setdiff1d(np.arange(len(y)), test)
+        beta = fit_logistic(x[train], y[train].astype(float), np.ones(len(train)))
+        scores[test] = beta[0] + x[test] @ beta[1:]
+    return scores
+
+
+def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
+    """P(a positive scores above a negative), ties counting half (nan when either side is empty)."""
+    if not len(positive) or not len(negative):
+        return float("nan")
+    p, n = np.asarray(positive)[:, None], np.asarray(negative)[None, :]
+    return float((p > n).mean() + 0.5 * (p == n).mean())
+
+
 def sets(data: Path, split: str, limit: int, seed: int = 7) -> dict[str, tuple[Index, list[str], list[Any] | None, bool]]:
     """The question sets of one split: name -> (index, questions, per-question document filter, answerable)."""
     rng = random.Random(seed)

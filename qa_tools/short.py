@@ -36,7 +36,7 @@ from qa.ingest.chunking import ChunkingConfig
 
 from .answer_eval import fitted_articles, normalize_answer, squad_split
 from .evaluation import index_for, load_squad
-from .gate import fit_logistic
+from .gate import auc, cross_validated, fit_logistic
 from .reading import RESERVED, sha256
 
 logger = logging.getLogger(__name__)
@@ -68,31 +68,12 @@ def examples(data: Path, reader: Reader, limit: int = 0) -> tuple[np.ndarray, np
     return np.asarray(x), np.asarray(y), np.asarray(margin_rule, bool), len(qs)
 
 
-def cross_validated(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 13) -> np.ndarray:
-    """Each example's probability from a fit on the other folds."""
-    order = np.random.default_rng(seed).permutation(len(x))
-    out = np.zeros(len(x))
-    for part in np.array_split(order, folds):
-        train = np.setdiff1d(order, part)
-        beta = fit_logistic(x[train], y[train], np.ones(len(train)))
-        out[part] = 1 / (1 + np.exp(-(beta[0] + x[part] @ beta[1:])))
-    return out
-
-
-def auc(score: np.ndarray, y: np.ndarray) -> float:
-    ranks = np.empty(len(score))
-    ranks[np.argsort(score, kind="stable")] = np.arange(1, len(score) + 1)
-    pos = y > 0
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)) if n_pos and n_neg else float("nan")
-
-
 def fit(data: Path, model: Path = MODEL, limit: int = 0) -> dict[str, Any]:
     reader = Reader(model)
     reader.warm_up()
     x, y, margin_rule, asked = examples(data, reader, limit)
     logger.info("%d examples from %d dev questions (%.1f%% exact)", len(x), asked, 100 * y.mean())
-    cv = cross_validated(x, y)
+    cv = 1 / (1 + np.exp(-cross_validated(x, y, seed=13)))  # out-of-fold probabilities
     target = float(y[margin_rule].mean())
     chosen = None
     for t in np.arange(0.05, 0.951, 0.01):
@@ -116,7 +97,8 @@ def fit(data: Path, model: Path = MODEL, limit: int = 0) -> dict[str, Any]:
              "reading": {"read_top": DEFAULT_CONFIG.read_top, "reader_focus": DEFAULT_CONFIG.reader_focus},
              "fitted_on": {"squad_v1_dev_questions": asked, "examples": len(x),
                            "data_sha256": sha256(data / "squad-v1.1" / "dev-v1.1.json")},
-             "dev_cross_validated": {"auc": round(auc(cv, y), 4), "auc_margin_alone": round(auc(x[:, 0], y), 4),
+             "dev_cross_validated": {"auc": round(auc(cv[y > 0], cv[y == 0]), 4),
+                                     "auc_margin_alone": round(auc(x[y > 0, 0], x[y == 0, 0]), 4),
                                      "this": figures(shown), "margin_rule": figures(margin_rule)}}
     path = model / "calibration.json"
     cal = json.loads(path.read_text(encoding="utf-8"))

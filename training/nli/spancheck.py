@@ -24,35 +24,17 @@ from qa.answer.entail import Entailer
 from qa.answer.reader import Reader
 from qa.answer.verify import verify
 from qa.types import Hit
-from qa_tools.gate import fit_logistic
+from qa_tools.gate import auc, cross_validated
 
 from .synth import load_examples
 
 logger = logging.getLogger(__name__)
 EXAMPLES = Path.home() / ".cache" / "qa" / "train" / "reader" / "examples.jsonl"
-FOLDS = 5
-
-
-def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
-    """P(a random positive scores above a random negative), ties half."""
-    pos, neg = np.asarray(positive), np.asarray(negative)
-    return float(((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (len(pos) * len(neg)))
 
 
 def dev_questions(path: Path) -> list[dict[str, Any]]:
     return [e for e in load_examples(path) if e["split"] == "dev" and e["source"] == "squad2-devhalf"
             and e["kind"] in ("gold", "unanswerable")]
-
-
-def cross_validated(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Out-of-fold scores of the gate's logistic regression (``qa_tools.gate.fit_logistic``)."""
-    scores = np.zeros(len(y))
-    folds = np.arange(len(y)) % FOLDS
-    for f in range(FOLDS):
-        train, test = folds != f, folds == f
-        w = fit_logistic(x[train], y[train].astype(float), np.ones(int(train.sum())))
-        scores[test] = w[0] + x[test] @ w[1:]
-    return scores
 
 
 def measure(model: Path, questions: Sequence[dict[str, Any]], reader: Reader) -> dict[str, float]:

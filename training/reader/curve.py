@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
+from qa_tools.gate import auc
 from qa_tools.reading import first_per_source, load_split, predict, score
 
 from ..common import start_from
@@ -29,14 +29,6 @@ from .train import runner
 def sample(per_set: int, path: Path = CACHE / "examples.jsonl") -> list[dict[str, Any]]:
     """The first ``per_set`` held-out questions of every set (gold passages and written unanswerables)."""
     return first_per_source(load_split("heldout", path, kinds={"gold", "unanswerable"}), per_set)
-
-
-def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
-    """P(a positive scores above a negative), ties counting half."""
-    if not len(positive) or not len(negative):
-        return float("nan")
-    p, n = np.asarray(positive)[:, None], np.asarray(negative)[None, :]
-    return float((p > n).mean() + 0.5 * (p == n).mean())
 
 
 def measure(weights: Path, examples: Sequence[dict[str, Any]]) -> dict[str, float]:
