@@ -6,8 +6,9 @@ answer (``Index.ask``: search + sentence scoring + the reader + the entailment m
 answer with the reader switched off (``reader=False``, what qa did before it had one), with the reader reading
 whole passages (``reader_focus=0``, before issue 18's focused windows), with the reading used until 2026-12-01
 (``read_top=3, reader_focus=96``: three passages, narrower windows) and with the entailment model switched off
-(``entailment=False``: the word-list conflict rules) and without the entailment model's check of the reader's
-span (``verify=False``, before it gated the answer). p50/p95 in milliseconds. Each timed call
+(``entailment=False``: the word-list conflict rules), without the entailment model's check of the reader's
+span (``verify=False``, before it gated the answer) and with the short answer shown by the reader's margin
+threshold alone (``short_model=False``, before 2026-12-02's fitted decision). p50/p95 in milliseconds. Each timed call
 follows a 0.1 s pause, so that no engine's idle-spinning threads slow down the next one.
 
 ``--mode rss-qa`` / ``rss-plain``: a separate process that only loads what answering needs (qa: the index +
@@ -47,6 +48,7 @@ NO_ENTAIL = "qa quotes answer without the entailment model"
 NO_VERIFY = "qa quotes answer without the span check"
 WHOLE = "qa quotes answer, the reader reading whole passages"
 NARROW = "qa quotes answer, the reader reading 3 passages focused to 96 word pieces"
+MARGIN = "qa quotes answer, the short answer by the margin threshold alone"
 PAUSE_S = 0.1
 
 
@@ -68,7 +70,7 @@ def latency(corpus: str, n: int) -> dict:
     index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
     times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], WHOLE: [], NARROW: [],
                                      NO_READER: [],
-                                     NO_ENTAIL: [], NO_VERIFY: []}
+                                     NO_ENTAIL: [], NO_VERIFY: [], MARGIN: []}
     cpu: dict[str, list[float]] = {k: [] for k in times}
 
     def clock(name: str, fn, *a):
@@ -88,7 +90,7 @@ def latency(corpus: str, n: int) -> dict:
         # with and without the reader / the entailment model, in rotating order (later calls find warm sentence vectors)
         answers = [("qa quotes answer", {}), (WHOLE, {"reader_focus": 0}), (NARROW, {"read_top": 3, "reader_focus": 96}),
                    (NO_READER, {"reader": False}),
-                   (NO_ENTAIL, {"entailment": False}), (NO_VERIFY, {"verify": False})]
+                   (NO_ENTAIL, {"entailment": False}), (NO_VERIFY, {"verify": False}), (MARGIN, {"short_model": False})]
         for name, options in answers[i % len(answers):] + answers[:i % len(answers)]:
             ans = clock(name, lambda x, o=options: index.ask(x, **o), q)
             found += bool(name == "qa quotes answer" and ans.found)
