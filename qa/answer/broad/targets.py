@@ -201,6 +201,19 @@ class Matcher:
             return 0
         return sum(x >= CLEAR_MARGIN * max(s) for x in s)
 
+    def named(self, name: str, context: str = "") -> tuple[str | None, bool]:
+        """(document id, ambiguous) for a proper name ("Kyiv Post"): only documents that give the whole name, in
+        their title, source, metadata or text, are candidates; (None, False) when none does."""
+        key = re.sub(r"\s+", " ", name.lower().strip())
+        has = [i for i in range(len(self.docs)) if key in self.lower_meta[i] or key in re.sub(r"\s+", " ", self.lower_body[i])]
+        if not has:
+            return None, False
+        if len(has) == 1:
+            return self.docs[has[0]].id, False
+        s = self.scores(f"{name} {context}".strip())
+        has.sort(key=lambda i: (-s[i], i))
+        return self.docs[has[0]].id, s[has[1]] >= CLEAR_MARGIN * s[has[0]]
+
     def best(self, phrase: str, *, meta_only: bool = False, minimum: float = 0.3,
              context: str = "") -> tuple[str | None, bool]:
         """(document id, ambiguous) for ``phrase``; (None, False) when no document matches well enough. When
@@ -413,6 +426,12 @@ def _modified(question: str, matcher: Matcher, refs: list[Reference]) -> None:
                     refs.append(Reference(m.start(), m.end("mod"), question[m.start():m.end("mod")], doc_id, ambiguous))
             continue
         if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
+            noun = m.group().split()[-1]
+            if noun[:1].isupper():  # "the Kyiv Post": the noun is part of a name, which a document must give whole
+                name = " ".join(m.group().split()[1:])
+                doc_id, ambiguous = matcher.named(name, context=question)
+                refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+                continue
             if matcher.fitting(m.group("mod")) >= STORYLINE:
                 continue  # "the OpenAI story": a thread several documents tell, not one of them
             doc_id, ambiguous = matcher.best(m.group("mod"), context=question)

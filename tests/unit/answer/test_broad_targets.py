@@ -39,6 +39,15 @@ def test_ambiguous_and_unmatched() -> None:
     assert resolve("What does the fifth article say?", DOCS).unresolved == ("the fifth article",)
 
 
+def test_an_outlet_whose_name_ends_in_a_document_noun_must_be_given_whole() -> None:
+    # "Kelmar" is in a text, "Kelmar Post" in none: no document is the Kelmar Post
+    none = resolve("What does the Kelmar Post say?", DOCS)
+    assert none.doc_ids is None and none.unresolved == ("the Kelmar Post",)
+    docs = [*DOCS, Document("news/post.txt", "Harbour reopens", "The Kelmar Post reports the harbour reopened.",
+                            "news/post.txt", {})]
+    assert resolve("What does the Kelmar Post say?", docs).doc_ids == ("news/post.txt",)
+
+
 def test_no_reference() -> None:
     t = resolve("What are these articles about?", DOCS)
     assert t.doc_ids is None and t.references == 0 and t.question == "What are these articles about?"
