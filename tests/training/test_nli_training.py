@@ -32,7 +32,10 @@ def _data(root: Path) -> Path:
 def test_split_by_premise_and_detokenize(tmp_path: Path) -> None:
     from training.nli.data import detokenize, load
 
-    rows = [r for r in load(_data(tmp_path)) if r["set"] != "product"]
+    every = load(_data(tmp_path))
+    # the hand-written intent / attempt pairs are an evaluation set: never in the train split
+    assert {r["split"] for r in every if r["set"] == "implicatives"} == {"dev", "heldout"}
+    rows = [r for r in every if r["set"] not in ("product", "implicatives")]
     assert {r["set"] for r in rows} == {"mnli", "snli", "snli-test"}
     for premise in {r["premise"] for r in rows if r["set"] != "snli-test"}:
         assert len({r["split"] for r in rows if r["premise"] == premise and r["set"] != "snli-test"}) == 1

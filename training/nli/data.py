@@ -19,6 +19,7 @@ LABELS = ("entailment", "neutral", "contradiction")
 REPO = Path(__file__).resolve().parents[2]
 PRODUCT = REPO / "tests" / "data" / "nli_product.jsonl"
 PRODUCT_MORE = REPO / "tests" / "data" / "nli_product_more.jsonl"
+IMPLICATIVES = REPO / "tests" / "data" / "nli_implicatives.jsonl"  # hand-written, dev and heldout only: never trained on
 DEV_PERCENT = 8
 
 
@@ -64,6 +65,11 @@ def load(data: Path, *, more_product: bool = False) -> list[dict[str, Any]]:
         if any(r["split"] != "train" for r in extra):
             raise ValueError(f"{PRODUCT_MORE}: every pair must be a train pair")
         out.extend(_product(r) for r in extra)
+    if IMPLICATIVES.exists():
+        written = _jsonl(IMPLICATIVES)
+        if any(r["split"] == "train" for r in written):
+            raise ValueError(f"{IMPLICATIVES}: an evaluation set, it has no train pairs")
+        out.extend({**_product(r), "set": "implicatives"} for r in written)
     return out
 
 
@@ -81,6 +87,8 @@ def manifest(data: Path, *, synth: bool = False, more_product: bool = False) -> 
         files.append(PRODUCT)
     if more_product:
         files.append(PRODUCT_MORE)
+    if IMPLICATIVES.exists():
+        files.append(IMPLICATIVES)
     if synth:
         from qa_tools.reading import FILES
         files.extend(data / rel for rel in FILES.values())

@@ -22,7 +22,7 @@ from qa.answer.entail.pairs import batch, encode
 
 from ..common import fit, plan_batches, run_arguments, seed_all, start_encoder_from, start_from
 from .data import load, manifest
-from . import edits, unanswerable
+from . import edits, implicatives, unanswerable
 from .model import NLI
 from .synth import load_examples, pairs
 
@@ -79,6 +79,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--edits", type=int, default=0, help="add minimal-edit pairs made from this many train-split "
                     "passage sentences (training/nli/edits.py: a number, date or negation changed contradicts, a "
                     "clause dropped still entails); 0: none")
+    ap.add_argument("--implicatives", type=int, default=0, help="add intent/attempt/condition pairs made from this "
+                    "many train-split passage sentences (training/nli/implicatives.py: 'tried to seize' does not "
+                    "state 'seized', 'managed to' does, 'failed to' denies it); 0: none")
     ap.add_argument("--unanswerable", type=int, default=0, help="add the span-check pairs of SQuAD 2.0's written "
                     "unanswerables and as many answerable questions (training/nli/unanswerable.py), each this many "
                     "times; 0: none")
@@ -116,20 +119,29 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
         examples = examples or load_examples(args.examples)
         edited = edits.pairs(examples, split="train", limit=args.edits, seed=args.seed)
         dev_edited = edits.pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed)
+    implied: list[dict[str, Any]] = []
+    dev_implied: list[dict[str, Any]] = []
+    if args.implicatives:
+        examples = examples or load_examples(args.examples)
+        implied = implicatives.pairs(examples, split="train", limit=args.implicatives, seed=args.seed)
+        dev_implied = implicatives.pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed)
     span_checks: list[dict[str, Any]] = []
     dev_span_checks: list[dict[str, Any]] = []
     if args.unanswerable:
         examples = examples or load_examples(args.examples)
         span_checks = unanswerable.pairs(examples, split="train", seed=args.seed) * args.unanswerable
         dev_span_checks = unanswerable.pairs(examples, split="dev", seed=args.seed)
-    return {"train": train + product * args.product_weight + synth + edited + span_checks,
-            "dev-nli": [r for r in dev if r["set"] != "product"][:args.eval_size],
+    return {"train": train + product * args.product_weight + synth + edited + implied + span_checks,
+            "dev-nli": [r for r in dev if r["set"] in ("mnli", "snli")][:args.eval_size],
             "dev-product": [r for r in dev if r["set"] == "product"],
             "heldout-snli": held[:args.eval_size],
             "heldout-product": [r for r in rows if r["split"] == "heldout" and r["set"] == "product"],
             **({"dev-synth": dev_synth} if dev_synth else {}),
             **({"dev-edits": dev_edited} if dev_edited else {}),
-            **({"dev-unanswerable": dev_span_checks} if dev_span_checks else {})}
+            **({"dev-unanswerable": dev_span_checks} if dev_span_checks else {}),
+            **({"dev-implicatives": dev_implied} if dev_implied else {}),
+            "dev-implicatives-written": [r for r in rows if r["set"] == "implicatives" and r["split"] == "dev"],
+            "heldout-implicatives-written": [r for r in rows if r["set"] == "implicatives" and r["split"] == "heldout"]}
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -155,7 +167,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 
     return fit(model, plan, args, desc="nli", loss_of=loss_of, evaluate=check,
                config={"pairs": len(feats["train"]),
-                       "data": manifest(args.data, synth=bool(args.synth or args.unanswerable or args.edits),
+                       "data": manifest(args.data, synth=bool(args.synth or args.unanswerable or args.edits or args.implicatives),
                                         more_product=args.more_product)})
 
 

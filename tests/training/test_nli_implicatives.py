@@ -1,0 +1,57 @@
+"""Intent / attempt / condition pairs (training/nli/implicatives.py): the verb alone decides the label, and the
+pairs come from their split's passages only."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from training.nli.data import LABELS
+from training.nli.implicatives import clause_pairs, pairs, past, verb_pairs
+
+
+def test_simple_past_by_spelling_rules() -> None:
+    assert [past(v) for v in ("seize", "stop", "carry", "play", "visit", "build", "retake", "open")] == \
+        ["seized", "stopped", "carried", "played", "visited", "built", "retook", "opened"]
+    assert past("be") is None and past("the") is None
+
+
+def test_the_same_hypothesis_against_three_verbs() -> None:
+    made = verb_pairs("In 1204 the crusaders tried to seize the city from the west.", random.Random(3))
+    hyps = {h for p, h, _, k in made if k != "implicative-fact-premise"}
+    assert hyps == {"In 1204 the crusaders seized the city from the west."}
+    labels = {label: p for p, _, label, k in made if k != "implicative-fact-premise"}
+    assert set(labels) == {"neutral", "entailment", "contradiction"}
+    assert "managed to seize" in labels["entailment"] and ("failed to seize" in labels["contradiction"]
+                                                           or "refused to seize" in labels["contradiction"])
+    be = verb_pairs("The bridge was expected to open in the spring of 1990.", random.Random(4))
+    assert {h for _, h, _, _ in be} >= {"The bridge opened in the spring of 1990."}
+    assert any(lab == "entailment" and "was able to open" in p for p, _, lab, _ in be)
+    assert any(lab == "contradiction" and "was unable to open" in p for p, _, lab, _ in be)
+    # a negation before the phrase would turn the labels round: no pairs
+    assert verb_pairs("The army had never tried to retake the town.", random.Random(5)) == []
+    assert verb_pairs("Nobody tried to be first.", random.Random(5)) == []
+
+
+def test_conditions_are_not_stated_causes_are() -> None:
+    assert clause_pairs("If the river floods, the harvest will be lost to the water.") == [
+        ("If the river floods, the harvest will be lost to the water.", "The harvest will be lost to the water.",
+         "neutral", "clause-neutral")]
+    assert clause_pairs("Because the river flooded, the harvest was lost to the water.")[0][2] == "entailment"
+    assert clause_pairs("The harvest was lost.") == []
+
+
+def _example(split: str, paragraph: str, source: str = "squad2-train") -> dict[str, Any]:
+    context = ("The duke planned to build a canal from the river to the sea. If the canal opened, trade would move "
+               "to the port of Lille. The work began in 1780.")
+    return {"split": split, "source": source, "article": "Canal", "paragraph": paragraph, "kind": "gold",
+            "context": context, "question": "What did the duke plan?", "answers": [{"text": "a canal", "start": 25}]}
+
+
+def test_pairs_have_all_three_labels_and_only_their_split() -> None:
+    examples = [_example("train", f"p{i}") for i in range(10)] + [_example("dev", "d0"), _example("train", "n", "newsqa")]
+    made = pairs(examples, split="train", seed=7)
+    assert made and {r["split"] for r in made} == {"train"} and {r["source"] for r in made} == {"squad2-train"}
+    assert {LABELS[r["label"]] for r in made} == {"entailment", "contradiction", "neutral"}
+    assert any(r["kind"] == "clause-neutral" for r in made)
+    assert pairs(examples, split="train", seed=7) == made  # seeded
+    assert {r["split"] for r in pairs(examples, split="dev", seed=7)} == {"dev"}
