@@ -54,7 +54,9 @@ def eval_nli(data: Path, entailer: Entailer | None = None) -> dict[str, Any]:
     sets = {"snli-test (heldout)": [r for r in rows if r["set"] == "snli-test"],
             "product heldout": [r for r in rows if r["set"] == "product" and r["split"] == "heldout"],
             "product dev": [r for r in rows if r["set"] == "product" and r["split"] == "dev"],
-            "nli dev": [r for r in rows if r["set"] in ("mnli", "snli") and r["split"] == "dev"]}
+            "nli dev": [r for r in rows if r["set"] in ("mnli", "snli") and r["split"] == "dev"],
+            "implicatives heldout": [r for r in rows if r["set"] == "implicatives" and r["split"] == "heldout"],
+            "implicatives dev": [r for r in rows if r["set"] == "implicatives" and r["split"] == "dev"]}
     out = {name: accuracy(entailer, rs) for name, rs in sets.items()}
     product = [r for r in rows if r["set"] == "product" and r["split"] == "heldout"]
     if product:
@@ -115,9 +117,10 @@ def eval_yesno(path: Path = YESNO, folder: Path = YESNO_DOCS, *, embedder: Embed
 
 
 def _verdict_probs(split: str, path: Path = YESNO, folder: Path = YESNO_DOCS, embedder: Embedder | None = None,
-                   per_document: int = 4) -> list[tuple[str, np.ndarray]]:
+                   per_document: int = 4, entailer: Entailer | None = None) -> list[tuple[str, np.ndarray]]:
     """(labelled answer, probabilities [n, 3] of the document's best candidate sentences against the claim) per
-    source of the ``split`` questions, as ``qa.answer.yesno.verdicts`` sees them."""
+    source of the ``split`` questions, as ``qa.answer.yesno.verdicts`` sees them (by ``entailer``, else the
+    index's own model)."""
     from qa.answer.evidence import gather
 
     items = [it for it in _jsonl(path) if it.get("split", "dev") == split]
@@ -133,7 +136,8 @@ def _verdict_probs(split: str, path: Path = YESNO, folder: Path = YESNO_DOCS, em
         claim = to_claim(it["question"]) or it["question"]
         for doc_id, name in ids.items():
             sents = [s for s in ev.sentences if s.doc_id == doc_id][:per_document]
-            probs = index.entailer.probabilities([(s.text, claim) for s in sents]) if sents else np.zeros((0, 3))
+            judge = entailer or index.entailer
+            probs = judge.probabilities([(s.text, claim) for s in sents]) if sents else np.zeros((0, 3))
             out.append((it["answers"][name], probs))
     return out
 
@@ -144,7 +148,7 @@ def fit_yesno(model_dir: Path, precision: float = 0.85) -> dict[str, Any]:
     "no" verdicts, when none reaches it); written into ``calibration.json``."""
     import os
 
-    rows = _verdict_probs("dev")
+    rows = _verdict_probs("dev", entailer=Entailer(model_dir))  # the model being calibrated, not the installed one
     fitted: dict[str, Any] = {}
     for key, col, label in (("yesno_entail_threshold", 0, "yes"), ("yesno_contradict_threshold", 2, "no")):
         choice: tuple[float, float | None, int] = (0.99, None, 0)
