@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..text.frames import unasserted
 from ..text.numbers import numbers_in
 from ..text.tokens import query_stopwords, tokenize
 from ..text.wordlists import load_wordlists
@@ -157,6 +158,8 @@ def _model_support(entailer: Entailer, sentence: str, quote: str, lex: float) ->
     j = entailer.entails(quote, sentence)
     if j.contradicts:
         return False, lex, f"contradicts the quote (contradiction probability {j.contradiction:.2f})"
+    if j.entails and unasserted(quote, sentence):
+        return False, lex, "the quote states an intent or an attempt, not that it happened"
     if j.entails:
         return True, lex, ""
     return False, lex, f"not backed by the quote (entailment probability {j.entailment:.2f})"

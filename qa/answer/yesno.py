@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..text.numbers import WEEKDAYS, numbers_in, quantities
+from ..text.frames import unasserted
 from ..text.questions import to_claim
 from ..text.tokens import query_stopwords
 from .candidates import Sentence
@@ -26,6 +27,9 @@ YES, NO, NOT_ADDRESSED = "yes", "no", "not addressed"
 # this much (1 - P(neutral)): dev per source 61.2% -> 65.0% at any value from 0.3 to 0.7 (62.5% at 0.9; with the
 # previous entailment weights 57.5% -> 60.0%, the same plateau); weekdays counted as values too: 66.2%.
 VALUE_ON_POINT = 0.5
+# A sentence that has the claim's verb only after "tried to", "the purpose ... was to", "refused to" never makes a
+# "yes" (``qa.text.frames``); figures in the model card of qa/models/nli (2026-12-02).
+FRAMES = True
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,10 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
             group.append(s)
     pool = [s for group in per_doc.values() for s in group]
     probs = entailer.probabilities([(s.text, claim) for s in pool]) if pool else np.zeros((0, 3))
+    # "the purpose of which was to kill X" does not say that X was killed (``qa.text.frames``): no "yes" from it
+    framed = [FRAMES and unasserted(s.text, claim) for s in pool]
+    asserted = probs.copy()
+    asserted[np.array(framed, bool), 0] = 0.0
     # thresholds chosen on the dev questions (``qa_tools.entailment.fit_yesno``)
     te = entailer.calibration("yesno_entail_threshold", 0.99)
     tc = entailer.calibration("yesno_contradict_threshold", 0.99)
@@ -64,13 +72,15 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
     for doc_id in per_doc:
         rows = [i for i, s in enumerate(pool) if s.doc_id == doc_id]
         label, k = decide(probs[rows], te, tc)
+        # a "yes" the conflict rules read as the opposite ("escaped unharmed" / "was reportedly
+        # wounded") is a "no": dev per source 57.5% -> 58.8% (held out 57.0% -> 57.8%)
+        opposed = label == YES and _opposed(question, claim, pool[rows[k]].text)
+        if label == YES and not opposed and framed[rows[k]]:  # decided again without the framed sentences' "yes"
+            label, k = decide(asserted[rows], te, tc)
+            opposed = label == YES and _opposed(question, claim, pool[rows[k]].text)
         v = Verdict(doc_id, NOT_ADDRESSED, None, 0.0)
         if label == YES:
-            s = pool[rows[k]]
-            # a "yes" the conflict rules read as the opposite ("escaped unharmed" / "was reportedly
-            # wounded") is a "no": dev per source 57.5% -> 58.8% (held out 57.0% -> 57.8%)
-            opposed = _opposed(question, claim, s.text)
-            v = Verdict(doc_id, NO if opposed else YES, s, float(probs[rows[k], 2 if opposed else 0]))
+            v = Verdict(doc_id, NO if opposed else YES, pool[rows[k]], float(probs[rows[k], 2 if opposed else 0]))
         elif label == NO:
             v = Verdict(doc_id, NO, pool[rows[k]], float(probs[rows[k], 2]))
         if v.verdict != NO and (said := _other_value(stated, [pool[i] for i in rows], probs[rows])) is not None:

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from training.nli.data import LABELS
-from training.nli.implicatives import clause_pairs, pairs, past, verb_pairs
+from training.nli.implicatives import clause_pairs, fact_pairs, pairs, past, verb_pairs
 
 
 def test_simple_past_by_spelling_rules() -> None:
@@ -55,3 +55,19 @@ def test_pairs_have_all_three_labels_and_only_their_split() -> None:
     assert any(r["kind"] == "clause-neutral" for r in made)
     assert pairs(examples, split="train", seed=7) == made  # seeded
     assert {r["split"] for r in pairs(examples, split="dev", seed=7)} == {"dev"}
+
+
+def test_an_aim_is_not_a_fact_but_setting_out_and_succeeding_is() -> None:
+    forms = {"captured": "capture"}
+    made = fact_pairs("The crusaders captured the city in 1204.", forms, random.Random(1), nominal=True)
+    by_kind = {k: (p, lab) for p, _, lab, k in made}
+    premise, label = by_kind["nominal-neutral"]
+    assert label == "neutral" and premise.startswith("The ") and " of the crusaders was to capture the city in 1204." in premise
+    assert by_kind["nominal-entailment"] == ("The crusaders set out to capture the city in 1204, and succeeded.", "entailment")
+    assert by_kind["nominal-contradiction"][1] == "contradiction"
+    assert all(h == "The crusaders captured the city in 1204." for _, h, _, _ in made)
+    # without the flag, or when the subject is not a plain noun phrase, only the verb pairs
+    assert {k for *_, k in fact_pairs("The crusaders captured the city.", forms, random.Random(1))} == \
+        {"implicative-neutral", "implicative-entailment", "implicative-contradiction"}
+    assert not any(k.startswith("nominal") for *_, k in
+                   fact_pairs("Strong winds captured the sails.", forms, random.Random(1), nominal=True))

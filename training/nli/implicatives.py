@@ -103,10 +103,16 @@ def past_forms(contexts: Iterable[str], minimum: int = 3) -> dict[str, str]:
     return out
 
 
-def fact_pairs(sentence: str, forms: dict[str, str], rng: random.Random) -> list[tuple[str, str, str, str]]:
+AIMS = ("aim", "goal", "purpose", "plan", "intention", "objective")
+
+
+def fact_pairs(sentence: str, forms: dict[str, str], rng: random.Random, *, nominal: bool = False
+               ) -> list[tuple[str, str, str, str]]:
     """(premise, hypothesis, label, kind) pairs of a fact sentence ("the crusaders captured the city"): the
     sentence itself is the hypothesis; the premise says "tried to capture" (neutral), "managed to capture"
-    (entailment) or "failed to capture" (contradiction)."""
+    (entailment) or "failed to capture" (contradiction). With ``nominal``, when the verb's subject is a short
+    phrase, also "The aim of the crusaders was to capture the city" (neutral), "The crusaders set out to capture
+    the city, and succeeded" (entailment) and "..., but failed" (contradiction)."""
     words = list(re.finditer(r"[A-Za-z]+", sentence))
     for i in range(1, min(len(words) - 1, 14)):
         w, prev = words[i].group(), words[i - 1].group().lower()
@@ -121,6 +127,15 @@ def fact_pairs(sentence: str, forms: dict[str, str], rng: random.Random) -> list
     for group, label in ((INTENT, "neutral"), (HAPPENED, "entailment"), (DID_NOT + ("never managed",), "contradiction")):
         premise = sentence[:m.start()] + f"{rng.choice(group)} to {forms[m.group()]}" + sentence[m.end():]
         out.append((premise, sentence, label, f"implicative-{label}"))
+    subject, rest = sentence[:m.start()].strip(), sentence[m.end():].rstrip(".")
+    determined = subject.split()[:1] in (["The"], ["A"], ["An"], ["Its"], ["His"], ["Her"], ["Their"])
+    named = all(w[:1].isupper() for w in subject.split())  # "Galileo", "Joseph Stalin"
+    if nominal and 1 <= len(subject.split()) <= 6 and (determined or named) and not re.search(r"[,;:()\"]", subject):
+        lowered = subject[0].lower() + subject[1:] if determined else subject
+        base = forms[m.group()]
+        out += [(f"The {rng.choice(AIMS)} of {lowered} was to {base}{rest}.", sentence, "neutral", "nominal-neutral"),
+                (f"{subject} set out to {base}{rest}, and succeeded.", sentence, "entailment", "nominal-entailment"),
+                (f"{subject} set out to {base}{rest}, but failed.", sentence, "contradiction", "nominal-contradiction")]
     return out
 
 
@@ -157,8 +172,8 @@ def clause_pairs(sentence: str) -> list[tuple[str, str, str, str]]:
     return []
 
 
-def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: int = 0, seed: int = 59
-          ) -> list[dict[str, Any]]:
+def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: int = 0, seed: int = 59,
+          nominal: bool = False) -> list[dict[str, Any]]:
     """The pairs of up to ``limit`` sentences (0: all) of the ``split`` passages: every sentence with an intent phrase
     or a leading clause, and one fact sentence per passage."""
     rng = random.Random(seed)
@@ -171,11 +186,11 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
             contexts.append(e)
     rng.shuffle(contexts)
     forms = past_forms(e["context"] for e in contexts)
-    made = (rows for e in outside(contexts, blocked) for rows in _passage_pairs(e, split, rng, forms))
+    made = (rows for e in outside(contexts, blocked) for rows in _passage_pairs(e, split, rng, forms, nominal))
     return [r for rows in itertools.islice(made, limit or None) for r in rows]
 
 
-def _passage_pairs(e: dict[str, Any], split: str, rng: random.Random, forms: dict[str, str]
+def _passage_pairs(e: dict[str, Any], split: str, rng: random.Random, forms: dict[str, str], nominal: bool
                    ) -> Iterable[list[dict[str, Any]]]:
     context = e["context"]
     base = {"set": "implicative-synth", "split": split, "source": e["source"], "article": e["article"]}
@@ -191,7 +206,7 @@ def _passage_pairs(e: dict[str, Any], split: str, rng: random.Random, forms: dic
             facts.append(sentence)
     rng.shuffle(facts)
     for sentence in facts:
-        if got := fact_pairs(sentence, forms, rng):
+        if got := fact_pairs(sentence, forms, rng, nominal=nominal):
             yield [{**base, "premise": p, "hypothesis": h, "label": LABELS.index(lab), "kind": f"fact-{k}"}
                    for p, h, lab, k in got]
             break

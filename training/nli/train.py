@@ -82,6 +82,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--implicatives", type=int, default=0, help="add intent/attempt/condition pairs made from this "
                     "many train-split passage sentences (training/nli/implicatives.py: 'tried to seize' does not "
                     "state 'seized', 'managed to' does, 'failed to' denies it); 0: none")
+    ap.add_argument("--nominal", action="store_true", help="--implicatives also as an aim ('the aim of X was to "
+                    "capture', neutral) and 'X set out to capture ..., and succeeded / but failed'")
     ap.add_argument("--unanswerable", type=int, default=0, help="add the span-check pairs of SQuAD 2.0's written "
                     "unanswerables and as many answerable questions (training/nli/unanswerable.py), each this many "
                     "times; 0: none")
@@ -123,8 +125,10 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
     dev_implied: list[dict[str, Any]] = []
     if args.implicatives:
         examples = examples or load_examples(args.examples)
-        implied = implicatives.pairs(examples, split="train", limit=args.implicatives, seed=args.seed)
-        dev_implied = implicatives.pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed)
+        implied = implicatives.pairs(examples, split="train", limit=args.implicatives, seed=args.seed,
+                                     nominal=args.nominal)
+        dev_implied = implicatives.pairs(examples, split="dev", limit=max(1, args.eval_size // 3), seed=args.seed,
+                                         nominal=args.nominal)
     span_checks: list[dict[str, Any]] = []
     dev_span_checks: list[dict[str, Any]] = []
     if args.unanswerable:

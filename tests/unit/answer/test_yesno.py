@@ -122,3 +122,14 @@ def test_another_weekday_for_the_same_event_is_a_no() -> None:
     by_doc = {v.doc_id: v for v in found}
     assert by_doc["a"].verdict == YES
     assert by_doc["b"].verdict == NO and by_doc["b"].sentence is wednesday
+
+
+def test_an_intent_is_no_yes_but_a_later_statement_still_decides() -> None:
+    # the fake model, like the real one, reads "kill" in "the purpose ... was to kill" as entailing "was killed"
+    aim = _s("a", "The raid, the purpose of which was to kill the general, began at dawn.", 3.0)
+    ent = FakeEntailer("kill")
+    _, found = verdicts(ent, "Was the general killed?", [aim])  # type: ignore[misc]
+    assert found[0].verdict == NOT_ADDRESSED and found[0].sentence is None
+    fact = _s("a", "Two hours later the general was killed by a sniper.", 2.0)
+    _, found = verdicts(ent, "Was the general killed?", [aim, fact])  # type: ignore[misc]
+    assert found[0].verdict == YES and found[0].sentence is fact
