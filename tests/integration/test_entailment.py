@@ -63,6 +63,18 @@ def test_yes_no_question_gets_verdicts_with_their_quotes(tmp_path_factory: pytes
     assert by_doc.get("b.txt") is None or by_doc["b.txt"].verdict != "yes"
 
 
+def test_an_intent_is_no_yes(tmp_path_factory: pytest.TempPathFactory, real_embedder: qa.Embedder) -> None:
+    """The model reads "the purpose of which was to sink the ferry" as entailing "the ferry was sunk"; the frame
+    rule (``qa.text.frames``) keeps that sentence from making a "yes", and a source that states it still says yes."""
+    ans, by_doc = _yes_no(tmp_path_factory.mktemp("yn-intent"), real_embedder, {
+        "a.txt": ("Coast guard", "Divers placed a charge under the ferry, the purpose of which was to sink the ferry "
+                  "before dawn. The divers were arrested on the quay an hour later."),
+        "b.txt": ("Harbour news", "Divers sank the ferry before dawn with a charge placed under its hull. The port "
+                  "was closed for the day.")}, "Was the ferry sunk before dawn?")
+    assert by_doc.get("a.txt") is None or by_doc["a.txt"].verdict != "yes"
+    assert "**Yes**, according to *Coast guard*" not in ans.text
+
+
 def test_a_yes_no_question_the_sources_disagree_on_gets_both_and_a_verdict(
         tmp_path_factory: pytest.TempPathFactory, real_embedder: qa.Embedder) -> None:
     ans, by_doc = _yes_no(tmp_path_factory.mktemp("yn-conflict"), real_embedder, {
