@@ -117,7 +117,7 @@ def eval_yesno(path: Path = YESNO, folder: Path = YESNO_DOCS, *, embedder: Embed
 
 
 def _verdict_probs(split: str, path: Path = YESNO, folder: Path = YESNO_DOCS, embedder: Embedder | None = None,
-                   per_document: int = 4, entailer: Entailer | None = None) -> list[tuple[str, np.ndarray]]:
+                   per_document: int = 4, *, entailer: Entailer | None = None) -> list[tuple[str, np.ndarray]]:
     """(labelled answer, probabilities [n, 3] of the document's best candidate sentences against the claim) per
     source of the ``split`` questions, as ``qa.answer.yesno.verdicts`` sees them (by ``entailer``, else the
     index's own model)."""
