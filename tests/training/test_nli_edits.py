@@ -3,10 +3,8 @@ the pairs come from their split's passages only."""
 from __future__ import annotations
 
 import random
-from typing import Any
 
-from training.nli.data import LABELS
-from training.nli.edits import change_day_or_month, change_number, drop_part, flip_negation, number_in_words, pairs
+from training.nli.edits import change_day_or_month, change_number, drop_part, flip_negation, number_in_words
 
 
 def test_edits_that_change_what_a_sentence_says() -> None:
@@ -36,23 +34,3 @@ def test_edits_that_keep_what_a_sentence_says() -> None:
     assert clause is not None and clause[0] == "The museum holds 4,000 paintings by local artists."
     # a clause holding a negation is never dropped: what is left would say more than the sentence
     assert drop_part("The mayor, who did not attend the meeting, approved the plan for the new park.", rng) is None
-
-
-def _example(split: str, paragraph: str, source: str = "squad2-train") -> dict[str, Any]:
-    context = ("The bridge over the Kel river was opened in 1937 by the mayor. It carried three tram lines until "
-               "it was closed in 1961. Ada Lovelace designed its lamps, which were lit by gas.")
-    return {"split": split, "source": source, "article": "Bridge", "paragraph": paragraph, "kind": "gold",
-            "context": context, "question": "When was it opened?", "answers": [{"text": "1937", "start": 44}]}
-
-
-def test_pairs_have_all_three_labels_and_only_their_split() -> None:
-    examples = [_example("train", f"p{i}") for i in range(30)] + [_example("dev", "d0"), _example("train", "n", "newsqa")]
-    made = pairs(examples, split="train", seed=7)
-    assert {r["split"] for r in made} == {"train"} and {r["source"] for r in made} == {"squad2-train"}
-    assert {LABELS[r["label"]] for r in made} == {"entailment", "contradiction", "neutral"}
-    for r in made:
-        if LABELS[r["label"]] == "contradiction":
-            assert r["premise"] != r["hypothesis"]
-        if r["kind"] == "edit-other-sentence":
-            assert r["premise"] != r["hypothesis"]
-    assert pairs(examples, split="train", seed=7) == made  # seeded

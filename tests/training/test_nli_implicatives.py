@@ -3,10 +3,8 @@ pairs come from their split's passages only."""
 from __future__ import annotations
 
 import random
-from typing import Any
 
-from training.nli.data import LABELS
-from training.nli.implicatives import clause_pairs, fact_pairs, pairs, past, verb_pairs
+from training.nli.implicatives import clause_pairs, fact_pairs, past, verb_pairs
 
 
 def test_simple_past_by_spelling_rules() -> None:
@@ -39,22 +37,6 @@ def test_conditions_are_not_stated_causes_are() -> None:
     assert clause_pairs("Because the river flooded, the harvest was lost to the water.")[0][2] == "entailment"
     assert clause_pairs("The harvest was lost.") == []
 
-
-def _example(split: str, paragraph: str, source: str = "squad2-train") -> dict[str, Any]:
-    context = ("The duke planned to build a canal from the river to the sea. If the canal opened, trade would move "
-               "to the port of Lille. The work began in 1780.")
-    return {"split": split, "source": source, "article": "Canal", "paragraph": paragraph, "kind": "gold",
-            "context": context, "question": "What did the duke plan?", "answers": [{"text": "a canal", "start": 25}]}
-
-
-def test_pairs_have_all_three_labels_and_only_their_split() -> None:
-    examples = [_example("train", f"p{i}") for i in range(10)] + [_example("dev", "d0"), _example("train", "n", "newsqa")]
-    made = pairs(examples, split="train", seed=7)
-    assert made and {r["split"] for r in made} == {"train"} and {r["source"] for r in made} == {"squad2-train"}
-    assert {LABELS[r["label"]] for r in made} == {"entailment", "contradiction", "neutral"}
-    assert any(r["kind"] == "clause-neutral" for r in made)
-    assert pairs(examples, split="train", seed=7) == made  # seeded
-    assert {r["split"] for r in pairs(examples, split="dev", seed=7)} == {"dev"}
 
 
 def test_an_aim_is_not_a_fact_but_setting_out_and_succeeding_is() -> None:

@@ -29,7 +29,7 @@ from qa.text.numbers import NUMBER_WORDS, WEEKDAYS
 from qa.text.sentences import split_sentences
 
 from .data import LABELS
-from .synth import SOURCES, _blocked_texts, antonym_table, opposite, outside
+from .synth import _blocked_texts, gold_passages, antonym_table, opposite, outside
 
 Edit = Callable[[str, random.Random], "tuple[str, tuple[int, int]] | None"]
 
@@ -191,13 +191,7 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
     rng = random.Random(seed)
     table = antonym_table() if antonyms else {}
     blocked = _blocked_texts()
-    seen: set[str] = set()
-    contexts = []
-    for e in examples:
-        if e["split"] == split and e["kind"] == "gold" and e["source"] in SOURCES and e["paragraph"] not in seen:
-            seen.add(e["paragraph"])
-            contexts.append(e)
-    rng.shuffle(contexts)
+    contexts = gold_passages(examples, split, rng)
     made = (rows for e in outside(contexts, blocked) if (rows := _passage_pairs(e, split, rng, table)))
     return [r for rows in itertools.islice(made, limit or None) for r in rows]
 

@@ -32,7 +32,7 @@ from typing import Any
 from qa.text.sentences import split_sentences
 
 from .data import LABELS
-from .synth import SOURCES, _blocked_texts, outside
+from .synth import _blocked_texts, gold_passages, outside
 
 INTENT = ("tried", "attempted", "sought", "planned", "wanted", "hoped", "aimed", "intended", "vowed", "promised",
           "threatened", "pledged", "proposed", "wished")
@@ -146,6 +146,7 @@ def verb_pairs(sentence: str, rng: random.Random) -> list[tuple[str, str, str, s
     if not m or _NEGATORS.search(sentence[:m.start()]) or (done := past(m.group("do"))) is None:
         return []
     hyp = sentence[:m.start()] + done + sentence[m.end():]
+    groups: tuple[tuple[tuple[str, ...], str], ...]
     if m.group("verb"):
         groups = ((INTENT, "neutral"), (HAPPENED, "entailment"), (DID_NOT, "contradiction"))
         make = lambda w: w  # noqa: E731
@@ -178,13 +179,7 @@ def pairs(examples: Iterable[dict[str, Any]], *, split: str = "train", limit: in
     or a leading clause, and one fact sentence per passage."""
     rng = random.Random(seed)
     blocked = _blocked_texts()
-    seen: set[str] = set()
-    contexts = []
-    for e in examples:
-        if e["split"] == split and e["kind"] == "gold" and e["source"] in SOURCES and e["paragraph"] not in seen:
-            seen.add(e["paragraph"])
-            contexts.append(e)
-    rng.shuffle(contexts)
+    contexts = gold_passages(examples, split, rng)
     forms = past_forms(e["context"] for e in contexts)
     made = (rows for e in outside(contexts, blocked) for rows in _passage_pairs(e, split, rng, forms, nominal))
     return [r for rows in itertools.islice(made, limit or None) for r in rows]

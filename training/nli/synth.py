@@ -221,6 +221,19 @@ def _blocked_texts() -> list[str]:
     return [_norm(t)[:120] for t in out if len(t) > 30]
 
 
+def gold_passages(examples: Iterable[dict[str, Any]], split: str, rng: random.Random) -> list[dict[str, Any]]:
+    """One example per distinct passage of ``split`` from the encyclopedic ``SOURCES``, shuffled by ``rng`` (the
+    sentences ``edits`` and ``implicatives`` make pairs from)."""
+    seen: set[str] = set()
+    contexts = []
+    for e in examples:
+        if e["split"] == split and e["kind"] == "gold" and e["source"] in SOURCES and e["paragraph"] not in seen:
+            seen.add(e["paragraph"])
+            contexts.append(e)
+    rng.shuffle(contexts)
+    return contexts
+
+
 def outside(examples: Iterable[dict[str, Any]], blocked: Sequence[str]) -> Iterator[dict[str, Any]]:
     """The examples whose passage quotes none of the ``blocked`` texts (``_blocked_texts``)."""
     for e in examples:
