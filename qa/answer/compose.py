@@ -367,6 +367,17 @@ def short_answer(index: IndexView, evidence: Evidence, config: AnswerConfig = DE
     reader = index.reader
     if not evidence.readings or reader is None:
         return None, None
+    if config.short_model and config.short_rerank:
+        options = []  # each reading as the answer, in the order read: its fitted decision's score
+        for i, r in enumerate(evidence.readings):
+            if r.text.strip() and (h := holder_of(evidence, r)) is not None:
+                order = [r, *evidence.readings[:i], *evidence.readings[i + 1:]]
+                score = reader.short_answer(short_features(order, h, evidence.sentences))
+                if score is not None:
+                    options.append((score, -i, r, h))
+        if options:
+            score, _, r, h = max(options, key=lambda o: o[:2])
+            return (r, h) if score >= 0.0 else (None, None)
     best = evidence.readings[0]
     if not best.text.strip():
         return None, None

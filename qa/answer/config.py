@@ -72,6 +72,8 @@ class AnswerConfig:
     short_model: bool = True  # show the reader's span as the short answer by the fitted decision over the reading
     # (``qa.answer.short``: margin, agreement of the two passages read, span length, its sentence's rank and
     # probability; dev-fitted, ``python -m qa_tools.short``); False: by the reader's margin threshold alone
+    short_rerank: bool = True  # with short_model: of the passages' readings, the one the fitted decision finds
+    # likeliest is shown (not always the best margin's); False: the best margin's reading, or none
     entailment: bool = True  # yes/no verdicts per source, conflicts and claim checks by the trained entailment
     # model (when installed); without it, the word-list rules of ``qa.answer.conflicts`` / ``qa.answer.claims``
     verify: bool = True  # the entailment model checks the reader's best span as the answer against its own

@@ -109,3 +109,22 @@ def test_a_stale_or_broken_entry_is_refused(tmp_path: Path) -> None:
     broken = {**good, "threshold": None}
     with pytest.raises(ReaderUnavailableError, match="non-finite"):
         Reader(_with_short(tmp_path / "c", broken)).warm_up()
+
+
+class _ByHolder(_Reader):
+    """A fitted decision that trusts a span held by the best-scored sentence (feature 3) most."""
+
+    def short_answer(self, x: list[float]) -> float | None:
+        return 1.0 if x[FEATURES.index("holder_is_best")] else 0.2
+
+
+def test_the_likeliest_reading_is_shown_not_always_the_best_margins() -> None:
+    from dataclasses import replace
+
+    ev = Evidence("where does it cross the river?", [], _sentences(),
+                  readings=(_reading("Harrow", 0.4), _reading("1932", 0.1, "d", 1)))
+    index: Any = SimpleNamespace(reader=_ByHolder(None))
+    reading, holder = short_answer(index, ev)
+    assert reading is not None and reading.text == "1932" and holder is not None and holder.text.startswith("The bridge")
+    reading, _ = short_answer(index, ev, replace(DEFAULT_CONFIG, short_rerank=False))
+    assert reading is not None and reading.text == "Harrow"  # the best margin's reading, as before
