@@ -129,6 +129,7 @@ def _verdict_probs(split: str, path: Path = YESNO, folder: Path = YESNO_DOCS, em
     tag = hashlib.sha1((embedder.fingerprint + "".join(d.text for d in docs)).encode()).hexdigest()[:10]
     index = build_index(docs, cache_dir() / "eval" / f"yesno-{tag}", embedder=embedder)
     view = index.pinned()
+    judge = entailer or index.entailer
     out = []
     for it in items:
         ids = {f"{it['corpus']}/{n}": n for n in it["answers"]}
@@ -136,7 +137,6 @@ def _verdict_probs(split: str, path: Path = YESNO, folder: Path = YESNO_DOCS, em
         claim = to_claim(it["question"]) or it["question"]
         for doc_id, name in ids.items():
             sents = [s for s in ev.sentences if s.doc_id == doc_id][:per_document]
-            judge = entailer or index.entailer
             probs = judge.probabilities([(s.text, claim) for s in sents]) if sents else np.zeros((0, 3))
             out.append((it["answers"][name], probs))
     return out

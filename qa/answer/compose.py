@@ -367,28 +367,22 @@ def short_answer(index: IndexView, evidence: Evidence, config: AnswerConfig = DE
     reader = index.reader
     if not evidence.readings or reader is None:
         return None, None
-    if config.short_model and config.short_rerank:
-        options = []  # each reading as the answer, in the order read: its fitted decision's score
-        for i, r in enumerate(evidence.readings):
-            if r.text.strip() and (h := holder_of(evidence, r)) is not None:
-                order = [r, *evidence.readings[:i], *evidence.readings[i + 1:]]
-                score = reader.short_answer(short_features(order, h, evidence.sentences))
-                if score is not None:
-                    options.append((score, -i, r, h))
-        if options:
-            score, _, r, h = max(options, key=lambda o: o[:2])
-            return (r, h) if score >= 0.0 else (None, None)
-    best = evidence.readings[0]
-    if not best.text.strip():
+    # each reading as the answer (with short_rerank; else the best margin's alone), scored by the fitted decision
+    # or, without one, by its margin over the reader's threshold; the likeliest is shown if it scores >= 0
+    several = config.short_model and config.short_rerank
+    options = []
+    for i, r in enumerate(evidence.readings if several else evidence.readings[:1]):
+        if not r.text.strip() or (h := holder_of(evidence, r)) is None:
+            continue
+        order = [r, *evidence.readings[:i], *evidence.readings[i + 1:]]
+        shown = reader.short_answer(short_features(order, h, evidence.sentences)) if config.short_model else None
+        if shown is None and i > 0:
+            break  # no fitted decision: the best margin's reading alone, as before
+        options.append((r.margin - reader.threshold if shown is None else shown, -i, r, h))
+    if not options:
         return None, None
-    holder = holder_of(evidence, best)
-    if holder is None:
-        return None, None
-    shown = reader.short_answer(short_features(evidence.readings, holder, evidence.sentences)) \
-        if config.short_model else None
-    if (best.margin < reader.threshold) if shown is None else (shown < 0.0):
-        return None, None
-    return best, holder
+    score, _, best, holder = max(options, key=lambda o: o[:2])
+    return (best, holder) if score >= 0.0 else (None, None)
 
 
 def _citation_of(citations: Sequence[Citation], s: Sentence) -> int:

@@ -27,9 +27,6 @@ YES, NO, NOT_ADDRESSED = "yes", "no", "not addressed"
 # this much (1 - P(neutral)): dev per source 61.2% -> 65.0% at any value from 0.3 to 0.7 (62.5% at 0.9; with the
 # previous entailment weights 57.5% -> 60.0%, the same plateau); weekdays counted as values too: 66.2%.
 VALUE_ON_POINT = 0.5
-# A sentence that has the claim's verb only after "tried to", "the purpose ... was to", "refused to" never makes a
-# "yes" (``qa.text.frames``); figures in the model card of qa/models/nli (2026-12-02).
-FRAMES = True
 
 
 @dataclass(frozen=True)
@@ -60,10 +57,6 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
             group.append(s)
     pool = [s for group in per_doc.values() for s in group]
     probs = entailer.probabilities([(s.text, claim) for s in pool]) if pool else np.zeros((0, 3))
-    # "the purpose of which was to kill X" does not say that X was killed (``qa.text.frames``): no "yes" from it
-    framed = [FRAMES and unasserted(s.text, claim) for s in pool]
-    asserted = probs.copy()
-    asserted[np.array(framed, bool), 0] = 0.0
     # thresholds chosen on the dev questions (``qa_tools.entailment.fit_yesno``)
     te = entailer.calibration("yesno_entail_threshold", 0.99)
     tc = entailer.calibration("yesno_contradict_threshold", 0.99)
@@ -75,8 +68,12 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
         # a "yes" the conflict rules read as the opposite ("escaped unharmed" / "was reportedly
         # wounded") is a "no": dev per source 57.5% -> 58.8% (held out 57.0% -> 57.8%)
         opposed = label == YES and _opposed(question, claim, pool[rows[k]].text)
-        if label == YES and not opposed and framed[rows[k]]:  # decided again without the framed sentences' "yes"
-            label, k = decide(asserted[rows], te, tc)
+        if label == YES and not opposed and unasserted(pool[rows[k]].text, claim):
+            # "the purpose of which was to kill X" does not say that X was killed (``qa.text.frames``; figures in
+            # the model card of qa/models/nli, 2026-12-02): decided again without the framed sentences' "yes"
+            asserted = probs[rows].copy()
+            asserted[[unasserted(pool[i].text, claim) for i in rows], 0] = 0.0
+            label, k = decide(asserted, te, tc)
             opposed = label == YES and _opposed(question, claim, pool[rows[k]].text)
         v = Verdict(doc_id, NOT_ADDRESSED, None, 0.0)
         if label == YES:

@@ -19,7 +19,8 @@ from .wordlists import load_wordlists
 _DATA = load_wordlists(Path(__file__).resolve().parent / "data" / "frames.json",
                        {"cues": "words", "window": "words", "irregular": "pairs"})
 CUES = frozenset(_DATA["cues"])
-_BASE_OF = {past: base for base, past in _DATA["irregular"]}
+IRREGULAR: tuple[tuple[str, str], ...] = tuple((base, past) for base, past in _DATA["irregular"])  # simple past first
+_BASE_OF = {past: base for base, past in IRREGULAR}
 WINDOW = int(_DATA["window"][0])  # how many words before "to" the cue may stand ("the purpose of which was to")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?|[.;:!?]")
 

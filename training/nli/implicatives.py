@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from qa.text.frames import IRREGULAR
 from qa.text.sentences import split_sentences
 
 from .data import LABELS
@@ -48,21 +49,11 @@ _NEGATORS = re.compile(r"\b(not|no|never|n't|nor|without|neither|but)\b", re.IGN
 _CONDITION = re.compile(r"^(If|Unless|Should|Were|Had|Once|Provided that) [^,]{3,120}, (?P<rest>[a-z][^,;]{12,}\.)$")
 _CAUSE = re.compile(r"^(Because|Since|After|When|Although|Though|While|As) [^,]{3,120}, (?P<rest>[a-z][^,;]{12,}\.)$")
 
-_IRREGULAR = dict(w.split(":") for w in (
-    "arise:arose awake:awoke bear:bore beat:beat become:became begin:began bend:bent bet:bet bind:bound bite:bit "
-    "bleed:bled blow:blew break:broke breed:bred bring:brought build:built burn:burned buy:bought cast:cast "
-    "catch:caught choose:chose cling:clung come:came cost:cost creep:crept cut:cut deal:dealt dig:dug do:did "
-    "draw:drew drink:drank drive:drove eat:ate fall:fell feed:fed feel:felt fight:fought find:found flee:fled "
-    "fly:flew forbid:forbade forget:forgot forgive:forgave freeze:froze get:got give:gave go:went grind:ground "
-    "grow:grew hang:hung have:had hear:heard hide:hid hit:hit hold:held hurt:hurt keep:kept know:knew lay:laid "
-    "lead:led leave:left lend:lent let:let lie:lay light:lit lose:lost make:made mean:meant meet:met pay:paid "
-    "put:put quit:quit read:read ride:rode ring:rang rise:rose run:ran say:said see:saw seek:sought sell:sold "
-    "send:sent set:set shake:shook shine:shone shoot:shot show:showed shut:shut sing:sang sink:sank sit:sat "
-    "sleep:slept slide:slid speak:spoke spend:spent spin:spun split:split spread:spread stand:stood steal:stole "
-    "stick:stuck sting:stung strike:struck swear:swore sweep:swept swim:swam swing:swung take:took teach:taught "
-    "tear:tore tell:told think:thought throw:threw undergo:underwent understand:understood undertake:undertook "
-    "upset:upset wake:woke wear:wore win:won withdraw:withdrew write:wrote overcome:overcame overthrow:overthrew "
-    "rebuild:rebuilt retake:retook").split())
+# base -> simple past of irregular verbs: the first pair of each base in qa's frames data (which lists the simple
+# past before the participle)
+_IRREGULAR: dict[str, str] = {}
+for _base, _past in IRREGULAR:
+    _IRREGULAR.setdefault(_base, _past)
 _NOT_VERBS = frozenset("be the a an his her their its this that these those all some any more such".split())
 # a word before a simple past that makes it a participle or an adjective ("was captured", "the captured city")
 _NOT_BEFORE = frozenset("was were is are be been being had has have having the a an of by to and or this that these "
