@@ -113,7 +113,8 @@ def section_latency(r: dict) -> list[str]:
         base = x["ms"].get("plain search", {}).get("p50")
         for name, v in x["ms"].items():
             c = x.get("cpu_ms", {}).get(name, {})
-            rows.append(f"| {corpus} ({x['passages']:,} passages, {x['dense_kind']}) | {name} | {x['questions']} | "
+            when = str(x.get("machine", {}).get("date", ""))[:10]  # runs of different days sit in one table
+            rows.append(f"| {corpus} ({x['passages']:,} passages, {x['dense_kind']}{', ' + when if when else ''}) | {name} | {x['questions']} | "
                         f"**{f(v['p50'])}** | {f(v['p95'])} | {f(c.get('p50'))} | {f(c.get('p95'))} | "
                         f"{ratio(base, v['p50']) if name != 'plain search' else 'baseline'} |")
     if not rows:
@@ -124,7 +125,8 @@ def section_latency(r: dict) -> list[str]:
             "`qa search` = hybrid dense + BM25, fused, collapsed, top 5; `qa quotes answer` = `Index.ask` "
             "(search + sentence scoring + citations), starting from an empty sentence cache; `embed_top=4` = the same "
             "with only the first pass of sentence embedding (4 sentences, never up to 12: a speed/quality option, not the default). CPU ms = CPU time of the process per question (all threads): "
-            "on a busy machine wall time waits for a core, CPU time does not."), "",
+            "on a busy machine wall time waits for a core, CPU time does not. Each corpus's rows come from one run (its date "
+            "beside it); compare rows of one run only."), "",
             "| corpus | path | questions | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms | p50 speed-up vs plain |",
             "|---|---|---:|---:|---:|---:|---:|---:|", *rows, ""]
 
