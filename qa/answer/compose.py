@@ -279,7 +279,9 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     chance = reread(evidence, config.reader_weight)
     lead = list(dict.fromkeys(x for x in (holder, evidence.sentences[0]) if x is not None))
     rest = sorted((x for x in evidence.sentences if x not in lead), key=lambda x: -chance(x))
-    chosen = select([*lead, *rest], config, must, quotable=lambda x: not furniture(index, x), probability=chance)
+    best = evidence.sentences[0]
+    keep = [best] if config.keep_best and holder not in (None, best) and not furniture(index, best) else []
+    chosen = select([*lead, *rest], config, [*must, *keep], quotable=lambda x: not furniture(index, x), probability=chance)
     citations = make_citations(index, chosen, lead=holder)
     conflict_ns = None
     if found:

@@ -128,3 +128,37 @@ def test_page_furniture_is_not_quoted_beside_the_answer(tmp_path: Path) -> None:
     ans = quotes_answer(idx, query, query, gather(idx, query, k=3))
     quotes = [c.quote for c in ans.citations]
     assert quotes and not any("Getty" in q or "You May Also Like" in q or "festival" in q for q in quotes), quotes
+
+
+class _ShowsAny:
+    """A reader whose fitted short decision shows any span (``compose.short_answer`` asks it)."""
+
+    threshold = 0.0
+
+    def short_answer(self, x: list[float]) -> float:
+        return 1.0
+
+
+@pytest.mark.parametrize("keep_best", [True, False])
+def test_the_best_sentence_is_quoted_beside_a_short_answer_held_elsewhere(tmp_path: Path, keep_best: bool) -> None:
+    from qa.answer.compose import quotes_answer
+
+    emb = HashingEmbedder(128)
+    snap = assemble(None, {}, [StoredDocument(d, d.id) for d in DOCS], emb, ChunkingConfig(max_tokens=40), progress=False)[0]
+    idx = Index(tmp_path, snap, emb)
+    idx.reader = None  # gathered without reading; the readings are given below
+    query = "Who explored the Amazon river?"
+    ev = gather(idx, query, k=3)
+    idx.reader = _ShowsAny()  # type: ignore[assignment]
+    best = ev.sentences[0]
+    other = next(s for s in ev.sentences if s.doc_id != best.doc_id)  # another document: no citation holds both
+    word = other.text.split()[0]
+    # a sure reading held by another sentence than the best: its chance alone covers the answer
+    reading = Reading(other.doc_id, other.start, other.start + len(word), word, 6.0, 0.99, 0)
+    ev = replace(ev, readings=(reading,), gate=3.0)
+    config = replace(DEFAULT_CONFIG, entailment=False, keep_best=keep_best, coverage=0.2)
+    ans = quotes_answer(idx, query, query, ev, config)
+    assert ans.answer is not None and ans.answer.text == word
+    quoted = [c.quote for c in ans.citations]
+    holds_best = any(c.doc_id == best.doc_id and c.start <= best.start and best.end <= c.end for c in ans.citations)
+    assert holds_best is keep_best, quoted
