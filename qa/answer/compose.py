@@ -274,8 +274,8 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     must += [v.sentence for v in (said[1] if said else ()) if v.sentence is not None and v.sentence not in must]
     # when the sources disagree, the disagreement is said first and no single short answer is put above it
     reading, holder = short_answer(index, evidence, config) if found is None else (None, None)
-    # the sentence holding the short answer leads, then the best sentence; the rest follow by their chance of
-    # holding the answer, the reader's readings counted in, until the quotes cover it (``select``)
+    # the sentence holding the short answer leads, then the best sentence (always quoted with ``keep_best``); the rest
+    # follow by their chance of holding the answer, the reader's readings counted in, until the quotes cover it
     chance = reread(evidence, config.reader_weight)
     lead = list(dict.fromkeys(x for x in (holder, evidence.sentences[0]) if x is not None))
     rest = sorted((x for x in evidence.sentences if x not in lead), key=lambda x: -chance(x))
