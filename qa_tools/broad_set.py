@@ -42,7 +42,8 @@ SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "heldou
 # lists (where answers missed the sentences asked for), written in the sixth broad round before its changes; dev7: every
 # kind and corpus in fresh phrasings, written in the seventh round before its changes (never fitted on: its check);
 # dev8: what a named person or body said ("What did Merrick Garland say?"), written on 2026-12-01 before statements
-# were answered
+# were answered. The held-out split has two batches: the questions written with the first dev set ("bq..") and 28
+# more ("h2q..", 2026-12-02, written by a helper that never ran qa's answers, each kind over every corpus)
 _FIELDS = {"id", "corpus", "group", "question", "kind", "named_by", "cite", "keys", "only_document", "split"}
 
 
