@@ -277,9 +277,9 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     # the sentence holding the short answer leads, then the best sentence (always quoted with ``keep_best``); the rest
     # follow by their chance of holding the answer, the reader's readings counted in, until the quotes cover it
     chance = reread(evidence, config.reader_weight)
-    lead = list(dict.fromkeys(x for x in (holder, evidence.sentences[0]) if x is not None))
-    rest = sorted((x for x in evidence.sentences if x not in lead), key=lambda x: -chance(x))
     best = evidence.sentences[0]
+    lead = list(dict.fromkeys(x for x in (holder, best) if x is not None))
+    rest = sorted((x for x in evidence.sentences if x not in lead), key=lambda x: -chance(x))
     keep = [best] if config.keep_best and holder not in (None, best) and not furniture(index, best) else []
     chosen = select([*lead, *rest], config, [*must, *keep], quotable=lambda x: not furniture(index, x), probability=chance)
     citations = make_citations(index, chosen, lead=holder)
