@@ -35,14 +35,16 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 KINDS = ("summary", "entity", "event", "comparison", "list")
 NAMED_BY = ("title", "file", "outlet", "ordinal", "phrase")
-SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "heldout")  # in the order reports show them; dev2: a second development set, written in round 4
+SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "heldout")  # in the order reports show them; dev2: a second development set, written in round 4
 # before its changes; dev3: list questions only, written in round 5 before its changes; dev4: comparison and event
 # questions, written in round 6 before its changes; dev5: every kind and corpus in users' own wordings, written in
 # issue 17's fifth broad round before its changes; dev6: every kind and corpus, weighted toward summaries, events and
 # lists (where answers missed the sentences asked for), written in the sixth broad round before its changes; dev7: every
 # kind and corpus in fresh phrasings, written in the seventh round before its changes (never fitted on: its check);
 # dev8: what a named person or body said ("What did Merrick Garland say?"), written on 2026-12-01 before statements
-# were answered. The held-out split has two batches: the questions written with the first dev set ("bq..") and 28
+# were answered; dev9: every kind and corpus in users' own everyday wordings, written on 2026-12-02 by a helper that
+# read neither qa's code nor the other questions (a fresh check of how the answers carry to new wordings; nothing
+# was changed on it yet). The held-out split has two batches: the questions written with the first dev set ("bq..") and 28
 # more ("h2q..", 2026-12-02, written by a helper that never ran qa's answers, each kind over every corpus)
 _FIELDS = {"id", "corpus", "group", "question", "kind", "named_by", "cite", "keys", "only_document", "split"}
 

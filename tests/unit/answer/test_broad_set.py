@@ -238,6 +238,15 @@ def test_dev8_asks_what_people_said_apart_from_the_others() -> None:
     assert [(n.id, o.id) for n in rows for o in QUESTIONS if o.split != "dev8" and _near_duplicates(n, o)] == []
 
 
+def test_dev9_is_a_fresh_set_in_users_own_wordings() -> None:
+    """dev9 (written 2026-12-02 by a helper that read neither qa's code nor the other questions): every kind over every
+    corpus, eight of each kind, each group its own, none a near-duplicate of a question of another split."""
+    _fresh_set("dev9")
+    rows = [q for q in QUESTIONS if q.split == "dev9"]
+    assert len(rows) == 40 and all(sum(q.kind == k for q in rows) == 8 for k in KINDS)
+    assert all(q.id.startswith("d9q") and q.group.startswith("d9-") for q in rows)
+
+
 def test_the_second_held_out_batch_covers_every_kind_and_corpus() -> None:
     """The held-out questions "h2q.." (written 2026-12-02 by a helper that never ran qa's answers, to bring the held-out
     part from 26 questions towards the third of the set the issue asks for): every kind over every corpus, each group
