@@ -82,14 +82,18 @@ def yesno_sets(folder: Path = YESNO_DOCS) -> dict[str, list[Document]]:
 
 
 def eval_yesno(path: Path = YESNO, folder: Path = YESNO_DOCS, *, embedder: Embedder | None = None,
-               config: AnswerConfig = DEFAULT_CONFIG) -> dict[str, Any]:
-    """Ask each yes/no question of its news set; a source is right when its verdict (yes / no / not addressed)
-    is the labelled one. Also: how often ``to_claim`` writes the labelled claim word for word (informative)."""
-    items = _jsonl(path)
+               config: AnswerConfig = DEFAULT_CONFIG, splits: Sequence[str] | None = None,
+               entailer: Entailer | None = None) -> dict[str, Any]:
+    """Ask each yes/no question of its news set (of ``splits``, default all); a source is right when its verdict
+    (yes / no / not addressed) is the labelled one. Also: how often ``to_claim`` writes the labelled claim word
+    for word (informative). ``entailer`` replaces the installed entailment model (a model being calibrated)."""
+    items = [it for it in _jsonl(path) if splits is None or it.get("split", "dev") in splits]
     embedder = embedder or default_embedder()
     docs = [d for group in yesno_sets(folder).values() for d in group]
     tag = hashlib.sha1((embedder.fingerprint + "".join(d.text for d in docs)).encode()).hexdigest()[:10]
     index = build_index(docs, cache_dir() / "eval" / f"yesno-{tag}", embedder=embedder)
+    if entailer is not None:
+        index.entailer = entailer
     right: dict[str, list[bool]] = {}
     confusion: Counter[tuple[str, str]] = Counter()
     cases = []
@@ -116,56 +120,36 @@ def eval_yesno(path: Path = YESNO, folder: Path = YESNO_DOCS, *, embedder: Embed
             "errors": cases[:40]}
 
 
-def _verdict_probs(split: str, path: Path = YESNO, folder: Path = YESNO_DOCS, embedder: Embedder | None = None,
-                   per_document: int = 4, *, entailer: Entailer | None = None) -> list[tuple[str, np.ndarray]]:
-    """(labelled answer, probabilities [n, 3] of the document's best candidate sentences against the claim) per
-    source of the ``split`` questions, as ``qa.answer.yesno.verdicts`` sees them (by ``entailer``, else the
-    index's own model)."""
-    from qa.answer.evidence import gather
+class _Calibrated(Entailer):
+    """An entailment model whose calibration numbers ``overrides`` replaces (a cell of a grid being tried)."""
 
-    items = [it for it in _jsonl(path) if it.get("split", "dev") == split]
-    embedder = embedder or default_embedder()
-    docs = [d for group in yesno_sets(folder).values() for d in group]
-    tag = hashlib.sha1((embedder.fingerprint + "".join(d.text for d in docs)).encode()).hexdigest()[:10]
-    index = build_index(docs, cache_dir() / "eval" / f"yesno-{tag}", embedder=embedder)
-    view = index.pinned()
-    judge = entailer or index.entailer
-    out = []
-    for it in items:
-        ids = {f"{it['corpus']}/{n}": n for n in it["answers"]}
-        ev = gather(view, it["question"], k=5, doc_ids=list(ids))
-        claim = to_claim(it["question"]) or it["question"]
-        for doc_id, name in ids.items():
-            sents = [s for s in ev.sentences if s.doc_id == doc_id][:per_document]
-            probs = judge.probabilities([(s.text, claim) for s in sents]) if sents else np.zeros((0, 3))
-            out.append((it["answers"][name], probs))
-    return out
+    def __init__(self, folder: Path, overrides: dict[str, float]) -> None:
+        super().__init__(folder)
+        self.overrides = overrides
+
+    def calibration(self, key: str, default: float) -> float:
+        return self.overrides[key] if key in self.overrides else super().calibration(key, default)
 
 
-def fit_yesno(model_dir: Path, precision: float = 0.85) -> dict[str, Any]:
-    """Choose the yes/no thresholds on the dev questions only: the lowest entailment probability at which the
-    "yes" verdicts are at least ``precision`` right, and the same for contradiction and "no" (0.99, i.e. no
-    "no" verdicts, when none reaches it); written into ``calibration.json``."""
+CONTRAST_GRID = tuple((t, m) for t in (0.40, 0.45, 0.50) for m in (0.0, 0.1))
+
+
+def fit_yesno_contrast(model_dir: Path) -> dict[str, Any]:
+    """Choose the threshold and margin of ``qa.answer.yesno.contrast`` (the claim and its opposite weighed
+    together) on the dev questions only: the grid cell with the best per-source accuracy of the whole answer path
+    (ties: the larger margin, then the larger threshold); written into ``calibration.json``."""
     import os
 
-    rows = _verdict_probs("dev", entailer=Entailer(model_dir))  # the model being calibrated, not the installed one
-    fitted: dict[str, Any] = {}
-    for key, col, label in (("yesno_entail_threshold", 0, "yes"), ("yesno_contradict_threshold", 2, "no")):
-        choice: tuple[float, float | None, int] = (0.99, None, 0)
-        for t in np.arange(0.3, 0.951, 0.05):
-            # as qa.answer.yesno decides: the sentence most in favour must lean that way itself
-            said = [want == label for want, p in rows if len(p) and (best := p[int(p[:, col].argmax())])[col] >= t
-                    and best[col] > best[2 - col]]
-            if said and np.mean(said) >= precision:
-                choice = (round(float(t), 2), round(float(np.mean(said)), 3), len(said))
-                break
-        fitted[key] = choice[0]
-        fitted[f"dev_{label}_precision"] = choice[1]
-        fitted[f"dev_{label}_verdicts"] = choice[2]
+    scores = {}
+    for t, m in CONTRAST_GRID:
+        judge = _Calibrated(model_dir, {"yesno_contrast_threshold": t, "yesno_contrast_margin": m})
+        scores[(t, m)] = eval_yesno(splits=("dev",), entailer=judge)["dev_per_source_accuracy"]
+    (t, m), best = max(scores.items(), key=lambda kv: (kv[1], kv[0][1], kv[0][0]))
+    fitted = {"yesno_contrast_threshold": t, "yesno_contrast_margin": m, "dev_yesno_contrast_accuracy": best}
     path = model_dir / "calibration.json"
     cal = json.loads(path.read_text(encoding="utf-8"))
-    cal.update(fitted, yesno_dev_sources=len(rows), yesno_target_precision=precision)
+    cal.update(fitted)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(cal, indent=1) + "\n")
     os.replace(tmp, path)
-    return fitted
+    return {"grid": {f"{k[0]}/{k[1]}": v for k, v in scores.items()}, **fitted}

@@ -1,10 +1,10 @@
 """Yes/no questions: what each source says, by the entailment model.
 
 The question becomes the claim it asks about (``qa.text.questions.to_claim``: "Was the mayor injured?" ->
-"The mayor was injured."). Per document, its best few candidate sentences are judged against the claim: the
-most probable sentence that entails it makes the document's verdict "yes", one that contradicts it "no";
-otherwise the document does not address it. Two documents with opposite verdicts are a conflict, shown by
-the two quotes.
+"The mayor was injured.") and its opposite (``negated_claim``: "The mayor was not injured."). Per document,
+its best few candidate sentences are judged against both (``contrast``): the sentence most for the claim makes
+the document's verdict "yes", the one most for its opposite "no"; otherwise the document does not address it.
+Two documents with opposite verdicts are a conflict, shown by the two quotes.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from ..text.numbers import WEEKDAYS, numbers_in, quantities
 from ..text.frames import unasserted
-from ..text.questions import to_claim
+from ..text.questions import negated_claim, to_claim
 from ..text.tokens import query_stopwords
 from .candidates import Sentence
 from .conflicts import find_conflict
@@ -36,7 +36,8 @@ class Verdict:
     doc_id: str
     verdict: str  # "yes" | "no" | "not addressed"
     sentence: Sentence | None
-    probability: float  # the model's probability of that entailment / contradiction
+    probability: float  # the model's probability of that entailment / contradiction (of the claim, or the
+    # contradiction / entailment of its opposite when that is stronger)
 
 
 def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *, per_document: int = 4,
@@ -56,49 +57,56 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
         if group is not None and len(group) < per_document:
             group.append(s)
     pool = [s for group in per_doc.values() for s in group]
-    probs = entailer.probabilities([(s.text, claim) for s in pool]) if pool else np.zeros((0, 3))
-    # thresholds chosen on the dev questions (``qa_tools.entailment.fit_yesno``)
-    te = entailer.calibration("yesno_entail_threshold", 0.99)
-    tc = entailer.calibration("yesno_contradict_threshold", 0.99)
+    opposite = negated_claim(question) or claim  # never None when ``to_claim`` gives a claim
+    # each sentence against the claim and against its opposite, in one batch (``contrast``)
+    both = entailer.probabilities([(s.text, claim) for s in pool] + [(s.text, opposite) for s in pool]) if pool \
+        else np.zeros((0, 3))
+    probs, against = both[:len(pool)], both[len(pool):]
+    # threshold and margin chosen on the dev questions (``qa_tools.entailment.fit_yesno_contrast``)
+    threshold = entailer.calibration("yesno_contrast_threshold", 0.99)
+    margin = entailer.calibration("yesno_contrast_margin", 0.0)
+    side = np.maximum(probs, against[:, ::-1])  # a verdict's probability: the stronger of its two readings
     stated = _values(claim, query_stopwords())  # the numbers, years and weekdays the claim states
     out: list[Verdict] = []
     for doc_id in per_doc:
         rows = [i for i, s in enumerate(pool) if s.doc_id == doc_id]
-        label, k = decide(probs[rows], te, tc)
+        label, k = contrast(probs[rows], against[rows], threshold, margin)
         # a "yes" the conflict rules read as the opposite ("escaped unharmed" / "was reportedly
         # wounded") is a "no": dev per source 57.5% -> 58.8% (held out 57.0% -> 57.8%)
         opposed = label == YES and _opposed(question, claim, pool[rows[k]].text)
         if label == YES and not opposed and unasserted(pool[rows[k]].text, claim):
             # "the purpose of which was to kill X" does not say that X was killed (``qa.text.frames``; figures in
             # the model card of qa/models/nli, 2026-12-02): decided again without the framed sentences' "yes"
-            asserted = probs[rows].copy()
-            asserted[[unasserted(pool[i].text, claim) for i in rows], 0] = 0.0
-            label, k = decide(asserted, te, tc)
+            framed = [unasserted(pool[i].text, claim) for i in rows]
+            asserted, denied = probs[rows].copy(), against[rows].copy()
+            asserted[framed, 0] = denied[framed, 2] = 0.0  # nor does it deny "X was not killed"
+            label, k = contrast(asserted, denied, threshold, margin)
             opposed = label == YES and _opposed(question, claim, pool[rows[k]].text)
         v = Verdict(doc_id, NOT_ADDRESSED, None, 0.0)
         if label == YES:
-            v = Verdict(doc_id, NO if opposed else YES, pool[rows[k]], float(probs[rows[k], 2 if opposed else 0]))
+            v = Verdict(doc_id, NO if opposed else YES, pool[rows[k]], float(side[rows[k], 2 if opposed else 0]))
         elif label == NO:
-            v = Verdict(doc_id, NO, pool[rows[k]], float(probs[rows[k], 2]))
+            v = Verdict(doc_id, NO, pool[rows[k]], float(side[rows[k], 2]))
         if v.verdict != NO and (said := _other_value(stated, [pool[i] for i in rows], probs[rows])) is not None:
             v = Verdict(doc_id, NO, pool[rows[said]], float(1 - probs[rows[said], 1]))
         out.append(v)
     return claim, out
 
 
-def decide(probs: np.ndarray, entail_threshold: float, contradict_threshold: float) -> tuple[str, int]:
-    """One document's verdict from its sentences' probabilities ``[n, 3]`` (entailment, neutral,
-    contradiction) against the claim: (yes / no / not addressed, the row of the deciding sentence, -1 if none).
-
-    Each verdict rests on one sentence, which must lean that way itself (the model's contradictions are noisy:
-    another sentence's does not veto an entailment above the threshold unless it is stronger)."""
+def contrast(probs: np.ndarray, against: np.ndarray, threshold: float, margin: float) -> tuple[str, int]:
+    """One document's verdict from its sentences' probabilities against the claim (``probs`` [n, 3]: entailment,
+    neutral, contradiction) and against its opposite (``against``: "X was not injured"): a sentence is for "yes" by
+    the mean of P(it entails the claim) and P(it contradicts the opposite), for "no" by the mean of the other two.
+    The strongest side wins when it reaches ``threshold`` and leads the other by more than ``margin``. Asking both
+    ways steadies the model, which reads "escaped without injury" against "was injured" as barely contradicting
+    (P 0.5) but against "was not injured" as entailing."""
     if not len(probs):
         return NOT_ADDRESSED, -1
-    y, n = int(probs[:, 0].argmax()), int(probs[:, 2].argmax())
-    e, c = float(probs[y, 0]), float(probs[n, 2])
-    if e >= entail_threshold and e > probs[y, 2] and not (c >= contradict_threshold and c > e):
+    yes, no = (probs[:, 0] + against[:, 2]) / 2, (probs[:, 2] + against[:, 0]) / 2
+    y, n = int(yes.argmax()), int(no.argmax())
+    if yes[y] >= threshold and yes[y] > no[n] + margin:
         return YES, y
-    if c >= contradict_threshold and c > probs[n, 0] and e < entail_threshold:
+    if no[n] >= threshold and no[n] > yes[y] + margin:
         return NO, n
     return NOT_ADDRESSED, -1
 

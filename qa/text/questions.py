@@ -180,6 +180,30 @@ def to_claim(question: str) -> str | None:
     return claim[:1].upper() + claim[1:] + "."
 
 
+_NOBODY = {"anyone": "no one", "anybody": "nobody", "anything": "nothing", "someone": "no one", "somebody": "nobody",
+           "something": "nothing"}
+
+
+def negated_claim(question: str) -> str | None:
+    """The opposite of the claim a yes/no question asks about ("Was the mayor injured?" -> "The mayor was not
+    injured."; "Wasn't he told?" -> "He was told."), or None when it is not a yes/no question: what a source that
+    answers "no" says."""
+    words = question.strip().split()
+    found = _aux(words[0]) if words else None
+    if found is None:
+        return None
+    aux, negated = found
+    if negated:
+        flipped = [aux, *words[1:]]
+    elif len(words) > 1 and words[1].lower() == "not":
+        flipped = [words[0], *words[2:]]
+    elif len(words) > 1 and words[1].lower() in _NOBODY:  # "Was anyone hurt?" -> "No one was hurt."
+        flipped = [words[0], _NOBODY[words[1].lower()], *words[2:]]
+    else:
+        flipped = [words[0], "not", *words[1:]]
+    return to_claim(" ".join(flipped))
+
+
 def _negated_do(words: list[str]) -> bool:
     """Do ``words`` (after a wh-word) open with a negated "do" and then the verb: "did not attend", "didn't come"
     (so the wh-phrase is the subject), not "didn't he say" (an object question)?"""

@@ -33,7 +33,7 @@ def test_clear_pairs(entailer: Entailer) -> None:
     probs = entailer.probabilities([(premise, "The bakery closed in 1998."), (premise, "The bakery sold wedding cakes.")])
     assert probs.shape == (2, 3) and np.allclose(probs.sum(1), 1.0, atol=1e-5)
     assert LABELS[int(probs[0].argmax())] == "entailment"
-    assert probs[1, 0] < entailer.calibration("yesno_entail_threshold", 0.5) < probs[0, 0]
+    assert probs[1, 0] < entailer.calibration("yesno_contrast_threshold", 0.5) < probs[0, 0]
     again = entailer.probabilities([(premise, "The bakery closed in 1998.")])  # cached per pair: the same numbers
     assert np.allclose(again[0], probs[0])
 

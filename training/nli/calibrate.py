@@ -4,8 +4,8 @@
 - ``entail_threshold`` / ``contradict_threshold``: the probabilities above which qa acts on "entails" /
   "contradicts", each the value maximising F1 of that decision on the product-like dev pairs (falls back to
   0.5 without them);
-- ``yesno_entail_threshold`` / ``yesno_contradict_threshold``: by ``qa_tools.entailment.fit_yesno`` on the dev
-  yes/no questions, the lowest probabilities at which "yes" / "no" verdicts are 85% right (0.99: never);
+- ``yesno_contrast_threshold`` / ``yesno_contrast_margin``: by ``qa_tools.entailment.fit_yesno_contrast`` on the dev
+  yes/no questions, the grid cell whose per-source verdicts are most often right through qa's answer path;
 - ``conflict_threshold``: the mean contradiction probability of two passages (both directions) above which
   two sources disagree, maximising F1 on the dev conflict pairs (``tests/data/conflict_pairs*.jsonl``).
 
@@ -95,9 +95,9 @@ def calibrate(data: Path, model_dir: Path) -> dict[str, Any]:
     tmp.write_text(json.dumps(cal, indent=1) + "\n")
     os.replace(tmp, path)
     logger.info("calibration %s", cal)
-    from qa_tools.entailment import fit_yesno  # the yes/no thresholds: the dev questions, through qa's answer path
+    from qa_tools.entailment import fit_yesno_contrast  # the yes/no decision: the dev questions, through qa's answer path
 
-    cal.update(fit_yesno(model_dir))
+    cal.update(fit_yesno_contrast(model_dir))
     logger.info("yes/no thresholds %s", {k: v for k, v in cal.items() if "yes" in k or "_no_" in k})
     return cal
 

@@ -6,26 +6,39 @@ from collections.abc import Sequence
 import numpy as np
 
 from qa.answer.candidates import Sentence
-from qa.answer.yesno import NO, NOT_ADDRESSED, YES, decide, verdicts
+from qa.answer.yesno import NO, NOT_ADDRESSED, YES, contrast, verdicts
+
+
+def _denied(hypothesis: str) -> bool:
+    """Whether a hypothesis is the opposite of a claim ("X was not injured", "No one was hurt")."""
+    return " not " in f" {hypothesis} " or hypothesis.startswith(("No one", "Nobody", "Nothing"))
+
+
+def _flipped(row: list[float], hypothesis: str) -> list[float]:
+    """A premise's probabilities against the claim, read against its opposite instead: entailment and
+    contradiction swap."""
+    return row[::-1] if _denied(hypothesis) else row
 
 
 class FakeEntailer:
-    """Entails when the premise holds the claim's key word, contradicts on "not" + key word."""
+    """Entails the claim when the premise holds its key word, contradicts it on "not" + key word (and the other
+    way round for the claim's opposite)."""
 
     def __init__(self, word: str) -> None:
         self.word = word
         self.seen: list[tuple[str, str]] = []
 
     def calibration(self, key: str, default: float) -> float:
-        return 0.5
+        return {"yesno_contrast_threshold": 0.5, "yesno_contrast_margin": 0.0}.get(key, 0.5)
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         self.seen.extend(pairs)
         out = []
-        for premise, _ in pairs:
+        for premise, hypothesis in pairs:
             neg = f"not {self.word}" in premise
             pos = self.word in premise and not neg
-            out.append([0.9, 0.05, 0.05] if pos else [0.05, 0.1, 0.85] if neg else [0.05, 0.9, 0.05])
+            out.append(_flipped([0.9, 0.05, 0.05] if pos else [0.05, 0.1, 0.85] if neg else [0.05, 0.9, 0.05],
+                                hypothesis))
         return np.array(out)
 
 
@@ -43,7 +56,8 @@ def test_each_document_gets_its_own_verdict() -> None:
     assert by_doc["a"].verdict == YES and by_doc["a"].sentence is sentences[0]
     assert by_doc["b"].verdict == NO and by_doc["b"].sentence is sentences[1]
     assert by_doc["c"].verdict == NOT_ADDRESSED and by_doc["c"].sentence is None
-    assert all(h == claim for _, h in ent.seen)  # the claim, not the question, is judged
+    # the claim and its opposite, not the question, are judged: each sentence once against each, in one batch
+    assert [h for _, h in ent.seen] == [claim] * 4 + ["The mayor was not injured in the crash."] * 4
 
 
 def test_not_a_yes_no_question() -> None:
@@ -55,7 +69,7 @@ def test_limits_per_document_and_documents() -> None:
     ent = FakeEntailer("zzz")
     _, found = verdicts(ent, "Is it zzz?", sentences, per_document=2, documents=3)  # type: ignore[misc]
     assert [v.doc_id for v in found] == ["a", "b", "c"]
-    assert len(ent.seen) == 6
+    assert len(ent.seen) == 12  # 6 sentences, against the claim and its opposite
 
 
 def test_a_yes_the_conflict_rules_read_as_the_opposite_is_a_no() -> None:
@@ -70,17 +84,32 @@ def test_a_yes_the_conflict_rules_read_as_the_opposite_is_a_no() -> None:
     assert by_doc["b"].verdict == YES and by_doc["b"].sentence is fine
 
 
-def test_decide_rests_each_verdict_on_one_sentence() -> None:
-    """A sentence entailing above the threshold says yes unless another contradicts above its threshold and
-    more strongly; a no needs no entailment above the threshold."""
-    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
-    assert decide(p, 0.5, 0.5) == (YES, 0)
-    assert decide(p, 0.8, 0.5) == (NO, 1)
-    assert decide(p, 0.8, 0.65) == (NOT_ADDRESSED, -1)
-    assert decide(np.array([[0.1, 0.2, 0.7], [0.2, 0.2, 0.75]]), 0.5, 0.5) == (NO, 1)
-    # a yes and a stronger no, both above their thresholds: the document is torn, no verdict
-    assert decide(np.array([[0.55, 0.0, 0.45], [0.05, 0.1, 0.85]]), 0.5, 0.5) == (NOT_ADDRESSED, -1)
-    assert decide(np.zeros((0, 3)), 0.5, 0.5) == (NOT_ADDRESSED, -1)
+def test_contrast_weighs_the_claim_and_its_opposite() -> None:
+    """A sentence is for "yes" by P(entails the claim) and P(contradicts its opposite), for "no" by the other two;
+    the stronger side decides when it reaches the threshold and leads by more than the margin."""
+    claim = np.array([[0.6, 0.3, 0.1], [0.1, 0.4, 0.5]])
+    opposite = np.array([[0.1, 0.3, 0.6], [0.9, 0.05, 0.05]])  # the second sentence entails "X was not injured"
+    assert contrast(claim, opposite, 0.5, 0.0) == (NO, 1)  # yes 0.6 vs no 0.7: no leads
+    claim[1] = [0.1, 0.8, 0.1]  # the second sentence now barely contradicts the claim: no 0.5 vs yes 0.6
+    assert contrast(claim, opposite, 0.5, 0.0) == (YES, 0)
+    assert contrast(claim, opposite, 0.5, 0.2) == (NOT_ADDRESSED, -1)  # a lead of 0.1 is not enough
+    assert contrast(claim, opposite, 0.7, 0.0) == (NOT_ADDRESSED, -1)
+    assert contrast(np.zeros((0, 3)), np.zeros((0, 3)), 0.5, 0.0) == (NOT_ADDRESSED, -1)
+
+
+def test_a_sentence_that_denies_only_the_opposite_still_says_no() -> None:
+    """The model often reads "escaped without injury" as neutral to "was injured" but as entailing "was not
+    injured": weighing the opposite too makes that a "no"."""
+
+    class Lopsided(FakeEntailer):
+        def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+            self.seen.extend(pairs)
+            return np.array([[0.95, 0.03, 0.02] if _denied(h) else [0.05, 0.6, 0.35] for _, h in pairs])
+
+    unhurt = _s("a", "The mayor escaped without injury.", 3.0)
+    _, found = verdicts(Lopsided("x"), "Was the mayor injured?", [unhurt])  # type: ignore[misc]
+    assert found[0].verdict == NO and found[0].sentence is unhurt
+    assert found[0].probability == 0.95  # the stronger reading of its side
 
 
 class OnPoint(FakeEntailer):
@@ -88,7 +117,7 @@ class OnPoint(FakeEntailer):
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         self.seen.extend(pairs)
-        return np.array([[0.9, 0.05, 0.05] if self.word in p else [0.05, 0.9, 0.05] for p, _ in pairs])
+        return np.array([_flipped([0.9, 0.05, 0.05] if self.word in p else [0.05, 0.9, 0.05], h) for p, h in pairs])
 
 
 def test_another_value_for_the_same_thing_is_a_no() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.text.questions import answer_claim, is_yes_no, to_claim
+from qa.text.questions import answer_claim, is_yes_no, negated_claim, to_claim
 
 
 @pytest.mark.parametrize(("question", "claim"), [
@@ -58,3 +58,20 @@ def test_a_wh_question_and_its_answer_become_a_claim(question: str, answer: str,
 
 def test_a_question_without_a_wh_word_keeps_its_words() -> None:
     assert answer_claim("Name the keeper.", "Anna Holm") == "Name the keeper: Anna Holm."
+
+
+@pytest.mark.parametrize("question, opposite", [
+    ("Was the harbour master injured in the fire?", "The harbour master was not injured in the fire."),
+    ("Did the port reopen on Wednesday?", "The port did not reopen on Wednesday."),
+    ("Can ships use the port again?", "Ships can not use the port again."),
+    ("Wasn't he told?", "He was told."),
+    ("Was not the bridge inspected?", "The bridge was inspected."),
+    ("Has anyone been arrested?", "No one has been arrested."),
+    ("Did somebody die in the collapse?", "Nobody died in the collapse."),
+])
+def test_the_opposite_of_a_yes_no_questions_claim(question: str, opposite: str) -> None:
+    assert negated_claim(question) == opposite
+
+
+def test_no_opposite_without_a_yes_no_question() -> None:
+    assert negated_claim("Who was injured?") is None and negated_claim("") is None
