@@ -321,7 +321,8 @@ def _yes_no_answer(index: IndexView, question: str, query: str, evidence: Eviden
     citations = make_citations(index, [*[v.sentence for v in decided if v.sentence is not None], *extra])
     line, sv = _verdicts_said(index, got[1], citations)
     yes = next((v for v in sv if v.verdict == YES), None)
-    no = next((v for v in sv if v.verdict == NO), None)
+    firm = {v.doc_id for v in got[1] if v.verdict == NO and v.firm}  # a disagreement needs a firm "no" (``FIRM_NO``)
+    no = next((v for v in sv if v.verdict == NO and v.doc_id in firm), None)
     if yes is not None and no is not None and yes.citation and no.citation:  # opposite verdicts: a disagreement
         line = f"{disagreement_line(citations, yes.citation, no.citation)}\n\n{line}"
     return Answer(question, compose(citations, verdicts=line), True, tuple(citations), conflict=bool(yes and no),

@@ -27,6 +27,12 @@ YES, NO, NOT_ADDRESSED = "yes", "no", "not addressed"
 # this much (1 - P(neutral)): dev per source 61.2% -> 65.0% at any value from 0.3 to 0.7 (62.5% at 0.9; with the
 # previous entailment weights 57.5% -> 60.0%, the same plateau); weekdays counted as values too: 66.2%.
 VALUE_ON_POINT = 0.5
+# A "no" the model reads only through the claim's opposite (or contradicting the claim itself below this) stands as
+# that source's verdict but does not make "the sources disagree" with another's "yes": a disagreement needs the
+# model's own contradiction of the claim at this level (where the one-way "no" verdicts were 85% precise on the dev
+# questions, 2026-11-30), or the rules (another value, the opposite stance). The labelled conflict pairs: the two-way
+# "no" alone took precision on tests/data/conflict_pairs.jsonl from >= 0.9 to 0.83.
+FIRM_NO = 0.8
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Verdict:
     sentence: Sentence | None
     probability: float  # the model's probability of that entailment / contradiction (of the claim, or the
     # contradiction / entailment of its opposite when that is stronger)
+    firm: bool = True  # sure enough to make a disagreement with another source's opposite verdict (``FIRM_NO``)
 
 
 def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *, per_document: int = 4,
@@ -86,7 +93,7 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
         if label == YES:
             v = Verdict(doc_id, NO if opposed else YES, pool[rows[k]], float(side[rows[k], 2 if opposed else 0]))
         elif label == NO:
-            v = Verdict(doc_id, NO, pool[rows[k]], float(side[rows[k], 2]))
+            v = Verdict(doc_id, NO, pool[rows[k]], float(side[rows[k], 2]), firm=bool(probs[rows[k], 2] >= FIRM_NO))
         if v.verdict != NO and (said := _other_value(stated, [pool[i] for i in rows], probs[rows])) is not None:
             v = Verdict(doc_id, NO, pool[rows[said]], float(1 - probs[rows[said], 1]))
         out.append(v)

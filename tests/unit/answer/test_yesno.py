@@ -110,6 +110,16 @@ def test_a_sentence_that_denies_only_the_opposite_still_says_no() -> None:
     _, found = verdicts(Lopsided("x"), "Was the mayor injured?", [unhurt])  # type: ignore[misc]
     assert found[0].verdict == NO and found[0].sentence is unhurt
     assert found[0].probability == 0.95  # the stronger reading of its side
+    # ... but a "no" read only through the opposite is not firm enough to make the sources disagree (FIRM_NO)
+    assert not found[0].firm
+
+
+def test_a_no_that_contradicts_the_claim_itself_is_firm() -> None:
+    sentences = [_s("a", "The mayor was injured in the crash.", 3.0), _s("b", "The mayor was not injured at all.", 2.5)]
+    _, found = verdicts(FakeEntailer("injured"), "Was the mayor injured in the crash?", sentences)  # type: ignore[misc]
+    by_doc = {v.doc_id: v for v in found}
+    assert by_doc["b"].verdict == NO and by_doc["b"].firm  # P(contradiction) 0.85 >= FIRM_NO
+    assert by_doc["a"].verdict == YES and by_doc["a"].firm
 
 
 class OnPoint(FakeEntailer):
