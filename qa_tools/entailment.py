@@ -141,8 +141,9 @@ def fit_yesno_contrast(model_dir: Path) -> dict[str, Any]:
     import os
 
     scores = {}
+    judge = _Calibrated(model_dir, {})  # one model for the whole grid: loaded once, its pairs' probabilities cached
     for t, m in CONTRAST_GRID:
-        judge = _Calibrated(model_dir, {"yesno_contrast_threshold": t, "yesno_contrast_margin": m})
+        judge.overrides = {"yesno_contrast_threshold": t, "yesno_contrast_margin": m}
         scores[(t, m)] = eval_yesno(splits=("dev",), entailer=judge)["dev_per_source_accuracy"]
     (t, m), best = max(scores.items(), key=lambda kv: (kv[1], kv[0][1], kv[0][0]))
     fitted = {"yesno_contrast_threshold": t, "yesno_contrast_margin": m, "dev_yesno_contrast_accuracy": best}

@@ -29,11 +29,12 @@ _BE = frozenset({"is", "are", "was", "were", "am"})
 def grammar() -> dict[str, Any]:
     g = load_wordlists(Path(__file__).resolve().parent / "data" / "question_grammar.json",
                        {**dict.fromkeys(_LISTS, "words"), "irregular_past": "pairs", "negative_polarity": "pairs",
-                        "adjunct_prepositions": "pairs"})
+                        "adjunct_prepositions": "pairs", "negated_indefinites": "pairs"})
     out: dict[str, Any] = {k: frozenset(g[k]) for k in _LISTS}
     out["irregular_past"] = dict(g["irregular_past"])
     out["negative_polarity"] = dict(g["negative_polarity"])
     out["adjunct_prepositions"] = dict(g["adjunct_prepositions"])
+    out["negated_indefinites"] = dict(g["negated_indefinites"])
     return out
 
 
@@ -180,10 +181,6 @@ def to_claim(question: str) -> str | None:
     return claim[:1].upper() + claim[1:] + "."
 
 
-_NOBODY = {"anyone": "no one", "anybody": "nobody", "anything": "nothing", "someone": "no one", "somebody": "nobody",
-           "something": "nothing"}
-
-
 def negated_claim(question: str) -> str | None:
     """The opposite of the claim a yes/no question asks about ("Was the mayor injured?" -> "The mayor was not
     injured."; "Wasn't he told?" -> "He was told."), or None when it is not a yes/no question: what a source that
@@ -193,12 +190,13 @@ def negated_claim(question: str) -> str | None:
     if found is None:
         return None
     aux, negated = found
+    nobody = grammar()["negated_indefinites"]  # "anyone" -> "no one"
     if negated:
         flipped = [aux, *words[1:]]
     elif len(words) > 1 and words[1].lower() == "not":
         flipped = [words[0], *words[2:]]
-    elif len(words) > 1 and words[1].lower() in _NOBODY:  # "Was anyone hurt?" -> "No one was hurt."
-        flipped = [words[0], _NOBODY[words[1].lower()], *words[2:]]
+    elif len(words) > 1 and words[1].lower() in nobody:  # "Was anyone hurt?" -> "No one was hurt."
+        flipped = [words[0], nobody[words[1].lower()], *words[2:]]
     else:
         flipped = [words[0], "not", *words[1:]]
     return to_claim(" ".join(flipped))
