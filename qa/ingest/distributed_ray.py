@@ -50,6 +50,10 @@ ACTOR_CPUS = 0.5  # two actors and Ray Data's own tasks fit on 2 CPUs
 OBJECT_STORE_MB = 256
 DOCS_PER_TASK = 8  # documents per actor call
 ACTORS_START_S = 600  # how long the actors may take to start (each loads the embedding model)
+# Ray gives a starting node a fixed 30 s to register; a loaded or cold machine (CI's first Ray start after a
+# fresh install) can take longer, and Ray then fails with this message. A local start is tried this often.
+START_TRIES = 3
+START_TIMEOUT_MESSAGE = "timed out during startup"
 
 
 def load_ray() -> Any:
@@ -137,6 +141,23 @@ def _items(plan: Plan, documents: Iterable[StoredDocument]) -> list[str]:
     return items
 
 
+def _stop_half_started(error: BaseException) -> None:
+    """Stop the processes of a Ray node whose start failed: ``ray.init`` loses the node object on the way
+    out, so it is taken from the failed constructor's frame (its ``self``) and told to kill what it started."""
+    from ray._private.node import Node
+
+    tb = error.__traceback__
+    while tb is not None:
+        node = tb.tb_frame.f_locals.get("self")
+        if isinstance(node, Node):
+            try:
+                node.kill_all_processes(check_alive=False, allow_graceful=False)
+            except Exception:  # a process already gone: nothing left to stop
+                logger.debug("stopping the half-started Ray node", exc_info=True)
+            return
+        tb = tb.tb_next
+
+
 class RayIngest:
     """A Ray session for one ingestion job (``with RayIngest(address) as pool: pool.update(index, ...)``)."""
 
@@ -155,9 +176,7 @@ class RayIngest:
             if self.address:
                 ray.init(address=self.address, log_to_driver=False)
             else:
-                ray.init(address="local", num_cpus=self.num_cpus, _node_ip_address="127.0.0.1",
-                         object_store_memory=self.object_store_mb << 20, include_dashboard=False,
-                         log_to_driver=False)
+                self._start_local(ray)
             self._started = True
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
@@ -165,6 +184,21 @@ class RayIngest:
         # actor up takes every block of a small job, and a pool the cluster cannot host fails with a clear error
         ctx.wait_for_min_actors_s = ACTORS_START_S
         return self
+
+    def _start_local(self, ray: Any) -> None:
+        for attempt in range(1, START_TRIES + 1):
+            try:
+                ray.init(address="local", num_cpus=self.num_cpus, _node_ip_address="127.0.0.1",
+                         object_store_memory=self.object_store_mb << 20, include_dashboard=False,
+                         log_to_driver=False)
+                return
+            except Exception as e:  # Ray raises a bare Exception for this
+                if START_TIMEOUT_MESSAGE not in str(e) or attempt == START_TRIES:
+                    raise
+                logger.warning("the local Ray did not start in time (try %d of %d); stopping it and trying again",
+                               attempt, START_TRIES)
+                _stop_half_started(e)
+                ray.shutdown()
 
     def __exit__(self, *exc: object) -> None:
         if self._started:
