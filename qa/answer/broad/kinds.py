@@ -46,6 +46,7 @@ class Kind:
 @dataclass(frozen=True)
 class Patterns:
     summary: tuple[re.Pattern[str], ...]
+    summary_about: tuple[re.Pattern[str], ...]  # a summary of a topic ("key points about the Black Death")
     gist: tuple[re.Pattern[str], ...]
     points: tuple[re.Pattern[str], ...]
     event: tuple[re.Pattern[str], ...]
@@ -56,6 +57,7 @@ class Patterns:
     members: tuple[re.Pattern[str], ...]  # "who is on the board": the people of a group
     group_nouns: frozenset[str]
     doc_only: re.Pattern[str]  # a topic that is only a reference to the documents ("these articles")
+    doc_start: re.Pattern[str]  # a topic that opens with one ("the article about the bridge": a document named)
     doc_clause: re.Pattern[str]  # the documents as a verb's subject ("the articles quote", "that the document names")
     stop_starts: frozenset[str]
     items: dict[str, frozenset[str]]
@@ -83,7 +85,7 @@ def _compile(path: Path, key: str, pattern: str, subs: dict[str, str], group: st
 def patterns(path: Path = DATA) -> Patterns:
     """The patterns of ``path``, checked (a broken file fails here, naming itself)."""
     raw: dict[str, Any] = load_wordlists(path, {
-        "summary": "words", "gist": "words", "points": "words", "event": "words", "entity": "words",
+        "summary": "words", "summary_about": "words", "gist": "words", "points": "words", "event": "words", "entity": "words",
         "compare": "words", "list": "words", "entity_stop_starts": "words", "members": "words", "group_nouns": "words",
         "request_verbs": "words", "request_list_verbs": "words", "request_compare_verbs": "words",
         "statements": "words", "statement_not_speakers": "words", **{f"item_{i}": "words" for i in ITEMS}})
@@ -96,14 +98,15 @@ def patterns(path: Path = DATA) -> Patterns:
         return tuple(_compile(path, key, p, subs, group) for p in raw[key])
 
     doc_only = _compile(path, "doc_nouns", r"^(?:(?:{THESE}|the document|it|them|everything|all) ?)*(?:\w+ ){0,2}?{DOC}?$", subs)
+    doc_start = _compile(path, "doc_nouns", r"^(?:{THESE} )?(?:\w+ ){0,2}?{DOC}\b(?!')", subs)
     doc_clause = _compile(path, "doc_nouns", r"^(?:that |which )?(?:{THESE} )?(?:\w+ ){0,2}?{DOC} \w+(?: about| to| on| up)?$",
                           subs)
     return Patterns(
-        summary=many("summary"), gist=many("gist"), points=many("points"), event=many("event", "topic"),
+        summary=many("summary"), summary_about=many("summary_about", "topic"), gist=many("gist"), points=many("points"), event=many("event", "topic"),
         entity=many("entity", "topic"), compare=many("compare"),
         compare_context=_compile(path, "compare_context", raw["compare_context"], subs), lists=many("list", "what"),
         members=many("members", "group"), group_nouns=frozenset(raw["group_nouns"]),
-        doc_only=doc_only, doc_clause=doc_clause, stop_starts=frozenset(raw["entity_stop_starts"]),
+        doc_only=doc_only, doc_start=doc_start, doc_clause=doc_clause, stop_starts=frozenset(raw["entity_stop_starts"]),
         items={i: frozenset(raw[f"item_{i}"]) for i in ITEMS},
         request_verbs=frozenset(raw["request_verbs"]), request_list_verbs=frozenset(raw["request_list_verbs"]),
         request_compare_verbs=frozenset(raw["request_compare_verbs"]),
@@ -433,6 +436,13 @@ def _plural(what: str) -> bool:
 def _summary(q: str, p: Patterns, named_summary: bool = False) -> Kind | None:
     if any(r.search(q) for r in p.summary[1 if named_summary else 0 :]):
         return Kind("summary", _summary_topic(q, p), _length(q, p))
+    if not named_summary:
+        for r in p.summary_about:  # "key points about the Black Death", "Mongol expansion: the big picture"
+            m = r.search(q)
+            if m:
+                topic = _clean_topic(m.group("topic"))
+                return Kind("summary", "" if p.doc_only.match(topic) or p.doc_start.match(topic) else topic,
+                            _length(q, p))
     return None
 
 
@@ -442,10 +452,13 @@ _SAYS_ABOUT = re.compile(r"\b(?:say|says|said|report|reports|reported|tell|tells
 
 
 def _summary_topic(q: str, p: Patterns) -> str:
-    """The topic a summary is asked of, when it is asked of what the documents say about something; "" else."""
-    m = _SAYS_ABOUT.search(q)
+    """The topic a summary is asked of (what the documents say about something; "a summary of X"); "" when it
+    is asked of the documents themselves."""
+    m = _SAYS_ABOUT.search(q) or next((m for r in p.summary_about if (m := r.search(q))), None)
     topic = _clean_topic(m.group("topic")) if m else ""
-    return "" if not topic or p.doc_only.match(topic) else topic
+    if not m or not topic or p.doc_only.match(topic) or (m.re in p.summary_about and p.doc_start.match(topic)):
+        return ""
+    return topic
 
 
 def _described(q: str, p: Patterns, original: str = "") -> Kind | None:

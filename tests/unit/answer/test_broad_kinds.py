@@ -174,6 +174,21 @@ def test_a_summary_of_what_the_documents_say_about_something_keeps_its_topic() -
     assert got is not None and (got.kind, got.topic) == ("summary", "")
 
 
+@pytest.mark.parametrize(("question", "topic", "length"), [
+    ("What are the key points about the Black Death?", "the black death", "points"),
+    ("Give me the main takeaways on the bridge collapse.", "the bridge collapse", "points"),
+    ("Summarize the Black Death.", "the black death", "summary"),
+    ("Can you give me a quick overview of the merger talks?", "the merger talks", "gist"),
+    ("Harbour fire: key points", "harbour fire", "points"),
+    ("Summarize the documents.", "", "summary"),
+    ("Key points of the article?", "", "points"),
+    ("What are the highlights from these reports?", "", "points"),
+])
+def test_a_summary_of_a_topic_keeps_the_topic(question: str, topic: str, length: str) -> None:
+    got = classify(question)
+    assert got is not None and (got.kind, got.topic, got.length) == ("summary", topic, length)
+
+
 def test_a_comparison_of_what_two_things_have_names_both_and_what() -> None:
     got = classify("Contrast the climates of the Varn Hills and the Kelmar coast.")
     assert got is not None and got.kind == "compare"
