@@ -7,6 +7,7 @@ the documents do not name what is asked about (the caller then retrieves by mean
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,11 +31,23 @@ ITEM_NAMES = {"place": "Places", "person": "People", "org": "Organisations", "da
               "name": "Names"}
 
 
+# a topic named in at least this share of a document's sentences, or in its title, is what the document is about
+SUBJECT_SHARE = 0.2
+TOPIC_QUOTES = {"gist": 2, "summary": 3, "points": 5}  # per document, for a topic the documents touch on
+
+
 def summary_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Answer:
-    if kind.topic and len(used) > 1:  # "what the collection says about the crypto exchanges": the documents on it
+    if kind.topic:  # "key points about the Black Death", "what the collection says about the crypto exchanges"
         found = matches(pool, kind.topic, "entity", query_vector(ask.index, ask.query), question=ask.question)
-        on_topic = {pool.sentences[m.row].doc_id for m in found}
-        used = [d for d in used if d in on_topic] or used
+        on_topic = Counter(pool.sentences[m.row].doc_id for m in found)
+        if len(used) > 1:  # the documents on it
+            used = [d for d in used if d in on_topic] or used
+        if on_topic and not any(_about(ask, pool, d, kind.topic, on_topic[d]) for d in used):
+            # a topic the documents only touch on ("key points about Belgorod"): what they say of it, not their
+            # own summaries
+            described = describe_answer(ask, Kind("entity", kind.topic), pool, per_document=TOPIC_QUOTES[kind.length])
+            if described is not None:
+                return described
     laid_out = {r for d in used for r in enumeration(pool, d, ask.text_of)}
     chosen = summarise(pool, used, kind.length, laid_out)
     groups: dict[str, list[Sentence]] = {}
@@ -45,6 +58,19 @@ def summary_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str]) -> Ans
     n = len(grouped)
     heading = f"**{what}** ({n} document{'s' if n != 1 else ''}):"
     return ask.done(points(ask.index, grouped, heading), flatten(grouped))
+
+
+def _about(ask: Ask, pool: Pool, doc_id: str, topic: str, mentions: int) -> bool:
+    """Whether document ``doc_id`` is about ``topic``: its title names the topic's words, or ``mentions`` (its
+    sentences naming the topic) are at least ``SUBJECT_SHARE`` of its sentences, and more than one."""
+    words = [w for w in re.findall(r"[a-z0-9]+", plain(topic)) if len(w) > 2 and w not in _ARTICLES]
+    title = plain(title_of(ask.index, doc_id))
+    if words and all(re.search(rf"\b{re.escape(w)}", title) for w in words):
+        return True
+    return mentions >= max(2.0, SUBJECT_SHARE * len(pool.of(doc_id)))  # named once is touched on, however short
+
+
+_ARTICLES = frozenset({"the", "and", "its", "their", "his", "her", "our", "your", "this", "that", "these", "those"})
 
 
 def describe_answer(ask: Ask, kind: Kind, pool: Pool, per_document: int = 3) -> Answer | None:

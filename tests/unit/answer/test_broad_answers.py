@@ -219,6 +219,15 @@ def test_a_summary_of_what_the_documents_say_about_something_reads_the_documents
     assert {c.doc_id.rsplit("/", 1)[-1] for c in everything.citations} == set(NEWS)
 
 
+
+def test_key_points_about_a_topic_the_documents_only_touch_on_quote_what_they_say_of_it(news_index: qa.Index) -> None:
+    ans = ask(news_index, "What are the key points about Mayor Tom Berg?")  # one sentence in each of two documents
+    assert ans.found and ans.citations and all("Tom Berg" in c.quote for c in ans.citations), ans.text
+    assert {c.doc_id.rsplit("/", 1)[-1] for c in ans.citations} == {"bridge.txt", "harbour-fire-2.txt"}
+    subject = ask(news_index, "Give me the key points about the new bridge.")  # what bridge.txt is about: its summary
+    assert {c.doc_id.rsplit("/", 1)[-1] for c in subject.citations} == {"bridge.txt"}
+    assert len(subject.citations) >= 3 and not all("bridge" in c.quote for c in subject.citations), subject.text
+
 TRIAL = {
     "trial.txt": "Jury hears opening statements in the Vance fraud trial\n\nThe trial of banker Leo Vance began on "
     "Tuesday in Dorel. The prosecution told the jury that Vance stole money from his clients for years. The defence "
