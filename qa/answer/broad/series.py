@@ -85,8 +85,9 @@ def _singular(word: str) -> str:
 
 
 def _mask(text: str) -> str:
-    """``text`` with parentheses, brackets and quote marks blanked (offsets kept)."""
+    """``text`` with parentheses, brackets, quote marks and the commas of figures ("5,000") blanked (offsets kept)."""
     out = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", lambda m: " " * len(m.group()), text)
+    out = re.sub(r"(?<=\d),(?=\d{3}\b)", " ", out)
     out = re.sub(r"[“”\"‘]|(?<!\w)['’]|['’](?!\w)", " ", out)
     return re.sub(r"[^\x00-\u024f]", " ", out)  # scripts a name is glossed in ("蕭札剌")
 
@@ -322,6 +323,10 @@ _NOT_MODIFIERS = frozenset("the a an of in on to and or but by for from with at 
                            "two three four five six seven eight nine ten one".split())
 
 
+# words a noun phrase does not end with: an item ending so was cut inside a phrase
+_OPEN_ENDS = frozenset("than to of the a an and or more less from with by for in on at as into onto than".split())
+
+
 def typed_items(pool: Pool, rows: Sequence[int], noun: str, similarity: WordSim) -> list[Item]:
     """The items of type ``noun`` in the pool sentences ``rows``: the parts of the series a word for it opens,
     the names such a word stands before and the kinds of it named by a modifier, each once (where it first appears), in reading order."""
@@ -344,6 +349,8 @@ def typed_items(pool: Pool, rows: Sequence[int], noun: str, similarity: WordSim)
     seen: dict[str, Item] = {}
     for r, _, item in found:
         key = re.sub(r"\W+", " ", item.lower()).strip()
+        if key.split()[-1:] and key.split()[-1] in _OPEN_ENDS:
+            continue  # a fragment cut inside a phrase ("feet (1,500 m) to more than"), not an item
         if key and key not in seen and _singular(key) != _singular(noun):
             seen[key] = Item(item.strip(" ,"), "other", r)
     logger.debug("typed items of %r: %d", noun, len(seen))

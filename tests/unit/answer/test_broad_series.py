@@ -61,6 +61,11 @@ def test_no_series_from_a_clause_that_is_not_one() -> None:
     assert items("The peaks are high.", "peaks") == []
 
 
+def test_the_comma_of_a_figure_does_not_split_a_series() -> None:
+    text = "Between the two passes, the peaks range from 5,000 feet (1,500 m) to more than 9,000 feet (2,700 m)."
+    assert items(text, "peaks") == []
+
+
 def test_a_name_after_a_word_for_the_type_with_a_possessive() -> None:
     text = "He was the son of his father Yesügei, an ally of Toghrul Khan, and of his mother Hoelun."
     close = {"father": 0.53, "mother": 0.57, "ally": 0.3}
