@@ -375,8 +375,11 @@ def _side(text: str) -> str:
 def _list(q: str, p: Patterns) -> Kind | None:
     for r in p.members:  # "who is on OpenAI's board (after ...)": the people of that group
         m = r.search(q)
-        if m is not None and m.group("group").split()[-1:] and m.group("group").split()[-1] in p.group_nouns:
-            return Kind("list", "", "points", "person", _clean_topic(m.group("group")))
+        group = re.sub(r"^(?:the )?([\w-]+) of (?:the )?(.+)$", r"\2's \1", m.group("group").strip()) if m else ""
+        if m and m.groupdict().get("owner"):  # "the board members of OpenAI": OpenAI's board
+            group = f"{re.sub(r'^the ', '', m.group('owner').strip())}'s {group}"
+        if group.split()[-1:] and group.split()[-1] in p.group_nouns:  # "the board of OpenAI": OpenAI's board
+            return Kind("list", "", "points", "person", _clean_topic(group))
     for r in p.lists:
         m = r.search(q)
         if m is None:

@@ -189,6 +189,22 @@ def test_a_summary_of_a_topic_keeps_the_topic(question: str, topic: str, length:
     assert got is not None and (got.kind, got.topic, got.length) == ("summary", topic, length)
 
 
+@pytest.mark.parametrize(("question", "scope"), [
+    ("Who are the remaining board members of OpenAI?", "openai's board"),
+    ("Who are the members of the board of OpenAI after the firing?", "openai's board"),
+    ("Name the members of the jury.", "the jury"),
+    ("List the committee members.", "committee"),
+])
+def test_the_members_of_a_group_are_a_list_of_people(question: str, scope: str) -> None:
+    got = classify(question)
+    assert got is not None and (got.kind, got.item, got.scope) == ("list", "person", scope)
+
+
+def test_members_of_what_is_not_a_group_stay_a_factoid() -> None:
+    assert classify("Who are the members of the Beatles?") is None  # a name, not a word for a group
+    assert classify("How many members of the board voted against it?") is None
+
+
 def test_a_comparison_of_what_two_things_have_names_both_and_what() -> None:
     got = classify("Contrast the climates of the Varn Hills and the Kelmar coast.")
     assert got is not None and got.kind == "compare"
