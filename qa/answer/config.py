@@ -79,6 +79,7 @@ class AnswerConfig:
     # 82.13%, 320.9 -> 327.8 characters, EM 49.52% both; held out (400, read once after): 77.75% -> 78.25%, 308.0 -> 312.9
     short_rerank: bool = True  # with short_model: of the passages' readings, the one the fitted decision finds
     # likeliest is shown (not always the best margin's); False: the best margin's reading, or none
+    compound: bool = True  # a message asking several things (``qa.text.compound``) is answered part by part
     entailment: bool = True  # yes/no verdicts per source, conflicts and claim checks by the trained entailment
     # model (when installed); without it, the word-list rules of ``qa.answer.conflicts`` / ``qa.answer.claims``
     verify: bool = True  # the entailment model checks the reader's best span as the answer against its own

@@ -22,10 +22,12 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..text.compound import parts
 from ..threads import question_threads
 from ..types import Answer
-from .broad import broad_answer
+from .broad import broad_answer, named_documents
 from .compose import quotes_answer
+from .compound import merge, queries
 from .config import DEFAULT_CONFIG, MODES, AnswerConfig, IndexView, Partial
 from .evidence import gather
 from .followup import standalone_query
@@ -64,6 +66,15 @@ def answer(index: IndexView, question: str, history: Sequence[Any] | None = None
     return final
 
 
+def _quotes(index: IndexView, question: str, query: str, config: AnswerConfig, *, doc_ids: Collection[str] | None,
+            k: int) -> Answer:
+    # broad questions (summaries, who is / what happened, comparisons, lists): qa.answer.broad; None: a factoid
+    ans = broad_answer(index, question, query, config, doc_ids)
+    if ans is None:
+        ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config), config)
+    return ans
+
+
 def stream_answer(index: IndexView, question: str, history: Sequence[Any] | None = None, mode: str = "quotes", *,
                   k: int = 5, doc_ids: Collection[str] | None = None, **kwargs: Any) -> Iterator[Partial | Answer]:
     """Like ``answer`` but a generator: ``Partial`` events while the text grows, then the final ``Answer``.
@@ -81,11 +92,14 @@ def stream_answer(index: IndexView, question: str, history: Sequence[Any] | None
         if rest:
             raise TypeError(f"unexpected options for quotes mode: {', '.join(sorted(rest))}")
         with question_threads():
-            # broad questions (summaries, who is / what happened, comparisons, lists): qa.answer.broad; None: a factoid
-            ans = broad_answer(index, question, query, config, doc_ids)
-            if ans is None:
-                ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config),
-                                    config)
+            asked = parts(query) if config.compound else []
+            if asked:  # several questions in one message: each answered as if asked alone (qa.answer.compound)
+                searched = queries(asked, query)
+                named = named_documents(index, query, doc_ids) or doc_ids  # the message's document: every part's
+                ans = merge(question, query, asked, [_quotes(index, part, q, config, doc_ids=named, k=k)
+                                                     for part, q in zip(asked, searched, strict=True)], config.related)
+            else:
+                ans = _quotes(index, question, query, config, doc_ids=doc_ids, k=k)
         yield Partial(ans.text, ans.text)
         yield ans
         return

@@ -21,7 +21,8 @@ from .wordlists import load_wordlists
 _BASE_VERB_AUX = frozenset({"do", "does", "did", "can", "could", "will", "would", "shall", "should", "may", "might", "must"})
 _MAX_SUBJECT = 7
 _LISTS = ("auxiliaries", "negated_auxiliaries", "determiners", "prepositions", "verbs", "participles",
-          "predicate_openers", "pronouns", "relative_pronouns", "wh_words", "how_degree", "time_nouns")
+          "predicate_openers", "pronouns", "relative_pronouns", "wh_words", "how_degree", "time_nouns",
+          "request_verbs", "compound_fillers", "compound_anaphors")
 _BE = frozenset({"is", "are", "was", "were", "am"})
 
 

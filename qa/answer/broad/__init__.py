@@ -25,7 +25,7 @@ from .pool import Pool, build_pool
 from .render import inline, not_found, title_of
 from .targets import Target, resolve
 
-__all__ = ["broad_answer", "classify", "resolve", "Kind", "Target"]
+__all__ = ["broad_answer", "classify", "named_documents", "resolve", "Kind", "Target"]
 
 def _scope(index: IndexView, doc_ids: Collection[str] | None) -> list[str]:
     """The documents in scope, in the order the Documents list shows them (by title, case-insensitive, then
@@ -36,6 +36,15 @@ def _scope(index: IndexView, doc_ids: Collection[str] | None) -> list[str]:
     if unknown:  # as the factoid path says it
         raise KeyError(f"no such document in the index: {', '.join(sorted(unknown))}")
     return sorted(wanted, key=lambda d: ((docs[d].document.title or "").lower(), d))
+
+
+def named_documents(index: IndexView, question: str, doc_ids: Collection[str] | None = None) -> tuple[str, ...]:
+    """The documents ``question`` names (title, file name, source, ordinal: ``targets``) among ``doc_ids`` (all
+    when None); () when it names none."""
+    scope = _scope(index, doc_ids)
+    if not scope:
+        return ()
+    return tuple(resolve(question, [index.snapshot.documents[d].document for d in scope]).doc_ids or ())
 
 
 def _notes(index: IndexView, target: Target, used: Sequence[str], scope: Sequence[str]) -> list[str]:
