@@ -16,6 +16,7 @@ The closed-class words come from ``data/question_grammar.json`` (``qa.text.quest
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .questions import grammar
 
@@ -117,12 +118,26 @@ def _sentences(text: str) -> list[str]:
     return [*out, text[start:]]
 
 
+def _asked_in(body: str, asked: Sequence[str], antecedent: str, person: bool) -> tuple[list[str], str, bool]:
+    """The parts the sentence ``body`` adds to ``asked``, and the (possibly new) antecedent."""
+    out: list[str] = []
+    for clause in _clauses(body):
+        if not _has_content(clause) and not (antecedent and re.search(r"\bits?\b", clause)):
+            continue  # "fill me in": nothing asked of its own
+        if (asked or out) and _opener(clause) in grammar()["request_verbs"]:
+            continue  # "... each fared? Contrast the two.": how to answer the question before, not another
+        if not antecedent and (m := _WHAT_IS.match(_LEADING.sub("", clause).replace("\u2019", "'"))):
+            # "What is Alameda Research, and how was it ...?", "Who's Arsen Avakov and what did he say?"
+            antecedent, person = m.group("x").strip(), m.group("wh").lower() == "who"
+        out.append(_finish(_named(clause, antecedent, person)))
+    return out, antecedent, person
+
+
 def parts(question: str) -> list[str]:
     """The questions ``question`` asks, each stand-alone; [] when it asks one thing (or too many to split)."""
     text = re.sub(r"\s+", " ", question).strip()
     asked: list[str] = []
     antecedent, person = "", False
-    # a sentence ends at "?" or "!", or at "." after a word ("deal."; not "John J." or "Mr.")
     for sentence in _sentences(text):
         body = sentence.strip().rstrip("?!. ")
         if not body:
@@ -136,15 +151,8 @@ def parts(question: str) -> list[str]:
             if subject and not antecedent and _opener(subject.group("x")) not in grammar()["pronouns"]:
                 antecedent = subject.group("x").strip()
             continue
-        for clause in _clauses(body):
-            if not _has_content(clause) and not (antecedent and re.search(r"\bits?\b", clause)):
-                continue  # "fill me in": nothing asked of its own
-            if asked and _opener(clause) in grammar()["request_verbs"]:
-                continue  # "... each fared? Contrast the two.": how to answer the question before, not another
-            if not antecedent and (m := _WHAT_IS.match(_LEADING.sub("", clause).replace("\u2019", "'"))):
-                # "What is Alameda Research, and how was it ...?", "Who's Arsen Avakov and what did he say?"
-                antecedent, person = m.group("x").strip(), m.group("wh").lower() == "who"
-            asked.append(_finish(_named(clause, antecedent, person)))
+        added, antecedent, person = _asked_in(body, asked, antecedent, person)
+        asked += added
     if any(set(_words(part)) & grammar()["compound_anaphors"] for part in asked[1:]):
         return []  # "..., and what does each one cover?" leans on the answer before it: one question
     return asked if 1 < len(asked) <= MAX_PARTS else []

@@ -128,7 +128,9 @@ def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         # rivals, which include Anthropic, Google and Cohere"): untyped names count, the qualifier's own do not
         own = {w for w in re.findall(r"[a-z0-9]+", kind.scope.lower())}
         named = {it.text for it in items}
-        extra = [it for it in find_items(pool, rows, "name") if it.kind == "name" and it.text not in named]
+        lower = pool.lower_words()
+        extra = [it for it in find_items(pool, rows, "name") if it.kind == "name" and it.text not in named
+                 and not (" " not in it.text and it.text.lower() in lower)]  # "Security": a common word, capitalised
         items = [it for it in sorted([*items, *extra], key=lambda it: (it.row, pool.sentences[it.row].text.find(it.text)))
                  if not set(re.findall(r"[a-z0-9]+", it.text.lower())) <= own]
     if kind.item == "person" and kind.topic:  # "which generals": those a word for generals introduces, else

@@ -73,7 +73,9 @@ def _type(name: str, text: str, start: int, end: int, lower_words: set[str]) -> 
     placed = (bool(before and before[-1] in c["place_preps"]) or len(before) == 2 and before[1] == "of" and before[0] in c["place_of_heads"]) \
         and len(words) <= 2 and not re.match(r"\s*\d", text[end:])
     plain = 2 <= len(words) <= 3 and not any(w in lower_words for w in words)
-    return "person" if titled or speaks else "place" if placed else "person" if plain else None
+    common = len(words) == 1 and words[0] in lower_words  # "Framework", "Security": words the documents also write
+    # in lower case are not someone's name ("Teng", "Zhao" never are)
+    return "person" if (titled or speaks) and not common else "place" if placed else "person" if plain else None
 
 
 def _gazetteer() -> frozenset[str]:
@@ -126,7 +128,7 @@ def find_items(pool: Pool, rows: Sequence[int], item: str) -> list[Item]:
         pattern = DATE if item == "date" else NUMBER
         found = [Item(_trim(m.group()), item, r) for r in rows for m in pattern.finditer(pool.sentences[r].text)]
         return _unique([f for f in found if re.search(r"\d|[A-Z]|dozens|hundreds|thousands|millions", f.text)])
-    lower_words = {w for s in pool.sentences for w in re.findall(r"\b[a-z][a-z’']+\b", s.text)}
+    lower_words = pool.lower_words()
     typed: list[Item] = []
     for r in rows:
         s = pool.sentences[r]

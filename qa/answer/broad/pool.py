@@ -57,6 +57,7 @@ class Pool:
     doc_order: list[str] = field(default_factory=list)
     passage_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per sentence (-1: none)
     paragraphs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per sentence: its paragraph
+    _lower: set[str] | None = field(default=None, repr=False, compare=False)
 
     def paragraph_of(self, row: int) -> int:
         """The number of ``row``'s paragraph in its document (-1 when unknown)."""
@@ -67,6 +68,12 @@ class Pool:
 
     def encode_lexical(self, text: str) -> np.ndarray:
         return lexical_vectors([Counter(tokenize(text))], self.idf)[0]
+
+    def lower_words(self) -> set[str]:
+        """The words the documents write in lower case somewhere (a capitalised one of them is no name)."""
+        if self._lower is None:
+            self._lower = {w for s in self.sentences for w in re.findall(r"\b[a-z][a-z’']+\b", s.text)}
+        return self._lower
 
 
 LEXICAL_DIM = 1024  # stems are hashed into this many dimensions (collisions barely move a cosine)
