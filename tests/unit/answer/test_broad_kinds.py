@@ -205,6 +205,16 @@ def test_members_of_what_is_not_a_group_stay_a_factoid() -> None:
     assert classify("How many members of the board voted against it?") is None
 
 
+@pytest.mark.parametrize(("question", "topic"), [
+    ("I'd like to know more about the harbour master: his background and his role.", "the harbour master"),
+    ("I want to learn about the Kelmar bridge", "the kelmar bridge"),
+    ("I'm curious about the council's vote", "the council's vote"),
+])
+def test_wanting_to_know_about_something_asks_for_its_description(question: str, topic: str) -> None:
+    got = classify(question)
+    assert got is not None and (got.kind, got.topic) == ("entity", topic)
+
+
 def test_a_comparison_of_what_two_things_have_names_both_and_what() -> None:
     got = classify("Contrast the climates of the Varn Hills and the Kelmar coast.")
     assert got is not None and got.kind == "compare"
