@@ -601,10 +601,14 @@ def _requested_comparison(verb: str, rest: str, p: Patterns) -> Kind | None:
     return Kind("compare", _without_documents(topic, p), sides=tuple(_side(x) for x in parts))
 
 
+# "... went down that Friday", "... played out last week", "... unfolded on Monday": when, after the event's verb
+_WHEN_TAIL = r"(?: (?:that|this|last|on|in|during|over|at) (?:the )?[\w'-]+(?: [\w'-]+)?)?"
+
+
 def _requested_event(rest: str, p: Patterns) -> Kind | None:
     """"what unfolded in the crimea in 1347", "how the second day of the trial played out": the event."""
     m = re.match(rf"^what (?:\w+ )?{p.event_verbs} (?P<topic>{_EVENT_AT} [^,;]+)$", rest) or \
-        re.match(rf"^(?:how|what|the way) (?P<topic>[^,;]+?) {p.event_verbs}$", rest)
+        re.match(rf"^(?:how|what|the way) (?P<topic>[^,;]+?) {p.event_verbs}{_WHEN_TAIL}$", rest)
     if m is None:
         return None
     topic = _without_period(re.sub(rf"^{_EVENT_AT}\s+", "", m.group("topic")))

@@ -215,6 +215,13 @@ def test_wanting_to_know_about_something_asks_for_its_description(question: str,
     assert got is not None and (got.kind, got.topic) == ("entity", topic)
 
 
+def test_an_event_requested_with_when_it_happened_is_still_the_event() -> None:
+    got = classify("Walk me through how the vote played out on Monday")
+    assert got is not None and (got.kind, got.topic) == ("event", "the vote")
+    got = classify("walk me through how the mayor's resignation went down that Friday")
+    assert got is not None and (got.kind, got.topic) == ("event", "the mayor's resignation")
+
+
 def test_a_comparison_of_what_two_things_have_names_both_and_what() -> None:
     got = classify("Contrast the climates of the Varn Hills and the Kelmar coast.")
     assert got is not None and got.kind == "compare"
