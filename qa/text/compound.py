@@ -24,7 +24,8 @@ MAX_PARTS = 4  # more is a list of topics, not of questions: answered as one
 MIN_CLAUSE_WORDS = 3  # "..., and when?" is part of the clause before it, not a question of its own
 _LEADING = re.compile(r"^(?:(?:so|and|but|ok|okay|well|also|then|plus|now|oh|hey|right)\b,?\s+)+", re.IGNORECASE)
 _FRONTED = re.compile(r"^(?P<topic>[^,;:?]{2,80}?)\s*(?:\s[-\u2013\u2014]+|:)\s+(?P<rest>.+)$")
-_WHAT_IS = re.compile(r"^(?P<wh>what|who)(?:'s|(?: exactly| really)? (?:is|was|are|were)) (?P<x>[^,;]+)$", re.IGNORECASE)
+_WHAT_IS = re.compile(r"^(?P<wh>what|who)(?: (?:kind|sort|type) of [\w-]+)?(?:'s|(?: exactly| really)? (?:is|was|are|were)) "
+                      r"(?P<x>[^,;]+)$", re.IGNORECASE)  # "what (kind of company) is X", "who's X"
 _SUBJECT = re.compile(r"^(?P<x>(?:the |a |an )?(?:[A-Z][\w'\u2019.-]*)(?: (?:of |the |and )*[A-Z][\w'\u2019.-]*)*)")
 
 
