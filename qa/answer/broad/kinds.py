@@ -553,7 +553,7 @@ _BEFORE_VERB = re.compile(r"^(?:(?:ok(?:ay)?|so|now|and|also|next|then|right|alr
                           r"(?:(?:can|could|would|will) you (?:please )?|i(?:'d| would) like you to |i want you to |"
                           r"(?:just|quickly|briefly|kindly) )?")
 # "fill me in on", "say a bit about", "catch us up on": what follows the verb before its object
-_AFTER_VERB = re.compile(r"^(?:(?:me|us)\b\s*)?(?:(?:up to (?:speed|date)|up|out|in|through|over|down|back|together|"
+_AFTER_VERB = re.compile(r"^(?:(?:me|us)\b\s*)?(?:(?:up to (?:speed|date)|up|out|off|in|through|over|down|back|together|"
                          r"across)\b\s*)?"
                          r"(?:(?:a (?:little )?bit|a little|a word|a few words|a line|something|more|briefly|quickly|"
                          r"in short|anything|everything)\b\s*)?(?:(?:on|about|of|regarding|concerning|into|to|with)\b\s*)?")

@@ -222,6 +222,16 @@ def test_an_event_requested_with_when_it_happened_is_still_the_event() -> None:
     assert got is not None and (got.kind, got.topic) == ("event", "the mayor's resignation")
 
 
+@pytest.mark.parametrize(("question", "kind", "topic"), [
+    ("so what's the deal with the harbour master?", "entity", "the harbour master"),
+    ("What is up with the port?", "entity", "the port"),
+    ("Reel off the names of the judges.", "list", ""),
+])
+def test_casual_requests(question: str, kind: str, topic: str) -> None:
+    got = classify(question)
+    assert got is not None and (got.kind, got.topic) == (kind, topic)
+
+
 def test_a_comparison_of_what_two_things_have_names_both_and_what() -> None:
     got = classify("Contrast the climates of the Varn Hills and the Kelmar coast.")
     assert got is not None and got.kind == "compare"
