@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..text.compound import parts
+from ..text.compound import parts, standalone
 from ..threads import question_threads
 from ..types import Answer
 from .broad import broad_answer, named_documents
@@ -98,6 +98,9 @@ def stream_answer(index: IndexView, question: str, history: Sequence[Any] | None
                 named = named_documents(index, query, doc_ids) or doc_ids  # the message's document: every part's
                 ans = merge(question, query, asked, [_quotes(index, part, q, config, doc_ids=named, k=k)
                                                      for part, q in zip(asked, searched, strict=True)], config.related)
+            elif config.compound and (whole := standalone(query)) is not None:
+                # "the Øresund crossing - what is it?" asked as "What is the Øresund crossing?"
+                ans = replace(_quotes(index, whole, whole, config, doc_ids=doc_ids, k=k), question=question, query=query)
             else:
                 ans = _quotes(index, question, query, config, doc_ids=doc_ids, k=k)
         yield Partial(ans.text, ans.text)

@@ -119,9 +119,11 @@ def _sentences(text: str) -> list[str]:
     return [*out, text[start:]]
 
 
-def _asked_in(body: str, asked: Sequence[str], antecedent: str, person: bool) -> tuple[list[str], str, bool]:
-    """The parts the sentence ``body`` adds to ``asked``, and the (possibly new) antecedent."""
-    out: list[str] = []
+def _asked_in(body: str, asked: Sequence[tuple[str, str]], antecedent: str,
+              person: bool) -> tuple[list[tuple[str, str]], str, bool]:
+    """The parts the sentence ``body`` adds to ``asked`` (each with the clause it was made from), and the
+    (possibly new) antecedent."""
+    out: list[tuple[str, str]] = []
     for clause in _clauses(body):
         if not _has_content(clause) and not (antecedent and re.search(r"\bits?\b", clause)):
             continue  # "fill me in": nothing asked of its own
@@ -130,14 +132,33 @@ def _asked_in(body: str, asked: Sequence[str], antecedent: str, person: bool) ->
         if not antecedent and (m := _WHAT_IS.match(_LEADING.sub("", clause).replace("\u2019", "'"))):
             # "What is Alameda Research, and how was it ...?", "Who's Arsen Avakov and what did he say?"
             antecedent, person = m.group("x").strip(), m.group("wh").lower() == "who"
-        out.append(_finish(_named(clause, antecedent, person)))
+        out.append((_finish(_named(clause, antecedent, person)), clause))
     return out, antecedent, person
 
 
 def parts(question: str) -> list[str]:
     """The questions ``question`` asks, each stand-alone; [] when it asks one thing (or too many to split)."""
+    asked = [part for part, _ in _asked(question)]
+    if any(set(_words(part)) & grammar()["compound_anaphors"] for part in asked[1:]):
+        return []  # "..., and what does each one cover?" leans on the answer before it: one question
+    return asked if 1 < len(asked) <= MAX_PARTS else []
+
+
+def standalone(question: str) -> str | None:
+    """The one question ``question`` asks, rewritten to stand alone when it names its subject apart ("the Øresund
+    crossing - what is it?" -> "What is the Øresund crossing?"; "The Secret History keeps coming up. What is
+    it?"); None when it needs no rewriting (or asks several things: ``parts``)."""
+    asked = _asked(question)
+    if len(asked) != 1:
+        return None
+    part, clause = asked[0]
+    it = re.compile(r"\bits?\b", re.IGNORECASE)
+    return part if it.search(clause) and not it.search(part) else None  # its "it" named
+
+
+def _asked(question: str) -> list[tuple[str, str]]:
     text = re.sub(r"\s+", " ", question).strip()
-    asked: list[str] = []
+    asked: list[tuple[str, str]] = []
     antecedent, person = "", False
     for sentence in _sentences(text):
         body = sentence.strip().rstrip("?!. ")
@@ -149,11 +170,12 @@ def parts(question: str) -> list[str]:
             body = front.group("rest")
         elif not _asks(sentence):  # a statement: what it is about may be the "it" of the next part
             subject = _SUBJECT.match(_LEADING.sub("", body))
-            if subject and not antecedent and _opener(subject.group("x")) not in grammar()["pronouns"]:
-                antecedent = subject.group("x").strip()
+            g = grammar()
+            name = re.sub(r"^(?:[Tt]he|[Aa]n?)\s+(?=[A-Z])", "", subject.group("x")) if subject else ""
+            if subject and not antecedent and _opener(name) not in \
+                    g["pronouns"] | g["determiners"] | g["prepositions"] | g["wh_words"] | g["auxiliaries"]:
+                antecedent = subject.group("x").strip()  # a name ("The Secret History"), not "Some" of "Some species"
             continue
         added, antecedent, person = _asked_in(body, asked, antecedent, person)
         asked += added
-    if any(set(_words(part)) & grammar()["compound_anaphors"] for part in asked[1:]):
-        return []  # "..., and what does each one cover?" leans on the answer before it: one question
-    return asked if 1 < len(asked) <= MAX_PARTS else []
+    return asked

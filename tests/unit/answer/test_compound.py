@@ -53,3 +53,9 @@ def test_renumbering_leaves_the_quotes_as_they_are() -> None:
     assert renumbered(text, [c], {2: 5}) == f"**Floods**\n\n“{quote}” [5]"
     bold = "“The river rose by **2 metres** [3] in one night.” [2]"  # the short answer in bold inside it
     assert renumbered(bold, [c], {2: 5, 3: 6}) == "“The river rose by **2 metres** [3] in one night.” [5]"
+
+
+def test_a_subject_named_apart_is_asked_about_and_the_question_kept(news_index: qa.Index) -> None:
+    ans = news_index.ask("Delta Works - what did it design?")
+    assert_grounded(news_index, ans)
+    assert ans.question == "Delta Works - what did it design?" and "Delta Works" in ans.text

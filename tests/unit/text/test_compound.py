@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.text.compound import MAX_PARTS, parts
+from qa.text.compound import MAX_PARTS, parts, standalone
 
 
 @pytest.mark.parametrize(("question", "asked"), [
@@ -44,3 +44,17 @@ def test_too_many_parts_are_one_message() -> None:
     many = " ".join(f"What is item {i}?" for i in range(MAX_PARTS + 1))
     assert parts(many) == []
     assert len(parts(" ".join(f"What is item {i}?" for i in range(MAX_PARTS)))) == MAX_PARTS
+
+
+@pytest.mark.parametrize(("question", "whole"), [
+    ("the harbour bridge - what is it?", "What is the harbour bridge?"),
+    ("The Kelmar Accord keeps coming up. What is it?", "What is The Kelmar Accord?"),
+    ("Alameda Research: what was it?", "What was Alameda Research?"),
+])
+def test_one_question_naming_its_subject_apart_is_asked_whole(question: str, whole: str) -> None:
+    assert standalone(question) == whole
+
+
+@pytest.mark.parametrize("question", ["What is it?", "Who built the bridge?", "Who won the vote, and when was it held?"])
+def test_a_question_that_stands_alone_is_left_as_it_is(question: str) -> None:
+    assert standalone(question) is None
