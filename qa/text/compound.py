@@ -1,15 +1,17 @@
 """Compound questions: one message that asks several things ("What was Alameda Research, and how was it tied up
 with FTX?", "Run me through the plea deal. What did CZ admit to, and who takes over?"), split into its parts, each
-a question of its own, so that each is answered with its own quotes.
+a question of its own, so that each is answered with its own quotes (``parts``); and one question that names its
+subject apart ("the Øresund crossing - what is it?"), asked whole (``standalone``).
 
 A message splits into the sentences that ask something (a wh-word, an auxiliary or a request verb first, or a
 question mark last; a statement such as "I have no time to read these." asks nothing and is left out), and a
 sentence splits again where "and" (with commas before, in a series) opens another wh-clause. A part must hold a
 word of its own (not only "fill me in"), and a request after a question says how to answer it ("How have the two
-fared? Contrast them."), not another question; one that says "it" of what the message names first ("The Øresund crossing - what is it, and what
-does it link up?", "What is Alameda Research, and how was it tied to FTX?") gets that name in its place; a later
-part that still leans on another ("..., and what does each one cover?") keeps the message whole. A message that
-asks one thing (or more than ``MAX_PARTS``) is not compound: ``parts`` returns [].
+fared? Contrast them."), not another question. A part that says "it" of what the message names first ("The
+Øresund crossing - what is it, and what does it link up?", "What is Alameda Research, and how was it tied to
+FTX?") gets that name in its place; a later part that still leans on another ("..., and what does each one
+cover?") keeps the message whole. A message that asks one thing (or more than ``MAX_PARTS``) is not compound:
+``parts`` returns [].
 
 The closed-class words come from ``data/question_grammar.json`` (``qa.text.questions.grammar``), checked on load.
 """
@@ -107,8 +109,7 @@ def _finish(part: str) -> str:
 
 def _sentences(text: str) -> list[str]:
     """``text`` cut at "?" or "!", or at "." after a word and before a capital ("deal. What"; not "John J.", "Mr."
-    or "Bungie Inc. founder"), never inside quotation
-    marks ("Who said, \"Here I stand. I can do no other\"?")."""
+    or "Bungie Inc. founder"), never inside quotation marks ("Who said, \"Here I stand. I can do no other\"?")."""
     out, start = [], 0
     for m in re.finditer(r"(?:(?<=[?!])\s+(?=\S)|(?<=[a-z0-9\"')\u201d]{2}\.)\s+(?=[A-Z0-9\"\u201c]))", text):
         before = text[start:m.start()]
@@ -157,6 +158,7 @@ def standalone(question: str) -> str | None:
 
 
 def _asked(question: str) -> list[tuple[str, str]]:
+    """Every part ``question`` asks, stand-alone, each with the clause it was made from (see the module)."""
     text = re.sub(r"\s+", " ", question).strip()
     asked: list[tuple[str, str]] = []
     antecedent, person = "", False
