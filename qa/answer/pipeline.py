@@ -10,6 +10,8 @@
   "related, but not an answer". When on-point quotes from two documents disagree
   (``qa.answer.conflicts``), ``conflict=True`` and the disagreement is stated above the per-source quotes,
   both of which are cited.
+- a message that asks several things (``qa.text.compound``) is answered part by part in quotes mode, each part as
+  if asked alone, under its own heading (``qa.answer.compound``); ``compound=False`` answers it as one question.
 - **written** (optional, local or OpenAI-compatible LLM, see ``qa.answer.written``): a fluent answer written
   from the numbered quotes only, every sentence checked against the quote it cites.
 
