@@ -4,7 +4,8 @@ with its [n].
 
 ``broad_answer(index, question, query, config, doc_ids)`` -> an ``Answer``, or None when the question is a
 factoid (the caller then takes the usual path, unchanged). Modules: ``targets`` (the document a question
-names) -> ``kinds`` (what kind of question) -> ``pool`` (the documents' sentences and cheap vectors) ->
+names) -> ``kinds`` (what kind of question; its patterns and helpers in ``phrasing``, requests in the
+imperative in ``requests``) -> ``pool`` (the documents' sentences and cheap vectors) ->
 ``summary`` / ``describe`` / ``compare`` / ``lists`` -> ``render`` (citations and text); ``answers`` and
 ``comparison`` write each kind's answer, ``answer_kind`` picks one.
 """
