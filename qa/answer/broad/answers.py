@@ -20,7 +20,7 @@ from .ask import Ask, plain, query_vector, topic_shown
 from .describe import describe, matches
 from .enumerations import enumeration
 from .kinds import Kind
-from .lists import MAX_ITEMS, Item, find_items, title_filter
+from .lists import MAX_ITEMS, Item, common_word, find_items, title_filter
 from .pool import Pool, passage_relevance
 from .series import WordSim, head_noun, possessor, typed_items
 from .render import cite, citation_of, flatten, inline, not_found, points, quoted, title_of
@@ -130,7 +130,7 @@ def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         named = {it.text for it in items}
         lower = pool.lower_words()
         extra = [it for it in find_items(pool, rows, "name") if it.kind == "name" and it.text not in named
-                 and not (" " not in it.text and it.text.lower() in lower)]  # "Security": a common word, capitalised
+                 and not common_word(it.text, lower)]
         items = [it for it in sorted([*items, *extra], key=lambda it: (it.row, pool.sentences[it.row].text.find(it.text)))
                  if not set(re.findall(r"[a-z0-9]+", it.text.lower())) <= own]
     if kind.item == "person" and kind.topic:  # "which generals": those a word for generals introduces, else

@@ -73,9 +73,15 @@ def _type(name: str, text: str, start: int, end: int, lower_words: set[str]) -> 
     placed = (bool(before and before[-1] in c["place_preps"]) or len(before) == 2 and before[1] == "of" and before[0] in c["place_of_heads"]) \
         and len(words) <= 2 and not re.match(r"\s*\d", text[end:])
     plain = 2 <= len(words) <= 3 and not any(w in lower_words for w in words)
-    common = len(words) == 1 and words[0] in lower_words  # "Framework", "Security": words the documents also write
-    # in lower case are not someone's name ("Teng", "Zhao" never are)
+    common = common_word(name, lower_words)
     return "person" if (titled or speaks) and not common else "place" if placed else "person" if plain else None
+
+
+def common_word(name: str, lower_words: set[str]) -> bool:
+    """Whether ``name`` is one word the documents also write in lower case ("Framework", "Security"): no one's
+    name ("Teng", "Zhao" never are)."""
+    words = name.split()
+    return len(words) == 1 and words[0].lower().strip(".’'") in lower_words
 
 
 def _gazetteer() -> frozenset[str]:

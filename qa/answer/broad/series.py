@@ -324,7 +324,7 @@ _NOT_MODIFIERS = frozenset("the a an of in on to and or but by for from with at 
 
 
 # words a noun phrase does not end with: an item ending so was cut inside a phrase
-_OPEN_ENDS = frozenset("than to of the a an and or more less from with by for in on at as into onto than".split())
+_OPEN_ENDS = frozenset("than to of the a an and or more less from with by for in on at as into onto".split())
 
 
 def typed_items(pool: Pool, rows: Sequence[int], noun: str, similarity: WordSim) -> list[Item]:
