@@ -141,12 +141,26 @@ def _topic_points(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], *, name
         used = list(named)
     elif (sides.titled or sides.outlets) and len(named) >= 2:  # the documents the sides name: those only
         used = [d for d in used if d in named]
-    chosen = compared(used, named, ranked_docs)
+    chosen = _relevant(pool, compared(used, named, ranked_docs), named, relevance)
     each = PER_ONE_SOURCE if len(chosen) == 1 else PER_TWO_SOURCES if len(chosen) == 2 else PER_SOURCE
     # two sides within the documents: the document that speaks of them best gives more
     main = ranked_docs[0] if prefixes and ranked_docs[0] in chosen else None
     per_doc = [source_points(pool, [d], found, prefixes, PER_ONE_SOURCE if d == main else each)[0] for d in chosen]
     return chosen, per_doc
+
+
+# a document compared (not named) whose best passage is less than this share as close to the question as the best
+# compared document's is off the question's subject (dev1-9: 0.21 vs 0.46 for an AI article's stray match in a
+# comparison of a trial's two sides; on-subject documents were >= 0.61 of the best)
+RELEVANCE_SHARE = 0.5
+
+
+def _relevant(pool: Pool, chosen: Sequence[str], named: Sequence[str], relevance: np.ndarray) -> list[str]:
+    """``chosen`` without the documents far less relevant to the question than the best of them
+    (``RELEVANCE_SHARE``); those named stay."""
+    best = {d: max((float(relevance[r]) for r in pool.of(d)), default=0.0) for d in chosen}
+    top = max(best.values(), default=0.0)
+    return [d for d in chosen if d in named or top <= 0 or best[d] >= RELEVANCE_SHARE * top]
 
 
 def _with_members(pool: Pool, docs: Sequence[str], found: Sequence[Match], prefixes: Sequence[Sequence[str]], *,

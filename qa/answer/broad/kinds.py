@@ -54,6 +54,8 @@ def _compare(q: str, p: Patterns, references: int) -> Kind | None:
     topic = re.sub(r"\s+(?:with|and|to|versus|vs\.?|against|from)\s+(?:(?:\w+'s|the other|the)\s+)?the document\b.*$", "", topic)
     topic = without_documents(topic, p)
     sides, topic_of_sides = compared_sides(q)
+    if _versus(q) is not None:  # "A vs B: how do their X compare" (X), "how did the two sides paint him" (the sides)
+        return Kind("compare", topic_of_sides, sides=sides)
     if not topic:  # "how do X and Y compare in height", "give the same reason for Altman's firing"
         topic = without_documents(clean_topic(topic_of_sides), p)
     passive = _PASSIVE.match(q)
@@ -121,9 +123,40 @@ _TWO_SIDES = re.compile(r"^(?:so,? )?(?:how|in what ways?) (?:do|does|did) (?:th
                         r"(?:sides|camps|parties|lawyers|legal teams|teams) ")
 
 
+# "prosecution vs defense at the SBF trial - how did the two sides paint him", "CZ versus SBF: how do their
+# legal situations stack up": two sides set against each other before the question, which asks about them
+_VERSUS = re.compile(r"^(?:so,? )?(?P<a>[\w'’.-]+(?: [\w'’.-]+){0,3}?) (?:vs\.?|versus) (?P<b>[\w'’.-]+(?: [\w'’.-]+){0,3}?)"
+                     r"(?: (?:at|in|during|over|on|about|for) [^-–—:;,?]+)?\s*(?:[-–—:;]+|,)\s*(?P<rest>.+)$")
+_THEIR = re.compile(r"^(?:how|where|in what ways?) (?:do|does|did|are|were) (?:their|the two(?: \w+)?'s?|both(?: of their)?|"
+                    r"each(?: one)?'s) (?P<topic>[^,;]+?) (?:compare|differ|stack up|match up|line up|measure up|"
+                    r"contrast|diverge)\b")
+
+
+_ASKS_HOW = re.compile(r"^(?:so,? )?(?:how|in what ways?|where (?:do|does|did)|what (?:are|were|is) the differences?|what sets|"
+                       r"compare|contrast|(?:put|set) them side by side)\b")
+
+
+def _versus(q: str) -> tuple[tuple[str, str], str] | None:
+    """The two sides of a question that opens "A vs B: ..." and the topic it asks of them ("" when it asks how
+    the sides themselves differ), or None."""
+    m = _VERSUS.match(q)
+    if m is None:
+        return None
+    sides = (side_of(clean_topic(m.group("a"))), side_of(clean_topic(m.group("b"))))
+    if not all(sides):
+        return None
+    rest = m.group("rest")
+    if not _ASKS_HOW.match(rest):  # "Real Madrid vs Barcelona: who won?" asks a fact
+        return None
+    their = _THEIR.match(rest)
+    return sides, (clean_topic(their.group("topic")) if their else "")
+
+
 def _explicit_sides(q: str) -> bool:
     """A comparison without a word of comparison: "how does X compare with Y" (itself one), "how did the two
-    sides portray X", "how do X and Y report Z"."""
+    sides portray X", "how do X and Y report Z", "X vs Y: how ..."."""
+    if _versus(q) is not None:
+        return True
     m = _COMPARED_WITH.match(q)
     if m is not None:  # "X's toll for Europe compare with its toll for Asia" (not "the population compare to 1990")
         a, b = ({w for w in re.findall(r"[a-z][\w'-]+", m.group(x)) if w not in _GLUE} for x in ("a", "b"))
@@ -138,6 +171,9 @@ def compared_sides(q: str) -> tuple[tuple[str, ...], str]:
     """The sides a normalised comparison question sets against each other ("the prosecution", "the defence")
     and the topic it asks about them ("alameda"), or ((), ""). "How does X's toll for Europe compare with its
     toll for Asia": the sides are what differs ("europe", "asia"), the topic what they share ("toll")."""
+    versus = _versus(q)
+    if versus is not None:
+        return versus
     m = _COMPARED_WITH.match(q)
     if m is not None:
         a, b = (re.findall(r"[\w'-]+", m.group(x)) for x in ("a", "b"))

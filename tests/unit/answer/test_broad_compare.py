@@ -2,9 +2,14 @@
 words that find a side, and an event's sentence that leaves the name to its document."""
 from __future__ import annotations
 
+import numpy as np
+
 from qa.answer.broad.compare import _value, names_side, side_members, side_words
+from qa.answer.broad.comparison import _relevant
 from qa.answer.broad.describe import Term, _all_else
 from qa.answer.broad.kinds import classify, compared_sides
+from qa.answer.broad.pool import Pool
+from qa.answer.candidates import Sentence
 
 
 def test_two_sides_within_the_documents_and_the_topic_asked_about_them() -> None:
@@ -78,3 +83,26 @@ def test_who_speaks_for_a_side() -> None:
              "Danielle Sassoon, one of the lead prosecutors, said so.", "The prosecution called a Frenchman."]
     assert side_members(texts, ["prose"]) == ["rehn", "sassoon"]
     assert side_members(texts, ["defen"]) == ["cohen"]
+
+
+def test_two_sides_set_against_each_other_before_the_question() -> None:
+    kind = classify("prosecution vs defense at the SBF trial — how did the two sides paint him in their openings?")
+    assert kind is not None and kind.kind == "compare"
+    assert kind.sides == ("prosecution", "defense") and kind.topic == ""  # the sides themselves are compared
+    kind = classify("CZ versus SBF: how do their legal situations and possible sentences stack up")
+    assert kind is not None and kind.sides == ("cz", "sbf") and kind.topic == "legal situations and possible sentences"
+    assert classify("Real Madrid vs Barcelona: who won?") is None  # a fact asked of a match, not a comparison
+    assert classify("Apple vs Samsung - which sold more phones in 2020?") is None
+
+
+def test_a_compared_document_far_off_the_question_is_left_out_unless_named() -> None:
+    texts = ["The prosecution said it was built on lies.", "The defence said he acted in good faith.",
+             "Open models are dangerous, some say."]
+    sentences = [Sentence(doc_id=d, title=d, source=d, page=None, start=0, end=len(t), text=t, rank=0, index=0)
+                 for d, t in zip(("trial", "trial2", "ai"), texts, strict=True)]
+    pool = Pool(sentences=sentences, dense=np.zeros((3, 4), np.float32), lexical=np.zeros((3, 4), np.float32), idf={},
+                passage_centrality=np.zeros(3, np.float32), doc_order=["trial", "trial2", "ai"],
+                paragraphs=np.array([0, 0, 0], np.int64))
+    relevance = np.array([0.46, 0.30, 0.20], np.float32)
+    assert _relevant(pool, ["trial", "trial2", "ai"], (), relevance) == ["trial", "trial2"]
+    assert _relevant(pool, ["trial", "trial2", "ai"], ("ai",), relevance) == ["trial", "trial2", "ai"]
