@@ -145,10 +145,13 @@ def _context(text: str, start: int, end: int) -> tuple[str, int]:
     return text[c0:c1], c0
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+
+
 def make_citations(index: IndexView, chosen: Sequence[Sentence], lead: Sentence | None = None) -> list[Citation]:
     """Citations for the chosen sentences: grouped by document (best document first; the document of ``lead``,
-    the sentence holding the short answer, before all), adjacent sentences merged into one quote, a document's
-    quotes best first (``lead``'s first), numbered from 1."""
+    the sentence holding the short answer, before all), adjacent sentences of one paragraph merged into one quote,
+    a document's quotes best first (``lead``'s first), numbered from 1."""
     by_doc: dict[str, list[Sentence]] = {}
     for s in chosen:
         by_doc.setdefault(s.doc_id, []).append(s)
@@ -159,7 +162,8 @@ def make_citations(index: IndexView, chosen: Sequence[Sentence], lead: Sentence 
         text = index.snapshot.documents[doc_id].document.text
         quotes: list[list[Sentence]] = []
         for s in sorted(by_doc[doc_id], key=lambda s: s.start):
-            if quotes and not text[quotes[-1][-1].end : s.start].strip():
+            gap = text[quotes[-1][-1].end : s.start] if quotes else "x"
+            if not gap.strip() and not _PARAGRAPH_BREAK.search(gap):  # a headline never runs into the text below
                 quotes[-1].append(s)
             else:
                 quotes.append([s])

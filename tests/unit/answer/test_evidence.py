@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.answer.candidates import candidates, question_terms
+from qa.answer.candidates import Sentence, candidates, question_terms
 from qa.answer.compose import make_citations, reread, select
 from qa.answer.config import DEFAULT_CONFIG
 from qa.answer.evidence import gather
@@ -162,3 +162,17 @@ def test_the_best_sentence_is_quoted_beside_a_short_answer_held_elsewhere(tmp_pa
     quoted = [c.quote for c in ans.citations]
     holds_best = any(c.doc_id == best.doc_id and c.start <= best.start and best.end <= c.end for c in ans.citations)
     assert holds_best is keep_best, quoted
+
+
+def test_neighbouring_sentences_make_one_quote_within_a_paragraph_only(tmp_path: Path) -> None:
+    text = "Attack on the general by rebel forces\n\nA rebel adviser admitted the attack. He said so on Sunday."
+    emb = HashingEmbedder(64)
+    snap = assemble(None, {}, [StoredDocument(Document("news", "News", text), "news")], emb,
+                    ChunkingConfig(max_tokens=40), progress=False)[0]
+    idx = Index(tmp_path, snap, emb)
+    spans = [(0, text.index("\n")), (text.index("A rebel"), text.index(" He")), (text.index("He"), len(text))]
+    chosen = [Sentence("news", "News", "news", None, a, b, text[a:b], 0, i, score=1.0 - i / 10)
+              for i, (a, b) in enumerate(spans)]
+    cites = make_citations(idx, chosen)
+    assert [c.quote for c in cites] == ["Attack on the general by rebel forces",
+                                        "A rebel adviser admitted the attack. He said so on Sunday."]
