@@ -235,16 +235,52 @@ def answer_claim(question: str, answer: str) -> str:
     if k is None or k == j and _negated_do(words[k:]):
         return _sentence(f"{answer} {' '.join(words[j:])}")  # "Which team won?" -> "<answer> team won."
     rest = words[k:]
-    claim = (to_claim(" ".join(rest)) or " ".join(rest[1:])).rstrip(".")
     aux = rest[0].lower()
+    head = {w.lower() for w in words[i + 1:k]}
+    subject = _subject_claim(words, answer, wh, (i, j, k), head)
+    if subject is not None:
+        return subject
+    claim = (to_claim(" ".join(rest)) or " ".join(rest[1:])).rstrip(".")
     if aux in _BE and aux not in claim.lower().split():  # "What is the capital?" -> "The capital is <answer>."
         return _sentence(f"{claim} {aux} {answer}")
-    head = {w.lower() for w in words[i + 1:k]}
     lead = " ".join(words[:i]).lower()  # "In what year ...": the question's own preposition
     if not lead and (wh in g["adjunct_prepositions"] and j == i + 1 or head & g["time_nouns"]):
         opens = answer.split()[0].lower()
         lead = "" if opens in g["prepositions"] or opens == "because" else g["adjunct_prepositions"].get(wh, "in")
     return _sentence(" ".join(x for x in (claim, lead, answer) if x))
+
+
+def _subject_claim(words: list[str], answer: str, wh: str, at: tuple[int, int, int], head: set[str]) -> str | None:
+    """The claim when the wh-phrase is the subject of what follows its auxiliary (``at``: the wh-word, the
+    phrase's end, the auxiliary), else None."""
+    g = grammar()
+    i, j, k = at
+    rest = words[k:]
+    aux = rest[0].lower()
+    if aux in ("do", "does", "did") or len(rest) < 2:
+        return None
+    if wh in _SUBJECT_WH and not head & g["time_nouns"]:
+        verbless = not any(_verbal(w) for w in rest[1:])
+        if _verbal(rest[1]) or (verbless and (k > j or aux not in _BE)):
+            # "What weapon was used in X?", "Which team is the largest?", "Who has the most titles?" ->
+            # "<answer> was used in X.", ...
+            return _sentence(f"{answer} {' '.join(rest)}")
+        if verbless:  # "Who was the first president?" -> "The first president was <answer>."
+            return _sentence(f"{' '.join(rest[1:])} {aux} {answer}")
+    if wh == "how" and j > i + 1 and k > j and _verbal(rest[1]):
+        # "How many people were killed?" -> "<answer> people were killed."
+        return _sentence(" ".join([answer, *words[j:k], *rest]))
+    return None
+
+
+_SUBJECT_WH = frozenset({"who", "what", "which"})
+
+
+def _verbal(word: str) -> bool:
+    """A verb form that may follow an auxiliary: a participle ("used", "been"), an -ing form or a known verb."""
+    w = word.lower().strip(",")
+    return participle(w) or (w.endswith("ed") and len(w) > 3) or (w.endswith("ing") and len(w) > 5) or \
+        w in ("be", "been", "being") or w in grammar()["verbs"]
 
 
 def _sentence(text: str) -> str:

@@ -51,6 +51,17 @@ def test_other_questions_have_no_claim(question: str) -> None:
     ("Who didn't come?", "Ann", "Ann didn't come."),
     ("What didn't he say?", "hello", "He did not say hello."),
     ("Who did Ann see?", "Bob", "Ann saw Bob."),
+    # the wh-phrase as the subject of a passive, a progressive, a modal or a main "be" / "have"
+    ("What weapon was used in the attack?", "a missile", "A missile was used in the attack."),
+    ("Which team was defeated in the final?", "Spain", "Spain was defeated in the final."),
+    ("What can be seen from the tower?", "the sea", "The sea can be seen from the tower."),
+    ("Who is running the company?", "Anna", "Anna is running the company."),
+    ("Who has the most titles?", "Real", "Real has the most titles."),
+    ("Who was the first president?", "Washington", "The first president was Washington."),
+    ("What was Tesla's first job?", "a draftsman", "Tesla's first job was a draftsman."),
+    ("How many officers died in the strike?", "up to 20", "Up to 20 officers died in the strike."),
+    ("How many people were killed?", "20", "20 people were killed."),
+    ("What year was the war over?", "1945", "The war was over in 1945."),
 ])
 def test_a_wh_question_and_its_answer_become_a_claim(question: str, answer: str, claim: str) -> None:
     assert answer_claim(question, answer) == claim
