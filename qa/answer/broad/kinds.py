@@ -293,7 +293,8 @@ def _described_once(q: str, p: Patterns, original: str = "") -> Kind | None:
             if kind == "entity" and r is p.entity[0] and not describable(topic, p, original):
                 continue
             if kind == "event":
-                clause = re.match(r"(?:after|when|once|following)\s", topic) is not None
+                # "what happened once <a clause>", "what happened the night <a clause>": the clause is the event
+                clause = re.match(r"(?:after|when|once|following)\s", topic) is not None or bool(m.groupdict().get("clause"))
                 place = re.match(r"(?:in|at|inside|outside|near)\s", topic) is not None
                 topic = re.sub(r"^(?:in|at|to|on|during|near|with|inside|around|outside|within|across|after|when|once|"
                                r"following|between|along|for)\s+", "", topic)

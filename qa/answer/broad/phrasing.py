@@ -114,6 +114,11 @@ def normalise(question: str) -> str:
     q = re.sub(r"\s+", " ", q).strip().lower()
     q = re.sub(r"[\s?!.:;]+$", "", q)
     q = re.sub(r"^please,?\s+|,?\s+please$", "", q)
+    q = q.replace("side-by-side", "side by side")
+    # "I'd like to know how X compared with Y": the question asked inside (not "tell me about X", not "whether")
+    # ("I'd like to know who X is" keeps its opener: the embedded word order is a pattern of its own)
+    q = re.sub(r"^(?:so,? )?(?:i(?:'d| would) (?:like|love) to know|i want to know|i wonder|i'm wondering|i was wondering|"
+               r"i'm curious|i am curious) (?=(?:how|what|who|where|when|why|which)\b(?!.* (?:is|are|was|were)$))", "", q)
     q = re.sub(r"\s+for (?:me|us)$", "", q)  # "outline the article for me"
     q = re.sub(r"^(?:according to|in|from|based on|per|going by|judging (?:by|from)|as per) the document,?\s+", "", q)
     q = re.sub(r"(?:,\s*(?:according to|in|from|based on|going by|judging (?:by|from)|as per)|\s+according to) the document$",

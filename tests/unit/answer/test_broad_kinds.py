@@ -316,3 +316,20 @@ def test_two_sources_that_part_ways_or_leave_daylight_are_compared() -> None:
 def test_going_by_a_document_reads_like_according_to_it() -> None:
     got = classify("What happened to the harbour, going by the document maintenance report?")
     assert got is not None and (got.kind, got.topic) == ("event", "the harbour")
+
+
+@pytest.mark.parametrize(("question", "kind", "topic"), [
+    ("so who's this Marta Lind woman running the port authority", "entity", "marta lind"),
+    ("Who is this Act named after?", None, ""),  # a factoid about the Act, no person called "act named after"
+    ("What happened the night the mayor resigned?", "event", "the mayor resigned"),
+    ("what went on the weekend the storm hit the coast", "event", "the storm hit the coast"),
+    ("What happened the day before?", None, ""),
+    ("How were the Alps built up over time, geologically speaking?", "event", "the alps"),
+    ("How was the lake formed?", "event", "the lake"),
+    ("How were some modern inequalities created?", None, ""),  # a factoid (SQuAD asks it so)
+    ("I'd like to know what happened in the harbour.", "event", "the harbour"),
+    ("I wonder who Marta Lind is.", "entity", "marta lind"),
+])
+def test_everyday_wordings_of_descriptions_and_events(question: str, kind: str | None, topic: str) -> None:
+    got = classify(question)
+    assert (got.kind, got.topic) == (kind, topic) if kind else got is None
