@@ -76,9 +76,11 @@ def _requested_event(rest: str, p: Patterns) -> Kind | None:
     return Kind("event", topic) if 0 < len(topic.split()) <= MAX_CLAUSE_WORDS else None
 
 
-# "the judges and prosecutors (that) the document names", "the dates mentioned in it": the noun, then a clause
+# "the judges and prosecutors (that) the document names", "the dates mentioned in it", "the peaks that get named,
+# with their heights": the noun, then a clause
 _LISTED = re.compile(r"^(?P<what>[\w\s'-]+?)(?:\s+(?:that |which |who )?(?:the document|these|those|they|it)\b.*|"
-                     r"\s+(?:mentioned|named|cited|quoted|listed|in|from|across|of)\b.*)?$")
+                     r"\s+(?:(?:that|which|who) (?:get |got |are |were |is |was )?)?(?:mentioned|named|cited|quoted|listed|"
+                     r"in|from|across|of)\b.*)?$")
 
 
 def _requested_list(verb: str, rest: str, p: Patterns) -> Kind | None:

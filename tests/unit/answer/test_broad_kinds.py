@@ -333,3 +333,13 @@ def test_going_by_a_document_reads_like_according_to_it() -> None:
 def test_everyday_wordings_of_descriptions_and_events(question: str, kind: str | None, topic: str) -> None:
     got = classify(question)
     assert (got.kind, got.topic) == (kind, topic) if kind else got is None
+
+
+@pytest.mark.parametrize(("question", "item", "topic", "scope"), [
+    ("names of everyone left on the council after the mayor resigned", "person", "", "the council"),
+    ("rattle off the alpine lakes that get named, with their depths", "other", "alpine lakes", ""),
+    ("What are all the cities the plague reached?", "place", "", "the plague reached"),
+])
+def test_lists_asked_in_everyday_wordings(question: str, item: str, topic: str, scope: str) -> None:
+    got = classify(question)
+    assert got is not None and (got.kind, got.item, got.topic, got.scope) == ("list", item, topic, scope)
