@@ -293,7 +293,8 @@ def kind_phrases(text: str, noun: str, close: dict[str, float]) -> list[tuple[st
 
 def named_kinds(text: str, noun: str) -> list[tuple[str, int]]:
     """Names that end with the asked noun itself, in the singular: "the Song dynasty", "Möngke Khan", "the Great
-    Belt Bridge" for dynasties, khans, bridges (one to three capitalised words before it, no article)."""
+    Belt Bridge" for dynasties, khans, bridges (one to three capitalised words before it, no article); names that a
+    word for a kind of it opens ("Mount Lyell" for peaks)."""
     one = _singular(noun.lower())
     if len(one) < 3:
         return []
@@ -306,6 +307,14 @@ def named_kinds(text: str, noun: str) -> list[tuple[str, int]]:
         if words and not any(re.search(r"['’]s?$", w) for w, _ in words):
             start = words[0][1]
             out.append((text[start:m.end()], start))
+    # names a word for a kind of ``noun`` opens: "Mount Lyell" for peaks, "Lake Tahoe" for lakes (``name_heads``)
+    heads = [g[0] for g in cues()["name_heads"] if one in g[1:]]
+    if heads:
+        opener = r"(?:" + "|".join(re.escape(h) for h in heads) + r")\.?"
+        for m in re.finditer(r"(?<![\w’'-])(?i:" + opener + r")\s+[A-Z\u00c0-\u024f][\w’'-]*(?:\s+[A-Z\u00c0-\u024f][\w’'-]*){0,2}",
+                             text):
+            if m.group()[:1].isupper():
+                out.append((re.sub(r"(?:’s|'s)$", "", m.group()), m.start()))
     return out
 
 
@@ -314,7 +323,17 @@ def _modifier(word: str) -> bool:
     "Temujin's", "two")."""
     low = word.lower()
     return low not in _NOT_MODIFIERS and not low.endswith("ly") and not re.search(r"['’]s?$", low) and \
-        not word[:1].isdigit()
+        not word[:1].isdigit() and not _degree(low)
+
+
+# a comparative or superlative says how much, not what kind: "the highest elevations", "lower elevations"
+_COMPARATIVES = frozenset("lower higher upper greater larger smaller bigger older newer later earlier further farther "
+                          "lesser wider narrower deeper shallower longer shorter".split())
+_EST_NOUNS = frozenset("forest interest harvest contest protest request conquest southwest northwest midwest".split())
+
+
+def _degree(low: str) -> bool:
+    return low in _COMPARATIVES or (low.endswith("est") and len(low) > 5 and low not in _EST_NOUNS)
 
 
 _NOT_MODIFIERS = frozenset("the a an of in on to and or but by for from with at as is are was were be been has have "

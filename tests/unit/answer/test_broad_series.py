@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.answer.broad.series import affiliations, head_noun, named_kinds, possessor, role_names, series_in
+from qa.answer.broad.series import affiliations, head_noun, kind_phrases, named_kinds, possessor, role_names, series_in
 from tests.conftest import CountingEmbedder
 from tests.unit.answer.grounding import assert_grounded, index_of
 
@@ -126,3 +126,17 @@ def test_the_bodies_a_profession_is_tied_to() -> None:
     assert bodies("It followed the Song dynasty and the Jin dynasty.", "dynasties") == []  # names: named_kinds
     assert bodies("Coinbase executives met analysts.", "analysts") == []
     assert bodies("Two generals, Tom Berg and Ivo Hart, led the parade.", "generals") == []  # a number is no body
+
+
+def test_names_a_word_for_a_kind_of_the_noun_opens() -> None:
+    text = "The highest peak of the range is Mount Arlen (3,100 m); Mt. Berg is lower. Lake Varn lies below."
+    assert [n for n, _ in named_kinds(text, "peaks")] == ["Mount Arlen", "Mt. Berg"]
+    assert [n for n, _ in named_kinds(text, "lakes")] == ["Lake Varn"]
+    assert named_kinds("They climbed a mount in spring.", "peaks") == []  # no name after it
+
+
+def test_a_comparative_or_superlative_is_no_kind() -> None:
+    close = {"elevations": 0.9, "peaks": 1.0}
+    assert kind_phrases("The highest elevations and lower elevations are cold.", "peaks", close) == []
+    assert [p for p, _ in kind_phrases("Volcanic peaks and granite peaks rise here.", "summits", close)] == [
+        "Volcanic peaks", "granite peaks"]
