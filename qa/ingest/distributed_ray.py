@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -50,10 +51,13 @@ ACTOR_CPUS = 0.5  # two actors and Ray Data's own tasks fit on 2 CPUs
 OBJECT_STORE_MB = 256
 DOCS_PER_TASK = 8  # documents per actor call
 ACTORS_START_S = 600  # how long the actors may take to start (each loads the embedding model)
-# Ray gives a starting node a fixed 30 s to register; a loaded or cold machine (CI's first Ray start after a
-# fresh install) can take longer, and Ray then fails with this message. A local start is tried this often.
+# Ray gives a starting node a fixed 30 s to register, and its GCS server 30 s to publish its port; a loaded or cold
+# machine (CI's first Ray start after a fresh install, evaluations running beside it) can take longer, and Ray then
+# fails with one of these messages. A local start is tried this often, and the GCS is given GCS_PORT_WAIT_S
+# (Ray's own RAY_gcs_server_port_wait_time_s, unless set).
 START_TRIES = 3
-START_TIMEOUT_MESSAGE = "timed out during startup"
+START_TIMEOUT_MESSAGES = ("timed out during startup", "Timed out waiting for file")
+GCS_PORT_WAIT_S = 120
 
 
 def load_ray() -> Any:
@@ -186,6 +190,7 @@ class RayIngest:
         return self
 
     def _start_local(self, ray: Any) -> None:
+        os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(GCS_PORT_WAIT_S))
         for attempt in range(1, START_TRIES + 1):
             try:
                 ray.init(address="local", num_cpus=self.num_cpus, _node_ip_address="127.0.0.1",
@@ -193,7 +198,7 @@ class RayIngest:
                          log_to_driver=False)
                 return
             except Exception as e:  # Ray raises a bare Exception for this
-                if START_TIMEOUT_MESSAGE not in str(e) or attempt == START_TRIES:
+                if not any(m in str(e) for m in START_TIMEOUT_MESSAGES) or attempt == START_TRIES:
                     raise
                 logger.warning("the local Ray did not start in time (try %d of %d); stopping it and trying again",
                                attempt, START_TRIES)

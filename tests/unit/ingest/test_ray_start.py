@@ -2,12 +2,13 @@
 machine can miss; the job stops the half-started node and tries again, and any other error goes through."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 from qa.ingest import distributed_ray
-from qa.ingest.distributed_ray import START_TRIES, RayIngest
+from qa.ingest.distributed_ray import GCS_PORT_WAIT_S, START_TRIES, RayIngest
 
 TIMEOUT = Exception("The current node timed out during startup. This could happen because some of the raylet "
                     "failed to startup or the GCS has become overloaded.")
@@ -40,6 +41,20 @@ def test_a_start_that_times_out_is_stopped_and_tried_again(stopped: list[BaseExc
     RayIngest(num_cpus=2, object_store_mb=64)._start_local(ray)
     assert len(ray.inits) == 2 and ray.shutdowns == 1 and stopped == [TIMEOUT]
     assert ray.inits[-1]["_node_ip_address"] == "127.0.0.1" and ray.inits[-1]["object_store_memory"] == 64 << 20
+
+
+def test_a_gcs_server_that_is_slow_to_publish_its_port_is_given_longer_and_tried_again(
+        stopped: list[BaseException], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAY_gcs_server_port_wait_time_s", "")  # recorded, so the test leaves the variable as it was
+    monkeypatch.delenv("RAY_gcs_server_port_wait_time_s")
+    gcs = RuntimeError("Timed out waiting for file /tmp/ray/session_x/gcs_server_port_abc")
+    ray = FakeRay([gcs])
+    RayIngest()._start_local(ray)
+    assert len(ray.inits) == 2 and stopped == [gcs]
+    assert os.environ["RAY_gcs_server_port_wait_time_s"] == str(GCS_PORT_WAIT_S)
+    monkeypatch.setenv("RAY_gcs_server_port_wait_time_s", "300")  # a user's own setting stays
+    RayIngest()._start_local(FakeRay([]))
+    assert os.environ["RAY_gcs_server_port_wait_time_s"] == "300"
 
 
 def test_the_last_timeout_is_raised(stopped: list[BaseException]) -> None:
