@@ -49,6 +49,18 @@ def is_furniture(line: str, title: str = "") -> bool:
     return any(p.search(line) for p in cues().boilerplate)
 
 
+# a photo credit run at a line's end, glued to the caption or not: "... and Valery GerasimovPAP / EPA / SPUTNIK / POOL"
+_CREDIT_RUN = re.compile(r"(?:(?<=[a-z])|\s+)[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+)*(?:\s*/\s*[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+)*)+\s*$")
+
+
+def caption_end(line: str) -> int | None:
+    """Where a caption ends when ``line`` is one followed by a run of photo credits in capitals ("Russian Defense
+    Minister Sergei Shoigu and Valery GerasimovPAP / EPA / SPUTNIK / POOL" -> after "Gerasimov"); None when it has
+    no such run."""
+    m = _CREDIT_RUN.search(line)
+    return m.start() if m and m.start() > 0 else None
+
+
 _LINE = re.compile(r"(?m)^[ \t]*(\S[^\n]*)$")
 
 

@@ -100,14 +100,15 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
         if factoid.found:
             return replace(factoid, text=with_notes(factoid.text, notes), notes=tuple(notes)) if notes else factoid
     ask = Ask(index, question, query, config, tuple(notes))
-    ans = answer_kind(ask, kind, build_pool(index, used), used, tuple(target.doc_ids or ()))
+    captions = kind.kind == "list"  # a caption names people and places too; it is no point of a summary or event
+    ans = answer_kind(ask, kind, build_pool(index, used, captions=captions), used, tuple(target.doc_ids or ()))
     if ans is None and kind.kind in ("entity", "event") and len(used) < len(scope):
         # the document named does not mention it: say so, and what the others say
         others = [d for d in scope if d not in used]
         silent = ", ".join(f"*{title_of(index, d)}*" for d in used)
         ask = replace(ask, notes=(*ask.notes, f"{silent} does not mention {topic_shown(kind.topic, question)}; "
                                                "the other documents do."))
-        ans = answer_kind(ask, kind, build_pool(index, others), others)
+        ans = answer_kind(ask, kind, build_pool(index, others, captions=captions), others)
     if ans is None:  # the topic is not named in the documents: retrieve by meaning, as for a factoid
         fallback = quotes_answer(index, question, query, gather(index, query, doc_ids=used, config=config), config)
         return replace(fallback, text=with_notes(fallback.text, notes), notes=tuple(notes)) if notes else fallback

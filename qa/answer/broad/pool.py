@@ -25,7 +25,7 @@ import numpy as np
 
 from ...embed.base import normalize
 from ...embed.words import known, word_vectors
-from ...text.furniture import is_furniture, tail_start
+from ...text.furniture import caption_end, is_furniture, tail_start
 from ...text.sentences import quote_spans
 from ...text.tokens import stopwords, tokenize
 from ...text.wordlists import load_wordlists
@@ -109,9 +109,11 @@ def passages_of(index: IndexView, doc_ids: Sequence[str]) -> dict[str, list[Wher
     return out
 
 
-def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] = ()) -> list[Sentence]:
+def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] = (), *,
+                       captions: bool = False) -> list[Sentence]:
     """The quotable sentences of one document, page furniture left out (``index`` numbers them); a
-    sentence's page is its passage's (``passages``)."""
+    sentence's page is its passage's (``passages``). With ``captions``, a photo caption is kept without its credits
+    (the people and places a list asks for are named there too); else it is furniture."""
     stored = index.snapshot.documents[doc_id]
     doc = stored.document
     text = doc.text
@@ -119,7 +121,10 @@ def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] 
     out: list[Sentence] = []
     for a, b in quote_spans(text, 0, end):
         if is_furniture(text[a:b], doc.title):
-            continue
+            cut = caption_end(text[a:b]) if captions else None  # a caption's names count, its credits do not
+            if cut is None or is_furniture(text[a:a + cut], doc.title):
+                continue
+            b = a + cut
         page = next((pg for _, s, e, pg in passages if s <= a < e), 0)
         out.append(Sentence(doc_id=doc_id, title=doc.title, source=doc.source, page=page or None, start=a, end=b,
                             text=text[a:b], rank=0, index=len(out)))
@@ -168,11 +173,11 @@ def _centrality(index: IndexView, passages: dict[str, list[Where]], sentences: S
     return out
 
 
-def build_pool(index: IndexView, doc_ids: Sequence[str]) -> Pool:
+def build_pool(index: IndexView, doc_ids: Sequence[str], *, captions: bool = False) -> Pool:
     """The sentence pool of ``doc_ids`` (in that order). A sentence found word for word in two documents
-    (a site's footer, a shared caption) is dropped from both."""
+    (a site's footer, a shared caption) is dropped from both. ``captions``: see ``document_sentences`` (lists)."""
     passages = passages_of(index, doc_ids)
-    per_doc = [document_sentences(index, d, passages.get(d, ())) for d in doc_ids]
+    per_doc = [document_sentences(index, d, passages.get(d, ()), captions=captions) for d in doc_ids]
     counts = Counter(" ".join(s.text.split()) for group in per_doc for s in {x.text: x for x in group}.values())
     sentences = [s for group in per_doc for s in group if counts[" ".join(s.text.split())] == 1 or len(doc_ids) == 1]
     texts = [s.text for s in sentences]

@@ -250,3 +250,15 @@ def test_two_sides_within_the_document_named(tmp_path: Path, question: str) -> N
     assert "The prosecution told the jury" in quoted and "The defence said" in quoted
     assert "Moss told the jury" in quoted  # a prosecutor's words are the prosecution's side
     assert "*the prosecution" in ans.text and "*the defence" in ans.text and " on the prosecution" not in ans.text
+
+
+def test_a_list_reads_the_names_of_a_caption_without_its_credits(tmp_path: Path) -> None:
+    text = ("The talks ended late on Friday in the capital after a long day of meetings.\n\n"
+            "Defense Minister Marek Halvorsen and General Ilse BrandtPAP / EPA / POOL\n\n"
+            "Negotiators said the next round of talks would begin in the spring.")
+    idx = index_of(tmp_path, {"talks.txt": text})
+    people = idx.ask("Which people are mentioned in the article?")
+    assert "Marek Halvorsen" in people.text and "PAP" not in "".join(c.quote for c in people.citations)
+    assert_grounded(idx, people)
+    summary = idx.ask("Summarize the article.")  # a caption is no point of a summary
+    assert "Halvorsen" not in summary.text

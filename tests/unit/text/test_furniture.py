@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.text.furniture import DATA, cues, in_tail, is_furniture, tail_start
+from qa.text.furniture import DATA, caption_end, cues, in_tail, is_furniture, tail_start
 from qa.text.wordlists import WordListError
 from tests.conftest import changed_copy
 
@@ -51,3 +51,12 @@ def test_a_broken_pattern_file_names_itself(tmp_path: Path) -> None:
     bad = changed_copy(DATA, tmp_path, boilerplate=["(unclosed"])
     with pytest.raises(WordListError, match="furniture.json"):
         cues.__wrapped__(bad)
+
+
+def test_a_caption_ends_where_its_run_of_credits_starts() -> None:
+    line = "Russian Defense Minister Sergei Shoigu and Valery GerasimovPAP / EPA / GAVRIIL GRIGOROV / POOL"
+    assert line[:caption_end(line)] == "Russian Defense Minister Sergei Shoigu and Valery Gerasimov"
+    line = "The mayor opens the new bridge on Friday REUTERS / POOL"
+    assert line[:caption_end(line)] == "The mayor opens the new bridge on Friday"
+    assert caption_end("Main image source: Murat Cola/Anadolu Agency/Getty Images") is None  # no caption before
+    assert caption_end("The US and the EU agreed on a deal.") is None
