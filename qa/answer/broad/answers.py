@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -140,6 +141,8 @@ def list_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         typed = [it for it in typed if it.text in people or _capitalised_name(it.text)]
         if len(typed) >= MIN_TYPED:  # and those given the title elsewhere ("General Simonov")
             shown = {it.text for it in typed}
+            where = {it.text: it.also for it in items}  # where else each is named (``Item.also``)
+            typed = [replace(it, also=tuple(dict.fromkeys((*it.also, *where.get(it.text, ()))))) for it in typed]
             items = typed + [it for it in title_filter(items, pool, kind.topic, strict=True) if it.text not in shown]
         else:
             items = title_filter(items, pool, kind.topic)
@@ -218,9 +221,13 @@ SCOPE_ALL = 0.999
 SCOPE_MOST = 0.5
 
 
+ALSO_SHOWN = 2  # an item's mentions in other documents shown after its first quote
+
+
 def _items_answer(ask: Ask, kind: Kind, pool: Pool, items: Sequence[Item]) -> Answer:
     index = ask.index
-    rows = sorted({it.row for it in items}, key=lambda r: (pool.doc_order.index(pool.sentences[r].doc_id), r))
+    rows = sorted({r for it in items for r in (it.row, *it.also[:ALSO_SHOWN])},
+                  key=lambda r: (pool.doc_order.index(pool.sentences[r].doc_id), r))
     groups: dict[str, list[Sentence]] = {}
     for r in rows:
         groups.setdefault(pool.sentences[r].doc_id, []).append(pool.sentences[r])
@@ -234,7 +241,11 @@ def _items_answer(ask: Ask, kind: Kind, pool: Pool, items: Sequence[Item]) -> An
         n = citation_of(citations, pool.sentences[it.row])
         assert n is not None  # every item's sentence was cited above
         c = citations[n - 1]
-        lines.append(f"- **{inline(it.text)}** — [{n}] *{title_of(index, c.doc_id)}*" if n in shown
-                     else f"- **{inline(it.text)}** — {quoted(c)}")
+        line = f"- **{inline(it.text)}** — [{n}] *{title_of(index, c.doc_id)}*" if n in shown \
+            else f"- **{inline(it.text)}** — {quoted(c)}"
         shown.add(n)
+        others = [m for r in it.also[:ALSO_SHOWN] if (m := citation_of(citations, pool.sentences[r])) is not None]
+        if others:  # named in other documents too
+            line += "; also " + ", ".join(f"[{m}] *{title_of(index, citations[m - 1].doc_id)}*" for m in others)
+        lines.append(line)
     return ask.done("\n".join(lines), citations)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from ...text.tokens import stopwords
@@ -47,6 +47,15 @@ class Item:
     text: str  # as written in the quote
     kind: str  # place / person / org / date / number
     row: int  # the pool sentence it was found in
+    also: tuple[int, ...] = ()  # a sentence of each other document that names it too
+
+
+def also_in(item: Item, row: int, pool: Pool) -> Item:
+    """``item`` also named in pool sentence ``row``: kept when that is another document's first mention of it."""
+    doc = pool.sentences[row].doc_id
+    if doc == pool.sentences[item.row].doc_id or any(pool.sentences[r].doc_id == doc for r in item.also):
+        return item
+    return replace(item, also=(*item.also, row))
 
 
 def _before(text: str, start: int, n: int = 2) -> list[str]:
@@ -133,7 +142,7 @@ def find_items(pool: Pool, rows: Sequence[int], item: str) -> list[Item]:
     if item in ("date", "number"):
         pattern = DATE if item == "date" else NUMBER
         found = [Item(_trim(m.group()), item, r) for r in rows for m in pattern.finditer(pool.sentences[r].text)]
-        return _unique([f for f in found if re.search(r"\d|[A-Z]|dozens|hundreds|thousands|millions", f.text)])
+        return _unique([f for f in found if re.search(r"\d|[A-Z]|dozens|hundreds|thousands|millions", f.text)], pool)
     lower_words = pool.lower_words()
     typed: list[Item] = []
     for r in rows:
@@ -144,7 +153,7 @@ def find_items(pool: Pool, rows: Sequence[int], item: str) -> list[Item]:
                 typed.append(Item(name, kind, r))
             elif kind is None and item == "name":
                 typed.append(Item(name, "name", r))
-    return _merge_organisations(_merge_places(_merge_surnames(_unique(typed))))
+    return _merge_organisations(_merge_places(_merge_surnames(_unique(typed, pool), pool)))
 
 
 def _trim(text: str) -> str:
@@ -156,12 +165,14 @@ def _trim(text: str) -> str:
     return " ".join(words).strip(" ,.;:")
 
 
-def _unique(items: Sequence[Item]) -> list[Item]:
+def _unique(items: Sequence[Item], pool: Pool) -> list[Item]:
     seen: dict[str, Item] = {}
     for it in items:
         key = re.sub(r"\W+", " ", it.text.lower()).strip()
         if key and key not in seen:
             seen[key] = it
+        elif key:
+            seen[key] = also_in(seen[key], it.row, pool)
     return list(seen.values())
 
 
@@ -175,13 +186,15 @@ def close_spelling(a: str, b: str) -> bool:
         SequenceMatcher(None, a, b).ratio() >= FUZZY
 
 
-def _merge_surnames(items: Sequence[Item]) -> list[Item]:
+def _merge_surnames(items: Sequence[Item], pool: Pool) -> list[Item]:
     """One person, one item: "Gerasimov" joins "Valery Gerasimov", and spellings of one name do too
     ("Valeriy Gerasimov", "Oleksiy Aretovich", "Aretović"), the first full name kept where it first appears.
     Two full names are one person when first and last names are close spellings; a surname alone joins the one
     person it spells exactly, or the only one it spells closely (two candidates: it stays apart)."""
-    people: list[tuple[set[str], set[str]]] = []  # per person kept: spellings of the first and of the last name
+    people: list[tuple[set[str], set[str], int]] = []  # per person kept: spellings of the first and of the last
+    # name, and the item's position
     dropped: set[int] = set()
+    out = list(items)
     for j, it in enumerate(items):
         words = it.text.split()
         if it.kind != "person" or len(words) < 2:
@@ -189,19 +202,22 @@ def _merge_surnames(items: Sequence[Item]) -> list[Item]:
         same = next((p for p in people if any(close_spelling(words[-1], w) for w in p[1])
                      and any(close_spelling(words[0], w) for w in p[0])), None)
         if same is None:
-            people.append(({words[0]}, {words[-1]}))
+            people.append(({words[0]}, {words[-1]}, j))
         else:
             same[0].add(words[0])
             same[1].add(words[-1])
             dropped.add(j)
+            out[same[2]] = also_in(out[same[2]], it.row, pool)
     for j, it in enumerate(items):
         if it.kind != "person" or len(it.text.split()) != 1:
             continue
-        if any(plain(it.text) == plain(w) for p in people for w in p[1]):
+        exact = [p for p in people if any(plain(it.text) == plain(w) for w in p[1])]
+        close = [p for p in people if any(close_spelling(it.text, w) for w in p[1])]
+        kept = exact[0] if exact else close[0] if len(close) == 1 else None
+        if kept is not None:
             dropped.add(j)
-        elif sum(any(close_spelling(it.text, w) for w in p[1]) for p in people) == 1:
-            dropped.add(j)
-    return [it for j, it in enumerate(items) if j not in dropped]
+            out[kept[2]] = also_in(out[kept[2]], it.row, pool)
+    return [it for j, it in enumerate(out) if j not in dropped]
 
 
 def _merge_places(items: Sequence[Item]) -> list[Item]:

@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from ...text.tokens import stopwords
-from .lists import Item
+from .lists import Item, also_in, close_spelling
 from .pool import Pool, cues
 
 logger = logging.getLogger(__name__)
@@ -256,7 +256,7 @@ def affiliations(text: str, noun: str) -> list[tuple[str, int]]:
     masked = _mask(text)
     out = []
     for w in _WORD.finditer(masked):
-        if not _lexical(w.group().lower(), noun):
+        if not _lexical(w.group().lower(), noun) or w.group()[:1].isupper():  # "ruled by Great Khans": a title
             continue
         plural = bool(re.search(r"[^s]s$", w.group()))  # "Song dynasty" is a name: ``named_kinds``
         for m in (_AT_NAME.match(masked, w.end()) if plural else None, _VIA.match(masked, w.end())):
@@ -318,6 +318,13 @@ def named_kinds(text: str, noun: str) -> list[tuple[str, int]]:
     return out
 
 
+def _spelled_alike(a: str, b: str) -> bool:
+    """Two names of as many words, each a close spelling of the other's (``lists.close_spelling``)."""
+    wa, wb = a.split(), b.split()
+    return a != b and len(wa) == len(wb) and wa[0][:1].isalpha() and \
+        all(close_spelling(x, y) for x, y in zip(wa, wb, strict=True))
+
+
 def _modifier(word: str) -> bool:
     """Whether ``word`` may modify a noun ("humpback", "Atlantic", "white-sided"; not "the", "eventually",
     "Temujin's", "two")."""
@@ -337,6 +344,7 @@ def _degree(low: str) -> bool:
 
 
 _NOT_MODIFIERS = frozenset("the a an of in on to and or but by for from with at as is are was were be been has have "
+                           "before after when while since under during until unlike without against "
                            "had his her their its our your my this that these those some any many few more most other "
                            "such no not all both each every which who whose what when where there here very also only "
                            "two three four five six seven eight nine ten one".split())
@@ -370,7 +378,11 @@ def typed_items(pool: Pool, rows: Sequence[int], noun: str, similarity: WordSim)
         key = re.sub(r"\W+", " ", item.lower()).strip()
         if key.split()[-1:] and key.split()[-1] in _OPEN_ENDS:
             continue  # a fragment cut inside a phrase ("feet (1,500 m) to more than"), not an item
-        if key and key not in seen and _singular(key) != _singular(noun):
+        twin = next((k for k in seen if k == key or _spelled_alike(key, k)), None)
+        if twin is not None:  # "Ogödei Khan" is "Ögedei Khan" (the first spelling kept); another document's too
+            seen[twin] = also_in(seen[twin], r, pool)
+            continue
+        if key and _singular(key) != _singular(noun):
             seen[key] = Item(item.strip(" ,"), "other", r)
     logger.debug("typed items of %r: %d", noun, len(seen))
     return list(seen.values())

@@ -262,3 +262,17 @@ def test_a_list_reads_the_names_of_a_caption_without_its_credits(tmp_path: Path)
     assert_grounded(idx, people)
     summary = idx.ask("Summarize the article.")  # a caption is no point of a summary
     assert "Halvorsen" not in summary.text
+
+
+def test_an_item_named_in_several_documents_is_listed_once_with_where_else(tmp_path: Path) -> None:
+    idx = index_of(tmp_path, {
+        "a.txt": "Parade report\n\nGeneral Valeriy Horak led the parade in Arlen on Sunday morning. Crowds cheered "
+                 "as the soldiers marched past the town hall.",
+        "b.txt": "Parade notes\n\nThe parade was led by General Valery Horak, as the mayor had announced. Mayor Eva "
+                 "Holm spoke after the parade ended.",
+    })
+    ans = ask(idx, "Which people are mentioned in the two reports?")
+    lines = [ln for ln in ans.text.splitlines() if "Horak" in ln]
+    assert len(lines) == 1 and "; also [" in lines[0], ans.text  # two spellings of one man, the second document's too
+    assert {c.doc_id.rsplit("/", 1)[-1] for c in ans.citations} == {"a.txt", "b.txt"}
+    assert_grounded(idx, ans)

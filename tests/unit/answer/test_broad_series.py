@@ -140,3 +140,9 @@ def test_a_comparative_or_superlative_is_no_kind() -> None:
     assert kind_phrases("The highest elevations and lower elevations are cold.", "peaks", close) == []
     assert [p for p, _ in kind_phrases("Volcanic peaks and granite peaks rise here.", "summits", close)] == [
         "Volcanic peaks", "granite peaks"]
+
+
+def test_a_kind_named_after_a_preposition_or_as_a_title_is_the_name_alone() -> None:
+    text = "Before Varn Khan died, he named Ögedei Khan his heir; the land was ruled by Great Khans."
+    assert [n for n, _ in named_kinds(text, "khans")] == ["Varn Khan", "Ögedei Khan"]
+    assert affiliations(text, "khans") == []  # "Great Khans" is a title, not the khans of a body called "Great"
