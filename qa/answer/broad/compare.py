@@ -210,9 +210,13 @@ def side_words(side: str) -> list[str]:
     return [w[:SIDE_PREFIX] for w in words if len(w) > 2]
 
 
+# words a side's prefix also opens that name someone else: "the defendant" is the accused, not the defence
+_NOT_A_SIDE = frozenset({"defendant", "defendants", "defendant's", "defendant’s"})
+
+
 def names_side(text: str, prefixes: Sequence[str]) -> bool:
     low = text.lower()
-    return any(re.search(r"\b" + re.escape(p), low) for p in prefixes)
+    return any(m.group() not in _NOT_A_SIDE for p in prefixes for m in re.finditer(r"\b" + re.escape(p) + r"[\w'’]*", low))
 
 
 _PERSON = r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2}"

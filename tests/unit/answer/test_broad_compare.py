@@ -106,3 +106,10 @@ def test_a_compared_document_far_off_the_question_is_left_out_unless_named() -> 
     relevance = np.array([0.46, 0.30, 0.20], np.float32)
     assert _relevant(pool, ["trial", "trial2", "ai"], (), relevance) == ["trial", "trial2"]
     assert _relevant(pool, ["trial", "trial2", "ai"], ("ai",), relevance) == ["trial", "trial2", "ai"]
+
+
+def test_the_defendant_is_not_the_defence() -> None:
+    defence = side_words("the defence")
+    assert names_side("The defence said he acted in good faith.", defence)
+    assert names_side("Defense lawyer Ann Moss spoke.", side_words("the defense"))
+    assert not names_side("The defendant was on top of the world, the prosecutor said.", defence)
