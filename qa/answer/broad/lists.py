@@ -125,6 +125,12 @@ def _names(s: Sentence, lower_words: set[str]) -> list[tuple[str, int, int]]:
             start += len(words[0]) + 1
             words = words[1:]
             name = " ".join(words)
+        before = _before(s.text, start)
+        if len(words) >= 3 and len(before) == 2 and before[1] == "of" and before[0] in titles:
+            # "minister of Internal Affairs Arsen Avakov", "Secretary of State Antony Blinken": the office, then the person
+            start += len(" ".join(words[:-2])) + 1
+            words = words[-2:]
+            name = " ".join(words)
         if len(words) == 1 and not re.search(r"[\w,]\s+$", s.text[:start]) and name not in _gazetteer() and \
                 not re.search(r"[a-z,]\s+" + re.escape(name) + r"\b", " ".join(x.text for x in (s,))):
             continue  # a lone capitalised word opening a sentence ("During", "However")

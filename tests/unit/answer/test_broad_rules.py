@@ -184,3 +184,10 @@ def test_organisations_by_their_own_name() -> None:
              "reported it.", "According to New York Times sources, it was so."]
     orgs = [it.text for it in find_items(_pool("t", texts), range(len(texts)), "org")]
     assert orgs == ["General Staff", "Russian Armed Forces", "New York Times"]
+
+
+def test_the_office_before_a_persons_name_is_no_part_of_it() -> None:
+    texts = ["It was reported by former minister of Internal Affairs Arsen Avakov that the general was hurt.",
+             "The talks were led by Secretary of State Anna Berg on Monday."]
+    people = [it.text for it in find_items(_pool("t", texts), range(len(texts)), "person")]
+    assert people == ["Arsen Avakov", "Anna Berg"]
