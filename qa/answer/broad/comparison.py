@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ...text.numbers import quantities
 from ...text.tokens import query_stopwords
 from ...types import Answer, Citation
 from ..candidates import Sentence
@@ -122,6 +123,7 @@ def _topic_points(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], *, name
                                  min_coverage=SOFT_COVERAGE) for side in sides.inner])
     if not found:
         return None
+    found = _merged([found, _measures(pool, used, kind.topic, max(m.score for m in found))])
     prefixes = sides.prefixes
     if prefixes:  # who speaks for a side counts as the side: "Thane Rehn, a prosecutor" for "the prosecution"
         found, prefixes = _with_members(pool, used if len(named) != 1 else named, found, prefixes,
@@ -161,6 +163,19 @@ def _relevant(pool: Pool, chosen: Sequence[str], named: Sequence[str], relevance
     best = {d: max((float(relevance[r]) for r in pool.of(d)), default=0.0) for d in chosen}
     top = max(best.values(), default=0.0)
     return [d for d in chosen if d in named or top <= 0 or best[d] >= RELEVANCE_SHARE * top]
+
+
+def _measures(pool: Pool, used: Sequence[str], topic: str, score: float) -> list[Match]:
+    """When the topic is a measure ("compare in height", "the death toll", "rainfall"), the sentences of ``used`` that
+    state a figure in one of its units ("14,505 feet", "nearly 7000 m": ``measure_units``), as good as the best
+    match: a comparison of a measure is answered by its figures."""
+    words = set(re.findall(r"[a-z]+", topic.lower()))
+    units = {u for group in cues()["measure_units"] if group[0] in words for u in group[1:]}
+    if not units:
+        return []
+    stop = query_stopwords()
+    return [Match(r, score, 1.0) for d in used for r in pool.of(d)
+            if units & set(quantities(pool.sentences[r].text, stop))]
 
 
 def _with_members(pool: Pool, docs: Sequence[str], found: Sequence[Match], prefixes: Sequence[Sequence[str]], *,

@@ -41,7 +41,8 @@ def cues() -> dict[str, Any]:
     return dict(load_wordlists(DATA, {"person_titles": "words", "person_verbs": "words", "org_words": "words",
                                       "place_preps": "words", "place_words": "words", "places": "words",
                                       "place_of_heads": "words", "series_cues": "words",
-                                      "thread_openers": "words", "name_heads": "groups"}))
+                                      "thread_openers": "words", "name_heads": "groups",
+                                      "measure_units": "groups"}))
 
 
 @dataclass

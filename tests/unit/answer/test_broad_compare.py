@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from qa.answer.broad.compare import _value, names_side, side_members, side_words
-from qa.answer.broad.comparison import _relevant
+from qa.answer.broad.comparison import _measures, _relevant
 from qa.answer.broad.describe import Term, _all_else
 from qa.answer.broad.kinds import classify, compared_sides
 from qa.answer.broad.pool import Pool
@@ -113,3 +113,15 @@ def test_the_defendant_is_not_the_defence() -> None:
     assert names_side("The defence said he acted in good faith.", defence)
     assert names_side("Defense lawyer Ann Moss spoke.", side_words("the defense"))
     assert not names_side("The defendant was on top of the world, the prosecutor said.", defence)
+
+
+def test_a_comparison_of_a_measure_reads_the_sentences_that_state_it() -> None:
+    texts = ["The range is young and still rising.", "Its highest peak stands at 6,961 m above the sea.",
+             "The peak of Mount Arlen is 14,505 feet high.", "Some 20 inches of rain fall each year."]
+    sentences = [Sentence(doc_id=d, title=d, source=d, page=None, start=0, end=len(t), text=t, rank=0, index=i)
+                 for i, (d, t) in enumerate(zip(("a", "a", "b", "b"), texts, strict=True))]
+    pool = Pool(sentences=sentences, dense=np.zeros((4, 4), np.float32), lexical=np.zeros((4, 4), np.float32), idf={},
+                passage_centrality=np.zeros(4, np.float32), doc_order=["a", "b"], paragraphs=np.zeros(4, np.int64))
+    assert [m.row for m in _measures(pool, ["a", "b"], "height", 0.7)] == [1, 2]  # metres and feet, not inches
+    assert [m.row for m in _measures(pool, ["a", "b"], "rainfall", 0.7)] == [3]
+    assert _measures(pool, ["a", "b"], "the founders", 0.7) == []  # no measure asked
