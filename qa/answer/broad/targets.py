@@ -416,6 +416,8 @@ def _modified(question: str, matcher: Matcher, refs: list[Reference]) -> None:
         words = [w.lower().strip("'’") for w in m.group("mod").split()]
         if _PARTY_ACCOUNT.search(m.group()):
             continue  # "the prosecution's story": what a party tells, not a document ("the Verge's story" is one)
+        if m.group().split()[-1].lower() in _VERB_NOUNS and words and re.fullmatch(PLURAL, words[-1]):
+            continue  # "what the articles report about X": the documents and their verb, not a document
         if (m.group().split()[-1].lower() in _VERB_NOUNS and _VERB_AFTER_DO.search(question[: m.start()])
                 and _ENDS_AS_VERB.match(question[m.end():])):
             # "what did the New York Times report?": the noun is the question's verb; the modifier names a document

@@ -131,3 +131,9 @@ def test_a_document_noun_that_is_the_questions_verb() -> None:
     named_in_text = resolve("What did the Kelmar harbour chief report about the fire?", DOCS)
     assert named_in_text.doc_ids is None and named_in_text.question.endswith("report about the fire?")
     assert resolve("What does the Kelmar Gazette report say?", DOCS).question == "What does the document say?"
+
+
+def test_documents_followed_by_their_verb_are_no_reference() -> None:
+    t = resolve("Compare what the articles report about the bridge's cost.", DOCS)
+    assert t.references == 0 and not t.unresolved  # "the articles report": the documents and what they do
+    assert resolve("What does the Daily Courier report say about the vote?", DOCS).references == 1
