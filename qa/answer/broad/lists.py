@@ -213,7 +213,7 @@ def _merge_surnames(items: Sequence[Item], pool: Pool) -> list[Item]:
             same[0].add(words[0])
             same[1].add(words[-1])
             dropped.add(j)
-            out[same[2]] = also_in(out[same[2]], it.row, pool)
+            out[same[2]] = _joined(out[same[2]], it, pool)
     for j, it in enumerate(items):
         if it.kind != "person" or len(it.text.split()) != 1:
             continue
@@ -222,8 +222,15 @@ def _merge_surnames(items: Sequence[Item], pool: Pool) -> list[Item]:
         kept = exact[0] if exact else close[0] if len(close) == 1 else None
         if kept is not None:
             dropped.add(j)
-            out[kept[2]] = also_in(out[kept[2]], it.row, pool)
+            out[kept[2]] = _joined(out[kept[2]], it, pool)
     return [it for j, it in enumerate(out) if j not in dropped]
+
+
+def _joined(kept: Item, merged: Item, pool: Pool) -> Item:
+    """``kept`` with where ``merged`` (the same item, dropped) is named added to it."""
+    for row in (merged.row, *merged.also):
+        kept = also_in(kept, row, pool)
+    return kept
 
 
 def _merge_places(items: Sequence[Item]) -> list[Item]:
