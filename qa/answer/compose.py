@@ -148,6 +148,12 @@ def _context(text: str, start: int, end: int) -> tuple[str, int]:
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 
 
+def _adjacent(gap: str) -> bool:
+    """Whether two sentences this far apart make one quote: only space between them, and no paragraph break (a
+    headline never runs into the text below)."""
+    return not gap.strip() and not _PARAGRAPH_BREAK.search(gap)
+
+
 def make_citations(index: IndexView, chosen: Sequence[Sentence], lead: Sentence | None = None) -> list[Citation]:
     """Citations for the chosen sentences: grouped by document (best document first; the document of ``lead``,
     the sentence holding the short answer, before all), adjacent sentences of one paragraph merged into one quote,
@@ -162,8 +168,7 @@ def make_citations(index: IndexView, chosen: Sequence[Sentence], lead: Sentence 
         text = index.snapshot.documents[doc_id].document.text
         quotes: list[list[Sentence]] = []
         for s in sorted(by_doc[doc_id], key=lambda s: s.start):
-            gap = text[quotes[-1][-1].end : s.start] if quotes else "x"
-            if not gap.strip() and not _PARAGRAPH_BREAK.search(gap):  # a headline never runs into the text below
+            if quotes and _adjacent(text[quotes[-1][-1].end : s.start]):
                 quotes[-1].append(s)
             else:
                 quotes.append([s])

@@ -22,7 +22,7 @@ from .describe import describe, matches
 from .enumerations import enumeration
 from .kinds import Kind
 from .lists import MAX_ITEMS, Item, common_word, find_items, title_filter
-from .pool import Pool, passage_relevance
+from .pool import Pool, best_per_document, passage_relevance
 from .series import WordSim, head_noun, possessor, typed_items
 from .render import cite, citation_of, flatten, inline, not_found, points, quoted, title_of
 from .statements import chosen, name_of, speaker, statements
@@ -190,7 +190,7 @@ def enumerated_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
         return None
     if len(pool.doc_order) > 1:
         relevance = passage_relevance(ask.index, pool, ask.query)
-        best = {d: max((float(relevance[r]) for r in pool.of(d)), default=0.0) for d in pool.doc_order}
+        best = best_per_document(pool, relevance, pool.doc_order)
         top = max(best.values())
         found = {d: rows for d, rows in found.items() if best[d] >= top - ENUMERATION_RELEVANCE}
         if not found:

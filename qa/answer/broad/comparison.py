@@ -21,7 +21,7 @@ from .compare import (MAX_DOCUMENTS, PER_ONE_SOURCE, PER_SOURCE, PER_TWO_SOURCES
                       number_pairs, points_per_document, side_members, side_words, source_points)
 from .describe import Match, matches
 from .kinds import Kind
-from .pool import Pool, cues, passage_relevance
+from .pool import Pool, best_per_document, cues, passage_relevance
 from .render import cite, citation_of, flatten, inline, shown_quote, title_of
 from .summary import summarise
 
@@ -88,7 +88,7 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named:
             kind = replace(kind, topic=" and ".join(names))
         else:  # else the documents closest to the question
             relevance = passage_relevance(index, pool, ask.query)
-            best = {d: max((float(relevance[r]) for r in pool.of(d)), default=0.0) for d in used}
+            best = best_per_document(pool, relevance, used)
             used = compared(used, named, sorted(used, key=lambda d: -best[d]))
     if kind.topic:
         points = _topic_points(ask, kind, pool, used, named=named, sides=sides, by_sides=by_sides)
@@ -160,7 +160,7 @@ RELEVANCE_SHARE = 0.5
 def _relevant(pool: Pool, chosen: Sequence[str], named: Sequence[str], relevance: np.ndarray) -> list[str]:
     """``chosen`` without the documents far less relevant to the question than the best of them
     (``RELEVANCE_SHARE``); those named stay."""
-    best = {d: max((float(relevance[r]) for r in pool.of(d)), default=0.0) for d in chosen}
+    best = best_per_document(pool, relevance, chosen)
     top = max(best.values(), default=0.0)
     return [d for d in chosen if d in named or top <= 0 or best[d] >= RELEVANCE_SHARE * top]
 
@@ -228,7 +228,8 @@ def _outlet_choice(ask: Ask, outlet: str, used: Sequence[str], ranked_docs: Sequ
     on_topic = next((d for d in ranked_docs if d in own), None)
     if on_topic is not None or not own:
         return on_topic
-    return max(own, key=lambda d: max((float(relevance[r]) for r in pool.of(d)), default=0.0))
+    best = best_per_document(pool, relevance, own)
+    return max(own, key=lambda d: best[d])
 
 
 def _merged(found: Sequence[Sequence[Match]]) -> list[Match]:

@@ -43,6 +43,9 @@ def classify(question: str, references: int = 0) -> Kind | None:
 
 
 def _compare(q: str, p: Patterns, references: int) -> Kind | None:
+    versus = _versus(q)
+    if versus is not None:  # "A vs B: how do their X compare" (X), "how did the two sides paint him" (the sides)
+        return Kind("compare", versus[1], sides=versus[0])
     opens = re.match(r"^(?:please )?(?:compare|contrast)\b", q) is not None
     if not any(r.search(q) for r in p.compare) or not (opens or references >= 2 or p.compare_context.search(q)):
         if not _explicit_sides(q):
@@ -54,8 +57,6 @@ def _compare(q: str, p: Patterns, references: int) -> Kind | None:
     topic = re.sub(r"\s+(?:with|and|to|versus|vs\.?|against|from)\s+(?:(?:\w+'s|the other|the)\s+)?the document\b.*$", "", topic)
     topic = without_documents(topic, p)
     sides, topic_of_sides = compared_sides(q)
-    if _versus(q) is not None:  # "A vs B: how do their X compare" (X), "how did the two sides paint him" (the sides)
-        return Kind("compare", topic_of_sides, sides=sides)
     if not topic:  # "how do X and Y compare in height", "give the same reason for Altman's firing"
         topic = without_documents(clean_topic(topic_of_sides), p)
     passive = _PASSIVE.match(q)
@@ -154,9 +155,7 @@ def _versus(q: str) -> tuple[tuple[str, str], str] | None:
 
 def _explicit_sides(q: str) -> bool:
     """A comparison without a word of comparison: "how does X compare with Y" (itself one), "how did the two
-    sides portray X", "how do X and Y report Z", "X vs Y: how ..."."""
-    if _versus(q) is not None:
-        return True
+    sides portray X", "how do X and Y report Z" ("X vs Y: how ..." is read before: ``_versus``)."""
     m = _COMPARED_WITH.match(q)
     if m is not None:  # "X's toll for Europe compare with its toll for Asia" (not "the population compare to 1990")
         a, b = ({w for w in re.findall(r"[a-z][\w'-]+", m.group(x)) if w not in _GLUE} for x in ("a", "b"))

@@ -208,6 +208,12 @@ def paragraph_numbers(index: IndexView, sentences: Sequence[Sentence]) -> np.nda
     return out
 
 
+def best_per_document(pool: Pool, scores: np.ndarray, doc_ids: Sequence[str]) -> dict[str, float]:
+    """Per document of ``doc_ids``, the best of its sentences' ``scores`` (e.g. ``passage_relevance``); 0 when it
+    has none."""
+    return {d: max((float(scores[r]) for r in pool.of(d)), default=0.0) for d in doc_ids}
+
+
 def passage_relevance(index: IndexView, pool: Pool, query: str) -> np.ndarray:
     """Per sentence: the similarity of its passage's stored vector (the model's own) to the question, which
     is embedded once; zeros when the store keeps no vectors in memory."""
