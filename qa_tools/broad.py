@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from qa.answer.broad import classify, resolve
+from qa.answer.broad.learned import fallback
+from qa.embed.base import Embedder
+from qa.embed.registry import default_embedder
 from qa.embed.words import word_vectors
 from qa.index import Index, build_index
 from qa.paths import cache_dir
@@ -92,9 +95,12 @@ def corpus_index(name: str, docs: Sequence[Document], index_root: Path | None = 
     return build_index(list(docs), folder)
 
 
-def _kind_of(question: str, docs: Sequence[Document]) -> str:
+def _kind_of(question: str, docs: Sequence[Document], embedder: Embedder | None = None) -> str:
+    """The kind the answer path gives ``question``: its patterns, then (with ``embedder``) the learned fallback."""
     target = resolve(question, docs)
     k = classify(target.question, target.references)
+    if k is None and embedder is not None:
+        k = fallback(target.question, embedder.encode_queries([question])[0], embedder.name)
     return k.kind if k else "factoid"
 
 
@@ -119,10 +125,10 @@ def eval_broad(*, splits: Sequence[str] = ("dev", "heldout"), index_root: Path |
         dt = time.perf_counter() - t0
         right, why = judge(q, ans)
         docs_in = [sd.document for sd in idx.documents()]
-        result.outcomes.append(Outcome(q.id, q.split, q.kind, q.question, right, why, _kind_of(q.question, docs_in),
+        result.outcomes.append(Outcome(q.id, q.split, q.kind, q.question, right, why, _kind_of(q.question, docs_in, idx.embedder),
                                        round(dt, 3)))
     if squad is not None:
-        result.squad_routed = squad_routing(squad)
+        result.squad_routed = squad_routing(squad, default_embedder())
         result.squad_routed["factoid_guard"] = {k: v for k, v in factoid_guard(squad).items() if k != "rows"}
     return result
 
@@ -132,15 +138,18 @@ def _named(d: Document) -> Document:
     return d
 
 
-def squad_routing(path: Path) -> dict[str, Any]:
-    """How many SQuAD v1.1 dev questions (factoids) the classifier sends to a broad answer, by kind, with examples.
-    The six reserved articles are left out: this figure guides the patterns, and they are never tuned on."""
+def squad_routing(path: Path, embedder: Embedder | None = None) -> dict[str, Any]:
+    """How many SQuAD v1.1 dev questions (factoids) the classifier sends to a broad answer, by kind, with examples
+    (with ``embedder``: its patterns, then the learned fallback, as the answer path does). The six reserved
+    articles are left out: this figure guides the patterns, and they are never tuned on."""
     data = json.loads((path / "dev-v1.1.json" if path.is_dir() else path).read_text(encoding="utf-8"))
     qs = [qa["question"] for a in data["data"] if a["title"] not in RESERVED for p in a["paragraphs"] for qa in p["qas"]]
     kinds: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     for q in qs:
         k = classify(q)
+        if k is None and embedder is not None:
+            k = fallback(q, embedder.encode_queries([q])[0], embedder.name)
         if k is not None:
             kinds[k.kind] += 1
             if len(examples[k.kind]) < 5:
@@ -156,7 +165,6 @@ def factoid_guard(path: Path, limit: int = 2000) -> dict[str, Any]:
     question takes the factoid path unchanged (``broad_answer`` returns None before any work)."""
     from qa.answer.compose import quotes_answer
     from qa.answer.evidence import gather, warm
-    from qa.embed.registry import default_embedder
     from qa.ingest.chunking import ChunkingConfig
 
     from .answer_eval import contains_answer, normalize_answer, quoted_text
@@ -164,10 +172,12 @@ def factoid_guard(path: Path, limit: int = 2000) -> dict[str, Any]:
 
     docs, questions = load_squad(path / "dev-v1.1.json" if path.is_dir() else path)
     qs = [q for q in questions if q["doc_id"].rsplit("#", 1)[0] not in RESERVED][:limit]  # never the reserved articles
-    routed = [q for q in qs if classify(q["question"]) is not None]
+    embedder = default_embedder()
+    routed = [q for q in qs if classify(q["question"]) is not None or
+              fallback(q["question"], embedder.encode_queries([q["question"]])[0], embedder.name) is not None]
     if not routed:
         return {"questions": len(qs), "routed": 0}
-    index = index_for("squad-v1.1", docs, None, default_embedder(), ChunkingConfig(), progress=False)
+    index = index_for("squad-v1.1", docs, None, embedder, ChunkingConfig(), progress=False)
     warm(index)
     rows = []
     for q in routed:

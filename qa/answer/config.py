@@ -77,6 +77,8 @@ class AnswerConfig:
     # answer's sentence could cover the answer alone and push the best sentence out. Rule written first: +0.3 gold
     # inside the quotes on all 2,524 dev questions (open corpus), <= 10 more quoted characters. Same run: 81.54% ->
     # 82.13%, 320.9 -> 327.8 characters, EM 49.52% both; held out (400, read once after): 77.75% -> 78.25%, 308.0 -> 312.9
+    learned_kinds: bool = True  # a question the broad patterns do not read may still be broad by the learned
+    # fallback (qa.answer.broad.learned, its own threshold); False: the patterns alone
     short_rerank: bool = True  # with short_model: of the passages' readings, the one the fitted decision finds
     # likeliest is shown (not always the best margin's); False: the best margin's reading, or none
     compound: bool = True  # a message asking several things (``qa.text.compound``) is answered part by part

@@ -71,9 +71,11 @@ def answer(index: IndexView, question: str, history: Sequence[Any] | None = None
 def _quotes(index: IndexView, question: str, query: str, config: AnswerConfig, *, doc_ids: Collection[str] | None,
             k: int) -> Answer:
     # broad questions (summaries, who is / what happened, comparisons, lists): qa.answer.broad; None: a factoid
-    ans = broad_answer(index, question, query, config, doc_ids)
+    vector = index.embedder.encode_queries([query])[0] if query.strip() else None  # one vector for both paths
+    ans = broad_answer(index, question, query, config, doc_ids, query_vector=vector)
     if ans is None:
-        ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config), config)
+        ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config,
+                                                           query_vector=vector), config)
     return ans
 
 

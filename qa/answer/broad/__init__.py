@@ -5,7 +5,7 @@ with its [n].
 ``broad_answer(index, question, query, config, doc_ids)`` -> an ``Answer``, or None when the question is a
 factoid (the caller then takes the usual path, unchanged). Modules: ``targets`` (the document a question
 names) -> ``kinds`` (what kind of question; its patterns and helpers in ``phrasing``, requests in the
-imperative in ``requests``) -> ``pool`` (the documents' sentences and cheap vectors) ->
+imperative in ``requests``; what no pattern reads, the learned fallback of ``learned``) -> ``pool`` (the documents' sentences and cheap vectors) ->
 ``summary`` / ``describe`` / ``compare`` / ``lists`` -> ``render`` (citations and text); ``answers`` and
 ``comparison`` write each kind's answer, ``answer_kind`` picks one.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
+
+import numpy as np
 
 from ...types import Answer
 from ..compose import quotes_answer
@@ -22,6 +24,7 @@ from .answers import describe_answer, list_answer, statements_answer, summary_an
 from .ask import Ask, topic_shown, with_notes
 from .comparison import compare_answer
 from .kinds import Kind, classify
+from .learned import fallback as learned_kind
 from .pool import Pool, build_pool
 from .render import inline, not_found, title_of
 from .targets import Target, resolve
@@ -75,8 +78,10 @@ def answer_kind(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named: Se
 
 
 def broad_answer(index: IndexView, question: str, query: str, config: AnswerConfig = DEFAULT_CONFIG,
-                 doc_ids: Collection[str] | None = None) -> Answer | None:
-    """The answer to a broad question (see the module docstring), or None for a factoid."""
+                 doc_ids: Collection[str] | None = None, *, query_vector: np.ndarray | None = None) -> Answer | None:
+    """The answer to a broad question (see the module docstring), or None for a factoid. ``query_vector``: the
+    embedder's vector of ``query`` when the caller has it (the learned fallback reads it; else it is computed
+    when the patterns find no kind)."""
     scope = _scope(index, doc_ids)
     if not scope:
         return None
@@ -86,6 +91,10 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
     if kind is None and query.strip() != question.strip():
         target = resolve(query, docs)
         kind = classify(target.question, target.references)
+    if kind is None and config.learned_kinds:
+        # the patterns read no kind: the learned fallback, on the standalone question's vector
+        vector = query_vector if query_vector is not None else index.embedder.encode_queries([query])[0]
+        kind = learned_kind(target.question, vector, index.embedder.name)
     if kind is None:
         return None
     used = list(target.doc_ids) if target.doc_ids else scope

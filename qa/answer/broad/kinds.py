@@ -6,7 +6,8 @@ lower-cased, with the document it names replaced by "the document" (``targets``)
 (they need a word of comparison *and* of sources, so "what was different about ..." stays a factoid), then
 lists, summaries, events and descriptions of an entity; last, a request in the imperative that none of them
 reads ("Fill me in on X", "Walk me through how X unfolded", "Weigh X against Y": ``requests.request``, its verbs in the
-same data file). A question none of them matches is a factoid and takes the existing path unchanged.
+same data file). A question none of them matches is a factoid here; ``broad_answer`` then asks the learned fallback
+(``learned``: a regression over the question's vector), and only what that too leaves is a factoid.
 ``python -m qa eval broad`` measures this on the dev and held-out questions and on SQuAD factoid questions
 (which must stay factoids).
 """
