@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from ..text.compound import parts, standalone
@@ -71,11 +72,13 @@ def answer(index: IndexView, question: str, history: Sequence[Any] | None = None
 def _quotes(index: IndexView, question: str, query: str, config: AnswerConfig, *, doc_ids: Collection[str] | None,
             k: int) -> Answer:
     # broad questions (summaries, who is / what happened, comparisons, lists): qa.answer.broad; None: a factoid
-    vector = index.embedder.encode_queries([query])[0] if query.strip() else None  # one vector for both paths
+    # the query's vector, computed once when first needed: by the learned kind fallback (a question no broad
+    # pattern reads), then by retrieval; a broad question its patterns read needs none
+    vector = cache(lambda: index.embedder.encode_queries([query])[0])
     ans = broad_answer(index, question, query, config, doc_ids, query_vector=vector)
     if ans is None:
         ans = quotes_answer(index, question, query, gather(index, query, k=k, doc_ids=doc_ids, config=config,
-                                                           query_vector=vector), config)
+                                                           query_vector=vector() if query.strip() else None), config)
     return ans
 
 

@@ -11,7 +11,7 @@ imperative in ``requests``; what no pattern reads, the learned fallback of ``lea
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -78,10 +78,11 @@ def answer_kind(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named: Se
 
 
 def broad_answer(index: IndexView, question: str, query: str, config: AnswerConfig = DEFAULT_CONFIG,
-                 doc_ids: Collection[str] | None = None, *, query_vector: np.ndarray | None = None) -> Answer | None:
-    """The answer to a broad question (see the module docstring), or None for a factoid. ``query_vector``: the
-    embedder's vector of ``query`` when the caller has it (the learned fallback reads it; else it is computed
-    when the patterns find no kind)."""
+                 doc_ids: Collection[str] | None = None, *,
+                 query_vector: Callable[[], np.ndarray] | None = None) -> Answer | None:
+    """The answer to a broad question (see the module docstring), or None for a factoid. ``query_vector``: gives
+    the embedder's vector of ``query`` (called only when the patterns find no kind and the learned fallback
+    reads it; without it the vector is computed then)."""
     scope = _scope(index, doc_ids)
     if not scope:
         return None
@@ -93,7 +94,7 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
         kind = classify(target.question, target.references)
     if kind is None and config.learned_kinds:
         # the patterns read no kind: the learned fallback, on the standalone question's vector
-        vector = query_vector if query_vector is not None else index.embedder.encode_queries([query])[0]
+        vector = query_vector() if query_vector is not None else index.embedder.encode_queries([query])[0]
         kind = learned_kind(target.question, vector, index.embedder.name)
     if kind is None:
         return None

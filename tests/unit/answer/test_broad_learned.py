@@ -103,3 +103,24 @@ def test_the_fit_separates_what_it_is_given_and_never_reads_held_out_questions()
     assert (probabilities(x, w, b).argmax(1) == y).mean() > 0.95
     questions, kinds, splits = broad_examples(leave_out="dev9")
     assert "heldout" not in splits and "dev9" not in splits and set(kinds) <= set(LABELS)
+
+
+class _QueryCounting(qa.HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        self.queries.extend(texts)
+        return super().encode_queries(texts)
+
+
+def test_the_query_is_embedded_once_and_only_when_needed(corpus_dir: Path, tmp_path: Path) -> None:
+    embedder = _QueryCounting()
+    index = qa.build_index(corpus_dir, tmp_path / "idx", embedder=embedder)
+    embedder.queries.clear()
+    index.ask("How many eggs can the queen lay per day?")  # a factoid: the fallback and retrieval share one vector
+    assert embedder.queries == ["How many eggs can the queen lay per day?"]
+    embedder.queries.clear()
+    index.ask("List the places mentioned.")  # a broad question its patterns read: no query vector at all
+    assert embedder.queries == []
