@@ -10,7 +10,8 @@ whole passages (``reader_focus=0``, before issue 18's focused windows), with the
 span (``verify=False``, before it gated the answer) and with the short answer shown by the reader's margin
 threshold alone (``short_model=False``, before 2026-12-02's fitted decision) and from the best margin's reading
 alone (``short_rerank=False``, before each reading was put to that decision), and without the check for a
-message that asks several things (``compound=False``, before 2026-12-02). p50/p95 in milliseconds. Each timed call
+message that asks several things (``compound=False``, before 2026-12-02) and without the learned fallback of the
+broad-question kinds (``learned_kinds=False``, before 2026-12-03). p50/p95 in milliseconds. Each timed call
 follows a 0.1 s pause, so that no engine's idle-spinning threads slow down the next one.
 
 ``--mode rss-qa`` / ``rss-plain``: a separate process that only loads what answering needs (qa: the index +
@@ -53,6 +54,7 @@ NARROW = "qa quotes answer, the reader reading 3 passages focused to 96 word pie
 MARGIN = "qa quotes answer, the short answer by the margin threshold alone"
 ONE_READING = "qa quotes answer, the short answer from the best margin's reading alone"
 NO_COMPOUND = "qa quotes answer without the compound-question check"
+NO_LEARNED = "qa quotes answer without the learned kind fallback"
 PAUSE_S = 0.1
 
 
@@ -74,7 +76,7 @@ def latency(corpus: str, n: int) -> dict:
     index.embedder.vector_cache().clear()  # the measured questions start from an empty sentence cache
     times: dict[str, list[float]] = {"plain search": [], "qa search": [], "qa quotes answer": [], WHOLE: [], NARROW: [],
                                      NO_READER: [],
-                                     NO_ENTAIL: [], NO_VERIFY: [], MARGIN: [], ONE_READING: [], NO_COMPOUND: []}
+                                     NO_ENTAIL: [], NO_VERIFY: [], MARGIN: [], ONE_READING: [], NO_COMPOUND: [], NO_LEARNED: []}
     cpu: dict[str, list[float]] = {k: [] for k in times}
 
     def clock(name: str, fn, *a):
@@ -95,7 +97,8 @@ def latency(corpus: str, n: int) -> dict:
         answers = [("qa quotes answer", {}), (WHOLE, {"reader_focus": 0}), (NARROW, {"read_top": 3, "reader_focus": 96}),
                    (NO_READER, {"reader": False}),
                    (NO_ENTAIL, {"entailment": False}), (NO_VERIFY, {"verify": False}), (MARGIN, {"short_model": False}),
-                   (ONE_READING, {"short_rerank": False}), (NO_COMPOUND, {"compound": False})]
+                   (ONE_READING, {"short_rerank": False}), (NO_COMPOUND, {"compound": False}),
+                   (NO_LEARNED, {"learned_kinds": False})]
         for name, options in answers[i % len(answers):] + answers[:i % len(answers)]:
             ans = clock(name, lambda x, o=options: index.ask(x, **o), q)
             found += bool(name == "qa quotes answer" and ans.found)

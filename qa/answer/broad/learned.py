@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...text.questions import is_yes_no
 from .kinds import compared_sides
 from .phrasing import Kind, clean_topic, length_of, normalise, patterns, without_documents
 
@@ -113,12 +114,28 @@ _KIND_OF = re.compile(r"^(?:kind|sort|type|types|kinds) of\s+")
 _PRONOUNS = re.compile(r"(?:(?:he|she|it|in|they|him|her|them|that|this|these|those|one|exactly|really|actually|then)\b\s*)+")
 
 
+_WH = re.compile(r"\b(?:what|who|whom|whose|how|which|where|when|why)\b")
+
+
+def asks(question: str) -> bool:
+    """Whether ``question`` may be a broad one: not a yes/no question, and asked as a question (a question mark,
+    a question word) or a request (a request verb opens one of its clauses: "catch me up on ..."). A statement
+    ("Articles published in open access format are less likely to be cited") is not, whatever its vector is
+    near: it stays on the factoid path."""
+    if is_yes_no(question):
+        return False  # "Did anyone die in the collapse?": the yes/no path says what each source answers
+    q = normalise(question)
+    verbs = patterns().request_verbs
+    return "?" in question or _WH.search(q) is not None or any(
+        part.split()[0] in verbs for part in _CLAUSES.split(q) if part.strip())
+
+
 def fallback(question: str, vector: np.ndarray, embedder: str, model: KindModel | None = None) -> Kind | None:
     """The broad kind of a question the patterns read as a factoid, from its ``vector`` (computed by the
     embedder named ``embedder``), or None: a factoid, a label below the model's threshold, a fallback
-    "list", or an embedder the model was not fitted with."""
+    "list", an embedder the model was not fitted with, or a statement that asks nothing (``asks``)."""
     model = model if model is not None else shipped()
-    if model is None or embedder != model.embedder or len(vector) != model.weights.shape[0]:
+    if model is None or embedder != model.embedder or len(vector) != model.weights.shape[0] or not asks(question):
         return None
     label, p = model.kind(vector)
     if label not in ANSWERED or p < model.threshold:

@@ -124,3 +124,15 @@ def test_the_query_is_embedded_once_and_only_when_needed(corpus_dir: Path, tmp_p
     embedder.queries.clear()
     index.ask("List the places mentioned.")  # a broad question its patterns read: no query vector at all
     assert embedder.queries == []
+
+
+def test_a_statement_that_asks_nothing_stays_a_factoid_whatever_its_vector() -> None:
+    claim = "Articles published in open access format are less likely to be cited than traditional journals."
+    assert fallback(claim, np.ones(4), "test-embedder", _model("compare", 0.95)) is None
+    asked = "Travis Kelce admits the NFL is overdoing it... run me through the main beats of that one"
+    kind = fallback(asked, np.ones(4), "test-embedder", _model("summary", 0.95))
+    assert kind is not None and kind.kind == "summary"
+
+
+def test_a_yes_no_question_keeps_its_own_path() -> None:
+    assert fallback("Did anyone die as a result of the collapse?", np.ones(4), "test-embedder", _model("event", 0.95)) is None
