@@ -181,7 +181,10 @@ def fit(data: Path, out: Path = MODEL_FILE, leave_out: str = "") -> dict[str, An
         candidates.append({"l2": l2, "chosen": chosen, "grid": grid, "W": W, "b": b})
     best = max((c for c in candidates if c["chosen"]), key=lambda c: c["chosen"]["kinds_right_left_out"])
     chosen, W, b = best["chosen"], best["W"], best["b"]
-    entry = {"labels": list(LABELS), "embedder": embedder.name, "dim": embedder.dim,
+    entry = {"what": "The learned fallback of the broad-question kind classifier (qa.answer.broad.learned): a softmax "
+                     "regression over the question's vector from the bundled embedder, six labels; consulted only "
+                     "when the word patterns of broad_kinds.json find no kind. Fitted by python -m qa_tools.kind_model.",
+             "labels": list(LABELS), "embedder": embedder.name, "dim": embedder.dim,
              "threshold": chosen["threshold"],
              "bias": [round(float(v), 5) for v in b], "weights": [[round(float(v), 5) for v in row] for row in W.T],
              "rule": f"lowest threshold in {list(GRID)} adding <= {ROUTING_BUDGET} SQuAD v1.1 dev factoids (reserved "
