@@ -158,8 +158,8 @@ _CONNECTOR = re.compile(r"\s+(?:(?:as )?compared? (?:with|to)|versus|vs\.?|as ag
 
 
 def _connected_sides(topic: str) -> tuple[tuple[str, ...], str]:
-    """"the plague's death toll in asia compared with europe's" -> (("asia", "europe"), "the plague's death
-    toll"): a short second side is set against as many last words of the first, the rest is what is
+    """"the plague's death toll in asia compared with europe's" -> (("asia", "europe"), "the plague death
+    toll"; possessives dropped): a short second side is set against as many last words of the first, the rest is what is
     compared; ((), topic) when no connector joins two sides."""
     parts = _CONNECTOR.split(topic, maxsplit=1)
     if len(parts) != 2:
