@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.answer.broad import classify, resolve
+from qa.answer.broad import Kind, classify, resolve
 from qa.answer.broad.learned import fallback
 from qa.embed.base import Embedder
 from qa.embed.registry import default_embedder
@@ -95,12 +95,19 @@ def corpus_index(name: str, docs: Sequence[Document], index_root: Path | None = 
     return build_index(list(docs), folder)
 
 
-def _kind_of(question: str, docs: Sequence[Document], embedder: Embedder | None = None) -> str:
-    """The kind the answer path gives ``question``: its patterns, then (with ``embedder``) the learned fallback."""
-    target = resolve(question, docs)
-    k = classify(target.question, target.references)
+def path_kind(text: str, embedder: Embedder | None, *, embedded: str = "", references: int = 0) -> Kind | None:
+    """The kind the answer path gives ``text`` (a question, its named documents replaced by "the document"):
+    its patterns, then (with ``embedder``) the learned fallback on the vector of ``embedded`` (default ``text``:
+    the product embeds the question as asked)."""
+    k = classify(text, references)
     if k is None and embedder is not None:
-        k = fallback(target.question, embedder.encode_queries([question])[0], embedder.name)
+        k = fallback(text, embedder.encode_queries([embedded or text])[0], embedder.name)
+    return k
+
+
+def _kind_of(question: str, docs: Sequence[Document], embedder: Embedder | None = None) -> str:
+    target = resolve(question, docs)
+    k = path_kind(target.question, embedder, embedded=question, references=target.references)
     return k.kind if k else "factoid"
 
 
@@ -138,18 +145,21 @@ def _named(d: Document) -> Document:
     return d
 
 
+def squad_factoids(path: Path) -> list[str]:
+    """The SQuAD v1.1 dev questions (``path``: the file or its folder) without the six reserved articles."""
+    data = json.loads((path / "dev-v1.1.json" if path.is_dir() else path).read_text(encoding="utf-8"))
+    return [qa["question"] for a in data["data"] if a["title"] not in RESERVED for p in a["paragraphs"] for qa in p["qas"]]
+
+
 def squad_routing(path: Path, embedder: Embedder | None = None) -> dict[str, Any]:
     """How many SQuAD v1.1 dev questions (factoids) the classifier sends to a broad answer, by kind, with examples
     (with ``embedder``: its patterns, then the learned fallback, as the answer path does). The six reserved
     articles are left out: this figure guides the patterns, and they are never tuned on."""
-    data = json.loads((path / "dev-v1.1.json" if path.is_dir() else path).read_text(encoding="utf-8"))
-    qs = [qa["question"] for a in data["data"] if a["title"] not in RESERVED for p in a["paragraphs"] for qa in p["qas"]]
+    qs = squad_factoids(path)
     kinds: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     for q in qs:
-        k = classify(q)
-        if k is None and embedder is not None:
-            k = fallback(q, embedder.encode_queries([q])[0], embedder.name)
+        k = path_kind(q, embedder)
         if k is not None:
             kinds[k.kind] += 1
             if len(examples[k.kind]) < 5:
@@ -173,8 +183,7 @@ def factoid_guard(path: Path, limit: int = 2000) -> dict[str, Any]:
     docs, questions = load_squad(path / "dev-v1.1.json" if path.is_dir() else path)
     qs = [q for q in questions if q["doc_id"].rsplit("#", 1)[0] not in RESERVED][:limit]  # never the reserved articles
     embedder = default_embedder()
-    routed = [q for q in qs if classify(q["question"]) is not None or
-              fallback(q["question"], embedder.encode_queries([q["question"]])[0], embedder.name) is not None]
+    routed = [q for q in qs if path_kind(q["question"], embedder) is not None]
     if not routed:
         return {"questions": len(qs), "routed": 0}
     index = index_for("squad-v1.1", docs, None, embedder, ChunkingConfig(), progress=False)

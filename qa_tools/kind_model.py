@@ -36,11 +36,12 @@ from typing import Any
 import numpy as np
 
 from qa.answer.broad.kinds import classify
-from qa.answer.broad.learned import LABELS, MODEL_FILE
+from qa.answer.broad.learned import LABELS, MODEL_FILE, softmax
 from qa.embed.registry import default_embedder
 
+from .broad import KIND_OF, squad_factoids
 from .broad_set import load_questions
-from .reading import RESERVED, sha256
+from .reading import sha256
 
 logger = logging.getLogger(__name__)
 TESTS = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -52,7 +53,6 @@ BROAD_WEIGHT = 8.0  # a broad question counts as this many factoids (about 440 o
 L2_GRID = (3e-4, 1e-4, 3e-5)  # the penalty on the weights (per unit of mean loss), chosen with the threshold
 GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 ROUTING_BUDGET = 25  # SQuAD v1.1 factoids (of 8,947) the fallback may send to a broad answer
-KIND_OF = {"comparison": "compare"}
 
 
 def _questions(path: Path) -> list[str]:
@@ -98,17 +98,13 @@ def broad_examples(leave_out: str = "") -> tuple[list[str], list[str], list[str]
 def fit_softmax(x: np.ndarray, y: np.ndarray, w: np.ndarray, classes: int, *, l2: float, steps: int = 800,
                 lr: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
     """Weighted multinomial logistic regression by gradient descent with momentum: (weights (d, c), bias (c,))."""
-    n, d = x.shape
+    d = x.shape[1]
     onehot = np.eye(classes)[y]
     wt = w / w.sum()
     W, b = np.zeros((d, classes)), np.zeros(classes)
     vW, vb = np.zeros_like(W), np.zeros_like(b)
     for _ in range(steps):
-        z = x @ W + b
-        z -= z.max(1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(1, keepdims=True)
-        g = (p - onehot) * wt[:, None]
+        g = (probabilities(x, W, b) - onehot) * wt[:, None]
         gW, gb = x.T @ g + l2 * W, g.sum(0)
         vW, vb = 0.9 * vW + gW, 0.9 * vb + gb
         W, b = W - lr * vW, b - lr * vb
@@ -116,10 +112,7 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, w: np.ndarray, classes: int, *, l2
 
 
 def probabilities(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    z = x @ W + b
-    z -= z.max(1, keepdims=True)
-    p = np.exp(z)
-    return p / p.sum(1, keepdims=True)
+    return softmax(x @ W + b)
 
 
 def _fit(xf: np.ndarray, xb: np.ndarray, kb: Sequence[str], l2: float) -> tuple[np.ndarray, np.ndarray]:
@@ -150,8 +143,7 @@ def fit(data: Path, out: Path = MODEL_FILE, leave_out: str = "") -> dict[str, An
     fq, files = factoids(data)
     bq, bk, bs = broad_examples(leave_out)
     squad = data / "squad-v1.1" / "dev-v1.1.json"
-    sq = [qa["question"] for a in json.loads(squad.read_text(encoding="utf-8"))["data"] if a["title"] not in RESERVED
-          for p in a["paragraphs"] for qa in p["qas"]]
+    sq = squad_factoids(squad)
     logger.info("embedding %d factoids, %d broad questions / probes, %d SQuAD v1.1 routing questions", len(fq), len(bq), len(sq))
     xf, xb, xs = (embedder.encode_queries(v) for v in (fq, bq, sq))  # each alone, as the product does
     rules_b = [(k.kind if (k := classify(q)) is not None else "factoid") for q in bq]

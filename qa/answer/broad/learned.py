@@ -35,6 +35,12 @@ MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "broad_kind_model.js
 ANSWERED = frozenset({"summary", "entity", "event", "compare"})  # the fallback kinds a handler can answer
 
 
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Per row of logits ``z`` (or for one vector of them), the probabilities."""
+    p = np.exp(z - z.max(-1, keepdims=True))
+    return p / p.sum(-1, keepdims=True)
+
+
 class KindModelError(ValueError):
     """The model file is missing a field or its shapes do not fit."""
 
@@ -47,9 +53,7 @@ class KindModel:
     threshold: float
 
     def probabilities(self, vector: np.ndarray) -> np.ndarray:
-        z = np.asarray(vector, np.float64) @ self.weights + self.bias
-        p = np.exp(z - z.max())
-        return p / p.sum()
+        return softmax(np.asarray(vector, np.float64) @ self.weights + self.bias)
 
     def kind(self, vector: np.ndarray) -> tuple[str, float]:
         """The likeliest label of ``vector`` and its probability."""
