@@ -77,6 +77,9 @@ class AnswerConfig:
     # answer's sentence could cover the answer alone and push the best sentence out. Rule written first: +0.3 gold
     # inside the quotes on all 2,524 dev questions (open corpus), <= 10 more quoted characters. Same run: 81.54% ->
     # 82.13%, 320.9 -> 327.8 characters, EM 49.52% both; held out (400, read once after): 77.75% -> 78.25%, 308.0 -> 312.9
+    broad_documents: int = 40  # a broad question over more documents than this (none named) reads a bounded set:
+    # the best retrieved for its topic, or representatives of the collection's groups (``qa.answer.broad.scope``);
+    # 0: every document in scope, however many
     learned_kinds: bool = True  # a question the broad patterns do not read may still be broad by the learned
     # fallback (qa.answer.broad.learned, its own threshold); False: the patterns alone
     short_rerank: bool = True  # with short_model: of the passages' readings, the one the fitted decision finds

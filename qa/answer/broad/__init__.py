@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ...types import Answer
+from ...types import Answer, Document
 from ..compose import quotes_answer
 from ..config import DEFAULT_CONFIG, AnswerConfig, IndexView
 from ..evidence import gather
@@ -27,6 +27,7 @@ from .kinds import Kind, classify
 from .learned import fallback as learned_kind
 from .pool import Pool, build_pool
 from .render import inline, not_found, title_of
+from .scope import bound
 from .targets import Target, resolve
 
 __all__ = ["broad_answer", "classify", "named_documents", "resolve", "Kind", "Target"]
@@ -82,20 +83,12 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
                  query_vector: Callable[[], np.ndarray] | None = None) -> Answer | None:
     """The answer to a broad question (see the module docstring), or None for a factoid. ``query_vector``: gives
     the embedder's vector of ``query`` (called only when the patterns find no kind and the learned fallback
-    reads it; without it the vector is computed then)."""
+    reads it, or a large collection is ranked for a topic; without it the vector is computed then)."""
     scope = _scope(index, doc_ids)
     if not scope:
         return None
-    docs = [index.snapshot.documents[d].document for d in scope]
-    target = resolve(question, docs)
-    kind = classify(target.question, target.references)
-    if kind is None and query.strip() != question.strip():
-        target = resolve(query, docs)
-        kind = classify(target.question, target.references)
-    if kind is None and config.learned_kinds:
-        # the patterns read no kind: the learned fallback, on the standalone question's vector
-        vector = query_vector() if query_vector is not None else index.embedder.encode_queries([query])[0]
-        kind = learned_kind(target.question, vector, index.embedder.name)
+    target, kind = _kind(index, question, query, [index.snapshot.documents[d].document for d in scope], config,
+                         query_vector=query_vector)
     if kind is None:
         return None
     used = list(target.doc_ids) if target.doc_ids else scope
@@ -109,19 +102,56 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
         factoid = quotes_answer(index, question, query, gather(index, query, doc_ids=used, config=config), config)
         if factoid.found:
             return replace(factoid, text=with_notes(factoid.text, notes), notes=tuple(notes)) if notes else factoid
-    ask = Ask(index, question, query, config, tuple(notes))
-    captions = kind.kind == "list"  # a caption names people and places too; it is no point of a summary or event
-    ans = answer_kind(ask, kind, build_pool(index, used, captions=captions), used, tuple(target.doc_ids or ()))
-    if ans is None and kind.kind in ("entity", "event") and len(used) < len(scope):
-        # the document named does not mention it: say so, and what the others say
-        others = [d for d in scope if d not in used]
-        silent = ", ".join(f"*{title_of(index, d)}*" for d in used)
-        ask = replace(ask, notes=(*ask.notes, f"{silent} does not mention {topic_shown(kind.topic, question)}; "
-                                               "the other documents do."))
-        ans = answer_kind(ask, kind, build_pool(index, others, captions=captions), others)
+    ans = _from_documents(Ask(index, question, query, config, tuple(notes)), kind, target, scope, used,
+                          query_vector=query_vector)
     if ans is None:  # the topic is not named in the documents: retrieve by meaning, as for a factoid
         fallback = quotes_answer(index, question, query, gather(index, query, doc_ids=used, config=config), config)
         return replace(fallback, text=with_notes(fallback.text, notes), notes=tuple(notes)) if notes else fallback
+    return ans
+
+
+def _kind(index: IndexView, question: str, query: str, docs: Sequence[Document], config: AnswerConfig, *,
+          query_vector: Callable[[], np.ndarray] | None) -> tuple[Target, Kind | None]:
+    """The documents ``question`` names and its kind: the patterns on the question as asked, then on the
+    standalone ``query``, then the learned fallback on the query's vector."""
+    target = resolve(question, docs)
+    kind = classify(target.question, target.references)
+    if kind is None and query.strip() != question.strip():
+        target = resolve(query, docs)
+        kind = classify(target.question, target.references)
+    if kind is None and config.learned_kinds:
+        vector = query_vector() if query_vector is not None else index.embedder.encode_queries([query])[0]
+        kind = learned_kind(target.question, vector, index.embedder.name)
+    return target, kind
+
+
+def _from_documents(ask: Ask, kind: Kind, target: Target, scope: Sequence[str], used: Sequence[str], *,
+                    query_vector: Callable[[], np.ndarray] | None) -> Answer | None:
+    """The answer of ``kind`` read from the documents ``used`` (a large collection: a bounded set of them, noted,
+    ``scope.bound``); for an entity or event the named document does not mention, from the other documents of
+    ``scope``; None when none of them names what is asked about."""
+    index, config = ask.index, ask.config
+    named = tuple(target.doc_ids or ())
+    topical = bool(kind.topic or kind.sides)
+
+    def bounded(docs: Sequence[str], ask: Ask) -> tuple[list[str], Ask]:
+        if not len(docs) > config.broad_documents > 0:
+            return list(docs), ask
+        b = bound(index, [d for d in docs if d not in named], limit=max(0, config.broad_documents - len(named)),
+                  query=ask.query, topical=topical, query_vector=query_vector() if query_vector and topical else None)
+        note = b.note()
+        return [d for d in named if d in docs] + b.doc_ids, replace(ask, notes=(*ask.notes, note)) if note else ask
+
+    captions = kind.kind == "list"  # a caption names people and places too; it is no point of a summary or event
+    read, reading = bounded(used, ask)
+    ans = answer_kind(reading, kind, build_pool(index, read, captions=captions), read, named)
+    if ans is None and kind.kind in ("entity", "event") and len(used) < len(scope):
+        # the document named does not mention it: say so, and what the others say
+        others, reading = bounded([d for d in scope if d not in used], ask)
+        silent = ", ".join(f"*{title_of(index, d)}*" for d in used)
+        reading = replace(reading, notes=(*reading.notes, f"{silent} does not mention "
+                                          f"{topic_shown(kind.topic, ask.question)}; the other documents do."))
+        ans = answer_kind(reading, kind, build_pool(index, others, captions=captions), others)
     return ans
 
 
