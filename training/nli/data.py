@@ -79,8 +79,9 @@ def _product(r: dict[str, Any]) -> dict[str, Any]:
             "split": r["split"], "set": "product", "kind": r.get("kind", "")}
 
 
-def manifest(data: Path, *, synth: bool = False, more_product: bool = False) -> dict[str, str]:
-    """sha256 of every file read (with ``synth``: also the reading-comprehension files the synthetic pairs come from)."""
+def manifest(data: Path, *, synth: bool = False, more_product: bool = False, scifact: bool = False) -> dict[str, str]:
+    """sha256 of every file read (with ``synth``: also the reading-comprehension files the synthetic pairs come from;
+    with ``scifact``: SciFact's claims and abstracts)."""
     files = [data / "nli" / "mnli_dev_matched.jsonl", data / "nli" / "snli_dev.jsonl",
              *(data / "nli" / "snli-test-tokenized" / f for f in ("s1.test", "s2.test", "labels.test"))]
     if PRODUCT.exists():
@@ -89,6 +90,8 @@ def manifest(data: Path, *, synth: bool = False, more_product: bool = False) -> 
         files.append(PRODUCT_MORE)
     if IMPLICATIVES.exists():
         files.append(IMPLICATIVES)
+    if scifact:
+        files.extend(data / "beir-scifact" / f for f in ("queries.jsonl", "corpus.jsonl"))
     if synth:
         from qa_tools.reading import FILES
         files.extend(data / rel for rel in FILES.values())

@@ -22,7 +22,7 @@ from qa.answer.entail.pairs import batch, encode
 
 from ..common import fit, plan_batches, run_arguments, seed_all, start_encoder_from, start_from
 from .data import load, manifest
-from . import edits, implicatives, unanswerable
+from . import edits, implicatives, scifact, unanswerable
 from .model import NLI
 from .synth import load_examples, pairs
 
@@ -87,6 +87,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--unanswerable", type=int, default=0, help="add the span-check pairs of SQuAD 2.0's written "
                     "unanswerables and as many answerable questions (training/nli/unanswerable.py), each this many "
                     "times; 0: none")
+    ap.add_argument("--scifact", type=int, default=0, help="add SciFact's claim-verification pairs (training/nli/"
+                    "scifact.py: rationale sentences support or contradict a claim; another sentence is neutral), each "
+                    "this many times; only claims outside the off-topic evaluations' dev side; 0: none")
     ap.add_argument("--examples", type=Path, default=Path.home() / ".cache" / "qa" / "train" / "reader" / "examples.jsonl",
                     help="the reader's examples (python -m training.reader.data), source of --synth")
     ap.add_argument("--init-encoder", type=Path, help="start the encoder from another model's weights (e.g. the "
@@ -135,7 +138,12 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
         examples = examples or load_examples(args.examples)
         span_checks = unanswerable.pairs(examples, split="train", seed=args.seed) * args.unanswerable
         dev_span_checks = unanswerable.pairs(examples, split="dev", seed=args.seed)
-    return {"train": train + product * args.product_weight + synth + edited + implied + span_checks,
+    claims: list[dict[str, Any]] = []
+    dev_claims: list[dict[str, Any]] = []
+    if args.scifact:
+        claims = scifact.pairs(args.data / "beir-scifact", split="train", seed=args.seed) * args.scifact
+        dev_claims = scifact.pairs(args.data / "beir-scifact", split="dev", seed=args.seed)
+    return {"train": train + product * args.product_weight + synth + edited + implied + span_checks + claims,
             "dev-nli": [r for r in dev if r["set"] in ("mnli", "snli")][:args.eval_size],
             "dev-product": [r for r in dev if r["set"] == "product"],
             "heldout-snli": held[:args.eval_size],
@@ -144,6 +152,7 @@ def _sets(rows: list[dict[str, Any]], args: argparse.Namespace, rng: random.Rand
             **({"dev-edits": dev_edited} if dev_edited else {}),
             **({"dev-unanswerable": dev_span_checks} if dev_span_checks else {}),
             **({"dev-implicatives": dev_implied} if dev_implied else {}),
+            **({"dev-scifact": dev_claims} if dev_claims else {}),
             "dev-implicatives-written": [r for r in rows if r["set"] == "implicatives" and r["split"] == "dev"],
             "heldout-implicatives-written": [r for r in rows if r["set"] == "implicatives" and r["split"] == "heldout"]}
 
@@ -172,7 +181,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     return fit(model, plan, args, desc="nli", loss_of=loss_of, evaluate=check,
                config={"pairs": len(feats["train"]),
                        "data": manifest(args.data, synth=bool(args.synth or args.unanswerable or args.edits or args.implicatives),
-                                        more_product=args.more_product)})
+                                        more_product=args.more_product, scifact=bool(args.scifact))})
 
 
 def main() -> None:
