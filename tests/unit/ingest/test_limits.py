@@ -132,10 +132,10 @@ def test_docx_within_the_budgets_still_reads(tmp_path: Path) -> None:
 
 def test_pdf_over_the_page_cap_is_refused_fast(tmp_path: Path) -> None:
     data = bombs.pdf(99_000)
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # this process's CPU time: another process's load does not count
     with pytest.raises(qa.LoadError, match=r"too many pages \(99,000; the limit is 5,000 pages per PDF\)"):
         load_file(_write(tmp_path, "pages.pdf", data))
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0  # a bound on work (not reading 99,000 pages), not a speed target
     _refused_in_a_batch(tmp_path, "pages.pdf", data, "too many pages")
 
 
@@ -193,9 +193,9 @@ def test_page_mapping_and_chunking_are_linear_in_the_pages() -> None:
         doc = qa.Document("big", "Big", text, metadata={"pages": [[s, i + 1] for i, s in enumerate(starts)]})
         best = float("inf")
         for _ in range(3):
-            t0 = time.perf_counter()
+            t0 = time.process_time()  # CPU time of this process: a loaded machine does not skew the ratio
             spans = chunk_document(doc, CountingEmbedder(), ChunkingConfig(max_tokens=64), Limits(max_passages=10**6))
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, time.process_time() - t0)
         assert len(spans) == n_pages and spans[-1][2] == n_pages  # one passage per page, on its page
         return best
 
