@@ -31,6 +31,8 @@ QUESTIONS = {"summary": "What are these documents about?", "key points": "Give m
              "factoid (baseline)": "Who was wounded in the attack?"}
 # what someone said (statements): a person each collection quotes
 STATEMENTS = {"two documents": "What did Arestovych say?", "many": "What did Eddy Cue say?"}
+# a description (who is / what happened), also without the factoid path's evidence (``broad_evidence=0``), same run
+DESCRIBE = {"two documents": "What happened in the ambush?", "many": "Who is Sam Bankman-Fried?"}
 
 
 def _collection(n: int) -> list[Document]:
@@ -97,6 +99,10 @@ def main() -> None:
         out[name] = {label: _time(idx, q, args.runs) for label, q in QUESTIONS.items()}
         said = STATEMENTS["two documents" if idx is two else "many"]
         out[name][f"statements ({said})"] = _time(idx, said, args.runs)
+        described = DESCRIBE["two documents" if idx is two else "many"]
+        out[name][f"description ({described})"] = _time(idx, described, args.runs)
+        out[name][f"description ({described}), broad_evidence=0"] = _time(idx, described, args.runs,
+                                                                           config=AnswerConfig(broad_evidence=0))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "broad.json").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=2))

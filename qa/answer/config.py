@@ -80,6 +80,9 @@ class AnswerConfig:
     broad_documents: int = 40  # a broad question over more documents than this (none named) reads a bounded set:
     # the best retrieved for its topic, or representatives of the collection's groups (``qa.answer.broad.scope``);
     # 0: every document in scope, however many
+    broad_evidence: int = 2  # a description (who is / what happened) also quotes the best this many sentences the
+    # factoid path finds for the question, when it finds an answer (``qa.answer.broad.answers.with_evidence``; dev1-9
+    # broad questions 160 -> 162 of 255 right, none lost; 1 / 3: 161 / 163); 0: the topic's sentences alone
     learned_kinds: bool = True  # a question the broad patterns do not read may still be broad by the learned
     # fallback (qa.answer.broad.learned, its own threshold); False: the patterns alone
     short_rerank: bool = True  # with short_model: of the passages' readings, the one the fitted decision finds

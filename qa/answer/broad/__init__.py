@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
+from functools import cache
 
 import numpy as np
 
@@ -87,6 +88,8 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
     scope = _scope(index, doc_ids)
     if not scope:
         return None
+    if query_vector is None:  # computed at most once for this question, by whichever step needs it first
+        query_vector = cache(lambda: index.embedder.encode_queries([query])[0])
     target, kind = _kind(index, question, query, [index.snapshot.documents[d].document for d in scope], config,
                          query_vector=query_vector)
     if kind is None:
@@ -102,8 +105,7 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
         factoid = quotes_answer(index, question, query, gather(index, query, doc_ids=used, config=config), config)
         if factoid.found:
             return replace(factoid, text=with_notes(factoid.text, notes), notes=tuple(notes)) if notes else factoid
-    ans = _from_documents(Ask(index, question, query, config, tuple(notes)), kind, target, scope, used,
-                          query_vector=query_vector)
+    ans = _from_documents(Ask(index, question, query, config, tuple(notes), query_vector), kind, target, scope, used)
     if ans is None:  # the topic is not named in the documents: retrieve by meaning, as for a factoid
         fallback = quotes_answer(index, question, query, gather(index, query, doc_ids=used, config=config), config)
         return replace(fallback, text=with_notes(fallback.text, notes), notes=tuple(notes)) if notes else fallback
@@ -111,7 +113,7 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
 
 
 def _kind(index: IndexView, question: str, query: str, docs: Sequence[Document], config: AnswerConfig, *,
-          query_vector: Callable[[], np.ndarray] | None) -> tuple[Target, Kind | None]:
+          query_vector: Callable[[], np.ndarray]) -> tuple[Target, Kind | None]:
     """The documents ``question`` names and its kind: the patterns on the question as asked, then on the
     standalone ``query``, then the learned fallback on the query's vector."""
     target = resolve(question, docs)
@@ -120,13 +122,11 @@ def _kind(index: IndexView, question: str, query: str, docs: Sequence[Document],
         target = resolve(query, docs)
         kind = classify(target.question, target.references)
     if kind is None and config.learned_kinds:
-        vector = query_vector() if query_vector is not None else index.embedder.encode_queries([query])[0]
-        kind = learned_kind(target.question, vector, index.embedder.name)
+        kind = learned_kind(target.question, query_vector(), index.embedder.name)
     return target, kind
 
 
-def _from_documents(ask: Ask, kind: Kind, target: Target, scope: Sequence[str], used: Sequence[str], *,
-                    query_vector: Callable[[], np.ndarray] | None) -> Answer | None:
+def _from_documents(ask: Ask, kind: Kind, target: Target, scope: Sequence[str], used: Sequence[str]) -> Answer | None:
     """The answer of ``kind`` read from the documents ``used`` (a large collection: a bounded set of them, noted,
     ``scope.bound``); for an entity or event the named document does not mention, from the other documents of
     ``scope``; None when none of them names what is asked about."""
@@ -138,7 +138,7 @@ def _from_documents(ask: Ask, kind: Kind, target: Target, scope: Sequence[str], 
         if not len(docs) > config.broad_documents > 0:
             return list(docs), ask
         b = bound(index, [d for d in docs if d not in named], limit=max(0, config.broad_documents - len(named)),
-                  query=ask.query, topical=topical, query_vector=query_vector() if query_vector and topical else None)
+                  query=ask.query, topical=topical, query_vector=ask.model_vector() if topical else None)
         note = b.note()
         return [d for d in named if d in docs] + b.doc_ids, replace(ask, notes=(*ask.notes, note)) if note else ask
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +22,12 @@ class Ask:
     query: str
     config: AnswerConfig
     notes: tuple[str, ...] = ()
+    vector: Callable[[], np.ndarray] | None = field(default=None, compare=False, repr=False)  # the embedder's
+    # vector of ``query``, computed once per question by whoever shares it (``model_vector``)
+
+    def model_vector(self) -> np.ndarray:
+        """The embedder's vector of ``query`` (the shared one when given; else computed now)."""
+        return self.vector() if self.vector is not None else self.index.embedder.encode_queries([self.query])[0]
 
     def text_of(self, doc_id: str) -> str:
         return self.index.snapshot.documents[doc_id].document.text

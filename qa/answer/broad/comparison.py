@@ -87,7 +87,7 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named:
         if names:
             kind = replace(kind, topic=" and ".join(names))
         else:  # else the documents closest to the question
-            relevance = passage_relevance(index, pool, ask.query)
+            relevance = passage_relevance(index, pool, ask.model_vector)
             best = best_per_document(pool, relevance, used)
             used = compared(used, named, sorted(used, key=lambda d: -best[d]))
     if kind.topic:
@@ -115,7 +115,7 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named:
 def _topic_points(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], *, named: Sequence[str],
                   sides: Sides, by_sides: bool = False) -> tuple[list[str], list[list[int]]] | None:
     """The documents compared on the topic and each one's points (rows), or None when none speaks of it."""
-    qv, relevance = query_vector(ask.index, ask.query), passage_relevance(ask.index, pool, ask.query)
+    qv, relevance = query_vector(ask.index, ask.query), passage_relevance(ask.index, pool, ask.model_vector)
     found = matches(pool, kind.topic, "entity", qv, question=ask.question, passage_relevance=relevance,
                     min_coverage=SOFT_COVERAGE)
     if not found and sides.inner:  # "X's toll for Europe compare with its toll for Asia": what each side has

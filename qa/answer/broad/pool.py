@@ -15,7 +15,7 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -214,14 +214,14 @@ def best_per_document(pool: Pool, scores: np.ndarray, doc_ids: Sequence[str]) ->
     return {d: max((float(scores[r]) for r in pool.of(d)), default=0.0) for d in doc_ids}
 
 
-def passage_relevance(index: IndexView, pool: Pool, query: str) -> np.ndarray:
-    """Per sentence: the similarity of its passage's stored vector (the model's own) to the question, which
-    is embedded once; zeros when the store keeps no vectors in memory."""
+def passage_relevance(index: IndexView, pool: Pool, query_vector: Callable[[], np.ndarray]) -> np.ndarray:
+    """Per sentence: the similarity of its passage's stored vector (the model's own) to the question's
+    (``query_vector()``, called only when needed); zeros when the store keeps no vectors in memory."""
     vectors = index.snapshot.vectors
     out = np.zeros(len(pool.sentences), np.float32)
     if len(vectors) != len(index.snapshot.passages) or not len(pool.sentences):
         return out
-    qv = index.embedder.encode_queries([query])[0]
+    qv = query_vector()
     ok = pool.passage_rows >= 0
     out[ok] = vectors[pool.passage_rows[ok]] @ qv
     return out

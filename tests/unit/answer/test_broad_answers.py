@@ -276,3 +276,39 @@ def test_an_item_named_in_several_documents_is_listed_once_with_where_else(tmp_p
     assert len(lines) == 1 and "; also [" in lines[0], ans.text  # two spellings of one man, the second document's too
     assert {c.doc_id.rsplit("/", 1)[-1] for c in ans.citations} == {"a.txt", "b.txt"}
     assert_grounded(idx, ans)
+
+
+def test_a_description_adds_at_most_the_factoid_paths_best_sentences(news_index: qa.Index) -> None:
+    """``broad_evidence``: the topic's sentences, plus up to that many the factoid path finds (never a repeat)."""
+    from qa.answer.config import AnswerConfig
+
+    question = "What happened at the Kelmar harbour warehouse?"
+    alone = ask(news_index, question, config=AnswerConfig(broad_evidence=0))
+    more = ask(news_index, question)
+    assert alone.found and more.found
+    before = [(c.doc_id, c.start) for c in alone.citations]
+    after = [(c.doc_id, c.start) for c in more.citations]
+    assert set(before) <= set(after) and 0 < len(after) - len(before) <= DEFAULT_CONFIG.broad_evidence
+    assert len(set(after)) == len(after)
+
+
+class _Counting(CountingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        self.queries.extend(texts)
+        return super().encode_queries(texts)
+
+
+def test_a_description_embeds_the_question_once(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in NEWS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    embedder = _Counting()
+    idx = qa.build_index(folder, tmp_path / "index", embedder=embedder)
+    embedder.queries.clear()
+    idx.ask("Who is Tom Berg?")  # the passages' relevance and the factoid path's evidence share one vector
+    assert embedder.queries == ["Who is Tom Berg?"]
