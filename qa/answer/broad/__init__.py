@@ -137,7 +137,7 @@ def _from_documents(ask: Ask, kind: Kind, target: Target, scope: Sequence[str], 
     def bounded(docs: Sequence[str], ask: Ask) -> tuple[list[str], Ask]:
         if not len(docs) > config.broad_documents > 0:
             return list(docs), ask
-        b = bound(index, [d for d in docs if d not in named], limit=max(0, config.broad_documents - len(named)),
+        b = bound(index, [d for d in docs if d not in named], limit=max(1, config.broad_documents - len(named)),
                   query=ask.query, topical=topical, query_vector=ask.model_vector() if topical else None)
         note = b.note()
         return [d for d in named if d in docs] + b.doc_ids, replace(ask, notes=(*ask.notes, note)) if note else ask

@@ -1,8 +1,8 @@
 """A broad question over a large collection reads a bounded set of its documents.
 
 A summary, a description or a comparison reads whole documents (``pool``). Over thousands of them that takes
-minutes and quotes every one: on the 5,183 SciFact abstracts, "Summarize the documents." took 77 s and quoted
-5,183 sentences, "Tell me about vitamin D." 47 s. Beyond ``AnswerConfig.broad_documents`` documents in scope
+minutes and quotes every one: on the 5,183 SciFact abstracts, "Summarize the documents." took 57 s and quoted
+5,183 sentences, "Tell me about vitamin D." 34 s (``benchmarks/bench_broad.py --large``). Beyond ``AnswerConfig.broad_documents`` documents in scope
 (and none named by the question), a broad question reads:
 
 - with a topic ("tell me about vitamin D", "key points about the plague", a comparison's sides): the documents
