@@ -29,6 +29,18 @@ class CountingEmbedder(HashingEmbedder):
         return super().encode_documents(texts, progress)
 
 
+class QueryCountingEmbedder(CountingEmbedder):
+    """... and the queries it was asked to embed (``queries``: how often a question was embedded)."""
+
+    def __init__(self, dim: int = 128) -> None:
+        super().__init__(dim)
+        self.queries: list[str] = []
+
+    def encode_queries(self, texts) -> np.ndarray:  # type: ignore[override]
+        self.queries.extend(texts)
+        return super().encode_queries(texts)
+
+
 def changed_copy(src: Path, tmp_path: Path, **changes: object) -> Path:
     """A copy of the JSON data file ``src`` in ``tmp_path`` (same name) with ``changes`` to its top-level keys:
     for the tests that a broken data file is refused, naming itself."""

@@ -12,7 +12,7 @@ import qa
 from qa.answer import stream_answer
 from qa.answer.broad import broad_answer
 from qa.answer.config import DEFAULT_CONFIG
-from tests.conftest import CountingEmbedder
+from tests.conftest import CountingEmbedder, QueryCountingEmbedder
 from tests.unit.answer.grounding import assert_grounded, index_of
 
 NEWS = {
@@ -292,22 +292,12 @@ def test_a_description_adds_at_most_the_factoid_paths_best_sentences(news_index:
     assert len(set(after)) == len(after)
 
 
-class _Counting(CountingEmbedder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.queries: list[str] = []
-
-    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
-        self.queries.extend(texts)
-        return super().encode_queries(texts)
-
-
 def test_a_description_embeds_the_question_once(tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
     for name, text in NEWS.items():
         (folder / name).write_text(text, encoding="utf-8")
-    embedder = _Counting()
+    embedder = QueryCountingEmbedder()
     idx = qa.build_index(folder, tmp_path / "index", embedder=embedder)
     embedder.queries.clear()
     idx.ask("Who is Tom Berg?")  # the passages' relevance and the factoid path's evidence share one vector

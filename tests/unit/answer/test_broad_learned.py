@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.answer.broad import learned
 from qa.answer.broad.learned import LABELS, MODEL_FILE, KindModel, KindModelError, fallback, load, topic_of
-from tests.conftest import changed_copy
+from tests.conftest import QueryCountingEmbedder, changed_copy
 
 
 def _model(label: str, p: float, dim: int = 4, threshold: float = 0.5) -> KindModel:
@@ -105,18 +105,8 @@ def test_the_fit_separates_what_it_is_given_and_never_reads_held_out_questions()
     assert "heldout" not in splits and "dev9" not in splits and set(kinds) <= set(LABELS)
 
 
-class _QueryCounting(qa.HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.queries: list[str] = []
-
-    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
-        self.queries.extend(texts)
-        return super().encode_queries(texts)
-
-
 def test_the_query_is_embedded_once_and_only_when_needed(corpus_dir: Path, tmp_path: Path) -> None:
-    embedder = _QueryCounting()
+    embedder = QueryCountingEmbedder()
     index = qa.build_index(corpus_dir, tmp_path / "idx", embedder=embedder)
     embedder.queries.clear()
     index.ask("How many eggs can the queen lay per day?")  # a factoid: the fallback and retrieval share one vector
