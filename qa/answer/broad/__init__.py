@@ -134,11 +134,16 @@ def _from_documents(ask: Ask, kind: Kind, target: Target, scope: Sequence[str], 
     named = tuple(target.doc_ids or ())
     topical = bool(kind.topic or kind.sides)
 
+    # a large collection is ranked for the question without the documents it names ("What does fire-0.txt say
+    # about the vaccine?" ranks by "... the document say about the vaccine?", not by the named file's words)
+    ranked_by = target.question if named else ask.query
+
     def bounded(docs: Sequence[str], ask: Ask) -> tuple[list[str], Ask]:
         if not len(docs) > config.broad_documents > 0:
             return list(docs), ask
+        vector = ask.model_vector() if topical and ranked_by == ask.query else None
         b = bound(index, [d for d in docs if d not in named], limit=max(1, config.broad_documents - len(named)),
-                  query=ask.query, topical=topical, query_vector=ask.model_vector() if topical else None)
+                  query=ranked_by, topical=topical, query_vector=vector, total=len(scope))
         note = b.note()
         return [d for d in named if d in docs] + b.doc_ids, replace(ask, notes=(*ask.notes, note)) if note else ask
 

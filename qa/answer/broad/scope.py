@@ -56,16 +56,18 @@ class Bounded:
 
 
 def bound(index: IndexView, doc_ids: Sequence[str], *, limit: int, query: str = "", topical: bool = False,
-          query_vector: np.ndarray | None = None) -> Bounded:
+          query_vector: np.ndarray | None = None, total: int | None = None) -> Bounded:
     """``doc_ids`` when at most ``limit``; else the ``limit`` best retrieved for ``query`` (``topical``) or
-    ``GROUPS`` representatives (see the module docstring)."""
+    ``GROUPS`` representatives (see the module docstring). ``total``: the collection's size the note gives
+    (default: ``len(doc_ids)``)."""
+    size = total if total is not None else len(doc_ids)
     if limit <= 0 or len(doc_ids) <= limit:
-        return Bounded(list(doc_ids), "all", len(doc_ids))
+        return Bounded(list(doc_ids), "all", size)
     if topical and query.strip():
         found = retrieved(index, doc_ids, query, limit, query_vector)
         if found:
-            return Bounded(found, "retrieved", len(doc_ids))
-    return Bounded(representatives(index, doc_ids, min(GROUPS, limit)), "representatives", len(doc_ids))
+            return Bounded(found, "retrieved", size)
+    return Bounded(representatives(index, doc_ids, min(GROUPS, limit)), "representatives", size)
 
 
 def retrieved(index: IndexView, doc_ids: Sequence[str], query: str, limit: int,

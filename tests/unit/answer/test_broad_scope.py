@@ -104,3 +104,12 @@ def test_document_vectors_without_stored_vectors(many: qa.Index) -> None:
     assert x.shape == (12, many.embedder.dim) and np.isfinite(x).all()
     picked = representatives(view, docs, 3)  # type: ignore[arg-type]
     assert len(picked) == len(set(picked)) == 3
+
+
+def test_a_named_document_silent_on_the_topic_leaves_it_to_the_others_retrieved_without_its_name(many: qa.Index) -> None:
+    """The others are ranked for the question without the file it names (its words would rank fire reports first)."""
+    ans = many.ask("What does fire-0.txt say about the vaccine?", config=AnswerConfig(broad_documents=3))
+    assert_grounded(many, ans)
+    assert ans.found and any("does not mention the vaccine" in n for n in ans.notes)
+    assert any("12 documents" in n and "most related" in n for n in ans.notes)
+    assert {c.doc_id.split("/")[-1].split("-")[0] for c in ans.citations} == {"vaccine"}
