@@ -21,13 +21,13 @@ class Ask:
     question: str
     query: str
     config: AnswerConfig
+    vector: Callable[[], np.ndarray] = field(compare=False, repr=False)  # the embedder's vector of ``query``,
+    # computed once per question (``broad_answer`` shares it with every step that needs it)
     notes: tuple[str, ...] = ()
-    vector: Callable[[], np.ndarray] | None = field(default=None, compare=False, repr=False)  # the embedder's
-    # vector of ``query``, computed once per question by whoever shares it (``model_vector``)
 
     def model_vector(self) -> np.ndarray:
-        """The embedder's vector of ``query`` (the shared one when given; else computed now)."""
-        return self.vector() if self.vector is not None else self.index.embedder.encode_queries([self.query])[0]
+        """The embedder's vector of ``query``."""
+        return self.vector()
 
     def text_of(self, doc_id: str) -> str:
         return self.index.snapshot.documents[doc_id].document.text

@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.answer import stream_answer
 from qa.answer.broad import broad_answer
-from qa.answer.config import DEFAULT_CONFIG
+from qa.answer.config import DEFAULT_CONFIG, AnswerConfig
 from tests.conftest import CountingEmbedder, QueryCountingEmbedder
 from tests.unit.answer.grounding import assert_grounded, index_of
 
@@ -280,8 +280,6 @@ def test_an_item_named_in_several_documents_is_listed_once_with_where_else(tmp_p
 
 def test_a_description_adds_at_most_the_factoid_paths_best_sentences(news_index: qa.Index) -> None:
     """``broad_evidence``: the topic's sentences, plus up to that many the factoid path finds (never a repeat)."""
-    from qa.answer.config import AnswerConfig
-
     question = "What happened at the Kelmar harbour warehouse?"
     alone = ask(news_index, question, config=AnswerConfig(broad_evidence=0))
     more = ask(news_index, question)
