@@ -134,7 +134,7 @@ def statements_answer(ask: Ask, kind: Kind, pool: Pool) -> Answer | None:
 
     def closeness(rows: Sequence[int]) -> np.ndarray:  # the model's sentence vectors (cached) against the question's
         vectors = embedder.vector_cache().get_many(embedder, [pool.sentences[r].text for r in rows])
-        return vectors @ embedder.encode_queries([ask.query])[0]
+        return vectors @ ask.model_vector()
 
     grouped = cite(ask.index, [[pool.sentences[r] for r in rows] for rows in chosen(pool, found, kind.scope, closeness)])
     about = f" about {topic_shown(kind.scope, ask.question)}" if kind.scope else ""

@@ -172,13 +172,15 @@ def speaker_names(pool: Pool, rows: Sequence[int], name: str, question: str) -> 
 
 
 def name_of(speaker: str, question: str) -> str:
-    """The speaker as named: its capitalised words in the question ("Thane Rehn" of "the prosecutor Thane Rehn"),
-    else the whole phrase ("analysts at mizuho" asked in lower case)."""
+    """The speaker as named: its capitalised words in the question when a name ends the phrase ("Thane Rehn" of
+    "the prosecutor Thane Rehn"), else the whole phrase ("analysts at mizuho" asked in lower case; "Ukraine's
+    intelligence", "the Kremlin spokesman": the name only qualifies who speaks)."""
     low = question.lower().replace("’", "'")
     i = low.find(speaker)
     shown = question[i : i + len(speaker)] if i >= 0 else speaker
-    caps = [w for w in shown.split() if w[:1].isupper()]
-    return " ".join(caps) if caps else speaker
+    words = shown.split()
+    caps = [w for w in words if w[:1].isupper()]
+    return " ".join(caps) if caps and words[-1][:1].isupper() else shown
 
 
 def _open_quote(text: str) -> bool:
@@ -194,6 +196,11 @@ class Speaker:
     names: tuple[str, ...]
     named: frozenset[int]
     pronoun: str
+    role: str = ""  # the stem of the role's head when a name only qualifies it (``role_head``)
+
+    def says(self, text: str) -> bool:
+        """Whether ``text`` gives the speaker's words (``attributed``; of a role: ``role_attributed``)."""
+        return role_attributed(text, self.role, self.names) if self.role else attributed(text, self.names)
 
 
 _HE = re.compile(r"\b(?:[Hh]e|him|his)\b")
@@ -209,7 +216,45 @@ def speaker(pool: Pool, who: str, query_vector: np.ndarray, question: str) -> Sp
     # the sentences that name the speaker (``matches`` also gives those that go on about them without naming them)
     named = frozenset(r for r, s in enumerate(pool.sentences)
                       if names and any(_bare(m.group()) in names for m in _CAPITAL.finditer(s.text)))
-    return Speaker(tuple(names), named, _pronoun(pool, names, named))
+    if head := role_head(name):  # "Ukraine's intelligence": Ukraine named without it is not the speaker
+        named = frozenset(r for r in named if _qualified(pool.sentences[r].text, head, names))
+        names = names if named else []
+    return Speaker(tuple(names), named, _pronoun(pool, names, named), head)
+
+
+ROLE_GAP = 3  # a role's qualifying name stands at most this many words before its head ("Ukraine's military intelligence")
+
+
+def _role_at(words: Sequence[str], head: str, names: Sequence[str]) -> list[int]:
+    """The word numbers of the role's ``head`` with one of ``names`` up to ``ROLE_GAP`` words before it."""
+    return [i for i, w in enumerate(words) if stem(w.lower()) == head
+            and any(_bare(v) in names for v in words[max(0, i - ROLE_GAP):i])]
+
+
+def _qualified(text: str, head: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` names the role (``_role_at``)."""
+    return bool(_role_at(_WORD.findall(text), head, names))
+
+
+def role_attributed(text: str, head: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` gives words to the role: a verb of saying up to ``NAME_BEFORE`` words after its head
+    ("Norland's coast guard told reporters"), or one up to ``NAME_AFTER`` words before its name ("said the Norland
+    coast guard", "reported by Norland's coast guard")."""
+    at = _role_at(_WORD.findall(text), head, names)
+    if not at:
+        return False
+    said = _word_index(text, [m.start() for m in rules().saying.finditer(text) if not m.group().lower().startswith("according")])
+    before = _word_index(text, [m.end() for m in rules().inverted.finditer(text)] + [m.end() for m in rules().agent.finditer(text)])
+    return any(0 < v - i <= NAME_BEFORE for i in at for v in said) or \
+        any(0 <= i - v <= NAME_AFTER + ROLE_GAP for i in at for v in before)
+
+
+def role_head(name: str) -> str:
+    """The stem of the common noun that ends a speaker's phrase whose names only qualify it ("intelligence" of
+    "Ukraine's intelligence", "spokesman" of "the Kremlin spokesman"); "" when a name ends it ("Thane Rehn")."""
+    words = name.split()
+    return stem(words[-1].lower()) if len(words) > 1 and not words[-1][:1].isupper() and \
+        any(w[:1].isupper() for w in words) else ""
 
 
 def _pronoun(pool: Pool, names: Sequence[str], named: frozenset[int]) -> str:
@@ -254,7 +299,7 @@ def statements(pool: Pool, who: str, query_vector: np.ndarray, *, question: str 
         theirs = False  # the speaker is the one the document last gave words to, or last named
         for k, r in enumerate(pool.of(doc)):
             text = pool.sentences[r].text
-            if r in named and attributed(text, names):
+            if r in named and sp.says(text):
                 out.append(Statement(r, True))
                 last, theirs = k, True
                 continue

@@ -122,3 +122,17 @@ def test_a_first_name_alone_is_not_the_person(tmp_path: Path) -> None:
     idx = index_of(tmp_path, docs, "docs")
     quotes = " ".join(c.quote for c in idx.ask("What did Mark Cohen say?").citations)
     assert "The plan was legal" in quotes and "large crowd" not in quotes
+
+
+def test_a_role_that_a_name_only_qualifies(tmp_path: Path) -> None:
+    docs = {"port.txt": "Port closed after the storm\n\nThe Norland port authority said the harbour would stay shut "
+            "until Friday. Norland's coast guard told reporters that two boats had sunk at their moorings. Prime "
+            "minister Eva Lund said Norland would pay for the repairs. The storm moved on to the north by the evening."}
+    idx = index_of(tmp_path, docs, "docs")
+    ans = idx.ask("What did Norland's coast guard say?")
+    assert "What Norland's coast guard said" in ans.text  # the heading names the role, not "Norland's"
+    quotes = " ".join(c.quote for c in ans.citations)
+    assert "two boats had sunk" in quotes
+    assert "pay for the repairs" not in quotes and "stay shut" not in quotes  # Norland's others speak too
+    other = idx.ask("What did the Norland fire brigade say?")  # a role the documents never name
+    assert "give no words" not in other.text and "What Norland" not in other.text
