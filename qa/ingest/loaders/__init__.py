@@ -7,8 +7,9 @@ Two entry points (one module per format: ``text``, ``markdown``, ``html``, ``pdf
 * :func:`load_file` reads one file into a ``Document``; every failure becomes a :class:`LoadError`
   with a short human-readable reason, never a raw library traceback.
 
-Text is kept close to the source: newlines are normalised to ``"\\n"`` and plain-text / Markdown
-files are otherwise left untouched, so character offsets into ``Document.text`` stay meaningful.
+Text is kept close to the source: newlines are normalised to ``"\\n"`` and plain-text files are otherwise
+left untouched; Markdown is read as the text it renders to (``markdown``: links' words without their addresses,
+no images or badges), as HTML, PDF and docx are. Character offsets point into ``Document.text``.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from .docx import parse_docx
 from .encoding import decode_text
 from .html import parse_html
 from .limits import Limits, check_chars, current_limits
+from .markdown import RENDERING as MARKDOWN_RENDERING
 from .markdown import parse_markdown
 from .pdf import join_pages, parse_pdf
 from .text import parse_txt
@@ -50,6 +52,10 @@ PARSERS: dict[str, Callable[[Path, bytes, Limits], ParseResult]] = {
     ".pdf": parse_pdf,
     ".docx": parse_docx,
 }
+
+
+# a suffix whose reading changed: folded into the content hash so that an index re-reads such files
+RENDERINGS: dict[str, str] = {".md": MARKDOWN_RENDERING, ".markdown": MARKDOWN_RENDERING}
 
 
 def load_file(path: str | Path, doc_id: str | None = None, limits: Limits | None = None) -> Document:
@@ -91,5 +97,5 @@ def load_file(path: str | Path, doc_id: str | None = None, limits: Limits | None
     )
 
 
-__all__ = ["PARSERS", "Limits", "SUPPORTED_SUFFIXES", "LoadError", "decode_text", "discover", "join_pages", "load_file",
+__all__ = ["PARSERS", "RENDERINGS", "Limits", "SUPPORTED_SUFFIXES", "LoadError", "decode_text", "discover", "join_pages", "load_file",
            "normalize_newlines", "readable_stem"]

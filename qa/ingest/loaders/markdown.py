@@ -1,9 +1,20 @@
-"""Markdown (.md): kept as written; titled by its front matter or first heading."""
+"""Markdown (.md): read as the text a reader sees, titled by its front matter or a heading at its top.
+
+The document's text is the rendered Markdown, not its source: links keep their words and lose their addresses,
+images and badges (``[![build](...)](...)``) are dropped, emphasis and inline-code marks go, raw HTML keeps only
+its text, a table row becomes its cells joined by " | ", headings and paragraphs are blocks of their own, list items
+keep their marker ("- ", "1. ") and code blocks their lines. Quotes are then verbatim from that text, as for HTML
+and PDF (a README otherwise quotes "[![Downloads](https://static.pepy.tech/...)](...)" as a source).
+"""
 from __future__ import annotations
 
+import html
 import logging
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import (
     ParseResult,
@@ -13,44 +24,194 @@ from .base import (
 )
 from .limits import Limits
 
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
 logger = logging.getLogger(__name__)
 
-_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
-_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_LIST_OR_QUOTE = re.compile(r"^ {0,3}(?:[-*+>]|\d+[.)])(?:\s|$)")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+RENDERING = "md-text-1"  # folded into a Markdown file's content hash (``qa.ingest.plan.hash_file``): a new
+# rendering re-reads the files an index read with an older one
+TITLE_WITHIN = 300  # text before a heading that is still the document's title: one block of at most this many
+# characters ("Intro line\n\n# T"); a heading after more is a section's ("Contributing")
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_TAG = re.compile(r"</?(?:p|div|h[1-6]|li|ul|ol|tr|table|br|hr|section|details|summary|blockquote|pre)\b[^>]*>",
+                        re.IGNORECASE)
+_HTML_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_SPACES = re.compile(r"[ \t]+")
+_ALERT = re.compile(r"^\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)  # GitHub's "> [!TIP]" boxes
 
 
 def parse_markdown(path: Path, data: bytes, limits: Limits | None = None) -> ParseResult:
-    text, encoding = decode_or_fail(path, data)
-    require_text(path, text)
-    title = markdown_title(text) or readable_stem(path)
+    source, encoding = decode_or_fail(path, data)
+    require_text(path, source)
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    body_start, front_title = _front_matter(lines)
+    text, heading = render("\n".join(lines[body_start:]))
+    require_text(path, text, "no readable text in this Markdown file (only markup, images or links)")
+    title = front_title or heading or readable_stem(path)
     return title, text, {"format": "md", "encoding": encoding}
 
 
 def markdown_title(text: str) -> str | None:
-    """YAML front-matter ``title:``, else the first ATX (``# T``) or setext heading, else None."""
-    lines = text.split("\n")
+    """YAML front-matter ``title:``, else a heading at the top of the text (``render``), else None."""
+    lines = text.replace("\r\n", "\n").split("\n")
     body_start, front_title = _front_matter(lines)
-    if front_title:
-        return front_title
-    in_fence = False
-    previous = ""
-    for line in lines[body_start:]:
-        if _FENCE.match(line):
-            in_fence, previous = not in_fence, ""
-            continue
-        if in_fence:
-            continue
-        atx = _ATX_HEADING.match(line)
-        if atx and _clean_inline_markdown(atx.group(1)):
-            return _clean_inline_markdown(atx.group(1))
-        if _SETEXT_UNDERLINE.match(line) and previous.strip() and not _LIST_OR_QUOTE.match(previous):
-            return _clean_inline_markdown(previous)
-        previous = line
-    return None
+    return front_title or render("\n".join(lines[body_start:]))[1]
+
+
+def render(source: str) -> tuple[str, str | None]:
+    """(the text of Markdown ``source``, its title: its first heading when at most a short block of text comes before
+    it (``TITLE_WITHIN``), else None)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).parse(source)
+    r = _Rendering(tokens)
+    for i, t in enumerate(tokens):
+        step = _STEPS.get(t.type)
+        if step is not None:
+            step(r, i, t)
+    text = ""
+    for b, joined in r.blocks:
+        text += ("\n" if joined else "\n\n") + b if text else b
+    return text, r.title
+
+
+@dataclass
+class _Rendering:
+    """The state of one rendering: the blocks so far (text, joined to the one before by a single newline: list
+    items, table rows), the title found, the lists and blockquotes open, the table row being read."""
+
+    tokens: Sequence[Token]
+    blocks: list[tuple[str, bool]] = field(default_factory=list)
+    title: str | None = None
+    lists: list[list[int]] = field(default_factory=list)  # per open list: [ordered (0/1), next number]
+    marker: str = ""  # the list marker the next block opens with ("- ", "2. ")
+    lead_in: bool = False  # that block is held by the one before (an item, or a lead-in "It provides:")
+    quoted: int = 0  # blockquotes open
+    row: list[str] | None = None
+    first_row: bool = True
+
+    def add(self, words: str, *, item: bool = True) -> None:
+        if item and self.marker:
+            self.blocks.append((self.marker + words, bool(self.blocks) and self.lead_in))
+            self.marker = ""
+        else:
+            self.blocks.append((words, False))
+
+
+def _list_open(r: _Rendering, i: int, t: Token) -> None:
+    r.lists.append([t.type == "ordered_list_open", int(t.attrGet("start") or 1)])
+
+
+def _list_close(r: _Rendering, i: int, t: Token) -> None:
+    r.lists.pop()
+
+
+def _item(r: _Rendering, i: int, t: Token) -> None:
+    ordered, n = r.lists[-1]
+    r.marker = f"{n}. " if ordered else "- "
+    # a list's first item opens a block of its own, unless a lead-in ("It provides:") or an item holds it
+    r.lead_in = len(r.lists) > 1 or n != int(r.tokens[_opener(r.tokens, i)].attrGet("start") or 1) or \
+        (bool(r.blocks) and r.blocks[-1][0].endswith(":"))
+    r.lists[-1][1] = n + 1
+
+
+def _quote(r: _Rendering, i: int, t: Token) -> None:
+    r.quoted += 1 if t.type == "blockquote_open" else -1
+
+
+def _table(r: _Rendering, i: int, t: Token) -> None:
+    r.first_row = True
+
+
+def _row_open(r: _Rendering, i: int, t: Token) -> None:
+    r.row = []
+
+
+def _row_close(r: _Rendering, i: int, t: Token) -> None:
+    if r.row is not None and any(r.row):
+        r.blocks.append((" | ".join(r.row), not r.first_row))
+        r.first_row = False
+    r.row = None
+
+
+def _inline_block(r: _Rendering, i: int, t: Token) -> None:
+    words = _inline(t.children or [])
+    if r.quoted:
+        words = _ALERT.sub("", words)
+    if r.row is not None:
+        r.row.append(words)
+    elif words:
+        if r.tokens[i - 1].type == "heading_open" and r.title is None and _at_top(r.blocks):
+            r.title = words
+        r.add(words)
+
+
+def _code(r: _Rendering, i: int, t: Token) -> None:
+    code = t.content.rstrip("\n")
+    if code.strip():
+        r.add(code)
+
+
+def _html_block(r: _Rendering, i: int, t: Token) -> None:
+    words = _html_text(t.content)
+    if r.title is None and _at_top(r.blocks) and (h1 := _HTML_H1.search(t.content)):
+        r.title = _html_text(h1.group(1)) or None
+    if words:
+        r.add(words, item=False)
+
+
+_STEPS: dict[str, Callable[[_Rendering, int, Token], None]] = {
+    "bullet_list_open": _list_open, "ordered_list_open": _list_open,
+    "bullet_list_close": _list_close, "ordered_list_close": _list_close,
+    "list_item_open": _item, "blockquote_open": _quote, "blockquote_close": _quote,
+    "table_open": _table, "tr_open": _row_open, "tr_close": _row_close,
+    "inline": _inline_block, "fence": _code, "code_block": _code, "html_block": _html_block,
+}
+
+
+def _at_top(blocks: Sequence[tuple[str, bool]]) -> bool:
+    """Whether a heading after ``blocks`` can still be the title (``TITLE_WITHIN``)."""
+    return len(blocks) <= 1 and sum(len(b) for b, _ in blocks) <= TITLE_WITHIN
+
+
+def _opener(tokens: Sequence[Token], i: int) -> int:
+    """The index of the list token that opens the list whose item opens at ``i``."""
+    depth = 0
+    for j in range(i - 1, -1, -1):
+        kind = tokens[j].type
+        if kind in ("bullet_list_close", "ordered_list_close"):
+            depth += 1
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            if depth == 0:
+                return j
+            depth -= 1
+    return i
+
+
+def _inline(children: Sequence[Token]) -> str:
+    """The words of an inline run: text and code as written, link addresses, images and tags dropped."""
+    out: list[str] = []
+    for c in children:
+        if c.type in ("text", "code_inline"):
+            out.append(c.content)
+        elif c.type == "softbreak":
+            out.append(" ")
+        elif c.type == "hardbreak":
+            out.append("\n")
+        elif c.type == "html_inline" and c.content.lower().startswith("<br"):
+            out.append("\n")
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in "".join(out).split("\n")).strip()
+
+
+def _html_text(fragment: str) -> str:
+    """The text of a raw HTML block: comments and tags dropped (block tags end a line), entities decoded."""
+    text = _BLOCK_TAG.sub("\n", _COMMENT.sub("", fragment))
+    text = html.unescape(_TAG.sub("", text))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
 
 
 def _front_matter(lines: list[str]) -> tuple[int, str | None]:
@@ -65,9 +226,3 @@ def _front_matter(lines: list[str]) -> tuple[int, str | None]:
         if match and title is None:
             title = match.group(1).strip("'\"").strip() or None
     return 0, None  # no closing fence: not front matter after all
-
-
-def _clean_inline_markdown(heading: str) -> str:
-    heading = _MD_LINK.sub(r"\1", heading)
-    heading = re.sub(r"(\*\*|__|\*|`)", "", heading)
-    return " ".join(heading.split())
