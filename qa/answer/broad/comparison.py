@@ -74,7 +74,8 @@ def compare_answer(ask: Ask, kind: Kind, pool: Pool, used: Sequence[str], named:
     index = ask.index
     sides = sides_of(ask, kind, used)
     if len(set(sides.titled.values())) >= 2 and len(named) < 2:  # "how do the Andes and the Sierra Nevada
-        named = list(dict.fromkeys(sides.titled.values()))  # compare": their articles
+        named = list(dict.fromkeys(sides.titled.values()))  # compare": their articles, and no other
+        used = [d for d in used if d in named]
     by_sides = not kind.topic and bool(sides.inner)
     if by_sides:  # "how do the prosecution and the defence differ": the sides are the topic (said once, as sides)
         kind = replace(kind, topic=" and ".join(sides.inner))

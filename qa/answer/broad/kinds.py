@@ -109,6 +109,15 @@ _SIDE_PATTERNS = (
                r"(?P<topic>[^,;]+?) (?:of|in|at|between|for) "
                r"(?P<who>[^,;]+? and [^,;]+?)$"),
 )
+# "compare Faiss and NumPy", "contrast the Andes with the Alps on rainfall": two short sides right after the verb
+_COMPARE_TWO = re.compile(r"^(?:please )?(?:compare|contrast) (?P<a>(?:the )?[\w.'’-]+(?: [\w.'’-]+){0,2}?) "
+                          r"(?:and|with|to|against|versus|vs\.?) (?P<b>(?:the )?[\w.'’-]+(?: [\w.'’-]+){0,2}?)"
+                          r"(?: (?:on|about|regarding|over|in terms of|when it comes to) (?P<topic>[^,;]+))?$")
+# a side that is a document ("the first and second articles", "the Express article with the other one") is named by
+# the target (``targets``), not compared as a thing the documents describe
+_DOCUMENT_WORD = re.compile(r"\b(?:articles?|documents?|docs?|files?|texts?|pieces?|stories|story|reports?|sources?|"
+                            r"pages?|posts?|papers?|extracts?|one|ones|other|first|second|third|fourth|fifth|last|former|"
+                            r"latter)\b")
 _GLUE = frozenset({"its", "their", "his", "her", "the", "a", "an", "for", "of", "in", "to", "on", "at", "document's"})
 _COMPARED_WITH = re.compile(r"^(?:so,? )?how (?:do|does|did) (?P<a>[^,;]+?) (?:compare|contrast) (?:with|to|against) "
                             r"(?P<b>[^,;]+)$")
@@ -193,6 +202,9 @@ def compared_sides(q: str) -> tuple[tuple[str, ...], str]:
         parts = [x for x in re.split(r",? and |, ", m.group("who")) if x.strip()]
         sides = tuple(side_of(x) for x in parts) if len(parts) >= 2 else ()
         return sides, (m.groupdict().get("topic") or "")
+    m = _COMPARE_TWO.match(q)
+    if m is not None and all(side_of(m.group(x)) and not _DOCUMENT_WORD.search(m.group(x)) for x in ("a", "b")):
+        return (side_of(m.group("a")), side_of(m.group("b"))), (m.group("topic") or "").strip()
     return (), ""
 
 

@@ -2,6 +2,8 @@
 words that find a side, and an event's sentence that leaves the name to its document."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from qa.answer.broad.compare import _value, names_side, side_members, side_words
@@ -10,6 +12,7 @@ from qa.answer.broad.describe import Term, _all_else
 from qa.answer.broad.kinds import classify, compared_sides
 from qa.answer.broad.pool import Pool
 from qa.answer.candidates import Sentence
+from tests.unit.answer.grounding import assert_grounded, index_of
 
 
 def test_two_sides_within_the_documents_and_the_topic_asked_about_them() -> None:
@@ -125,3 +128,22 @@ def test_a_comparison_of_a_measure_reads_the_sentences_that_state_it() -> None:
     assert [m.row for m in _measures(pool, ["a", "b"], "height", 0.7)] == [1, 2]  # metres and feet, not inches
     assert [m.row for m in _measures(pool, ["a", "b"], "rainfall", 0.7)] == [3]
     assert _measures(pool, ["a", "b"], "the founders", 0.7) == []  # no measure asked
+
+
+def test_compare_two_things_named_right_after_the_verb() -> None:
+    assert compared_sides("compare faiss and numpy") == (("faiss", "numpy"), "")
+    assert compared_sides("contrast the andes with the alps on rainfall") == (("the andes", "the alps"), "rainfall")
+    # documents are named by the target, not compared as things: no sides
+    for q in ("compare the faiss and numpy documents", "compare the first and second articles",
+              "compare the express article with the other one"):
+        assert compared_sides(q) == ((), "")
+
+
+def test_sides_that_are_titles_compare_those_documents_only(tmp_path: Path) -> None:
+    docs = {"kestrel.md": "# Kestrel\n\nKestrel is a library for reading tide gauges. It is written in Rust.",
+            "plover.md": "# Plover\n\nPlover is a library for plotting tide tables. It is written in Python.",
+            "heron.md": "# Heron\n\nHeron is a library for tide alerts. It sends a message when the tide turns."}
+    idx = index_of(tmp_path, docs, "docs")
+    ans = idx.ask("Compare Kestrel and Plover.")
+    assert_grounded(idx, ans)
+    assert {c.title for c in ans.citations} == {"Kestrel", "Plover"}  # not Heron, though it speaks of tides too
