@@ -202,6 +202,11 @@ def compared_sides(q: str) -> tuple[tuple[str, ...], str]:
         parts = [x for x in re.split(r",? and |, ", m.group("who")) if x.strip()]
         sides = tuple(side_of(x) for x in parts) if len(parts) >= 2 else ()
         return sides, (m.groupdict().get("topic") or "")
+    return _compare_two(q)
+
+
+def _compare_two(q: str) -> tuple[tuple[str, ...], str]:
+    """The two sides (and topic) of "compare A and B (on X)", or ((), "") (``_COMPARE_TWO``)."""
     m = _COMPARE_TWO.match(q)
     if m is not None and all(side_of(m.group(x)) and not _DOCUMENT_WORD.search(m.group(x)) for x in ("a", "b")):
         return (side_of(m.group("a")), side_of(m.group("b"))), (m.group("topic") or "").strip()
