@@ -122,4 +122,16 @@ def quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
                 cursor += 1
         if cursor < s_end:
             spans.append((cursor, s_end))
+    spans = [(a + _bullet_length(text, a, b), b) for a, b in spans]
     return [(a, b) for a, b in spans if text[a:b].strip() and re.search(r"\w", text[a:b])]
+
+
+_BULLET = re.compile(r"[-*•–▪◦][ \t]+(?=\S)")  # a list item's bullet: no part of what the item says
+
+
+def _bullet_length(text: str, start: int, end: int) -> int:
+    """The length of the bullet (and its spaces) that opens the sentence ``text[start:end]``, 0 when none does: a
+    quote of a list item is its words ("Jeff Johnson implemented ...", not "- Jeff Johnson ..."); the numbers of a
+    numbered list stay."""
+    m = _BULLET.match(text, start, end)
+    return m.end() - start if m else 0
