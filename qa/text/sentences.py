@@ -17,11 +17,16 @@ from .wordlists import load_wordlists
 _WORD_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
 # A sentence ends at . ! ? … (plus closing quotes/brackets) followed by whitespace, or at a line break
-# that ends a paragraph or a short line (headline, list item).
+# that ends a paragraph or a short line (headline, list item), not at one that wraps a line (``_wrapped``).
 _END_RE = re.compile(r"[.!?…]+[\"'”’)\]»]*(?=\s)|\n")
 WORDS = load_wordlists(Path(__file__).resolve().parent / "data" / "words.json",
-                       {"abbreviations": "words", "quote_abbreviations": "words"})
+                       {"abbreviations": "words", "quote_abbreviations": "words", "line_wrap_words": "words"})
 _ABBREVIATIONS = frozenset(WORDS["abbreviations"])
+_WRAP_WORDS = frozenset(WORDS["line_wrap_words"])
+_LINE_END = re.compile(r"[.!?…:;\"'”’)\]»]$")  # a line ending so ends its sentence (or introduces what follows)
+_LINE_OPENS_ITEM = re.compile(r"[ \t]*(?:[-*•–▪◦>#|$]|\d{1,3}[.)](?:\s|$))")  # a list item, quote, heading, table
+_LINE_OF_ITS_OWN = re.compile(r"[ \t]*[>#|$]")  # a quotation, heading, table row or command: never wraps on (an item may)
+_LAST_WORD = re.compile(r"([A-Za-z]+)[ \t]*$")
 
 
 def count_words(texts: Sequence[str]) -> list[int]:
@@ -60,6 +65,8 @@ def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterato
     cursor = start
     for m in _END_RE.finditer(text, start, end):
         stop = m.end()
+        if m.group() == "\n" and _wrapped(text, m.start(), end):
+            continue  # a line wrapped inside a paragraph (PDF, hard-wrapped text): the sentence goes on
         if m.group() != "\n":
             if m.group().startswith(".") and len(m.group()) == 1 and _is_abbreviation(text, m.start()):
                 continue
@@ -72,6 +79,25 @@ def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterato
         cursor = stop
     append_trimmed(text, cursor, end, found)
     yield from found
+
+
+def _wrapped(text: str, newline: int, end: int) -> bool:
+    """Whether the single line break at ``newline`` wraps a sentence rather than ending it: the line before does not
+    end as a sentence does, the next line opens no list item, neither is a quotation, heading, table row or command
+    line, and the next line goes on
+    in lower case or the line before stops on a word that cannot end a sentence ("... installed in the" /
+    "XDG_DATA_HOME ...", ``line_wrap_words``) or a comma."""
+    if newline + 1 >= end or text[newline + 1] == "\n":
+        return False  # a blank line: a paragraph ends
+    before = text[text.rfind("\n", 0, newline) + 1 : newline].rstrip()
+    stop = text.find("\n", newline + 1, end)
+    after = text[newline + 1 : end if stop < 0 else stop]
+    if not before or not after.strip() or _LINE_END.search(before) or " | " in before or " | " in after or \
+            _LINE_OF_ITS_OWN.match(before) or _LINE_OPENS_ITEM.match(after):
+        return False
+    nxt = after.lstrip()[:1]
+    last = _LAST_WORD.search(before)
+    return nxt.islower() or before.endswith(",") or (last is not None and last.group(1).lower() in _WRAP_WORDS)
 
 
 def append_trimmed(text: str, start: int, end: int, out: list[Span]) -> None:
