@@ -84,9 +84,8 @@ def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterato
 def _wrapped(text: str, newline: int, end: int) -> bool:
     """Whether the single line break at ``newline`` wraps a sentence rather than ending it: the line before does not
     end as a sentence does, the next line opens no list item, neither is a quotation, heading, table row or command
-    line, and the next line goes on
-    in lower case or the line before stops on a word that cannot end a sentence ("... installed in the" /
-    "XDG_DATA_HOME ...", ``line_wrap_words``) or a comma."""
+    line, and the next line goes on in lower case or with a bracket, or the line before stops on a word that cannot
+    end a sentence ("... installed in the" / "XDG_DATA_HOME ...", ``line_wrap_words``) or a comma."""
     if newline + 1 >= end or text[newline + 1] == "\n":
         return False  # a blank line: a paragraph ends
     before = text[text.rfind("\n", 0, newline) + 1 : newline].rstrip()
@@ -97,7 +96,8 @@ def _wrapped(text: str, newline: int, end: int) -> bool:
         return False
     nxt = after.lstrip()[:1]
     last = _LAST_WORD.search(before)
-    return nxt.islower() or before.endswith(",") or (last is not None and last.group(1).lower() in _WRAP_WORDS)
+    return nxt.islower() or nxt == "(" or before.endswith(",") or \
+        (last is not None and last.group(1).lower() in _WRAP_WORDS)
 
 
 def append_trimmed(text: str, start: int, end: int, out: list[Span]) -> None:

@@ -29,7 +29,7 @@ from .learned import fallback as learned_kind
 from .pool import Pool, build_pool
 from .render import inline, not_found, title_of
 from .scope import bound
-from .targets import Target, resolve
+from .targets import Target, resolve, speaking_document
 
 __all__ = ["broad_answer", "classify", "named_documents", "resolve", "Kind", "Target"]
 
@@ -118,6 +118,8 @@ def _kind(index: IndexView, question: str, query: str, docs: Sequence[Document],
     standalone ``query``, then the learned fallback on the query's vector."""
     target = resolve(question, docs)
     kind = classify(target.question, target.references)
+    if kind is not None and kind.statements and (titled := speaking_document(target.question, kind.topic, docs)):
+        target, kind = titled, classify(titled.question, titled.references)  # a document "says", not a speaker
     if kind is None and query.strip() != question.strip():
         target = resolve(query, docs)
         kind = classify(target.question, target.references)

@@ -449,6 +449,22 @@ def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
     return sorted(refs, key=lambda r: r.start)
 
 
+def speaking_document(question: str, speaker: str, docs: Sequence[Document]) -> Target | None:
+    """The question with its "speaker" resolved to the one document whose title it is, when the speaker is a thing
+    rather than someone ("What does the Apache license say about patents?" of a document titled "Apache License":
+    its last word written in lower case); None otherwise ("What did Genghis Khan say?" asks for his words even
+    beside an article titled "Genghis Khan")."""
+    m = re.search(r"(?:\bthe\s+)?(?<![\w'’])" + re.escape(speaker.removeprefix("the ")) + r"(?![\w'’])", question,
+                  re.IGNORECASE)
+    if m is None or not m.group().split()[-1][:1].islower():
+        return None
+    bare = " ".join(re.findall(r"\w+", m.group().lower().removeprefix("the ")))
+    fit = [d.id for d in docs if " ".join(re.findall(r"\w+", (d.title or "").lower().removeprefix("the "))) == bare]
+    if len(fit) != 1:
+        return None
+    return Target(question[: m.start()] + "the document" + question[m.end() :], doc_ids=(fit[0],), references=1)
+
+
 def resolve(question: str, docs: Sequence[Document]) -> Target:
     """The question with its document references resolved (see ``Target``)."""
     refs = find_references(question, docs)

@@ -137,3 +137,15 @@ def test_documents_followed_by_their_verb_are_no_reference() -> None:
     t = resolve("Compare what the articles report about the bridge's cost.", DOCS)
     assert t.references == 0 and not t.unresolved  # "the articles report": the documents and what they do
     assert resolve("What does the Daily Courier report say about the vote?", DOCS).references == 1
+
+
+def test_a_document_that_says_is_named_by_its_title() -> None:
+    from qa.answer.broad.targets import speaking_document
+
+    docs = [Document("apache.txt", "Apache License", "Grant of Patent License. Each contributor grants ..."),
+            Document("khan.txt", "Genghis Khan", "Genghis Khan founded the Mongol Empire.")]
+    t = speaking_document("What does the Apache license say about patents?", "the apache license", docs)
+    assert t is not None and t.doc_ids == ("apache.txt",) and t.question == "What does the document say about patents?"
+    # a name written as a name is someone speaking, even beside a document so titled
+    assert speaking_document("What did Genghis Khan say about his sons?", "genghis khan", docs) is None
+    assert speaking_document("What does the Kelmar license say?", "the kelmar license", docs) is None  # no such title

@@ -38,3 +38,8 @@ def test_a_list_item_wraps_too() -> None:
     text = "• Applications are installed in the user's home directory (in the\nnormal Unix way) and used.\n• Next item."
     assert _quotes(text) == ["Applications are installed in the user's home directory (in the\nnormal Unix way) and used.",
                              "Next item."]
+
+
+def test_a_wrapped_line_may_go_on_with_a_bracket() -> None:
+    text = "Each Contributor grants a perpetual, irrevocable\n(except as stated in this section) patent license."
+    assert _quotes(text) == [text]
