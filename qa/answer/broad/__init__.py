@@ -29,7 +29,7 @@ from .learned import fallback as learned_kind
 from .pool import Pool, build_pool
 from .render import inline, not_found, title_of
 from .scope import bound
-from .targets import Target, resolve, speaking_document
+from .targets import Target, resolve, speaking_document, summarised_document
 
 __all__ = ["broad_answer", "classify", "named_documents", "resolve", "Kind", "Target"]
 
@@ -120,6 +120,9 @@ def _kind(index: IndexView, question: str, query: str, docs: Sequence[Document],
     kind = classify(target.question, target.references)
     if kind is not None and kind.statements and (titled := speaking_document(target.question, kind.topic, docs)):
         target, kind = titled, classify(titled.question, titled.references)  # a document "says", not a speaker
+    if kind is not None and kind.kind == "summary" and kind.topic and target.doc_ids is None and \
+            (summarised := summarised_document(target.question, kind.topic, docs)):
+        target, kind = summarised, replace(kind, topic="")  # "summarize the MIME spec": that document
     if kind is None and query.strip() != question.strip():
         target = resolve(query, docs)
         kind = classify(target.question, target.references)

@@ -449,6 +449,24 @@ def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
     return sorted(refs, key=lambda r: r.start)
 
 
+SUMMARY_TITLE = 0.6  # a summary's topic this well matched by one document's title, file name and source names it
+
+
+def summarised_document(question: str, topic: str, docs: Sequence[Document]) -> Target | None:
+    """"Summarize the shared MIME info specification" of a document titled "Shared MIME-info Database", filed as
+    shared-mime-info-spec.pdf: the summary's topic resolved to the one document its distinctive words fit (by title,
+    file name, source: ``SUMMARY_TITLE``, with no other close); None when none or several do, or when the question
+    asks what the documents say *about* the topic (then it is a topic)."""
+    if re.search(r"\babout\b", question, re.IGNORECASE) or len(docs) < 2:
+        return None
+    found, ambiguous = Matcher(docs).best(topic, meta_only=True, minimum=SUMMARY_TITLE)
+    if found is None or ambiguous:
+        return None
+    m = re.search(re.escape(topic), question, re.IGNORECASE)
+    rest = question[: m.start()] + "the document" + question[m.end() :] if m else question
+    return Target(rest, doc_ids=(found,), references=1)
+
+
 def speaking_document(question: str, speaker: str, docs: Sequence[Document]) -> Target | None:
     """The question with its "speaker" resolved to the one document whose title it is, when the speaker is a thing
     rather than someone ("What does the Apache license say about patents?" of a document titled "Apache License":

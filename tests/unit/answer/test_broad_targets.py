@@ -149,3 +149,17 @@ def test_a_document_that_says_is_named_by_its_title() -> None:
     # a name written as a name is someone speaking, even beside a document so titled
     assert speaking_document("What did Genghis Khan say about his sons?", "genghis khan", docs) is None
     assert speaking_document("What does the Kelmar license say?", "the kelmar license", docs) is None  # no such title
+
+
+def test_a_summary_of_a_document_described_by_its_title_and_file_name() -> None:
+    from qa.answer.broad.targets import summarised_document
+
+    docs = [Document("shared-mime-info-spec.pdf", "Shared MIME-info Database", "The database maps file names to types."),
+            Document("lints.html", "Rustdoc-specific lints", "rustdoc provides lints."),
+            Document("rustdoc.html", "What is rustdoc?", "rustdoc generates documentation.")]
+    t = summarised_document("Summarize the shared MIME info specification.", "the shared mime info specification", docs)
+    assert t is not None and t.doc_ids == ("shared-mime-info-spec.pdf",)
+    assert t.question == "Summarize the document."
+    # what the documents say about a topic is a topic, and a phrase two documents fit names neither
+    assert summarised_document("Summarize what they say about the MIME database.", "the mime database", docs) is None
+    assert summarised_document("Summarize rustdoc.", "rustdoc", docs) is None
