@@ -20,7 +20,7 @@ from .wordlists import load_wordlists
 
 _BASE_VERB_AUX = frozenset({"do", "does", "did", "can", "could", "will", "would", "shall", "should", "may", "might", "must"})
 _MAX_SUBJECT = 7
-_LISTS = ("auxiliaries", "negated_auxiliaries", "determiners", "prepositions", "verbs", "participles",
+_LISTS = ("auxiliaries", "negated_auxiliaries", "determiners", "quantifiers", "prepositions", "verbs", "participles",
           "predicate_openers", "pronouns", "relative_pronouns", "wh_words", "how_degree", "time_nouns",
           "request_verbs", "compound_fillers", "compound_anaphors")
 _BE = frozenset({"is", "are", "was", "were", "am"})
@@ -72,10 +72,12 @@ def _verb_like(word: str, base_verbs: bool) -> bool:
 
 
 def _opens_object(word: str) -> bool:
-    """A word that may follow a verb: a preposition, determiner, pronoun or predicate opener."""
+    """A word that may follow a verb: a preposition, determiner, quantifier or number ("handle more cargo", "hire
+    200 people"), pronoun or predicate opener."""
     g = grammar()
     w = word.lower()
-    return w in g["prepositions"] or w in g["determiners"] or w in g["pronouns"] or w in g["predicate_openers"]
+    return w in g["prepositions"] or w in g["determiners"] or w in g["quantifiers"] or w[:1].isdigit() or \
+        w in g["pronouns"] or w in g["predicate_openers"]
 
 
 def _participle_split(words: list[str]) -> int:

@@ -15,6 +15,9 @@ from qa.text.questions import answer_claim, is_yes_no, negated_claim, to_claim
     ("Didn't the minister attend the summit?", "The minister did not attend the summit."),
     ("Did the court not review the ban?", "The court did not review the ban."),
     ("Can the bridge carry trucks?", "The bridge can carry trucks."),
+    ("Did the port handle more cargo in 2025?", "The port handled more cargo in 2025."),  # a quantifier after the verb
+    ("Did the port handle cargo in 2025?", "The port handled cargo in 2025."),  # was "The port handle cargoed"
+    ("Did the company hire 200 people?", "The company hired 200 people."),  # a number after the verb
     ("Was he wounded?", "He was wounded."),
     ("Was anyone hurt?", "Someone was hurt."),
     ("Did the port reopen on Wednesday?", "The port reopened on Wednesday."),
