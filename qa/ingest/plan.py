@@ -58,13 +58,7 @@ def hash_file(path: Path) -> str:
     """sha256 of a file's bytes (what a file source is compared by); for a format whose reading has a version
     (``loaders.RENDERINGS``: Markdown), of that version and the bytes, so a new reading re-reads the file."""
     rendering = loaders.RENDERINGS.get(path.suffix.lower())
-    if rendering is None:
-        return sha256_file(path)
-    h = hashlib.sha256(rendering.encode() + b"\0")
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256_file(path) if rendering is None else sha256_file(path, rendering.encode() + b"\0")
 
 
 @dataclass

@@ -86,9 +86,9 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
+def sha256_file(path: Path, prefix: bytes = b"") -> str:
+    """Hex sha256 of ``prefix`` and a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256(prefix)
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)

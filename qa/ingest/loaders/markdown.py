@@ -35,6 +35,9 @@ TITLE_WITHIN = 300  # text before a heading that is still the document's title: 
 # characters ("Intro line\n\n# T"); a heading after more is a section's ("Contributing")
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_HIDDEN = re.compile(r"<(script|style|template)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)  # never text
+_HIDDEN_OPEN = re.compile(r"<(script|style|template)\b", re.IGNORECASE)
+_HIDDEN_CLOSE = re.compile(r"</(script|style|template)\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK_TAG = re.compile(r"</?(?:p|div|h[1-6]|li|ul|ol|tr|table|br|hr|section|details|summary|blockquote|pre)\b[^>]*>",
                         re.IGNORECASE)
@@ -192,9 +195,16 @@ def _opener(tokens: Sequence[Token], i: int) -> int:
 
 
 def _inline(children: Sequence[Token]) -> str:
-    """The words of an inline run: text and code as written, link addresses, images and tags dropped."""
+    """The words of an inline run: text and code as written, link addresses, images, tags and what a script or
+    style holds dropped."""
     out: list[str] = []
+    hidden = 0  # inside an inline <script>, <style> or <template>: its content is no text
     for c in children:
+        if c.type == "html_inline":
+            hidden += bool(_HIDDEN_OPEN.match(c.content)) - bool(_HIDDEN_CLOSE.match(c.content))
+            hidden = max(hidden, 0)
+        if hidden:
+            continue
         if c.type in ("text", "code_inline"):
             out.append(c.content)
         elif c.type == "softbreak":
@@ -207,8 +217,9 @@ def _inline(children: Sequence[Token]) -> str:
 
 
 def _html_text(fragment: str) -> str:
-    """The text of a raw HTML block: comments and tags dropped (block tags end a line), entities decoded."""
-    text = _BLOCK_TAG.sub("\n", _COMMENT.sub("", fragment))
+    """The text of a raw HTML block: comments, scripts, styles and tags dropped (block tags end a line), entities
+    decoded."""
+    text = _BLOCK_TAG.sub("\n", _HIDDEN.sub("", _COMMENT.sub("", fragment)))
     text = html.unescape(_TAG.sub("", text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
