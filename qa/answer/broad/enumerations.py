@@ -5,9 +5,9 @@ explanations are floated", "what recommendations does the report make").
 An item is a pool sentence that opens its line after a marker (``1.``, ``2)``, ``•``, ``-``, ``*``, ``–``): only
 the marker and spaces between the line's start and the sentence, or the marker as the sentence's own first
 characters. A document has an enumeration when it holds at least ``MIN_ITEMS`` such items of one kind of marker
-(numbers counting up from 1 or 2, or bullets); its first sentence after each marker is the item. Items of
-fewer words than the pool keeps (page furniture, ``qa.text.furniture``) are not seen: a numbered list with such
-an item counts only up to it.
+(numbers counting up from 1 or 2, or bullets); its first sentence after each marker is the item. The pool keeps
+an item of two words or more however short ("Electrify two tug boats."; ``pool._list_item``); a shorter one is
+page furniture (``qa.text.furniture``) and not seen: a numbered list with such an item counts only up to it.
 """
 from __future__ import annotations
 

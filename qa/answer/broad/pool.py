@@ -121,7 +121,7 @@ def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] 
     end = tail_start(text)
     out: list[Sentence] = []
     for a, b in quote_spans(text, 0, end):
-        if is_furniture(text[a:b], doc.title):
+        if is_furniture(text[a:b], doc.title) and not _list_item(text, a, b):
             cut = caption_end(text[a:b]) if captions else None  # a caption's names count, its credits do not
             if cut is None or is_furniture(text[a:a + cut], doc.title):
                 continue
@@ -130,6 +130,17 @@ def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] 
         out.append(Sentence(doc_id=doc_id, title=doc.title, source=doc.source, page=page or None, start=a, end=b,
                             text=text[a:b], rank=0, index=len(out)))
     return out
+
+
+_ITEM_MARKER = re.compile(r"(?:^|\n)[ \t]*(?:[-*•–▪◦]|\d{1,2}[.)])[ \t]*$")
+
+
+def _list_item(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is an item of a bulleted or numbered list with two words or more ("Electrify two
+    tug boats."): the document's own point, however short, not furniture."""
+    item = text[start:end]
+    return _ITEM_MARKER.search(text, max(0, start - 12), start) is not None and \
+        len(re.findall(r"[A-Za-z]+", item)) >= 2 and re.search(r"[a-z]{3}", item) is not None
 
 
 def _words(text: str, stop: frozenset[str]) -> list[str]:

@@ -179,6 +179,17 @@ def test_bulleted_items_count_too(tmp_path: Path) -> None:
                                                "Keep your ticket on your phone."]  # each item's words, its bullet left out
 
 
+def test_short_list_items_are_the_documents_points(tmp_path: Path) -> None:
+    idx = index_of(tmp_path, {"plan.txt": (
+        "Harbour plan for 2026\n\nThe harbour authority set out its plans for next year at its meeting on Friday.\n\n"
+        "Priorities for 2026:\n- Rebuild the grain warehouse by September.\n- Electrify two tug boats.\n"
+        "- Open a second rail siding to the container yard.\n\nThe plan costs 14 million euros."),
+        "bridge.txt": NEWS["bridge.txt"]})
+    ans = ask(idx, "List the priorities in the harbour plan.")
+    assert [c.quote for c in ans.citations] == ["Rebuild the grain warehouse by September.", "Electrify two tug boats.",
+                                               "Open a second rail siding to the container yard."]  # four words too
+
+
 def test_sources_a_comparison_names_are_shown_even_when_they_say_little_of_its_topic(tmp_path: Path) -> None:
     # "How do the Courier and the Gazette report ...": the Gazette's story never says "verdict" or "trial" (too
     # little of the topic to be on it), yet it is the source asked about; the Herald, on topic, is not asked
