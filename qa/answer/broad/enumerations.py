@@ -3,8 +3,8 @@
 explanations are floated", "what recommendations does the report make").
 
 An item is a pool sentence that opens its line after a marker (``1.``, ``2)``, ``•``, ``-``, ``*``, ``–``): only
-the marker and spaces between the line's start and the sentence, or the marker as the sentence's own first
-characters. A document has an enumeration when it holds at least ``MIN_ITEMS`` such items of one kind of marker
+the marker and spaces between the line's start and the sentence (``pool.marker_before``), or a number as the
+sentence's own first characters (a bullet never is: ``qa.text.sentences.quote_spans`` leaves it out of the quote). A document has an enumeration when it holds at least ``MIN_ITEMS`` such items of one kind of marker
 (numbers counting up from 1 or 2, or bullets); its first sentence after each marker is the item. The pool keeps
 an item of two words or more however short ("Electrify two tug boats."; ``pool._list_item``); a shorter one is
 page furniture (``qa.text.furniture``) and not seen: a numbered list with such an item counts only up to it.
@@ -14,13 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .pool import Pool
+from .pool import Pool, marker_before
 
 MIN_ITEMS = 3
-_NUMBERED = re.compile(r"(?:^|\n)[ \t]*(\d{1,2})[.)][ \t]*$")
-_BULLET = re.compile(r"(?:^|\n)[ \t]*[•\-*–▪◦][ \t]*$")
 _OPENS_NUMBERED = re.compile(r"(\d{1,2})[.)][ \t]+\S")  # "3) Add an evening crossing": the marker kept in the sentence
-_OPENS_BULLET = re.compile(r"[•\-*–▪◦][ \t]+\S")  # "• Book the crossing a day ahead."
 _ANY_MARKER = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[•\-*–▪◦])")  # a line that opens with any marker at all
 
 
@@ -33,12 +30,14 @@ def enumeration(pool: Pool, doc_id: str, text_of: Callable[[str], str]) -> list[
     bullets: list[int] = []
     for row in pool.of(doc_id):
         s = pool.sentences[row]
-        before = text[max(0, s.start - 12) : s.start]
-        line_start = re.search(r"(?:^|\n)[ \t]*$", before) is not None
-        m = _NUMBERED.search(before) or (_OPENS_NUMBERED.match(s.text) if line_start else None)
-        if m is not None and "\n" not in text[s.start : s.end]:
-            numbered.append((int(m.group(1)), row))
-        elif _BULLET.search(before) is not None or (line_start and _OPENS_BULLET.match(s.text)):
+        marker = marker_before(text, s.start)
+        number = marker.group("number") if marker is not None else None
+        if number is None and re.search(r"(?:^|\n)[ \t]*$", text[max(0, s.start - 12) : s.start]) and \
+                (opens := _OPENS_NUMBERED.match(s.text)):
+            number = opens.group(1)
+        if number is not None and "\n" not in text[s.start : s.end]:
+            numbered.append((int(number), row))
+        elif marker is not None and marker.group("number") is None:
             bullets.append(row)
     counted = _counting(numbered)
     if len(counted) >= MIN_ITEMS:

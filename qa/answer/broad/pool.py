@@ -132,14 +132,20 @@ def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] 
     return out
 
 
-_ITEM_MARKER = re.compile(r"(?:^|\n)[ \t]*(?:[-*•–▪◦]|\d{1,2}[.)])[ \t]*$")
+_MARKER_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:(?P<number>\d{1,2})[.)]|[•\-*–▪◦])[ \t]*$")
+
+
+def marker_before(text: str, start: int) -> re.Match[str] | None:
+    """The list marker that opens the line of the sentence starting at ``start`` (in the 12 characters before it): a
+    bullet, or a number ("3." / "3)", group ``number``); None when there is none."""
+    return _MARKER_BEFORE.search(text[max(0, start - 12) : start])
 
 
 def _list_item(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is an item of a bulleted or numbered list with two words or more ("Electrify two
     tug boats."): the document's own point, however short, not furniture."""
     item = text[start:end]
-    return _ITEM_MARKER.search(text, max(0, start - 12), start) is not None and \
+    return marker_before(text, start) is not None and \
         len(re.findall(r"[A-Za-z]+", item)) >= 2 and re.search(r"[a-z]{3}", item) is not None
 
 

@@ -49,19 +49,12 @@ _ALERT = re.compile(r"^\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNOR
 def parse_markdown(path: Path, data: bytes, limits: Limits | None = None) -> ParseResult:
     source, encoding = decode_or_fail(path, data)
     require_text(path, source)
-    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = source.split("\n")  # newlines normalised by decode_or_fail
     body_start, front_title = _front_matter(lines)
     text, heading = render("\n".join(lines[body_start:]))
     require_text(path, text, "no readable text in this Markdown file (only markup, images or links)")
     title = front_title or heading or readable_stem(path)
     return title, text, {"format": "md", "encoding": encoding}
-
-
-def markdown_title(text: str) -> str | None:
-    """YAML front-matter ``title:``, else a heading at the top of the text (``render``), else None."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    body_start, front_title = _front_matter(lines)
-    return front_title or render("\n".join(lines[body_start:]))[1]
 
 
 def render(source: str) -> tuple[str, str | None]:
@@ -75,9 +68,7 @@ def render(source: str) -> tuple[str, str | None]:
         step = _STEPS.get(t.type)
         if step is not None:
             step(r, i, t)
-    text = ""
-    for b, joined in r.blocks:
-        text += ("\n" if joined else "\n\n") + b if text else b
+    text = "".join(("\n" if joined else "\n\n") * (k > 0) + b for k, (b, joined) in enumerate(r.blocks))
     return text, r.title
 
 
@@ -89,7 +80,7 @@ class _Rendering:
     tokens: Sequence[Token]
     blocks: list[tuple[str, bool]] = field(default_factory=list)
     title: str | None = None
-    lists: list[list[int]] = field(default_factory=list)  # per open list: [ordered (0/1), next number]
+    lists: list[list[int]] = field(default_factory=list)  # per open list: [ordered (0/1), start, next number]
     marker: str = ""  # the list marker the next block opens with ("- ", "2. ")
     lead_in: bool = False  # that block is held by the one before (an item, or a lead-in "It provides:")
     quoted: int = 0  # blockquotes open
@@ -105,7 +96,8 @@ class _Rendering:
 
 
 def _list_open(r: _Rendering, i: int, t: Token) -> None:
-    r.lists.append([t.type == "ordered_list_open", int(t.attrGet("start") or 1)])
+    start = int(t.attrGet("start") or 1)
+    r.lists.append([t.type == "ordered_list_open", start, start])
 
 
 def _list_close(r: _Rendering, i: int, t: Token) -> None:
@@ -113,12 +105,11 @@ def _list_close(r: _Rendering, i: int, t: Token) -> None:
 
 
 def _item(r: _Rendering, i: int, t: Token) -> None:
-    ordered, n = r.lists[-1]
+    ordered, start, n = r.lists[-1]
     r.marker = f"{n}. " if ordered else "- "
     # a list's first item opens a block of its own, unless a lead-in ("It provides:") or an item holds it
-    r.lead_in = len(r.lists) > 1 or n != int(r.tokens[_opener(r.tokens, i)].attrGet("start") or 1) or \
-        (bool(r.blocks) and r.blocks[-1][0].endswith(":"))
-    r.lists[-1][1] = n + 1
+    r.lead_in = len(r.lists) > 1 or n != start or (bool(r.blocks) and r.blocks[-1][0].endswith(":"))
+    r.lists[-1][2] = n + 1
 
 
 def _quote(r: _Rendering, i: int, t: Token) -> None:
@@ -178,20 +169,6 @@ _STEPS: dict[str, Callable[[_Rendering, int, Token], None]] = {
 def _at_top(blocks: Sequence[tuple[str, bool]]) -> bool:
     """Whether a heading after ``blocks`` can still be the title (``TITLE_WITHIN``)."""
     return len(blocks) <= 1 and sum(len(b) for b, _ in blocks) <= TITLE_WITHIN
-
-
-def _opener(tokens: Sequence[Token], i: int) -> int:
-    """The index of the list token that opens the list whose item opens at ``i``."""
-    depth = 0
-    for j in range(i - 1, -1, -1):
-        kind = tokens[j].type
-        if kind in ("bullet_list_close", "ordered_list_close"):
-            depth += 1
-        elif kind in ("bullet_list_open", "ordered_list_open"):
-            if depth == 0:
-                return j
-            depth -= 1
-    return i
 
 
 def _inline(children: Sequence[Token]) -> str:
