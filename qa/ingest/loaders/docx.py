@@ -104,6 +104,8 @@ def _events(path: Path, archive: zipfile.ZipFile, name: str, limits: Limits) -> 
                     depth -= 1
                 yield event, element
         except etree.XMLSyntaxError as err:
+            if "depth" in str(err).lower():  # libxml2's own limit (256 levels: "Excessive depth in document ...,
+                raise too_deep(path, limits) from err  # use XML_PARSE_HUGE option" since lxml 6.2), before ours
             if "too long" in str(err).lower() or "huge" in str(err).lower():
                 raise LoadError(path, "one block of text in this .docx is larger than the 10,000,000-character "
                                       "limit for a single piece of text") from err
