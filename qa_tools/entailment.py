@@ -105,7 +105,7 @@ def eval_yesno(path: Path = YESNO, folder: Path = YESNO_DOCS, *, embedder: Embed
         for name in names:
             want, have = it["answers"][name], got.get(name, "not addressed")
             ok = want == have
-            for key in ("all", it.get("split", "dev")):
+            for key in ("all", it.get("split", "dev"), f"set {it['corpus']}"):
                 right.setdefault(key, []).append(ok)
             if it.get("split") == "heldout":
                 confusion[(want, have)] += 1

@@ -278,8 +278,8 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
         return Answer(question, not_found_text(related), False, related=related, mode="quotes", query=query)
     must = [found[1], found[2]] if found else []
     # a yes/no question on which the sources disagree: each source's verdict too, when the model gives one
-    said = verdicts(entailer, query, evidence.sentences, per_document=config.conflict_pool) \
-        if verdicts_wanted and found and entailer is not None else None
+    said = verdicts(entailer, query, evidence.sentences, per_document=config.conflict_pool,
+                    on_point=config.verdict_on_point) if verdicts_wanted and found and entailer is not None else None
     must += [v.sentence for v in (said[1] if said else ()) if v.sentence is not None and v.sentence not in must]
     # when the sources disagree, the disagreement is said first and no single short answer is put above it
     reading, holder = short_answer(index, evidence, config) if found is None else (None, None)
@@ -317,7 +317,8 @@ def _yes_no_answer(index: IndexView, question: str, query: str, evidence: Eviden
     disagreement, each verdict with the quote that decides it (``qa.answer.yesno``): a "yes" and a "no" are a
     disagreement, said first. None when no source decides it (the answer is then the usual quotes)."""
     assert index.entailer is not None
-    got = verdicts(index.entailer, query, evidence.sentences, per_document=config.conflict_pool)
+    got = verdicts(index.entailer, query, evidence.sentences, per_document=config.conflict_pool,
+                   on_point=config.verdict_on_point)
     if got is None:
         return None
     decided = [v for v in got[1] if v.sentence is not None]

@@ -8,6 +8,7 @@ Two documents with opposite verdicts are a conflict, shown by the two quotes.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,16 +49,19 @@ class Verdict:
 
 
 def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *, per_document: int = 4,
-             documents: int = 3) -> tuple[str, list[Verdict]] | None:
+             documents: int = 3, on_point: float = -math.inf) -> tuple[str, list[Verdict]] | None:
     """(claim, one verdict per document) for a yes/no question; None when the question is not one.
 
     ``sentences`` are the scored candidates, best first; the best ``per_document`` of each of the first
-    ``documents`` documents are judged, in one batch."""
+    ``documents`` documents are judged, in one batch, those scoring at least ``on_point`` only (a document with
+    none is "not addressed")."""
     claim = to_claim(question)
     if claim is None:
         return None
     per_doc: dict[str, list[Sentence]] = {}
     for s in sentences:
+        if s.score < on_point:
+            continue
         group = per_doc.get(s.doc_id)
         if group is None and len(per_doc) < documents:
             per_doc[s.doc_id] = group = []

@@ -7,8 +7,9 @@ Files:
   a claim a written answer might make, or another source's sentence on the same point) / label. Split by source:
   every premise and every source (article, review, TyDi passage, invented topic) is in exactly one of
   train / dev / heldout.
-- ``yesno/<set>/*.txt`` (title line, blank line, 150-400 words of invented news; the 2-3 files of a set report the
-  same events and disagree on some points) and ``yesno_questions.jsonl``: per question, an answer for every file of
+- ``yesno/<set>/*.txt`` (title line, blank line, 150-400 words of invented news or personal papers: the 2-3 files
+  of a news set report the same events and disagree on some points; those of a personal set - a lease, meeting notes,
+  a letter - are about different things, and a question about one must get "not addressed" from the others) and ``yesno_questions.jsonl``: per question, an answer for every file of
   its set ("yes" / "no" / "not addressed") and, for every yes/no, the verbatim sentence that decides it. Split by set.
 - ``conflict_pairs_more.jsonl`` (the format of ``conflict_pairs.jsonl``) and ``claim_support_more.jsonl`` (the format
   of ``claim_support.jsonl`` plus ``split``): more labelled pairs and claims, dev / heldout.

@@ -172,3 +172,15 @@ def test_an_intent_is_no_yes_but_a_later_statement_still_decides() -> None:
     fact = _s("a", "Two hours later the general was killed by a sniper.", 2.0)
     _, found = verdicts(ent, "Was the general killed?", [aim, fact])  # type: ignore[misc]
     assert found[0].verdict == YES and found[0].sentence is fact
+
+
+def test_sentences_off_the_point_are_not_judged() -> None:
+    # the model reads an unrelated sentence against a claim as a contradiction; below ``on_point`` it is not read
+    sentences = [_s("lease", "One dog is allowed.", 1.0), _s("trip", "The room costs 148 euros, not allowed.", -6.0)]
+    ent = FakeEntailer("allowed")
+    _, found = verdicts(ent, "Is a dog allowed?", sentences, on_point=-5.0)  # type: ignore[misc]
+    by_doc = {v.doc_id: v.verdict for v in found}
+    assert by_doc == {"lease": YES}  # the travel plan is not among the documents judged at all
+    assert all(p != sentences[1].text for p, _ in ent.seen)
+    _, found = verdicts(ent, "Is a dog allowed?", sentences)  # type: ignore[misc]
+    assert {v.doc_id: v.verdict for v in found} == {"lease": YES, "trip": NO}  # what ``on_point`` prevents
