@@ -56,7 +56,7 @@ def hash_document(doc: Document) -> str:
 
 def hash_file(path: Path) -> str:
     """sha256 of a file's bytes (what a file source is compared by); for a format whose reading has a version
-    (``loaders.RENDERINGS``: Markdown), of that version and the bytes, so a new reading re-reads the file."""
+    (``loaders.RENDERINGS``: Markdown, HTML), of that version and the bytes, so a new reading re-reads the file."""
     rendering = loaders.RENDERINGS.get(path.suffix.lower())
     return sha256_file(path) if rendering is None else sha256_file(path, rendering.encode() + b"\0")
 

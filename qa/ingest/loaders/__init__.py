@@ -34,6 +34,7 @@ from .docx import parse_docx
 from .encoding import decode_text
 from .html import parse_html
 from .limits import Limits, check_chars, current_limits
+from .html import RENDERING as HTML_RENDERING
 from .markdown import RENDERING as MARKDOWN_RENDERING
 from .markdown import parse_markdown
 from .pdf import join_pages, parse_pdf
@@ -55,7 +56,8 @@ PARSERS: dict[str, Callable[[Path, bytes, Limits], ParseResult]] = {
 
 
 # a suffix whose reading changed: folded into the content hash so that an index re-reads such files
-RENDERINGS: dict[str, str] = {".md": MARKDOWN_RENDERING, ".markdown": MARKDOWN_RENDERING}
+RENDERINGS: dict[str, str] = {".md": MARKDOWN_RENDERING, ".markdown": MARKDOWN_RENDERING, ".html": HTML_RENDERING,
+                              ".htm": HTML_RENDERING}
 
 
 def load_file(path: str | Path, doc_id: str | None = None, limits: Limits | None = None) -> Document:

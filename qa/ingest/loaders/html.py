@@ -1,4 +1,10 @@
-"""HTML: the main content (trafilatura), navigation and comment forms dropped; a plain fallback."""
+"""HTML: the main content (trafilatura), navigation and comment forms dropped; a plain fallback.
+
+trafilatura runs in its recall mode on the page without its navigation, forms, asides and footers: its precision
+mode dropped the headings and a whole ``<ul>`` of a plain document-like page (a trip plan's day-by-day list, found
+2026-12-03), which no question could then reach; related-article lists and comment forms are dropped either way
+(``tests/unit/ingest/test_loaders.py``).
+"""
 from __future__ import annotations
 
 import codecs
@@ -31,6 +37,8 @@ _BLOCK_TAGS = (
     "ol", "dl", "dt", "dd", "tr", "table", "pre", "blockquote", "br", "hr", "figure",
     "figcaption", "address",
 )
+RENDERING = "html-recall-1"  # folded into an HTML file's content hash (``qa.ingest.plan.hash_file``): a new
+# reading re-reads the file on the next update
 MAIN_CONTENT_MAX_CHARS = 2_000_000  # larger pages skip trafilatura (their body text is taken as it is)
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
@@ -44,7 +52,8 @@ def parse_html(path: Path, data: bytes, limits: Limits | None = None) -> ParseRe
     if root is not None:
         check_chars(path, len(root.text_content()), limits)  # before the costly main-content extraction
     # trafilatura needs ~40x a page's size in memory and minutes on a large one: big pages get the plain reader
-    text = _main_text(html) if len(html) <= MAIN_CONTENT_MAX_CHARS else ""
+    text = _main_text(_without_furniture(root) if root is not None else html) if len(html) <= MAIN_CONTENT_MAX_CHARS \
+        else ""
     if not text.strip() and root is not None:
         text = _fallback_body_text(root)
     require_text(path, text, "no readable text in this HTML page")
@@ -104,6 +113,23 @@ def _depth(root: Any) -> int:
     return deepest
 
 
+# elements that are never a page's content: dropped before trafilatura's recall mode reads the page (a <header> may
+# hold the article's own heading, and stays)
+_FURNITURE_TAGS = tuple(t for t in _CRUFT_TAGS if t != "header")
+
+
+def _without_furniture(root: Any) -> str:
+    """The page without its navigation, forms, asides, footers and scripts (``_FURNITURE_TAGS``), as HTML."""
+    import copy
+
+    import lxml.html
+
+    page = copy.deepcopy(root)
+    for element in list(page.iter(*_FURNITURE_TAGS)):
+        _drop_keep_tail(element)
+    return str(lxml.html.tostring(page, encoding="unicode"))
+
+
 def _main_text(html: str) -> str:
     """Main content via trafilatura (works on the string only: no URL is given, nothing is fetched)."""
     import trafilatura
@@ -116,7 +142,7 @@ def _main_text(html: str) -> str:
                 include_tables=True,
                 include_images=False,
                 include_links=False,
-                favor_precision=True,
+                favor_recall=True,
                 with_metadata=False,
                 deduplicate=False,
             )

@@ -362,6 +362,42 @@ def test_html_main_content_extraction(tmp_path: Path) -> None:
         assert cruft not in doc.text, cruft
 
 
+PLAIN_PAGE = """<!DOCTYPE html><html><head><title>Lisbon trip, May 2026</title></head><body>
+<nav><a href="/">Home</a> <a href="/trips">All trips</a></nav>
+<h1>Lisbon trip, May 2026</h1>
+<p>Travellers: Jane and Sam. The flight lands in Lisbon at 13:05 on 9 May.</p>
+<h2>Plan</h2>
+<ul>
+<li>10 May: Belem and the Jeronimos Monastery, tickets booked for 10:30.</li>
+<li>11 May: day trip to Sintra by train from Rossio station.</li>
+<li>12 May: Alfama walking tour with a guide named Rita, meeting at 9:30 by the cathedral.</li>
+</ul>
+<footer>Saved from my notes app</footer>
+</body></html>
+"""
+
+
+def test_html_of_a_plain_document_keeps_its_headings_and_lists(tmp_path: Path) -> None:
+    # trafilatura's precision mode dropped the <h2> and the whole <ul>: the plan could not be asked about
+    doc = load_file(write(tmp_path / "trip.html", PLAIN_PAGE))
+    assert doc.title == "Lisbon trip, May 2026"
+    for kept in ("Plan", "11 May: day trip to Sintra by train from Rossio station.", "meeting at 9:30 by the cathedral",
+                 "Travellers: Jane and Sam."):
+        assert kept in doc.text, kept
+    for cruft in ("All trips", "Saved from my notes app"):
+        assert cruft not in doc.text, cruft
+
+
+def test_html_reading_is_part_of_the_content_hash(tmp_path: Path) -> None:
+    from qa.ingest import loaders
+    from qa.ingest.plan import hash_file
+
+    page = write(tmp_path / "trip.html", PLAIN_PAGE)
+    text = write(tmp_path / "trip.txt", PLAIN_PAGE)
+    assert loaders.RENDERINGS[".html"] == loaders.RENDERINGS[".htm"]
+    assert hash_file(page) != hash_file(text)  # same bytes, but the page is read by the versioned HTML reading
+
+
 def test_html_does_not_touch_the_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("network access attempted")
