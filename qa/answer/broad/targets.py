@@ -19,8 +19,13 @@ from pathlib import PurePosixPath
 from ...text.tokens import stopwords, tokenize
 from ...types import Document
 
+# a person's own papers ("the meeting notes", "my CV", "the lease"): a reference only when it fits a document (in
+# news, "the trade agreement" or "the open letter" is something the documents talk about, not one of them)
+PAPERS = (r"(?:notes|memo|cv|r[eé]sum[eé]|invoice|receipt|itinerary|newsletter|manual|handbook|brochure|transcript|"
+          r"slides|essay|thesis|readme|spec|specification|datasheet|whitepaper|leaflet|flyer|pamphlet|syllabus|lease|"
+          r"letter|contract|agreement|minutes)")
 SINGULAR = (r"(?:article|document|doc|file|text|source|report|story|paper|piece|page|post|account|outlet|publication|write-?up|"
-            r"timeline|profile|column|op-?ed|editorial|extract|excerpt|clipping)")
+            r"timeline|profile|column|op-?ed|editorial|extract|excerpt|clipping|" + PAPERS[3:-1] + ")")
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6, "eighth": 7,
              "ninth": 8, "tenth": 9, "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4, "6th": 5, "7th": 6, "8th": 7,
              "9th": 8, "10th": 9, "former": 0, "last": -1, "final": -1, "latter": -1, "penultimate": -2}
@@ -429,15 +434,35 @@ def _modified(question: str, matcher: Matcher, refs: list[Reference]) -> None:
             continue
         if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
             noun = m.group().split()[-1]
-            if noun[:1].isupper():  # "the Kyiv Post": the noun is part of a name, which a document must give whole
-                name = " ".join(m.group().split()[1:])
+            paper = re.fullmatch(PAPERS, noun, re.IGNORECASE) is not None
+            if noun[:1].isupper() and not paper:  # "the Kyiv Post": the noun is part of a name, which a document
+                name = " ".join(m.group().split()[1:])  # must give whole
                 doc_id, ambiguous = matcher.named(name, context=question)
                 refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
                 continue
             if matcher.fitting(m.group("mod")) >= STORYLINE:
                 continue  # "the OpenAI story": a thread several documents tell, not one of them
             doc_id, ambiguous = matcher.best(m.group("mod"), context=question)
+            if doc_id is None and paper:
+                continue  # "the trade agreement" of no document: a thing the documents talk about
             refs.append(Reference(m.start(), m.end(), m.group(), doc_id, ambiguous))
+
+
+# "the lease", "my CV", "our itinerary": a paper named by its kind alone
+BARE_PAPER = re.compile(r"\b(?:the|my|our|your|this|that)\s+(?P<noun>" + PAPERS + r")\b(?!\s+(?:of|for|to|from|on|about)\b)",
+                        re.I)
+PAPER_FIT = 0.6  # the paper's kind this well matched by a document's title, file name and source names it
+
+
+def _bare_papers(question: str, matcher: Matcher, refs: list[Reference]) -> None:
+    """References by a paper's kind alone ("Summarize the lease.", "What are the skills in my CV?"): the one document
+    whose title, file name or source it fits (``PAPER_FIT``, no other close); nothing when none or several do."""
+    for m in BARE_PAPER.finditer(question):
+        if _overlaps(refs, m.start(), m.end()):
+            continue
+        doc_id, ambiguous = matcher.best(m.group("noun"), meta_only=True, minimum=PAPER_FIT)
+        if doc_id is not None and not ambiguous:
+            refs.append(Reference(m.start(), m.end(), m.group(), doc_id))
 
 
 def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
@@ -446,6 +471,8 @@ def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
     if any(p.search(question) for p in (RELATIVE, MODIFIED, ACCORDING, QUOTED, POSSESSIVE, POSSESSIVE_PLURAL,
                                             MODIFIED_PLURAL, RELATIVE_PLURAL)):
         _phrased(question, Matcher(docs), refs)
+    if len(docs) > 1 and BARE_PAPER.search(question):
+        _bare_papers(question, Matcher(docs), refs)
     return sorted(refs, key=lambda r: r.start)
 
 

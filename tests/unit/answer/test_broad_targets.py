@@ -163,3 +163,24 @@ def test_a_summary_of_a_document_described_by_its_title_and_file_name() -> None:
     # what the documents say about a topic is a topic, and a phrase two documents fit names neither
     assert summarised_document("Summarize what they say about the MIME database.", "the mime database", docs) is None
     assert summarised_document("Summarize rustdoc.", "rustdoc", docs) is None
+
+
+PAPERS = [
+    Document("me/jane-okafor-cv.docx", "Jane Okafor", "Data analyst. Skills: SQL, Python.", "me/jane-okafor-cv.docx"),
+    Document("me/lease-agreement.md", "Residential Lease Agreement", "The lease ends on March 31, 2027.",
+             "me/lease-agreement.md"),
+    Document("me/team-meeting-2026-11-12.txt", "Product team meeting - 12 November 2026", "Action items: Priya "
+             "informs sales.", "me/team-meeting-2026-11-12.txt"),
+]
+
+
+def test_a_persons_own_papers_by_their_kind() -> None:
+    t = resolve("Give me the key points of the meeting notes.", PAPERS)
+    assert t.doc_ids == ("me/team-meeting-2026-11-12.txt",) and t.question == "Give me the key points of the document."
+    assert resolve("Summarize the lease.", PAPERS).doc_ids == ("me/lease-agreement.md",)
+    t = resolve("What are the skills in my CV?", PAPERS)
+    assert t.doc_ids == ("me/jane-okafor-cv.docx",) and t.question == "What are the skills in the document?"
+    # a paper no document is: a thing the documents may talk about, not a reference (and no "matched nothing" note)
+    for q in ("What did the trade agreement say?", "Summarize my resume.", "What does the open letter demand?"):
+        t = resolve(q, PAPERS)
+        assert t.doc_ids is None and not t.unresolved, q
