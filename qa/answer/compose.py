@@ -25,6 +25,7 @@ from .conflicts import Conflict, find_conflict
 from .disagreement import model_conflict
 from .evidence import Evidence
 from .reader import Reading
+from .sections import expand
 from .short import features as short_features
 from .followup import entities
 from .yesno import NO, YES, Verdict, verdicts
@@ -291,6 +292,8 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     rest = sorted((x for x in evidence.sentences if x not in lead), key=lambda x: -chance(x))
     keep = [best] if config.keep_best and holder not in (None, best) and not furniture(index, best) else []
     chosen = select([*lead, *rest], config, [*must, *keep], quotable=lambda x: not furniture(index, x), probability=chance)
+    if config.sections:  # a heading quoted ("Action items") stands for the section under it
+        chosen = expand(chosen, evidence.sentences, lambda d: index.snapshot.documents[d].document.text)
     citations = make_citations(index, chosen, lead=holder)
     conflict_ns = None
     if found:

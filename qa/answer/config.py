@@ -48,6 +48,7 @@ class AnswerConfig:
     min_probability: float = 0.02  # never quote a sentence less likely than this to hold the answer
     on_point: float = -4.0  # sentences scoring at least this may be compared for conflicts ...
     conflict_pool: int = 4  # ... the best this many of each document (three documents at most)
+    sections: bool = True  # a quoted heading is replaced by the sentences of its section (``qa.answer.sections``)
     verdict_on_point: float = -5.0  # a yes/no question's sentences scoring below this are not judged: the model
     # reads an unrelated sentence against a claim as a contradiction ("The room costs €148 per night" against "I can
     # have a dog.", P 0.88), so a lease question got "No, according to" a travel plan. Yes/no dev per source (with
