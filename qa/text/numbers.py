@@ -21,6 +21,29 @@ UNIT_ALIASES = {"m": "metr", "metres": "metr", "meters": "metr", "meter": "metr"
                  "per": "percent", "€": "euro", "$": "dollar", "£": "pound", "eur": "euro", "usd": "dollar"}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = frozenset("january february march april may june july august september october november december".split())
+_MONTH = r"(?:" + "|".join(m.capitalize() for m in sorted(MONTHS)) + r")"  # a month is written with a capital
+_DAY_BEFORE = re.compile(r"(?<![\w.,])\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?$")
+_DAY_YEAR_AFTER = re.compile(r"^(?:\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*[:.]\d))?(?:,?\s+\d{4}\b(?![.,]\d))?",
+                             re.IGNORECASE)
+
+
+def whole_date(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` widened to the whole date when it ends on a month name that a day number goes with:
+    "December" in "moved to 4 December" -> "4 December"; "November" in "on November 3, 2025" -> "November 3,
+    2025". Any other span is returned as it is."""
+    span = text[start:end]
+    m = re.search(r"\b(" + _MONTH + r")$", span)
+    if m is None:
+        return start, end
+    before = _DAY_BEFORE.search(text[max(0, start - 12):start]) if m.start() == 0 else None
+    if before is not None:
+        start -= len(before.group())
+    after = _DAY_YEAR_AFTER.match(text[end:end + 12])
+    if after is not None and after.group() and (before is None or not re.match(r"\s+\d{1,2}\b(?!\d)", after.group())):
+        end += len(after.group())
+    return start, end
+
+
 NUMBER_RE = re.compile(
     r"(?:(?P<cur>[$€£])\s?)?\b(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b"

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ...embed.onnx import default_threads
+from ...text.numbers import whole_date
 from ...types import Hit
 from ..graph import ModelUnavailableError, load_graph, load_json
 from ..short import FEATURES as SHORT_FEATURES
@@ -57,6 +58,7 @@ class Reader:
         self._calibration: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._warned_reading = False
+        self.whole_dates = True  # a span ending on a month widened to its day and year (``qa.text.numbers``)
 
     @property
     def available(self) -> bool:
@@ -168,6 +170,8 @@ class Reader:
         out = []
         for r, (score, s0, e0) in best.items():
             hit = hits[r]
+            if self.whole_dates:  # "December" of "moved to 4 December": the whole date
+                s0, e0 = whole_date(hit.text, s0, e0)
             margin = score - nulls[r]
             out.append(Reading(hit.doc_id, hit.start + s0, hit.start + e0, hit.text[s0:e0], margin,
                                self.probability(margin), r))
