@@ -25,7 +25,7 @@ from .conflicts import Conflict, find_conflict
 from .disagreement import model_conflict
 from .evidence import Evidence
 from .reader import Reading
-from .sections import expand
+from .sections import expand, headed
 from .short import features as short_features
 from .followup import entities
 from .yesno import NO, YES, Verdict, verdicts
@@ -264,7 +264,8 @@ SURE_VERDICT = 0.9
 def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidence,
                   config: AnswerConfig = DEFAULT_CONFIG) -> Answer:
     """The quotes-mode answer from gathered evidence."""
-    answered = evidence.answered(config)
+    answered = evidence.answered(config) or (config.sections and headed(
+        query, evidence.sentences, lambda d: index.snapshot.documents[d].document.text) is not None)
     entailer = index.entailer
     verdicts_wanted = (config.entailment and entailer is not None and entailer.available and bool(evidence.sentences)
                        and is_yes_no(query))

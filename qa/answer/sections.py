@@ -5,7 +5,10 @@ A heading is a sentence alone on its line (after at most a section number or a l
 ``MAX_WORDS`` words, that does not end as a sentence does (a colon may end it), with text on the lines below. Its
 section is the candidate sentences that follow it in its document, in reading order, up to the next heading,
 ``MAX_ITEMS`` of them and ``MAX_CHARS`` characters at most, its first paragraph or list only. When a chosen quote is a heading with such a section,
-the section's sentences are quoted in its place.
+the section's sentences are quoted in its place. A heading that names what the question asks (every word of the
+question is in the heading or its document's title: "What are Jane's skills?" - "Skills" in the CV titled "Jane
+Okafor") among the ``HEADED_TOP`` best sentences, with a section below, answers the question even when the
+answerability gate, fitted on prose, is unsure.
 """
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from .candidates import Sentence
+from ..text.tokens import tokenize
+from .candidates import Sentence, question_terms
 
 MAX_WORDS = 6
 MAX_ITEMS = 8
@@ -67,3 +71,22 @@ def expand(chosen: Sequence[Sentence], sentences: Sequence[Sentence], text_of: C
             if all((x.doc_id, x.start) != (y.doc_id, y.start) for y in out):
                 out.append(x)
     return out
+
+
+HEADED_TOP = 3
+
+
+def headed(question: str, sentences: Sequence[Sentence], text_of: Callable[[str], str]) -> Sentence | None:
+    """The heading among the best ``HEADED_TOP`` ``sentences`` that names every word of ``question`` (with its
+    document's title) and has a section below it; None when none does."""
+    terms = set(question_terms(question))
+    if not terms:
+        return None
+    for s in sentences[:HEADED_TOP]:
+        text = text_of(s.doc_id)
+        if not is_heading(text, s.start, s.end):
+            continue
+        own = set(tokenize(s.text))
+        if own & terms and terms <= own | set(tokenize(s.title or "")) and section(s, sentences, text):
+            return s
+    return None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from qa.answer.candidates import Sentence
-from qa.answer.sections import expand, is_heading, section
+from qa.answer.sections import expand, headed, is_heading, section
 from qa.text.sentences import quote_spans
 
 NOTES = """Product team meeting - 12 November 2026
@@ -60,3 +60,26 @@ def test_a_chosen_heading_is_replaced_by_its_section_at_its_rank() -> None:
     assert [s.text[:6] for s in out] == ["Priya:", "Tom: w", "Marcus", "Next m"]
     assert all(s.score == head.score for s in out[:3])  # cited where the heading would have been
     assert expand([other], ss, lambda d: NOTES) == [other]
+
+
+CV = """Jane Okafor
+
+Data analyst with six years of experience.
+
+Skills
+SQL, Python (pandas), Tableau, Spanish (fluent).
+
+Education
+B.Sc. in Statistics, University of Washington, 2019.
+"""
+
+
+def test_a_heading_naming_the_question_answers_it() -> None:
+    ss = [Sentence("cv.docx", "Jane Okafor", None, None, a, b, CV[a:b], 0, i, score=-float(i))
+          for i, (a, b) in enumerate(quote_spans(CV, 0, len(CV)))]
+    skills = _find(ss, "Skills")
+    best = [skills, *[s for s in ss if s is not skills]]
+    assert headed("What are Jane's skills?", best, lambda d: CV) is skills  # "Jane": the document's title
+    assert headed("What are Tom's skills?", best, lambda d: CV) is None  # a word neither heading nor title has
+    assert headed("Where did Jane study?", best, lambda d: CV) is None  # the heading must name what is asked
+    assert headed("What are Jane's skills?", [skills], lambda d: CV) is None  # no section among the candidates
