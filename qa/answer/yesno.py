@@ -58,15 +58,7 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
     claim = to_claim(question)
     if claim is None:
         return None
-    per_doc: dict[str, list[Sentence]] = {}
-    for s in sentences:
-        if s.score < on_point:
-            continue
-        group = per_doc.get(s.doc_id)
-        if group is None and len(per_doc) < documents:
-            per_doc[s.doc_id] = group = []
-        if group is not None and len(group) < per_document:
-            group.append(s)
+    per_doc = _judged(sentences, per_document, documents, on_point)
     pool = [s for group in per_doc.values() for s in group]
     opposite = negated_claim(question) or claim  # never None when ``to_claim`` gives a claim
     # each sentence against the claim and against its opposite, in one batch (``contrast``)
@@ -102,6 +94,22 @@ def verdicts(entailer: Entailer, question: str, sentences: Sequence[Sentence], *
             v = Verdict(doc_id, NO, pool[rows[said]], float(1 - probs[rows[said], 1]))
         out.append(v)
     return claim, out
+
+
+def _judged(sentences: Sequence[Sentence], per_document: int, documents: int, on_point: float
+            ) -> dict[str, list[Sentence]]:
+    """The sentences to judge, per document: the best ``per_document`` scoring at least ``on_point`` of each of the
+    first ``documents`` documents that have such sentences."""
+    per_doc: dict[str, list[Sentence]] = {}
+    for s in sentences:
+        if s.score < on_point:
+            continue
+        group = per_doc.get(s.doc_id)
+        if group is None and len(per_doc) < documents:
+            per_doc[s.doc_id] = group = []
+        if group is not None and len(group) < per_document:
+            group.append(s)
+    return per_doc
 
 
 def contrast(probs: np.ndarray, against: np.ndarray, threshold: float, margin: float) -> tuple[str, int]:

@@ -415,6 +415,15 @@ def _phrased(question: str, matcher: Matcher, refs: list[Reference]) -> None:
             refs.append(Reference(start, m.end(), m.group()[start - m.start():], doc_id, ambiguous))
 
 
+def _reporter(question: str, m: re.Match[str], matcher: Matcher, refs: list[Reference]) -> None:
+    """"What did the New York Times report?": the noun is the question's verb; the modifier names a document only
+    as its title or source ("what did the Express report?"), else it is someone who reported."""
+    if not _overlaps(refs, m.start(), m.end("mod")):
+        doc_id, ambiguous = matcher.best(m.group("mod"), meta_only=True, minimum=0.5)
+        if doc_id is not None:
+            refs.append(Reference(m.start(), m.end("mod"), question[m.start():m.end("mod")], doc_id, ambiguous))
+
+
 def _modified(question: str, matcher: Matcher, refs: list[Reference]) -> None:
     """References by a modifier before a document noun ("the Express article", "the New York Times piece")."""
     for m in MODIFIED.finditer(question):
@@ -425,12 +434,7 @@ def _modified(question: str, matcher: Matcher, refs: list[Reference]) -> None:
             continue  # "what the articles report about X": the documents and their verb, not a document
         if (m.group().split()[-1].lower() in _VERB_NOUNS and _VERB_AFTER_DO.search(question[: m.start()])
                 and _ENDS_AS_VERB.match(question[m.end():])):
-            # "what did the New York Times report?": the noun is the question's verb; the modifier names a document
-            # only as its title or source ("what did the Express report?"), else it is someone who reported
-            if not _overlaps(refs, m.start(), m.end("mod")):
-                doc_id, ambiguous = matcher.best(m.group("mod"), meta_only=True, minimum=0.5)
-                if doc_id is not None:
-                    refs.append(Reference(m.start(), m.end("mod"), question[m.start():m.end("mod")], doc_id, ambiguous))
+            _reporter(question, m, matcher, refs)
             continue
         if not all(w in _NOT_MODIFIERS or w in stopwords() for w in words) and not _overlaps(refs, m.start(), m.end()):
             noun = m.group().split()[-1]
