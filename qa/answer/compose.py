@@ -294,7 +294,8 @@ def quotes_answer(index: IndexView, question: str, query: str, evidence: Evidenc
     keep = [best] if config.keep_best and holder not in (None, best) and not furniture(index, best) else []
     chosen = select([*lead, *rest], config, [*must, *keep], quotable=lambda x: not furniture(index, x), probability=chance)
     if config.sections:  # a heading quoted ("Action items") stands for the section under it
-        chosen = expand(chosen, evidence.sentences, lambda d: index.snapshot.documents[d].document.text)
+        chosen = expand(chosen, evidence.sentences, lambda d: index.snapshot.documents[d].document.text,
+                        keep=[x for x in (holder, *must) if x is not None])
     citations = make_citations(index, chosen, lead=holder)
     conflict_ns = None
     if found:

@@ -4,8 +4,8 @@ items" best, and what the reader wants is the items under it, not the two words.
 A heading is a sentence alone on its line (after at most a section number or a list marker), of at most
 ``MAX_WORDS`` words, that does not end as a sentence does (a colon may end it), with text on the lines below. Its
 section is the candidate sentences that follow it in its document, in reading order, up to the next heading,
-``MAX_ITEMS`` of them and ``MAX_CHARS`` characters at most, its first paragraph or list only. When a chosen quote is a heading with such a section,
-the section's sentences are quoted in its place. A heading that names what the question asks (every word of the
+``MAX_ITEMS`` of them and ``MAX_CHARS`` characters at most, its first paragraph or list only. When a chosen quote is
+a heading with such a section, the section's sentences are quoted in its place. A heading that names what the question asks (every word of the
 question is in the heading or its document's title: "What are Jane's skills?" - "Skills" in the CV titled "Jane
 Okafor") among the ``HEADED_TOP`` best sentences, with a section below, answers the question even when the
 answerability gate, fitted on prose, is unsure.
@@ -60,13 +60,15 @@ def section(head: Sentence, sentences: Sequence[Sentence], text: str) -> list[Se
     return out
 
 
-def expand(chosen: Sequence[Sentence], sentences: Sequence[Sentence], text_of: Callable[[str], str]) -> list[Sentence]:
+def expand(chosen: Sequence[Sentence], sentences: Sequence[Sentence], text_of: Callable[[str], str],
+           keep: Sequence[Sentence] = ()) -> list[Sentence]:
     """``chosen`` with each heading that has a section replaced by the section's sentences, which take the heading's
-    score (they are cited where it would have been, in reading order); a sentence is kept once."""
+    score (they are cited where it would have been, in reading order); a sentence is kept once. Those in ``keep``
+    (the short answer's sentence, a conflict's sides: cited by their own span) stay as they are."""
     out: list[Sentence] = []
     for s in chosen:
         text = text_of(s.doc_id)
-        items = section(s, sentences, text) if is_heading(text, s.start, s.end) else []
+        items = section(s, sentences, text) if s not in keep and is_heading(text, s.start, s.end) else []
         for x in [replace(x, score=max(x.score, s.score)) for x in items] or [s]:
             if all((x.doc_id, x.start) != (y.doc_id, y.start) for y in out):
                 out.append(x)

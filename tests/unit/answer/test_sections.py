@@ -83,3 +83,9 @@ def test_a_heading_naming_the_question_answers_it() -> None:
     assert headed("What are Tom's skills?", best, lambda d: CV) is None  # a word neither heading nor title has
     assert headed("Where did Jane study?", best, lambda d: CV) is None  # the heading must name what is asked
     assert headed("What are Jane's skills?", [skills], lambda d: CV) is None  # no section among the candidates
+
+
+def test_a_heading_that_must_be_cited_by_its_own_span_stays() -> None:
+    ss = _sentences(NOTES)
+    head = _find(ss, "Action items")
+    assert expand([head], ss, lambda d: NOTES, keep=[head]) == [head]  # e.g. it holds the short answer
