@@ -119,15 +119,13 @@ _FURNITURE_TAGS = tuple(t for t in _CRUFT_TAGS if t != "header")
 
 
 def _without_furniture(root: Any) -> str:
-    """The page without its navigation, forms, asides, footers and scripts (``_FURNITURE_TAGS``), as HTML."""
-    import copy
-
+    """The page without its navigation, forms, asides, footers and scripts (``_FURNITURE_TAGS``), as HTML. They are
+    removed from ``root`` itself (no copy of a large page): the title and the plain fallback drop them too."""
     import lxml.html
 
-    page = copy.deepcopy(root)
-    for element in list(page.iter(*_FURNITURE_TAGS)):
+    for element in list(root.iter(*_FURNITURE_TAGS)):
         _drop_keep_tail(element)
-    return str(lxml.html.tostring(page, encoding="unicode"))
+    return str(lxml.html.tostring(root, encoding="unicode"))
 
 
 def _main_text(html: str) -> str:
