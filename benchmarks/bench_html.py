@@ -16,7 +16,7 @@ from typing import Any
 
 from common import machine, write_result
 
-import qa.ingest.loaders.html as html
+from qa.ingest.loaders import html
 
 RUSTDOC = Path.home() / ".rustup/toolchains/stable-x86_64-unknown-linux-gnu/share/doc/rust/html/rustdoc"
 
