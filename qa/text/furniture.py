@@ -46,6 +46,13 @@ def is_furniture(line: str, title: str = "") -> bool:
         return True  # a heading, a by-line, a caption, (part of) the title line
     if not re.search(r"[a-z]{3}", line):  # all capitals, or no words
         return True
+    return is_boilerplate(line)
+
+
+def is_boilerplate(line: str) -> bool:
+    """Whether ``line`` is one of the furniture patterns (a photo credit, "Read also", a by-line, "Source: ..."),
+    however long or short."""
+    line = " ".join(line.split())
     return any(p.search(line) for p in cues().boilerplate)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from ...embed.base import normalize
 from ...embed.words import known, word_vectors
-from ...text.furniture import caption_end, is_furniture, tail_start
+from ...text.furniture import caption_end, is_boilerplate, is_furniture, tail_start
 from ...text.sentences import quote_spans
 from ...text.tokens import stopwords, tokenize
 from ...text.wordlists import load_wordlists
@@ -121,7 +121,7 @@ def document_sentences(index: IndexView, doc_id: str, passages: Sequence[Where] 
     end = tail_start(text)
     out: list[Sentence] = []
     for a, b in quote_spans(text, 0, end):
-        if is_furniture(text[a:b], doc.title) and not _list_item(text, a, b):
+        if is_furniture(text[a:b], doc.title) and not _list_item(text, a, b) and not _labelled(text, a, b):
             cut = caption_end(text[a:b]) if captions else None  # a caption's names count, its credits do not
             if cut is None or is_furniture(text[a:a + cut], doc.title):
                 continue
@@ -147,6 +147,17 @@ def _list_item(text: str, start: int, end: int) -> bool:
     item = text[start:end]
     return marker_before(text, start) is not None and \
         len(re.findall(r"[A-Za-z]+", item)) >= 2 and re.search(r"[a-z]{3}", item) is not None
+
+
+_LABELLED = re.compile(r"[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}:\s+\S")
+
+
+def _labelled(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a sentence that labels a value ("Absent: Elena Voss.", "Travellers: Jane and
+    Sam."): the document's own fact, however short, not furniture (unless a furniture pattern says so: "Photo: ...",
+    "Source: ...")."""
+    line = text[start:end]
+    return _LABELLED.match(line) is not None and len(re.findall(r"[A-Za-z]+", line)) >= 2 and not is_boilerplate(line)
 
 
 def _words(text: str, stop: frozenset[str]) -> list[str]:
