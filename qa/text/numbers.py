@@ -21,7 +21,7 @@ UNIT_ALIASES = {"m": "metr", "metres": "metr", "meters": "metr", "meter": "metr"
                  "per": "percent", "€": "euro", "$": "dollar", "£": "pound", "eur": "euro", "usd": "dollar"}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = frozenset("january february march april may june july august september october november december".split())
-_MONTH = r"(?:" + "|".join(m.capitalize() for m in sorted(MONTHS)) + r")"  # a month is written with a capital
+_ENDS_ON_MONTH = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in sorted(MONTHS)) + r")$")  # with a capital
 _DAY_BEFORE = re.compile(r"(?<![\w.,])\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?$")
 _DAY_YEAR_AFTER = re.compile(r"^(?:\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*[:.]\d))?(?:,?\s+\d{4}\b(?![.,]\d))?",
                              re.IGNORECASE)
@@ -32,7 +32,7 @@ def whole_date(text: str, start: int, end: int) -> tuple[int, int]:
     "December" in "moved to 4 December" -> "4 December"; "November" in "on November 3, 2025" -> "November 3,
     2025". Any other span is returned as it is."""
     span = text[start:end]
-    m = re.search(r"\b(" + _MONTH + r")$", span)
+    m = _ENDS_ON_MONTH.search(span)
     if m is None:
         return start, end
     before = _DAY_BEFORE.search(text[max(0, start - 12):start]) if m.start() == 0 else None

@@ -472,11 +472,14 @@ def _bare_papers(question: str, matcher: Matcher, refs: list[Reference]) -> None
 def find_references(question: str, docs: Sequence[Document]) -> list[Reference]:
     """The document references in ``question``, resolved against ``docs`` (in Documents-list order)."""
     refs = _shaped(question, docs)
-    if any(p.search(question) for p in (RELATIVE, MODIFIED, ACCORDING, QUOTED, POSSESSIVE, POSSESSIVE_PLURAL,
-                                            MODIFIED_PLURAL, RELATIVE_PLURAL)):
-        _phrased(question, Matcher(docs), refs)
-    if len(docs) > 1 and BARE_PAPER.search(question):
-        _bare_papers(question, Matcher(docs), refs)
+    phrased = any(p.search(question) for p in (RELATIVE, MODIFIED, ACCORDING, QUOTED, POSSESSIVE, POSSESSIVE_PLURAL,
+                                                MODIFIED_PLURAL, RELATIVE_PLURAL))
+    bare = len(docs) > 1 and BARE_PAPER.search(question) is not None
+    matcher = Matcher(docs) if phrased or bare else None  # built once: it reads every document's words
+    if phrased and matcher is not None:
+        _phrased(question, matcher, refs)
+    if bare and matcher is not None:
+        _bare_papers(question, matcher, refs)
     return sorted(refs, key=lambda r: r.start)
 
 
