@@ -105,7 +105,9 @@ def broad_answer(index: IndexView, question: str, query: str, config: AnswerConf
         factoid = quotes_answer(index, question, query, gather(index, query, doc_ids=used, config=config), config)
         if factoid.found:
             return replace(factoid, text=with_notes(factoid.text, notes), notes=tuple(notes)) if notes else factoid
-    ans = _from_documents(Ask(index, question, query, config, query_vector, tuple(notes)), kind, target, scope, used)
+    unnamed = target.question if target.doc_ids and target.question.strip() != question.strip() else ""
+    ans = _from_documents(Ask(index, question, query, config, query_vector, tuple(notes), unnamed), kind, target,
+                          scope, used)
     if ans is None:  # the topic is not named in the documents: retrieve by meaning, as for a factoid
         fallback = quotes_answer(index, question, query, gather(index, query, doc_ids=used, config=config), config)
         return replace(fallback, text=with_notes(fallback.text, notes), notes=tuple(notes)) if notes else fallback

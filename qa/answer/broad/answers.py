@@ -18,6 +18,7 @@ from ...types import Answer
 from ..candidates import Sentence
 from ..config import IndexView
 from ..evidence import gather
+from ..sections import expand
 from .ask import Ask, plain, query_vector, topic_shown
 from .describe import describe, matches
 from .enumerations import enumeration
@@ -98,7 +99,10 @@ def with_evidence(ask: Ask, pool: Pool, groups: list[list[Sentence]]) -> list[li
     n = ask.config.broad_evidence
     if n <= 0:
         return groups
-    ev = gather(ask.index, ask.query, doc_ids=pool.doc_order, config=ask.config, query_vector=ask.model_vector())
+    # a question that names its document asks the factoid path without that name: the lease's "lease" would find
+    # the lease's every sentence on point for "What does the lease say about pets?"
+    query, vector = (ask.unnamed, None) if ask.unnamed else (ask.query, ask.model_vector())
+    ev = gather(ask.index, query, doc_ids=pool.doc_order, config=ask.config, query_vector=vector)
     if not ev.answered(ask.config):
         return groups
     spans = [(s.doc_id, s.start, s.end) for g in groups for s in g]
@@ -108,11 +112,15 @@ def with_evidence(ask: Ask, pool: Pool, groups: list[list[Sentence]]) -> list[li
             break
         if any(d == s.doc_id and a < s.end and s.start < b for d, a, b in spans):
             continue  # quoted already (or overlapping a quote)
+        new = [x for x in expand([s], ev.sentences, ask.text_of)  # a heading ("Pets"): its section's sentences
+               if not any(d == x.doc_id and a < x.end and x.start < b for d, a, b in spans)]
+        if not new:
+            continue
         group = next((g for g in out if g[0].doc_id == s.doc_id), None)
         if group is None:
             out.append(group := [])
-        group.append(s)
-        spans.append((s.doc_id, s.start, s.end))
+        group.extend(new)
+        spans.extend((x.doc_id, x.start, x.end) for x in new)
         n -= 1
     return out
 

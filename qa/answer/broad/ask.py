@@ -24,6 +24,8 @@ class Ask:
     vector: Callable[[], np.ndarray] = field(compare=False, repr=False)  # the embedder's vector of ``query``,
     # computed once per question (``broad_answer`` shares it with every step that needs it)
     notes: tuple[str, ...] = ()
+    unnamed: str = ""  # the question without the words that name its documents ("What does the document say about
+    # pets?" for "What does the lease say about pets?"); empty when it names none
 
     def model_vector(self) -> np.ndarray:
         """The embedder's vector of ``query``."""
