@@ -113,7 +113,7 @@ def with_evidence(ask: Ask, pool: Pool, groups: list[list[Sentence]]) -> list[li
         if any(d == s.doc_id and a < s.end and s.start < b for d, a, b in spans):
             continue  # quoted already (or overlapping a quote)
         new = [x for x in expand([s], ev.sentences, ask.text_of)  # a heading ("Pets"): its section's sentences
-               if not any(d == x.doc_id and a < x.end and x.start < b for d, a, b in spans)]
+               if not any(d == x.doc_id and a < x.end and x.start < b for d, a, b in spans)][:n]
         if not new:
             continue
         group = next((g for g in out if g[0].doc_id == s.doc_id), None)
@@ -121,7 +121,7 @@ def with_evidence(ask: Ask, pool: Pool, groups: list[list[Sentence]]) -> list[li
             out.append(group := [])
         group.extend(new)
         spans.extend((x.doc_id, x.start, x.end) for x in new)
-        n -= 1
+        n -= len(new)
     return out
 
 
